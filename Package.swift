@@ -1,0 +1,62 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Ratebook",
+    products: [
+        .executable(name: "rate", targets: ["rate"]),
+        .executable(name: "invoice", targets: ["invoice"]),
+        .library(name: "Pricing", targets: ["Pricing"]),
+        .library(name: "Formats", targets: ["Formats"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
+    ],
+    targets: [
+        // C libraries from Debian (scripts/setup installs libarchive-dev and libzstd-dev).
+        .systemLibrary(
+            name: "CArchive", pkgConfig: "libarchive",
+            providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(
+            name: "CZstd", pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]),
+
+        // Pure domain: exact numbers, time, catalog, rating, invoices, wallets. No I/O.
+        .target(name: "Pricing"),
+        // Bytes in and out: compressed input, NDJSON, YAML, CSV, journals, output folders.
+        .target(
+            name: "Formats",
+            dependencies: [
+                "Pricing", "CArchive", "CZstd",
+                .product(name: "Yams", package: "Yams"),
+            ]),
+        .executableTarget(
+            name: "rate",
+            dependencies: [
+                "Pricing", "Formats",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(
+            name: "invoice",
+            dependencies: [
+                "Pricing", "Formats",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+
+        .testTarget(
+            name: "PricingTests",
+            dependencies: [
+                "Pricing",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]),
+        .testTarget(name: "FormatsTests", dependencies: ["Formats", "Pricing"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Formats", "Pricing"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,4 @@
+#ifndef RATEBOOK_CZSTD_SHIM_H
+#define RATEBOOK_CZSTD_SHIM_H
+#include <zstd.h>
+#endif
