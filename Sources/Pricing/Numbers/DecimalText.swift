@@ -24,6 +24,7 @@ public enum DecimalText {
     /// The result is normalized: no trailing fractional zeros, and `-0` is 0.
     public static func parse<Bytes: Collection>(_ bytes: Bytes) -> Result<Parsed, ParseFailure>
     where Bytes.Element == UInt8 {
+        guard isWellFormed(bytes) else { return .failure(.syntax) }
         var index = bytes.startIndex
         let end = bytes.endIndex
         var negative = false
@@ -113,6 +114,35 @@ public enum DecimalText {
             Parsed(
                 significand: negative ? -significand : significand, scale: scale,
                 integerDigits: integerDigits))
+    }
+
+    /// Whether the text matches `-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+    public static func isWellFormed<Bytes: Collection>(_ bytes: Bytes) -> Bool
+    where Bytes.Element == UInt8 {
+        var index = bytes.startIndex
+        let end = bytes.endIndex
+        func digits() -> Int {
+            var count = 0
+            while index < end, bytes[index] >= 0x30, bytes[index] <= 0x39 {
+                count += 1
+                bytes.formIndex(after: &index)
+            }
+            return count
+        }
+        if index < end, bytes[index] == UInt8(ascii: "-") { bytes.formIndex(after: &index) }
+        if digits() == 0 { return false }
+        if index < end, bytes[index] == UInt8(ascii: ".") {
+            bytes.formIndex(after: &index)
+            if digits() == 0 { return false }
+        }
+        if index < end, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            bytes.formIndex(after: &index)
+            if index < end, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                bytes.formIndex(after: &index)
+            }
+            if digits() == 0 { return false }
+        }
+        return index == end
     }
 
     /// Parses a decimal string into an exact `Rational`.

@@ -1,0 +1,668 @@
+import Pricing
+import Yams
+
+/// Limits on configuration files, so a hostile or broken file fails fast.
+public struct ConfigLimits: Sendable {
+    /// Largest catalog or customers file read.
+    public var fileBytesMax = 64 << 20
+    /// YAML nodes visited per file, aliases expanded.
+    public var nodesMax = 2_000_000
+    /// Tiers in one charge.
+    public var tiersMax = 1_000
+
+    public init() {}
+}
+
+/// Loads `catalog.yaml` into a `Catalog`, listing every problem with its YAML path (SPEC §5).
+public enum CatalogLoader {
+    /// Parses catalog text. Throws `ConfigErrors` with every problem found.
+    public static func load(text: String, file: String, limits: ConfigLimits = ConfigLimits())
+        throws -> Catalog
+    {
+        guard text.utf8.count <= limits.fileBytesMax else {
+            throw ConfigErrors([
+                ConfigError(
+                    file: file, line: nil, column: nil, path: "",
+                    message: "file is larger than \(limits.fileBytesMax) bytes")
+            ])
+        }
+        let root: Node
+        switch composeYAML(text, file: file) {
+        case .failure(let error): throw ConfigErrors([error])
+        case .success(nil):
+            throw ConfigErrors([
+                ConfigError(file: file, line: nil, column: nil, path: "", message: "empty file")
+            ])
+        case .success(let node?): root = node
+        }
+        let reader = NodeReader(file: file, nodeBudget: limits.nodesMax)
+        let builder = CatalogBuilder(reader: reader, limits: limits)
+        let catalog = builder.catalog(root)
+        if !reader.errors.isEmpty { throw ConfigErrors(reader.errors) }
+        guard let catalog else {
+            throw ConfigErrors([
+                ConfigError(file: file, line: nil, column: nil, path: "", message: "invalid")
+            ])
+        }
+        return catalog
+    }
+}
+
+/// Builds catalog values from YAML nodes; every problem goes to the reader's error list.
+final class CatalogBuilder {
+    let reader: NodeReader
+    let limits: ConfigLimits
+    var currencies: [String: Currency] = [:]
+
+    init(reader: NodeReader, limits: ConfigLimits) {
+        self.reader = reader
+        self.limits = limits
+    }
+
+    func catalog(_ root: Node) -> Catalog? {
+        let keys: Set = [
+            "version", "seller", "currency", "rounding", "currencies", "meters", "plans", "accounts",
+        ]
+        guard let entries = reader.mapping(root, "", allowed: keys) else { return nil }
+        let fields = Dictionary(entries, uniquingKeysWith: { first, _ in first })
+        var version = 1
+        if let node = fields["version"] {
+            if let value = reader.integer(node, "version", in: 1...1) { version = value }
+        } else {
+            reader.fail(root, "version", "missing; expected version: 1")
+        }
+        var rounding = RoundingRule.halfUp
+        if let node = fields["rounding"], let text = reader.string(node, "rounding") {
+            if let rule = RoundingRule(rawValue: text) {
+                rounding = rule
+            } else {
+                reader.fail(
+                    node, "rounding",
+                    "unknown rounding \"\(text)\"; expected one of: "
+                        + RoundingRule.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+        }
+        if let node = fields["currencies"] { readCurrencies(node) }
+        var defaultCurrency: Currency?
+        if let node = fields["currency"] { defaultCurrency = currency(node, "currency") }
+        let seller = fields["seller"].flatMap { self.seller($0, "seller") }
+        var meters: [String: Meter] = [:]
+        if let node = fields["meters"], let items = reader.mapping(node, "meters", allowed: nil) {
+            for (key, value) in items {
+                if let meter = meter(key: key, value, "meters.\(key)") { meters[key] = meter }
+            }
+        }
+        var plans: [String: Plan] = [:]
+        if let node = fields["plans"], let items = reader.mapping(node, "plans", allowed: nil) {
+            for (key, value) in items {
+                if let plan = plan(
+                    key: key, value, "plans.\(key)", meters: meters,
+                    defaultCurrency: defaultCurrency)
+                {
+                    plans[key] = plan
+                }
+            }
+        } else if fields["plans"] == nil {
+            reader.fail(root, "plans", "missing; a catalog needs at least one plan")
+        }
+        var accounts = AccountNames()
+        if let node = fields["accounts"] { readAccounts(node, into: &accounts) }
+        return Catalog(
+            version: version, seller: seller, currency: defaultCurrency, rounding: rounding,
+            currencies: currencies, meters: meters, plans: plans, accounts: accounts)
+    }
+
+    func readCurrencies(_ node: Node) {
+        guard let items = reader.mapping(node, "currencies", allowed: nil) else { return }
+        for (code, value) in items {
+            let path = "currencies.\(code)"
+            guard isCurrencyCode(code) else {
+                reader.fail(value, path, "a currency code is 3 to 12 capital letters or digits")
+                continue
+            }
+            guard let fields = reader.mapping(value, path, allowed: ["minor_units"]) else {
+                continue
+            }
+            guard let digitsNode = fields.first(where: { $0.0 == "minor_units" })?.1 else {
+                reader.fail(value, path + ".minor_units", "missing")
+                continue
+            }
+            if let digits = reader.integer(digitsNode, path + ".minor_units", in: 0...12) {
+                currencies[code] = Currency(code: code, minorUnitDigits: digits)
+            }
+        }
+    }
+
+    func isCurrencyCode(_ code: String) -> Bool {
+        (3...12).contains(code.utf8.count)
+            && code.utf8.allSatisfy { ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x30 && $0 <= 0x39) }
+    }
+
+    func currency(_ node: Node, _ path: String) -> Currency? {
+        guard let code = reader.string(node, path) else { return nil }
+        if let known = currencies[code] ?? Currency.iso(code) { return known }
+        reader.fail(
+            node, path,
+            "unknown currency \"\(code)\"; use an ISO 4217 code or declare it under currencies")
+        return nil
+    }
+
+    func address(_ node: Node, _ path: String) -> Address? {
+        guard let items = reader.mapping(
+            node, path, allowed: ["street", "city", "postal_code", "country"])
+        else { return nil }
+        let fields = Dictionary(items, uniquingKeysWith: { first, _ in first })
+        func text(_ key: String) -> String {
+            guard let value = fields[key] else { return "" }
+            return reader.string(value, join(path, key)) ?? ""
+        }
+        return Address(
+            street: text("street"), city: text("city"), postalCode: text("postal_code"),
+            country: text("country"))
+    }
+
+    func seller(_ node: Node, _ path: String) -> Seller? {
+        guard let items = reader.mapping(node, path, allowed: ["name", "address", "tax_id"])
+        else { return nil }
+        let fields = Dictionary(items, uniquingKeysWith: { first, _ in first })
+        guard let nameNode = fields["name"] else {
+            reader.fail(node, path + ".name", "missing; the seller's name is printed on invoices")
+            return nil
+        }
+        let name = reader.string(nameNode, path + ".name") ?? ""
+        return Seller(
+            name: name,
+            address: fields["address"].flatMap { address($0, path + ".address") },
+            taxID: fields["tax_id"].flatMap { reader.string($0, path + ".tax_id") })
+    }
+
+    func meter(key: String, _ node: Node, _ path: String) -> Meter? {
+        guard let items = reader.mapping(node, path, allowed: ["aggregation", "field"]) else {
+            return nil
+        }
+        let fields = Dictionary(items, uniquingKeysWith: { first, _ in first })
+        guard let aggregationNode = fields["aggregation"] else {
+            reader.fail(node, path + ".aggregation", "missing")
+            return nil
+        }
+        guard let text = reader.string(aggregationNode, path + ".aggregation") else { return nil }
+        guard let aggregation = Aggregation(rawValue: text) else {
+            reader.fail(
+                aggregationNode, path + ".aggregation",
+                "unknown aggregation \"\(text)\"; expected one of: "
+                    + Aggregation.allCases.map(\.rawValue).joined(separator: ", "))
+            return nil
+        }
+        let field = fields["field"].flatMap { reader.string($0, path + ".field") }
+        if aggregation == .uniqueCount && field == nil {
+            reader.fail(node, path + ".field", "unique_count needs the dims field it counts")
+            return nil
+        }
+        if aggregation != .uniqueCount && field != nil {
+            reader.fail(fields["field"], path + ".field", "only unique_count meters take a field")
+            return nil
+        }
+        return Meter(key: key, aggregation: aggregation, field: field)
+    }
+
+    func plan(
+        key: String, _ node: Node, _ path: String, meters: [String: Meter],
+        defaultCurrency: Currency?
+    ) -> Plan? {
+        let allowed: Set = ["currency", "charges", "minimum_commitment", "included_credits"]
+        guard let items = reader.mapping(node, path, allowed: allowed) else { return nil }
+        let fields = Dictionary(items, uniquingKeysWith: { first, _ in first })
+        var planCurrency = defaultCurrency
+        if let currencyNode = fields["currency"] {
+            planCurrency = currency(currencyNode, path + ".currency")
+        } else if defaultCurrency == nil {
+            reader.fail(node, path + ".currency", "missing, and the catalog sets no currency")
+        }
+        var charges: [Charge] = []
+        var seenKeys: Set<String> = []
+        if let chargesNode = fields["charges"],
+           let list = reader.sequence(chargesNode, path + ".charges")
+        {
+            for (index, chargeNode) in list.enumerated() {
+                let chargePath = "\(path).charges[\(index)]"
+                guard let charge = charge(chargeNode, chargePath, meters: meters) else { continue }
+                if !seenKeys.insert(charge.key).inserted {
+                    reader.fail(
+                        chargeNode, chargePath + ".key",
+                        "charge key \"\(charge.key)\" is used twice in this plan")
+                    continue
+                }
+                charges.append(charge)
+            }
+        } else if fields["charges"] == nil {
+            reader.fail(node, path + ".charges", "missing; a plan needs at least one charge")
+        }
+        let commitment = fields["minimum_commitment"].flatMap {
+            reader.decimal($0, path + ".minimum_commitment")
+        }
+        let credits = fields["included_credits"].flatMap {
+            reader.decimal($0, path + ".included_credits")
+        }
+        guard let planCurrency else { return nil }
+        return Plan(
+            key: key, currency: planCurrency, charges: charges, minimumCommitment: commitment,
+            includedCredits: credits)
+    }
+
+    static let chargeKeys: Set = [
+        "key", "type", "meter", "model", "tiers", "unit_price", "prices_by", "group_by", "filter",
+        "divide_by", "round_quantity", "free_quantity", "package_size", "package_price",
+        "round_packages", "minimum", "maximum", "amount", "schedule", "prorate",
+    ]
+    static let usageOnlyKeys: Set = [
+        "meter", "model", "tiers", "unit_price", "prices_by", "group_by", "filter", "divide_by",
+        "round_quantity", "free_quantity", "package_size", "package_price", "round_packages",
+    ]
+    static let recurringOnlyKeys: Set = ["amount", "schedule", "prorate"]
+
+    /// Unit prices carry at most 12 fractional digits (SPEC §5).
+    static let priceFractionDigitsMax = 12
+
+    func charge(_ node: Node, _ path: String, meters: [String: Meter]) -> Charge? {
+        guard let items = reader.mapping(node, path, allowed: CatalogBuilder.chargeKeys) else {
+            return nil
+        }
+        let fields = Dictionary(items, uniquingKeysWith: { first, _ in first })
+        guard let keyNode = fields["key"] else {
+            reader.fail(node, path + ".key", "missing")
+            return nil
+        }
+        guard let key = reader.string(keyNode, path + ".key") else { return nil }
+        if key == Rater.trueUpCharge {
+            reader.fail(keyNode, path + ".key", "\"\(key)\" is reserved for minimum commitment lines")
+            return nil
+        }
+        var type = fields["meter"] == nil && fields["schedule"] != nil ? "recurring" : "usage"
+        if let typeNode = fields["type"], let text = reader.string(typeNode, path + ".type") {
+            guard text == "usage" || text == "recurring" else {
+                reader.fail(typeNode, path + ".type", "expected usage or recurring")
+                return nil
+            }
+            type = text
+        }
+        let forbidden = type == "usage"
+            ? CatalogBuilder.recurringOnlyKeys : CatalogBuilder.usageOnlyKeys
+        for (name, value) in items where forbidden.contains(name) {
+            reader.fail(value, join(path, name), "not allowed on a \(type) charge")
+        }
+        let minimum = fields["minimum"].flatMap { reader.decimal($0, path + ".minimum") }
+        let maximum = fields["maximum"].flatMap { reader.decimal($0, path + ".maximum") }
+        if let minimum, let maximum, maximum < minimum {
+            reader.fail(fields["maximum"], path + ".maximum", "is below minimum")
+        }
+        if type == "recurring" {
+            return recurring(
+                key: key, node, fields, path, minimum: minimum, maximum: maximum
+            ).map(Charge.recurring)
+        }
+        return usage(key: key, node, fields, path, meters: meters, minimum: minimum,
+                     maximum: maximum).map(Charge.usage)
+    }
+
+    func recurring(
+        key: String, _ node: Node, _ fields: [String: Node], _ path: String,
+        minimum: Rational?, maximum: Rational?
+    ) -> RecurringCharge? {
+        guard let amountNode = fields["amount"] else {
+            reader.fail(node, path + ".amount", "missing; a recurring charge needs an amount")
+            return nil
+        }
+        let amount = reader.decimal(
+            amountNode, path + ".amount", fractionDigitsMax: CatalogBuilder.priceFractionDigitsMax)
+        guard let scheduleNode = fields["schedule"] else {
+            reader.fail(node, path + ".schedule", "missing; expected monthly, daily, "
+                + "{ weekdays: [...] }, { monthdays: [...] } or { cron: \"...\" }")
+            return nil
+        }
+        let schedule = self.schedule(scheduleNode, path + ".schedule")
+        var prorate = false
+        if let prorateNode = fields["prorate"] {
+            prorate = reader.bool(prorateNode, path + ".prorate") ?? false
+            if prorate, let schedule, schedule != .monthly {
+                reader.fail(prorateNode, path + ".prorate", "only a monthly schedule is prorated")
+            }
+        }
+        guard let amount, let schedule else { return nil }
+        return RecurringCharge(
+            key: key, amount: amount, schedule: schedule, prorate: prorate, minimum: minimum,
+            maximum: maximum)
+    }
+
+    static let weekdayNames = ["mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7]
+
+    func schedule(_ node: Node, _ path: String) -> Schedule? {
+        if case .scalar = node {
+            guard let text = reader.string(node, path) else { return nil }
+            switch text {
+            case "monthly": return .monthly
+            case "daily": return .daily
+            default:
+                reader.fail(node, path, "unknown schedule \"\(text)\"; expected monthly, daily, "
+                    + "{ weekdays: [...] }, { monthdays: [...] } or { cron: \"...\" }")
+                return nil
+            }
+        }
+        guard let items = reader.mapping(node, path, allowed: ["weekdays", "monthdays", "cron"])
+        else { return nil }
+        guard items.count == 1, let (kind, value) = items.first else {
+            reader.fail(node, path, "expected exactly one of weekdays, monthdays, cron")
+            return nil
+        }
+        let valuePath = join(path, kind)
+        switch kind {
+        case "weekdays":
+            guard let names = reader.strings(value, valuePath), !names.isEmpty else {
+                reader.fail(value, valuePath, "expected a non-empty list such as [mon, thu]")
+                return nil
+            }
+            var days: Set<Int> = []
+            for name in names {
+                guard let day = CatalogBuilder.weekdayNames[name.lowercased()] else {
+                    reader.fail(value, valuePath, "unknown weekday \"\(name)\"; expected mon … sun")
+                    return nil
+                }
+                days.insert(day)
+            }
+            return .weekdays(days)
+        case "monthdays":
+            guard let items = reader.sequence(value, valuePath), !items.isEmpty else {
+                reader.fail(value, valuePath, "expected a non-empty list such as [1, 15]")
+                return nil
+            }
+            var days: Set<Int> = []
+            for (index, item) in items.enumerated() {
+                guard let day = reader.integer(item, "\(valuePath)[\(index)]", in: 1...31) else {
+                    return nil
+                }
+                days.insert(day)
+            }
+            return .monthdays(days)
+        default:
+            guard let text = reader.string(value, valuePath) else { return nil }
+            do {
+                return .cron(try CronSchedule(parsing: text))
+            } catch {
+                reader.fail(value, valuePath, "invalid cron expression: \(error)")
+                return nil
+            }
+        }
+    }
+
+    func usage(
+        key: String, _ node: Node, _ fields: [String: Node], _ path: String,
+        meters: [String: Meter], minimum: Rational?, maximum: Rational?
+    ) -> UsageCharge? {
+        var valid = true
+        guard let meterNode = fields["meter"] else {
+            reader.fail(node, path + ".meter", "missing; a usage charge names a meter")
+            return nil
+        }
+        guard let meterKey = reader.string(meterNode, path + ".meter") else { return nil }
+        if meters[meterKey] == nil {
+            reader.fail(
+                meterNode, path + ".meter",
+                "unknown meter \"\(meterKey)\"; declare it under meters")
+            valid = false
+        }
+        let groupBy = fields["group_by"].flatMap { reader.strings($0, path + ".group_by") } ?? []
+        if Set(groupBy).count != groupBy.count {
+            reader.fail(fields["group_by"], path + ".group_by", "a dimension is listed twice")
+            valid = false
+        }
+        var filter: [DimensionFilter] = []
+        if let filterNode = fields["filter"],
+           let items = reader.mapping(filterNode, path + ".filter", allowed: nil)
+        {
+            for (dimension, valuesNode) in items {
+                guard let values = reader.strings(valuesNode, "\(path).filter.\(dimension)") else {
+                    valid = false
+                    continue
+                }
+                filter.append(DimensionFilter(dimension: dimension, values: Set(values)))
+            }
+            filter.sort { $0.dimension < $1.dimension }
+        }
+        let freeQuantity = fields["free_quantity"].flatMap {
+            reader.decimal($0, path + ".free_quantity")
+        }
+        var divideBy: Rational?
+        if let divideNode = fields["divide_by"] {
+            divideBy = reader.decimal(divideNode, path + ".divide_by")
+            if let value = divideBy, value.isZero {
+                reader.fail(divideNode, path + ".divide_by", "must be greater than 0")
+                valid = false
+            }
+        }
+        var roundQuantity = QuantityRounding.none
+        if let roundNode = fields["round_quantity"],
+           let text = reader.string(roundNode, path + ".round_quantity")
+        {
+            if let rule = QuantityRounding(rawValue: text) {
+                roundQuantity = rule
+            } else {
+                reader.fail(roundNode, path + ".round_quantity", "expected up, down or none")
+                valid = false
+            }
+        }
+        guard let modelNode = fields["model"] else {
+            reader.fail(
+                node, path + ".model", "missing; expected per_unit, graduated, volume or package")
+            return nil
+        }
+        guard let modelName = reader.string(modelNode, path + ".model") else { return nil }
+        let modelKeys: [String: Set<String>] = [
+            "per_unit": ["unit_price", "prices_by"],
+            "graduated": ["tiers"], "volume": ["tiers"],
+            "package": ["package_size", "package_price", "round_packages"],
+        ]
+        guard let ownKeys = modelKeys[modelName] else {
+            reader.fail(
+                modelNode, path + ".model",
+                "unknown model \"\(modelName)\"; expected per_unit, graduated, volume or package")
+            return nil
+        }
+        for name in modelKeys.values.reduce(Set(), { $0.union($1) }).subtracting(ownKeys).sorted()
+        where fields[name] != nil {
+            reader.fail(fields[name], join(path, name), "not used by model \(modelName)")
+            valid = false
+        }
+        var model: PricingModel?
+        switch modelName {
+        case "per_unit":
+            model = perUnit(node, fields, path, groupBy: groupBy)
+        case "graduated", "volume":
+            if let tiersNode = fields["tiers"] {
+                if let tiers = tiers(tiersNode, path + ".tiers") {
+                    model = modelName == "graduated" ? .graduated(tiers) : .volume(tiers)
+                }
+            } else {
+                reader.fail(node, path + ".tiers", "missing; \(modelName) needs tiers")
+            }
+        default:
+            model = package(node, fields, path)
+        }
+        guard valid, let model else { return nil }
+        return UsageCharge(
+            key: key, meter: meterKey, groupBy: groupBy, filter: filter, model: model,
+            freeQuantity: freeQuantity, divideBy: divideBy, roundQuantity: roundQuantity,
+            minimum: minimum, maximum: maximum)
+    }
+
+    func price(_ node: Node, _ path: String) -> Rational? {
+        reader.decimal(node, path, fractionDigitsMax: CatalogBuilder.priceFractionDigitsMax)
+    }
+
+    func perUnit(_ node: Node, _ fields: [String: Node], _ path: String, groupBy: [String])
+        -> PricingModel?
+    {
+        guard let priceNode = fields["unit_price"] else {
+            reader.fail(node, path + ".unit_price", "missing; per_unit needs a unit_price")
+            return nil
+        }
+        guard let pricesByNode = fields["prices_by"] else {
+            if case .mapping = priceNode {
+                reader.fail(
+                    priceNode, path + ".unit_price",
+                    "a price per dimension value needs prices_by naming the dimension")
+                return nil
+            }
+            return price(priceNode, path + ".unit_price").map { .perUnit(.single($0)) }
+        }
+        guard let dimension = reader.string(pricesByNode, path + ".prices_by") else { return nil }
+        guard groupBy.contains(dimension) else {
+            reader.fail(
+                pricesByNode, path + ".prices_by",
+                "\"\(dimension)\" must be one of group_by (\(groupBy.joined(separator: ", ")))")
+            return nil
+        }
+        guard let items = reader.mapping(priceNode, path + ".unit_price", allowed: nil) else {
+            return nil
+        }
+        var prices: [String: Rational] = [:]
+        var defaultPrice: Rational?
+        for (value, valueNode) in items {
+            guard let amount = price(valueNode, "\(path).unit_price.\(value)") else { continue }
+            if value == "default" { defaultPrice = amount } else { prices[value] = amount }
+        }
+        guard let defaultPrice else {
+            reader.fail(priceNode, path + ".unit_price.default",
+                        "missing; a price per dimension value needs a default price")
+            return nil
+        }
+        return .perUnit(
+            .byDimension(dimension: dimension, prices: prices, defaultPrice: defaultPrice))
+    }
+
+    func tiers(_ node: Node, _ path: String) -> [Tier]? {
+        guard let list = reader.sequence(node, path) else { return nil }
+        guard !list.isEmpty else {
+            reader.fail(node, path, "needs at least one tier")
+            return nil
+        }
+        guard list.count <= limits.tiersMax else {
+            reader.fail(node, path, "more than \(limits.tiersMax) tiers")
+            return nil
+        }
+        var tiers: [Tier] = []
+        var valid = true
+        for (index, tierNode) in list.enumerated() {
+            let tierPath = "\(path)[\(index)]"
+            guard let items = reader.mapping(
+                tierNode, tierPath, allowed: ["up_to", "unit_price", "flat_price"])
+            else {
+                valid = false
+                continue
+            }
+            let fields = Dictionary(items, uniquingKeysWith: { first, _ in first })
+            let isLast = index == list.count - 1
+            var upTo: Rational?
+            if let upToNode = fields["up_to"], !reader.isNull(upToNode) {
+                upTo = reader.decimal(upToNode, tierPath + ".up_to")
+                if upTo == nil { valid = false }
+                if isLast && upTo != nil {
+                    reader.fail(upToNode, tierPath + ".up_to",
+                                "the last tier must have up_to: null (no upper bound)")
+                    valid = false
+                }
+            } else if !isLast {
+                reader.fail(fields["up_to"] ?? tierNode, tierPath + ".up_to",
+                            "only the last tier may be unbounded; give an upper bound")
+                valid = false
+            } else if fields["up_to"] == nil {
+                reader.fail(tierNode, tierPath + ".up_to",
+                            "missing; write up_to: null for the last, unbounded tier")
+                valid = false
+            }
+            if let upTo, let previous = tiers.last?.upTo, upTo <= previous {
+                reader.fail(fields["up_to"], tierPath + ".up_to",
+                            "tiers must ascend: \(upTo) is not above \(previous)")
+                valid = false
+            }
+            if let upTo, upTo.isZero {
+                reader.fail(fields["up_to"], tierPath + ".up_to", "must be greater than 0")
+                valid = false
+            }
+            guard let priceNode = fields["unit_price"] else {
+                reader.fail(tierNode, tierPath + ".unit_price", "missing")
+                valid = false
+                continue
+            }
+            let unitPrice = price(priceNode, tierPath + ".unit_price")
+            let flatPrice = fields["flat_price"].flatMap { price($0, tierPath + ".flat_price") }
+            guard let unitPrice else {
+                valid = false
+                continue
+            }
+            tiers.append(Tier(upTo: upTo, unitPrice: unitPrice, flatPrice: flatPrice))
+        }
+        return valid ? tiers : nil
+    }
+
+    func package(_ node: Node, _ fields: [String: Node], _ path: String) -> PricingModel? {
+        guard let sizeNode = fields["package_size"], let priceNode = fields["package_price"]
+        else {
+            reader.fail(node, path, "package needs package_size and package_price")
+            return nil
+        }
+        let size = reader.decimal(sizeNode, path + ".package_size")
+        if let size, size.isZero {
+            reader.fail(sizeNode, path + ".package_size", "must be greater than 0")
+            return nil
+        }
+        let packagePrice = price(priceNode, path + ".package_price")
+        var down = false
+        if let roundNode = fields["round_packages"],
+           let text = reader.string(roundNode, path + ".round_packages")
+        {
+            guard text == "up" || text == "down" else {
+                reader.fail(roundNode, path + ".round_packages", "expected up or down")
+                return nil
+            }
+            down = text == "down"
+        }
+        guard let size, let packagePrice else { return nil }
+        return .package(size: size, price: packagePrice, roundPackagesDown: down)
+    }
+
+    static let accountKeys: [String: WritableKeyPath<AccountNames, String>] = [
+        "receivable": \.receivable, "usage_income": \.usageIncome,
+        "recurring_income": \.recurringIncome, "minimum_income": \.minimumIncome, "tax": \.tax,
+        "discounts": \.discounts, "payments": \.payments, "promotions": \.promotions,
+        "credits": \.credits, "breakage": \.breakage,
+    ]
+
+    func readAccounts(_ node: Node, into accounts: inout AccountNames) {
+        guard let items = reader.mapping(
+            node, "accounts", allowed: Set(CatalogBuilder.accountKeys.keys))
+        else { return }
+        let roots = ["Assets", "Liabilities", "Equity", "Income", "Expenses"]
+        for (key, value) in items {
+            guard let name = reader.string(value, "accounts.\(key)"),
+                  let keyPath = CatalogBuilder.accountKeys[key]
+            else { continue }
+            let components = name.split(separator: ":", omittingEmptySubsequences: false)
+            let valid = roots.contains(String(components[0]))
+                && components.allSatisfy { component in
+                    guard let first = component.unicodeScalars.first else { return false }
+                    return (first.properties.isUppercase || ("0"..."9").contains(first))
+                        && component.unicodeScalars.allSatisfy {
+                            $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-"
+                        }
+                }
+            guard valid else {
+                reader.fail(
+                    value, "accounts.\(key)",
+                    "an account name is Root:Component… with a root of "
+                        + roots.joined(separator: ", ")
+                        + " and components starting with a capital letter or digit")
+                continue
+            }
+            accounts[keyPath: keyPath] = name
+        }
+    }
+}

@@ -1,0 +1,306 @@
+import Pricing
+import Yams
+
+/// Loads `customers.yaml` or `customers.ndjson` (SPEC §6), checking every customer against the
+/// catalog and listing every problem together.
+public enum CustomersLoader {
+    /// Parses customers from YAML (`customers:` mapping) or NDJSON (one object per line, with
+    /// its id in `id`), chosen by `file`'s extension (`.ndjson`/`.jsonl` is NDJSON).
+    public static func load(
+        text: String, file: String, catalog: Catalog, zones: TimeZoneDirectory,
+        limits: ConfigLimits = ConfigLimits()
+    ) throws -> [Customer] {
+        guard text.utf8.count <= limits.fileBytesMax else {
+            throw ConfigErrors([
+                ConfigError(
+                    file: file, line: nil, column: nil, path: "",
+                    message: "file is larger than \(limits.fileBytesMax) bytes")
+            ])
+        }
+        let reader = NodeReader(file: file, nodeBudget: limits.nodesMax)
+        let builder = CustomerBuilder(reader: reader, catalog: catalog, zones: zones)
+        var customers: [Customer] = []
+        var errors: [ConfigError] = []
+        var seen: [String: String] = [:]
+        func add(_ customer: Customer, _ node: Node, _ path: String) {
+            if let earlier = seen[customer.id] {
+                reader.fail(node, path, "customer \"\(customer.id)\" is defined twice (first at \(earlier))")
+                return
+            }
+            seen[customer.id] = path
+            customers.append(customer)
+        }
+        if file.hasSuffix(".ndjson") || file.hasSuffix(".jsonl") {
+            // Each line is a JSON object; JSON is YAML, so Yams reads it and keeps every number's
+            // text exactly as written. Errors carry the line number of the file.
+            for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false)
+                .enumerated()
+            {
+                let trimmed = line.trimmingCharacters(in: [" ", "\t", "\r"])
+                if trimmed.isEmpty { continue }
+                let lineNumber = index + 1
+                guard trimmed.hasPrefix("{") else {
+                    errors.append(
+                        ConfigError(
+                            file: file, line: lineNumber, column: 1, path: "",
+                            message: "expected a JSON object"))
+                    continue
+                }
+                switch composeYAML(String(trimmed), file: file) {
+                case .failure(let error):
+                    errors.append(
+                        ConfigError(
+                            file: file, line: lineNumber, column: error.column, path: "",
+                            message: error.message))
+                case .success(nil):
+                    continue
+                case .success(let node?):
+                    let lineReader = NodeReader(file: file, nodeBudget: limits.nodesMax)
+                    let lineBuilder = CustomerBuilder(
+                        reader: lineReader, catalog: catalog, zones: zones)
+                    let path = "line \(lineNumber)"
+                    if let customer = lineBuilder.customer(id: nil, node, path) {
+                        add(customer, node, path)
+                    }
+                    errors += lineReader.errors.map {
+                        ConfigError(
+                            file: file, line: lineNumber, column: $0.column, path: $0.path,
+                            message: $0.message)
+                    }
+                }
+            }
+        } else {
+            switch composeYAML(text, file: file) {
+            case .failure(let error):
+                throw ConfigErrors([error])
+            case .success(nil):
+                throw ConfigErrors([
+                    ConfigError(
+                        file: file, line: nil, column: nil, path: "", message: "empty file")
+                ])
+            case .success(let root?):
+                if let top = reader.mapping(root, "", allowed: ["customers"]),
+                   let customersNode = top.first?.1,
+                   let items = reader.mapping(customersNode, "customers", allowed: nil)
+                {
+                    for (id, node) in items {
+                        let path = "customers.\(id)"
+                        if let customer = builder.customer(id: id, node, path) {
+                            add(customer, node, path)
+                        }
+                    }
+                } else if reader.errors.isEmpty {
+                    reader.fail(root, "customers", "missing; expected customers: { <id>: … }")
+                }
+            }
+        }
+        errors += reader.errors
+        if !errors.isEmpty { throw ConfigErrors(errors) }
+        return customers.sorted { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
+    }
+}
+
+final class CustomerBuilder {
+    let reader: NodeReader
+    let catalog: Catalog
+    let zones: TimeZoneDirectory
+    let addressReader: CatalogBuilder
+
+    init(reader: NodeReader, catalog: Catalog, zones: TimeZoneDirectory) {
+        self.reader = reader
+        self.catalog = catalog
+        self.zones = zones
+        self.addressReader = CatalogBuilder(reader: reader, limits: ConfigLimits())
+        for (code, currency) in catalog.currencies { addressReader.currencies[code] = currency }
+    }
+
+    static let keys: Set = [
+        "id", "name", "address", "tax_id", "timezone", "anchor_day", "currency", "tax",
+        "discounts", "subscriptions",
+    ]
+
+    /// Customer ids are 1–256 bytes, like the events that name them (SPEC §2).
+    static let idBytesMax = 256
+
+    func customer(id givenID: String?, _ node: Node, _ path: String) -> Customer? {
+        guard let items = reader.mapping(node, path, allowed: CustomerBuilder.keys) else {
+            return nil
+        }
+        let fields = Dictionary(items, uniquingKeysWith: { first, _ in first })
+        var id = givenID
+        if givenID == nil {
+            guard let idNode = fields["id"] else {
+                reader.fail(node, join(path, "id"), "missing; each line needs the customer id")
+                return nil
+            }
+            id = reader.string(idNode, join(path, "id"))
+        } else if fields["id"] != nil {
+            reader.fail(fields["id"], join(path, "id"), "the id is the mapping key here")
+        }
+        guard let id else { return nil }
+        guard id.utf8.count <= CustomerBuilder.idBytesMax else {
+            reader.fail(node, path, "customer id longer than \(CustomerBuilder.idBytesMax) bytes")
+            return nil
+        }
+        var valid = true
+        var zone: any TimeZoneRules = FixedOffsetZone.utc
+        if let zoneNode = fields["timezone"], let name = reader.string(zoneNode, join(path, "timezone")) {
+            if let found = zones.rules(name) {
+                zone = found
+            } else {
+                reader.fail(zoneNode, join(path, "timezone"),
+                            "unknown time zone \"\(name)\"; use an IANA name such as Europe/Berlin")
+                valid = false
+            }
+        }
+        let anchorDay = fields["anchor_day"].flatMap {
+            reader.integer($0, join(path, "anchor_day"), in: 1...31)
+        }
+        var currency: Currency?
+        if let currencyNode = fields["currency"] {
+            currency = addressReader.currency(currencyNode, join(path, "currency"))
+            if currency == nil { valid = false }
+        }
+        var tax: Tax?
+        if let taxNode = fields["tax"],
+           let taxItems = reader.mapping(taxNode, join(path, "tax"), allowed: ["name", "rate"])
+        {
+            let taxFields = Dictionary(taxItems, uniquingKeysWith: { first, _ in first })
+            let name = taxFields["name"].flatMap { reader.string($0, join(path, "tax.name")) }
+            let rate = taxFields["rate"].flatMap { reader.decimal($0, join(path, "tax.rate")) }
+            if let name, let rate {
+                tax = Tax(name: name, rate: rate)
+            } else {
+                if taxFields["name"] == nil { reader.fail(taxNode, join(path, "tax.name"), "missing") }
+                if taxFields["rate"] == nil { reader.fail(taxNode, join(path, "tax.rate"), "missing") }
+                valid = false
+            }
+        }
+        let discounts = self.discounts(fields["discounts"], join(path, "discounts"))
+        if discounts == nil { valid = false }
+        guard let subscriptions = self.subscriptions(
+            fields["subscriptions"], node, join(path, "subscriptions"), customerCurrency: &currency)
+        else { return nil }
+        guard valid else { return nil }
+        return Customer(
+            id: id, name: fields["name"].flatMap { reader.string($0, join(path, "name")) },
+            address: fields["address"].flatMap { addressReader.address($0, join(path, "address")) },
+            taxID: fields["tax_id"].flatMap { reader.string($0, join(path, "tax_id")) },
+            timeZone: zone, anchorDay: anchorDay, currency: currency, tax: tax,
+            discounts: discounts ?? [], subscriptions: subscriptions)
+    }
+
+    func discounts(_ node: Node?, _ path: String) -> [Discount]? {
+        guard let node else { return [] }
+        guard let list = reader.sequence(node, path) else { return nil }
+        var result: [Discount] = []
+        var keys: Set<String> = []
+        var valid = true
+        for (index, item) in list.enumerated() {
+            let itemPath = "\(path)[\(index)]"
+            guard let items = reader.mapping(
+                item, itemPath, allowed: ["key", "percent", "from", "until"])
+            else {
+                valid = false
+                continue
+            }
+            let fields = Dictionary(items, uniquingKeysWith: { first, _ in first })
+            guard let keyNode = fields["key"], let percentNode = fields["percent"] else {
+                reader.fail(item, itemPath, "a discount needs key and percent")
+                valid = false
+                continue
+            }
+            let key = reader.string(keyNode, itemPath + ".key")
+            let percent = reader.decimal(percentNode, itemPath + ".percent")
+            if let percent, Rational(100) < percent {
+                reader.fail(percentNode, itemPath + ".percent", "must be between 0 and 100")
+                valid = false
+            }
+            let from = fields["from"].flatMap { reader.date($0, itemPath + ".from") }
+            let until = fields["until"].flatMap { reader.date($0, itemPath + ".until") }
+            if let from, let until, until < from {
+                reader.fail(fields["until"], itemPath + ".until", "is before from")
+                valid = false
+            }
+            guard let key, let percent else {
+                valid = false
+                continue
+            }
+            if !keys.insert(key).inserted {
+                reader.fail(keyNode, itemPath + ".key", "discount key \"\(key)\" is used twice")
+                valid = false
+            }
+            result.append(Discount(key: key, percent: percent, from: from, until: until))
+        }
+        return valid ? result : nil
+    }
+
+    func subscriptions(
+        _ node: Node?, _ customerNode: Node, _ path: String, customerCurrency: inout Currency?
+    ) -> [Subscription]? {
+        guard let node else {
+            reader.fail(customerNode, path, "missing; a customer needs at least one subscription")
+            return nil
+        }
+        guard let list = reader.sequence(node, path) else { return nil }
+        var result: [(Subscription, Node, String)] = []
+        var valid = true
+        for (index, item) in list.enumerated() {
+            let itemPath = "\(path)[\(index)]"
+            guard let items = reader.mapping(item, itemPath, allowed: ["plan", "start", "end"])
+            else {
+                valid = false
+                continue
+            }
+            let fields = Dictionary(items, uniquingKeysWith: { first, _ in first })
+            guard let planNode = fields["plan"], let startNode = fields["start"] else {
+                reader.fail(item, itemPath, "a subscription needs plan and start")
+                valid = false
+                continue
+            }
+            let planKey = reader.string(planNode, itemPath + ".plan")
+            let start = reader.date(startNode, itemPath + ".start")
+            var end: CivilDate?
+            if let endNode = fields["end"], !reader.isNull(endNode) {
+                end = reader.date(endNode, itemPath + ".end")
+                if end == nil { valid = false }
+            }
+            guard let planKey, let start else {
+                valid = false
+                continue
+            }
+            guard let plan = catalog.plans[planKey] else {
+                reader.fail(planNode, itemPath + ".plan",
+                            "unknown plan \"\(planKey)\"; the catalog has: "
+                                + catalog.plans.keys.sorted().joined(separator: ", "))
+                valid = false
+                continue
+            }
+            if let end, end <= start {
+                reader.fail(fields["end"], itemPath + ".end", "must be after start")
+                valid = false
+                continue
+            }
+            if let currency = customerCurrency, currency != plan.currency {
+                reader.fail(planNode, itemPath + ".plan",
+                            "plan \"\(planKey)\" bills in \(plan.currency.code) but the customer "
+                                + "uses \(currency.code)")
+                valid = false
+            }
+            if customerCurrency == nil { customerCurrency = plan.currency }
+            result.append((Subscription(plan: planKey, start: start, end: end), item, itemPath))
+        }
+        result.sort { $0.0.start < $1.0.start }
+        for index in result.indices.dropFirst() {
+            let previous = result[index - 1].0
+            let current = result[index]
+            if previous.end.map({ current.0.start < $0 }) ?? true {
+                reader.fail(current.1, current.2,
+                            "overlaps the subscription to \"\(previous.plan)\" starting "
+                                + "\(previous.start); subscriptions must not overlap")
+                valid = false
+            }
+        }
+        return valid ? result.map(\.0) : nil
+    }
+}

@@ -1,0 +1,214 @@
+import Pricing
+import Yams
+
+/// Walks a composed YAML tree, reading typed values and collecting every error with its path.
+///
+/// Aliases are allowed, but every node visited counts against `nodeBudget`, so an alias bomb
+/// (a few anchors expanding to billions of nodes) stops with an error instead of exhausting
+/// memory.
+final class NodeReader {
+    let file: String
+    private(set) var errors: [ConfigError] = []
+    private var nodesLeft: Int
+    private var budgetExceeded = false
+
+    init(file: String, nodeBudget: Int) {
+        self.file = file
+        self.nodesLeft = nodeBudget
+    }
+
+    func fail(_ node: Node?, _ path: String, _ message: String) {
+        errors.append(
+            ConfigError(
+                file: file, line: node?.mark?.line, column: node?.mark?.column, path: path,
+                message: message))
+    }
+
+    /// Counts one visited node; false once the budget is spent (reported once).
+    private func spend(_ node: Node, _ path: String) -> Bool {
+        nodesLeft -= 1
+        if nodesLeft >= 0 { return true }
+        if !budgetExceeded {
+            budgetExceeded = true
+            fail(node, path, "too many YAML nodes (aliases expand too far); simplify the file")
+        }
+        return false
+    }
+
+    /// A mapping's entries in document order, checking every key is a known string.
+    func mapping(_ node: Node, _ path: String, allowed: Set<String>?) -> [(String, Node)]? {
+        guard spend(node, path) else { return nil }
+        guard case .mapping(let mapping) = node else {
+            fail(node, path, "expected a mapping (key: value), found \(kind(node))")
+            return nil
+        }
+        var entries: [(String, Node)] = []
+        for (keyNode, value) in mapping {
+            guard case .scalar(let scalar) = keyNode else {
+                fail(keyNode, path, "expected a string key, found \(kind(keyNode))")
+                continue
+            }
+            let key = scalar.string
+            if let allowed, !allowed.contains(key) {
+                fail(
+                    keyNode, join(path, key),
+                    "unknown key; expected one of: \(allowed.sorted().joined(separator: ", "))")
+                continue
+            }
+            entries.append((key, value))
+        }
+        return entries
+    }
+
+    /// The items of a sequence.
+    func sequence(_ node: Node, _ path: String) -> [Node]? {
+        guard spend(node, path) else { return nil }
+        guard case .sequence(let sequence) = node else {
+            fail(node, path, "expected a list, found \(kind(node))")
+            return nil
+        }
+        return Array(sequence)
+    }
+
+    /// Whether the node is YAML null (`null`, `~` or empty, unquoted).
+    func isNull(_ node: Node) -> Bool {
+        guard case .scalar(let scalar) = node, scalar.style == .plain else { return false }
+        return scalar.string == "null" || scalar.string == "~" || scalar.string.isEmpty
+            || scalar.string == "Null" || scalar.string == "NULL"
+    }
+
+    /// A non-empty string scalar (quoted or plain; plain `null` is refused).
+    func string(_ node: Node, _ path: String) -> String? {
+        guard spend(node, path) else { return nil }
+        guard case .scalar(let scalar) = node, !isNull(node) else {
+            fail(node, path, "expected a string, found \(kind(node))")
+            return nil
+        }
+        guard !scalar.string.isEmpty else {
+            fail(node, path, "expected a non-empty string")
+            return nil
+        }
+        return scalar.string
+    }
+
+    /// An exact decimal, written as a YAML number or string, read from its text.
+    func decimal(_ node: Node, _ path: String, allowNegative: Bool = false) -> Rational? {
+        guard let text = string(node, path) else { return nil }
+        switch DecimalText.rational(text) {
+        case .success(let value):
+            if value.isNegative && !allowNegative {
+                fail(node, path, "expected a number >= 0, found \(text)")
+                return nil
+            }
+            return value
+        case .failure(.tooPrecise):
+            fail(node, path, "number has too many digits: \(text)")
+            return nil
+        case .failure(.syntax):
+            fail(node, path, "expected a decimal number such as \"12.50\", found \"\(text)\"")
+            return nil
+        }
+    }
+
+    /// A decimal with at most `fractionDigits` digits after the point.
+    func decimal(_ node: Node, _ path: String, fractionDigitsMax: Int) -> Rational? {
+        guard let value = decimal(node, path) else { return nil }
+        if let scale = value.terminatingScale, scale <= fractionDigitsMax { return value }
+        fail(node, path, "at most \(fractionDigitsMax) fractional digits are allowed")
+        return nil
+    }
+
+    /// A whole number in `range`.
+    func integer(_ node: Node, _ path: String, in range: ClosedRange<Int>) -> Int? {
+        guard let text = string(node, path) else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            fail(
+                node, path,
+                "expected a whole number from \(range.lowerBound) to \(range.upperBound), "
+                    + "found \"\(text)\"")
+            return nil
+        }
+        return value
+    }
+
+    /// `true` or `false`, nothing else.
+    func bool(_ node: Node, _ path: String) -> Bool? {
+        guard let text = string(node, path) else { return nil }
+        switch text {
+        case "true": return true
+        case "false": return false
+        default:
+            fail(node, path, "expected true or false, found \"\(text)\"")
+            return nil
+        }
+    }
+
+    /// A `YYYY-MM-DD` date.
+    func date(_ node: Node, _ path: String) -> CivilDate? {
+        guard let text = string(node, path) else { return nil }
+        guard let date = CivilDate(iso: text) else {
+            fail(node, path, "expected a date YYYY-MM-DD, found \"\(text)\"")
+            return nil
+        }
+        return date
+    }
+
+    /// A list of strings, or a single string taken as a list of one.
+    func strings(_ node: Node, _ path: String) -> [String]? {
+        if case .scalar = node, let single = string(node, path) { return [single] }
+        guard let items = sequence(node, path) else { return nil }
+        var result: [String] = []
+        for (index, item) in items.enumerated() {
+            if let value = string(item, "\(path)[\(index)]") { result.append(value) }
+        }
+        return result
+    }
+
+    func kind(_ node: Node) -> String {
+        switch node {
+        case .scalar(let scalar): return isNull(node) ? "null" : "\"\(scalar.string)\""
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .alias: return "an alias"
+        }
+    }
+}
+
+/// `parent.key`, or `key` at the top.
+func join(_ path: String, _ key: String) -> String {
+    path.isEmpty ? key : path + "." + key
+}
+
+/// Composes YAML text, turning syntax errors into a located `ConfigError`.
+func composeYAML(_ text: String, file: String) -> Result<Node?, ConfigError> {
+    do {
+        return .success(try Yams.compose(yaml: text))
+    } catch let error as YamlError {
+        return .failure(yamlSyntaxError(error, file: file))
+    } catch {
+        return .failure(
+            ConfigError(
+                file: file, line: nil, column: nil, path: "", message: "\(error)"))
+    }
+}
+
+func yamlSyntaxError(_ error: YamlError, file: String) -> ConfigError {
+    switch error {
+    case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _):
+        return ConfigError(
+            file: file, line: mark.line, column: mark.column, path: "",
+            message: "YAML syntax error: \(problem)")
+    case .composer(_, let problem, let mark, _):
+        return ConfigError(
+            file: file, line: mark.line, column: mark.column, path: "",
+            message: "YAML error: \(problem)")
+    case .duplicatedKeysInMapping(let duplicates, let context):
+        return ConfigError(
+            file: file, line: context.mark.line, column: context.mark.column, path: "",
+            message: "duplicated key in a mapping: "
+                + duplicates.map { "\"\($0)\"" }.joined(separator: ", "))
+    default:
+        return ConfigError(
+            file: file, line: nil, column: nil, path: "", message: "YAML error: \(error)")
+    }
+}

@@ -1,0 +1,236 @@
+import Pricing
+
+/// The outcome of reading one input line as a usage event (SPEC §2, §11 check order).
+public enum EventLineOutcome {
+    /// Only ASCII whitespace: counted as blank.
+    case blank
+    /// A syntactically valid event, still to be checked against the catalog and customers.
+    case event(UsageEvent)
+    /// Rejected, with the reason code and a human detail.
+    case rejected(RejectReason, String)
+}
+
+/// Parses NDJSON event lines: UTF-8 validation, a strict JSON scan (RFC 8259, repeated keys
+/// refused at every level), then the field rules of SPEC §2 in the order of §11.
+///
+/// The scanner works on the line's bytes in place; only the event's own strings are copied out.
+public struct EventLineParser {
+    /// Nesting deeper than this is refused as malformed JSON, so a hostile line cannot exhaust
+    /// the stack.
+    public static let depthMax = 64
+    /// Bytes allowed in an `id` or `customer`.
+    public static let keyBytesMax = 256
+
+    public init() {}
+
+    /// Classifies one line (without its line ending).
+    public func parse(_ line: UnsafeRawBufferPointer) -> EventLineOutcome {
+        if isBlank(line) { return .blank }
+        if let offset = firstInvalidUTF8(line) {
+            return .rejected(.invalidUTF8, "invalid UTF-8 at byte \(offset + 1)")
+        }
+        var scanner = JSONScanner(line)
+        var fields = TopLevelFields()
+        do {
+            try scanner.document(into: &fields)
+        } catch let failure as JSONScanner.Failure {
+            switch failure {
+            case .unpairedSurrogate(let offset):
+                return .rejected(.invalidUTF8, "unpaired UTF-16 surrogate escape at byte \(offset + 1)")
+            case .malformed(let offset, let why):
+                return .rejected(.malformedJSON, "\(why) at byte \(offset + 1)")
+            }
+        } catch {
+            return .rejected(.malformedJSON, "\(error)")
+        }
+        guard fields.isObject else {
+            return .rejected(.notAnObject, "the line is JSON but not an object")
+        }
+        return fields.event()
+    }
+
+    /// Blank means only space, tab, CR, LF, VT and FF.
+    func isBlank(_ line: UnsafeRawBufferPointer) -> Bool {
+        for byte in line where !(byte == 0x20 || (byte >= 0x09 && byte <= 0x0D)) { return false }
+        return true
+    }
+
+    /// The offset of the first byte that breaks UTF-8, or nil when the line is valid.
+    func firstInvalidUTF8(_ line: UnsafeRawBufferPointer) -> Int? {
+        let count = line.count
+        var index = 0
+        while index < count {
+            // ASCII fast path, eight bytes at a time.
+            while index + 8 <= count,
+                  line.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                    & 0x8080_8080_8080_8080 == 0
+            {
+                index += 8
+            }
+            guard index < count else { break }
+            let lead = line[index]
+            if lead < 0x80 {
+                index += 1
+                continue
+            }
+            var needed = 0
+            var low: UInt8 = 0x80
+            var high: UInt8 = 0xBF
+            switch lead {
+            case 0xC2...0xDF: needed = 1
+            case 0xE0: needed = 2; low = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: needed = 2
+            case 0xED: needed = 2; high = 0x9F  // no UTF-16 surrogates
+            case 0xF0: needed = 3; low = 0x90
+            case 0xF1...0xF3: needed = 3
+            case 0xF4: needed = 3; high = 0x8F
+            default: return index
+            }
+            guard index + needed < count else { return index }
+            let second = line[index + 1]
+            guard second >= low, second <= high else { return index }
+            for offset in stride(from: 2, through: needed, by: 1) {
+                let next = line[index + offset]
+                guard next >= 0x80, next <= 0xBF else { return index }
+            }
+            index += needed + 1
+        }
+        return nil
+    }
+}
+
+/// What the scan keeps of the top-level object: the six fields of an event.
+struct TopLevelFields {
+    enum Value {
+        case absent
+        case null
+        case string(String)
+        case number([UInt8])
+        case other(String)  // the JSON type's name, for the detail
+        case dims([Dimension])
+        case badDims(String)
+    }
+
+    var isObject = false
+    var id = Value.absent
+    var customer = Value.absent
+    var meter = Value.absent
+    var timestamp = Value.absent
+    var quantity = Value.absent
+    var dims = Value.absent
+
+    mutating func set(_ key: String, _ value: Value) {
+        switch key {
+        case "id": id = value
+        case "customer": customer = value
+        case "meter": meter = value
+        case "ts": timestamp = value
+        case "quantity": quantity = value
+        case "dims": dims = value
+        default: break
+        }
+    }
+
+    static func isCaptured(_ key: String) -> Bool {
+        key == "id" || key == "customer" || key == "meter" || key == "ts" || key == "quantity"
+            || key == "dims"
+    }
+
+    /// Applies SPEC §11's field checks in order.
+    func event() -> EventLineOutcome {
+        for (name, value) in [("id", id), ("customer", customer), ("meter", meter), ("ts", timestamp)] {
+            switch value {
+            case .absent, .null: return .rejected(.missingField, "missing field \"\(name)\"")
+            default: continue
+            }
+        }
+        var strings: [String] = []
+        for (name, value) in [("id", id), ("customer", customer), ("meter", meter), ("ts", timestamp)] {
+            guard case .string(let text) = value else {
+                return .rejected(.invalidFieldType, "\"\(name)\" must be a string")
+            }
+            if name == "id" || name == "customer" {
+                let bytes = text.utf8.count
+                if bytes == 0 || bytes > EventLineParser.keyBytesMax {
+                    return .rejected(
+                        .invalidFieldType,
+                        "\"\(name)\" must be 1 to \(EventLineParser.keyBytesMax) bytes, not \(bytes)")
+                }
+            }
+            strings.append(text)
+        }
+        var quantityText: [UInt8]?
+        switch quantity {
+        case .absent, .null: quantityText = nil
+        case .string(let text): quantityText = Array(text.utf8)
+        case .number(let bytes): quantityText = bytes
+        default:
+            return .rejected(.invalidFieldType, "\"quantity\" must be a string or a number")
+        }
+        var dimensions: [Dimension] = []
+        switch dims {
+        case .absent, .null: break
+        case .dims(let values): dimensions = values
+        case .badDims(let why): return .rejected(.invalidFieldType, why)
+        default: return .rejected(.invalidFieldType, "\"dims\" must be an object of strings")
+        }
+        let timestampText = strings[3]
+        var copy = timestampText
+        let instant = copy.withUTF8 { RFC3339.parse(UnsafeRawBufferPointer($0)) }
+        guard let instant else {
+            return .rejected(.invalidTimestamp, "\"ts\" is not an RFC 3339 timestamp with offset")
+        }
+        var nanos: Int128?
+        if let quantityText {
+            switch QuantityText.nanos(quantityText) {
+            case .success(let value): nanos = value
+            case .failure(let reason, let detail): return .rejected(reason, detail)
+            }
+        }
+        return .event(
+            UsageEvent(
+                id: strings[0], customer: strings[1], meter: strings[2], instant: instant,
+                quantityNanos: nanos, dims: dimensions))
+    }
+}
+
+/// Reads an event quantity exactly, in billionths.
+public enum QuantityText {
+    public enum Outcome: Equatable {
+        case success(Int128)
+        case failure(RejectReason, String)
+    }
+
+    /// Applies `invalid_quantity`, `negative_quantity`, `quantity_precision` in that order.
+    public static func nanos(_ text: [UInt8]) -> Outcome {
+        let shown = String(decoding: text.prefix(64), as: UTF8.self)
+        guard DecimalText.isWellFormed(text) else {
+            return .failure(.invalidQuantity, "quantity \"\(shown)\" is not a decimal number")
+        }
+        let parsed = DecimalText.parse(text)
+        let negativeSign = text.first == UInt8(ascii: "-")
+        switch parsed {
+        case .failure:
+            // Well-formed but beyond 38 significant digits: never zero, so the sign decides.
+            if negativeSign {
+                return .failure(.negativeQuantity, "quantity \"\(shown)\" is negative")
+            }
+            return .failure(.quantityPrecision, "quantity \"\(shown)\" has too many digits")
+        case .success(let value):
+            if value.significand < 0 {
+                return .failure(.negativeQuantity, "quantity \"\(shown)\" is negative")
+            }
+            if value.scale > QuantityScale.fractionDigits
+                || value.integerDigits > QuantityScale.integerDigitsMax
+            {
+                return .failure(
+                    .quantityPrecision,
+                    "quantity \"\(shown)\" has more than \(QuantityScale.integerDigitsMax) integer "
+                        + "or \(QuantityScale.fractionDigits) fractional digits")
+            }
+            var nanos = value.significand
+            for _ in value.scale..<QuantityScale.fractionDigits { nanos *= 10 }
+            return .success(nanos)
+        }
+    }
+}

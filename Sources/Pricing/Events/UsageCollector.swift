@@ -1,0 +1,391 @@
+/// Where an input line came from: the index of its source (a file or archive member, in the
+/// order the caller registered them) and its 1-based line number.
+public struct LineLocation: Hashable, Sendable {
+    public let source: Int32
+    public let line: Int64
+
+    public init(source: Int32, line: Int64) {
+        self.source = source
+        self.line = line
+    }
+}
+
+/// What happened to an event line handed to `UsageCollector.add`.
+public enum Admission: Equatable, Sendable {
+    /// Accepted for now; it may still become a conflict when a differing copy turns up.
+    case accepted
+    /// An identical copy of an accepted event: dropped and counted.
+    case duplicate
+    /// Rejected with a reason and a detail.
+    case rejected(RejectReason, String)
+}
+
+/// Counts that prove nothing was lost (SPEC §8.1).
+public struct LineCounts: Equatable, Sendable {
+    public var lines: Int64 = 0
+    public var blank: Int64 = 0
+    public var accepted: Int64 = 0
+    public var duplicates: Int64 = 0
+    public var outOfPeriod: Int64 = 0
+    public var rejected: [RejectReason: Int64] = [:]
+
+    public init() {}
+
+    public var billed: Int64 { accepted - outOfPeriod }
+    public var rejectedTotal: Int64 { rejected.values.reduce(0, +) }
+
+    /// `lines = blank + accepted + duplicates + rejected`.
+    public var addsUp: Bool { lines == blank + accepted + duplicates + rejectedTotal }
+}
+
+/// A conflicting copy of an event key: every copy is rejected (SPEC §3).
+public struct ConflictCopy: Sendable {
+    public let location: LineLocation
+    /// The other copies' locations, in location order.
+    public let others: [LineLocation]
+    public let customer: String
+    public let id: String
+}
+
+/// The aggregated usage of one (customer, plan, charge, group) in the period.
+public struct UsageAggregate: Sendable {
+    public let customer: String
+    public let plan: String
+    public let charge: String
+    /// Group dimension values, sorted by dimension name.
+    public let group: [Dimension]
+    /// The aggregated quantity.
+    public let quantity: Rational
+    /// The number of events that fed it.
+    public let events: Int64
+}
+
+/// Everything `rate` learns from the events.
+public struct CollectedUsage: Sendable {
+    public let counts: LineCounts
+    /// Sorted by customer, plan, charge, group.
+    public let aggregates: [UsageAggregate]
+    /// Sorted by location.
+    public let conflicts: [ConflictCopy]
+}
+
+/// Checks events against the catalog and customers, drops duplicates, finds conflicts and
+/// aggregates usage per (customer, plan, charge, group) for one billing month.
+///
+/// Events are kept as compact records until `finish`, because a conflicting copy read last can
+/// take back an event read first; aggregation then runs once over the surviving records, so the
+/// result never depends on the order lines were read in.
+public final class UsageCollector {
+    public let catalog: Catalog
+    public let month: YearMonth
+    private let customers: [Customer]
+    private let customerIndex: [String: Int32]
+    private let periods: [BillingPeriod]
+    private let activeSubscriptions: [[ActiveSubscription]]
+    private let meterKeys: [String]
+    private let meterIndex: [String: Int16]
+
+    private struct DedupeKey: Hashable {
+        let customer: Int32
+        let id: String
+    }
+
+    private struct EventRecord {
+        let customer: Int32
+        let meter: Int16
+        /// Index into the customer's active subscriptions; -1 when out of period.
+        let subscription: Int16
+        let instant: Instant
+        let quantityNanos: Int128
+        let dims: Int32
+        let location: LineLocation
+        var conflicted: Bool
+    }
+
+    private var records: [EventRecord] = []
+    private var ids: [String] = []
+    private var keys: [DedupeKey: Int] = [:]
+    /// Locations of the copies of a record beyond the first (duplicates and conflicts).
+    private var otherCopies: [Int: [LineLocation]] = [:]
+    private var dimsIndex: [[Dimension]: Int32] = [:]
+    private var dimsTable: [[Dimension]] = []
+    public private(set) var counts = LineCounts()
+
+    public init(catalog: Catalog, customers: [Customer], month: YearMonth) {
+        self.catalog = catalog
+        self.month = month
+        self.customers = customers
+        var index: [String: Int32] = [:]
+        for (position, customer) in customers.enumerated() { index[customer.id] = Int32(position) }
+        self.customerIndex = index
+        self.periods = customers.map { $0.billingPeriod(startingIn: month) }
+        self.activeSubscriptions = zip(customers, periods).map { $0.activeSubscriptions(in: $1) }
+        self.meterKeys = catalog.meters.keys.sorted()
+        var meters: [String: Int16] = [:]
+        for (position, key) in meterKeys.enumerated() { meters[key] = Int16(position) }
+        self.meterIndex = meters
+        for key in RejectReason.allCases { counts.rejected[key] = 0 }
+    }
+
+    /// Counts a blank line.
+    public func addBlank() {
+        counts.lines += 1
+        counts.blank += 1
+    }
+
+    /// Counts a line rejected before it became an event (syntax, field rules, too long).
+    public func addRejected(_ reason: RejectReason) {
+        counts.lines += 1
+        counts.rejected[reason, default: 0] += 1
+    }
+
+    /// Checks one parsed event and records it.
+    public func add(_ event: UsageEvent, at location: LineLocation) -> Admission {
+        counts.lines += 1
+        let admission = admit(event, at: location)
+        switch admission {
+        case .accepted: counts.accepted += 1
+        case .duplicate: counts.duplicates += 1
+        case .rejected(let reason, _): counts.rejected[reason, default: 0] += 1
+        }
+        return admission
+    }
+
+    private func admit(_ event: UsageEvent, at location: LineLocation) -> Admission {
+        guard let meterPosition = meterIndex[event.meter] else {
+            return .rejected(.unknownMeter, "meter \"\(event.meter)\" is not in the catalog")
+        }
+        let meter = catalog.meters[meterKeys[Int(meterPosition)]]!
+        if meter.aggregation.needsQuantity && event.quantityNanos == nil {
+            return .rejected(
+                .missingField,
+                "missing field \"quantity\" (meter \"\(meter.key)\" aggregates \(meter.aggregation.rawValue))")
+        }
+        guard let customerPosition = customerIndex[event.customer] else {
+            return .rejected(.unknownCustomer, "customer \"\(event.customer)\" is not in the customers file")
+        }
+        let period = periods[Int(customerPosition)]
+        var subscription: Int16 = -1
+        if period.range.contains(event.instant) {
+            let active = activeSubscriptions[Int(customerPosition)]
+            guard let found = active.firstIndex(where: { $0.range.contains(event.instant) }) else {
+                return .rejected(
+                    .noSubscription,
+                    "no plan of customer \"\(event.customer)\" covers \(event.instant.rfc3339(offsetSeconds: 0))")
+            }
+            subscription = Int16(found)
+        }
+        // A count event without quantity is the same content as one with "1".
+        let quantity = event.quantityNanos ?? QuantityScale.unit
+        let dims = intern(event.dims)
+        let key = DedupeKey(customer: customerPosition, id: event.id)
+        if let existing = keys[key] {
+            let first = records[existing]
+            otherCopies[existing, default: []].append(location)
+            let same = first.meter == meterPosition && first.instant == event.instant
+                && first.quantityNanos == quantity && first.dims == dims
+            if same && !first.conflicted { return .duplicate }
+            if !first.conflicted {
+                // The first copy was counted accepted (and any identical copies duplicates);
+                // they all become conflicts now.
+                records[existing].conflicted = true
+                counts.accepted -= 1
+                if first.subscription < 0 { counts.outOfPeriod -= 1 }
+                let identical = Int64(otherCopies[existing]!.count - 1)
+                counts.duplicates -= identical
+                counts.rejected[.conflict, default: 0] += 1 + identical
+            }
+            return .rejected(.conflict, "")
+        }
+        keys[key] = records.count
+        records.append(
+            EventRecord(
+                customer: customerPosition, meter: meterPosition, subscription: subscription,
+                instant: event.instant, quantityNanos: quantity, dims: dims, location: location,
+                conflicted: false))
+        ids.append(event.id)
+        if subscription < 0 { counts.outOfPeriod += 1 }
+        return .accepted
+    }
+
+    private func intern(_ dims: [Dimension]) -> Int32 {
+        if let known = dimsIndex[dims] { return known }
+        let position = Int32(dimsTable.count)
+        dimsTable.append(dims)
+        dimsIndex[dims] = position
+        return position
+    }
+
+    private struct AggregateKey: Hashable {
+        let customer: Int32
+        let plan: String
+        let charge: String
+        let group: [Dimension]
+    }
+
+    private struct AggregateState {
+        var events: Int64 = 0
+        var sum: Int128 = 0
+        var maximum: Int128?
+        var minimum: Int128?
+        var latest: (Instant, String, Int128)?
+        var distinct: Set<String> = []
+    }
+
+    /// Aggregates the surviving events and lists the conflicts.
+    public func finish() throws -> CollectedUsage {
+        precondition(counts.addsUp, "line counts must add up before aggregation")
+        var states: [AggregateKey: AggregateState] = [:]
+        // Charges per (plan, meter), computed once.
+        var chargesByPlanMeter: [String: [[UsageCharge]]] = [:]
+        for (key, plan) in catalog.plans {
+            var byMeter = Array(repeating: [UsageCharge](), count: meterKeys.count)
+            for case .usage(let charge) in plan.charges {
+                if let position = meterIndex[charge.meter] { byMeter[Int(position)].append(charge) }
+            }
+            chargesByPlanMeter[key] = byMeter
+        }
+        for (position, record) in records.enumerated()
+        where !record.conflicted && record.subscription >= 0 {
+            let active = activeSubscriptions[Int(record.customer)][Int(record.subscription)]
+            let meter = catalog.meters[meterKeys[Int(record.meter)]]!
+            let dims = dimsTable[Int(record.dims)]
+            for charge in chargesByPlanMeter[active.plan]![Int(record.meter)] {
+                guard UsageCollector.matches(charge.filter, dims) else { continue }
+                let group = charge.groupBy.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+                    .map { name in
+                        Dimension(key: name, value: dims.first(where: { $0.key == name })?.value ?? "")
+                    }
+                let key = AggregateKey(
+                    customer: record.customer, plan: active.plan, charge: charge.key, group: group)
+                var state = states[key] ?? AggregateState()
+                state.events += 1
+                let quantity = record.quantityNanos
+                switch meter.aggregation {
+                case .count: break
+                case .sum: state.sum = try add(state.sum, quantity)
+                case .max: state.maximum = Swift.max(state.maximum ?? quantity, quantity)
+                case .min: state.minimum = Swift.min(state.minimum ?? quantity, quantity)
+                case .latest:
+                    // The latest event by instant, then by id (bytewise).
+                    let id = ids[position]
+                    var later = true
+                    if let (instant, heldID, _) = state.latest {
+                        later = instant < record.instant
+                            || (instant == record.instant
+                                && heldID.utf8.lexicographicallyPrecedes(id.utf8))
+                    }
+                    if later { state.latest = (record.instant, id, quantity) }
+                case .uniqueCount:
+                    if let field = meter.field,
+                       let value = dims.first(where: { $0.key == field })?.value, !value.isEmpty
+                    {
+                        state.distinct.insert(value)
+                    }
+                }
+                states[key] = state
+            }
+        }
+        // Every active plan's ungrouped usage charges get a line, even at zero usage.
+        for (customerPosition, active) in activeSubscriptions.enumerated() {
+            for subscription in active {
+                guard let plan = catalog.plans[subscription.plan] else { continue }
+                for case .usage(let charge) in plan.charges where charge.groupBy.isEmpty {
+                    let key = AggregateKey(
+                        customer: Int32(customerPosition), plan: plan.key, charge: charge.key,
+                        group: [])
+                    if states[key] == nil { states[key] = AggregateState() }
+                }
+            }
+        }
+        var aggregates: [UsageAggregate] = []
+        aggregates.reserveCapacity(states.count)
+        for (key, state) in states {
+            let plan = catalog.plans[key.plan]!
+            guard case .usage(let charge)? = plan.charges.first(where: { $0.key == key.charge })
+            else { preconditionFailure("aggregate of a charge that is not a usage charge") }
+            let meter = catalog.meters[charge.meter]!
+            let nanos: Int128
+            switch meter.aggregation {
+            case .count: nanos = try multiply(Int128(state.events), QuantityScale.unit)
+            case .sum: nanos = state.sum
+            case .max: nanos = state.maximum ?? 0
+            case .min: nanos = state.minimum ?? 0
+            case .latest: nanos = state.latest?.2 ?? 0
+            case .uniqueCount: nanos = try multiply(Int128(state.distinct.count), QuantityScale.unit)
+            }
+            aggregates.append(
+                UsageAggregate(
+                    customer: customers[Int(key.customer)].id, plan: key.plan, charge: key.charge,
+                    group: key.group, quantity: QuantityScale.rational(nanos: nanos),
+                    events: state.events))
+        }
+        aggregates.sort(by: UsageCollector.lineOrder)
+        var conflicts: [ConflictCopy] = []
+        for (position, record) in records.enumerated() where record.conflicted {
+            let all = ([record.location] + (otherCopies[position] ?? [])).sorted(by: locationOrder)
+            for location in all {
+                conflicts.append(
+                    ConflictCopy(
+                        location: location, others: all.filter { $0 != location },
+                        customer: customers[Int(record.customer)].id, id: ids[position]))
+            }
+        }
+        conflicts.sort { locationOrder($0.location, $1.location) }
+        return CollectedUsage(counts: counts, aggregates: aggregates, conflicts: conflicts)
+    }
+
+    /// The caller's order of sources: by registration index, then line.
+    private func locationOrder(_ left: LineLocation, _ right: LineLocation) -> Bool {
+        (left.source, left.line) < (right.source, right.line)
+    }
+
+    static func matches(_ filter: [DimensionFilter], _ dims: [Dimension]) -> Bool {
+        for entry in filter {
+            guard let value = dims.first(where: { $0.key == entry.dimension })?.value,
+                  entry.values.contains(value)
+            else { return false }
+        }
+        return true
+    }
+
+    /// Output order of usage and rated lines: customer, plan, charge, group (bytewise).
+    static func lineOrder(_ left: UsageAggregate, _ right: UsageAggregate) -> Bool {
+        LineKey(left.customer, left.plan, left.charge, left.group)
+            < LineKey(right.customer, right.plan, right.charge, right.group)
+    }
+
+    private func add(_ left: Int128, _ right: Int128) throws -> Int128 {
+        let (sum, overflow) = left.addingReportingOverflow(right)
+        if overflow { throw ArithmeticError.overflow(operation: "usage sum") }
+        return sum
+    }
+
+    private func multiply(_ left: Int128, _ right: Int128) throws -> Int128 {
+        let (product, overflow) = left.multipliedReportingOverflow(by: right)
+        if overflow { throw ArithmeticError.overflow(operation: "usage count") }
+        return product
+    }
+}
+
+/// The total sort key of usage and rated lines: customer, plan, charge, then group values,
+/// each compared as UTF-8 bytes so the order never depends on locale or Unicode tables.
+public struct LineKey: Comparable {
+    let parts: [String]
+
+    public init(_ customer: String, _ plan: String, _ charge: String, _ group: [Dimension]) {
+        var parts = [customer, plan, charge]
+        for dimension in group {
+            parts.append(dimension.key)
+            parts.append(dimension.value)
+        }
+        self.parts = parts
+    }
+
+    public static func < (left: LineKey, right: LineKey) -> Bool {
+        for (a, b) in zip(left.parts, right.parts) where a != b {
+            return a.utf8.lexicographicallyPrecedes(b.utf8)
+        }
+        return left.parts.count < right.parts.count
+    }
+}

@@ -1,0 +1,58 @@
+/// What produced a rated line.
+public enum LineKind: String, Sendable {
+    case usage
+    case recurring
+    case minimumTrueUp = "minimum_true_up"
+}
+
+/// One row of a line's price breakdown: a tier, a package count, or a recurring fee.
+public struct TierAmount: Hashable, Sendable {
+    public let quantity: Rational
+    public let unitPrice: Rational
+    /// Exact amount of this row (quantity × unit price, plus the flat price if any).
+    public let amount: Rational
+    /// The tier's flat price, where one applies.
+    public let flatPrice: Rational?
+
+    public init(quantity: Rational, unitPrice: Rational, amount: Rational, flatPrice: Rational?) {
+        self.quantity = quantity
+        self.unitPrice = unitPrice
+        self.amount = amount
+        self.flatPrice = flatPrice
+    }
+}
+
+/// A priced line of one customer's period (SPEC §8.1 `rated.ndjson`).
+public struct RatedLine: Sendable {
+    public let customer: String
+    public let plan: String
+    public let charge: String
+    public let kind: LineKind
+    /// Group dimension values, sorted by dimension name.
+    public let group: [Dimension]
+    /// The quantity after transforms; for recurring lines the number of occurrences.
+    public let quantity: Rational
+    /// The unrounded amount, after any per-line minimum or maximum.
+    public let amountExact: Rational
+    /// `amountExact` rounded once to the currency's minor units.
+    public let amount: Money
+    public let tiers: [TierAmount]
+
+    public init(
+        customer: String, plan: String, charge: String, kind: LineKind, group: [Dimension],
+        quantity: Rational, amountExact: Rational, amount: Money, tiers: [TierAmount]
+    ) {
+        self.customer = customer
+        self.plan = plan
+        self.charge = charge
+        self.kind = kind
+        self.group = group
+        self.quantity = quantity
+        self.amountExact = amountExact
+        self.amount = amount
+        self.tiers = tiers
+    }
+
+    public var currency: Currency { amount.currency }
+    public var sortKey: LineKey { LineKey(customer, plan, charge, group) }
+}

@@ -1,0 +1,159 @@
+/// An included-credits grant produced by rating, for the invoice stage (SPEC §11).
+public struct IncludedCredit: Sendable {
+    public let id: String
+    public let customer: String
+    public let plan: String
+    public let amount: Money
+    public let start: Instant
+    public let end: Instant
+    public let startOffsetSeconds: Int
+    public let endOffsetSeconds: Int
+}
+
+/// Everything rating produced for the period.
+public struct RatingResult: Sendable {
+    /// Sorted by customer, plan, charge, group.
+    public let lines: [RatedLine]
+    /// Sorted by customer, then plan.
+    public let includedCredits: [IncludedCredit]
+}
+
+/// Prices a period's usage aggregates and recurring fees (SPEC §5, §11 "Pricing").
+public struct Rater {
+    public let catalog: Catalog
+    public let month: YearMonth
+
+    public init(catalog: Catalog, month: YearMonth) {
+        self.catalog = catalog
+        self.month = month
+    }
+
+    /// Rates every customer. `aggregates` must come from the same catalog and month.
+    public func rate(customers: [Customer], aggregates: [UsageAggregate]) throws -> RatingResult {
+        var byCustomer: [String: [UsageAggregate]] = [:]
+        for aggregate in aggregates { byCustomer[aggregate.customer, default: []].append(aggregate) }
+        var lines: [RatedLine] = []
+        var credits: [IncludedCredit] = []
+        for customer in customers {
+            let period = customer.billingPeriod(startingIn: month)
+            let active = customer.activeSubscriptions(in: period)
+            var customerLines: [RatedLine] = []
+            for aggregate in byCustomer[customer.id] ?? [] {
+                customerLines.append(try usageLine(aggregate))
+            }
+            // Plans in key order; a plan subscribed twice in one period counts its days once each.
+            let planKeys = Set(active.map(\.plan)).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            for planKey in planKeys {
+                guard let plan = catalog.plans[planKey] else { continue }
+                let spans = active.filter { $0.plan == planKey }
+                for case .recurring(let charge) in plan.charges {
+                    if let line = try recurringLine(
+                        charge, plan: plan, customer: customer, period: period, spans: spans)
+                    {
+                        customerLines.append(line)
+                    }
+                }
+                if let commitment = plan.minimumCommitment {
+                    var planTotal = Money.zero(plan.currency)
+                    for line in customerLines where line.plan == planKey {
+                        planTotal = try planTotal + line.amount
+                    }
+                    let shortfall = try commitment - planTotal.exact
+                    if shortfall > .zero {
+                        customerLines.append(
+                            RatedLine(
+                                customer: customer.id, plan: planKey,
+                                charge: Rater.trueUpCharge, kind: .minimumTrueUp, group: [],
+                                quantity: .one, amountExact: shortfall,
+                                amount: try Money(
+                                    rounding: shortfall, currency: plan.currency,
+                                    rule: catalog.rounding),
+                                tiers: [
+                                    TierAmount(
+                                        quantity: .one, unitPrice: shortfall, amount: shortfall,
+                                        flatPrice: nil)
+                                ]))
+                    }
+                }
+                if let included = plan.includedCredits, included > .zero {
+                    credits.append(
+                        IncludedCredit(
+                            id: "included_\(month)_\(customer.id)_\(planKey)", customer: customer.id,
+                            plan: planKey,
+                            amount: try Money(
+                                rounding: included, currency: plan.currency, rule: catalog.rounding),
+                            start: period.range.start, end: period.range.end,
+                            startOffsetSeconds: period.startOffsetSeconds,
+                            endOffsetSeconds: period.endOffsetSeconds))
+                }
+            }
+            customerLines.sort { $0.sortKey < $1.sortKey }
+            lines += customerLines
+        }
+        lines.sort { $0.sortKey < $1.sortKey }
+        return RatingResult(lines: lines, includedCredits: credits)
+    }
+
+    /// The charge key of a plan's minimum-commitment true-up line; reserved in catalogs.
+    public static let trueUpCharge = "minimum_true_up"
+
+    func usageLine(_ aggregate: UsageAggregate) throws -> RatedLine {
+        guard let plan = catalog.plans[aggregate.plan],
+              case .usage(let charge)? = plan.charges.first(where: { $0.key == aggregate.charge })
+        else { preconditionFailure("aggregate names a usage charge the catalog lacks") }
+        let quantity = try PriceModels.transform(aggregate.quantity, charge: charge)
+        var groupValues: [String: String] = [:]
+        for dimension in aggregate.group { groupValues[dimension.key] = dimension.value }
+        let tiers = try PriceModels.breakdown(quantity, model: charge.model, group: groupValues)
+        let exact = PriceModels.bounded(
+            try PriceModels.total(tiers), minimum: charge.minimum, maximum: charge.maximum)
+        return RatedLine(
+            customer: aggregate.customer, plan: plan.key, charge: charge.key, kind: .usage,
+            group: aggregate.group, quantity: quantity, amountExact: exact,
+            amount: try Money(rounding: exact, currency: plan.currency, rule: catalog.rounding),
+            tiers: tiers)
+    }
+
+    func recurringLine(
+        _ charge: RecurringCharge, plan: Plan, customer: Customer, period: BillingPeriod,
+        spans: [ActiveSubscription]
+    ) throws -> RatedLine? {
+        var occurrences = 0
+        var tiers: [TierAmount] = []
+        switch charge.schedule {
+        case .monthly:
+            occurrences = 1
+            if charge.prorate {
+                let activeDays = spans.reduce(0) { $0 + $1.dayCount }
+                let share = try Rational(
+                    numerator: Int128(activeDays), denominator: Int128(period.dayCount))
+                tiers = [
+                    TierAmount(
+                        quantity: share, unitPrice: charge.amount,
+                        amount: try share * charge.amount, flatPrice: nil)
+                ]
+            }
+        default:
+            for span in spans {
+                occurrences += charge.schedule.occurrenceCount(
+                    from: span.startDate, to: span.endDate, zone: customer.timeZone)
+            }
+            if occurrences == 0 { return nil }
+        }
+        let count = Rational(occurrences)
+        if tiers.isEmpty {
+            tiers = [
+                TierAmount(
+                    quantity: count, unitPrice: charge.amount, amount: try count * charge.amount,
+                    flatPrice: nil)
+            ]
+        }
+        let exact = PriceModels.bounded(
+            try PriceModels.total(tiers), minimum: charge.minimum, maximum: charge.maximum)
+        return RatedLine(
+            customer: customer.id, plan: plan.key, charge: charge.key, kind: .recurring,
+            group: [], quantity: count, amountExact: exact,
+            amount: try Money(rounding: exact, currency: plan.currency, rule: catalog.rounding),
+            tiers: tiers)
+    }
+}
