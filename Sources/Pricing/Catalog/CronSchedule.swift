@@ -113,7 +113,8 @@ public enum CronParseError: Error, CustomStringConvertible, Equatable, Sendable 
 ///
 /// Accepts lists (`1,15`), ranges (`1-5`), steps (`*/15`, `1-10/2`, `5/10` meaning 5 to the
 /// field's maximum every 10), month and day names (`jan`-`dec`, `sun`-`sat`, any case), `7` for
-/// Sunday, and the macros `@yearly @annually @monthly @weekly @daily @midnight @hourly`.
+/// Sunday (`sun` ending a range, as in `fri-sun`, is 7 too), and the macros (any case)
+/// `@yearly @annually @monthly @weekly @daily @midnight @hourly`; `@reboot` is rejected.
 ///
 /// Day-of-month and day-of-week follow the classic cron rule: when both fields are restricted
 /// a day fires if either matches; a field that starts with `*` (`*`, `*/2`) is unrestricted for
@@ -233,7 +234,12 @@ public struct CronSchedule: Hashable, Sendable {
                 last = field.maximum
             } else if let dashIndex = rangeText.firstIndex(of: "-") {
                 first = try parseValue(rangeText[..<dashIndex], field)
-                last = try parseValue(rangeText[rangeText.index(after: dashIndex)...], field)
+                let endToken = rangeText[rangeText.index(after: dashIndex)...]
+                // `fri-sun` reads as Friday through Sunday: `sun` ending a range is 7, not 0
+                // (but `sun-sun` stays Sunday alone).
+                let endsOnSunday = field == .dayOfWeek && first > 0
+                    && endToken.lowercased() == "sun"
+                last = endsOnSunday ? 7 : try parseValue(endToken, field)
                 guard first <= last else {
                     throw CronParseError.reversedRange(field, start: first, end: last)
                 }
