@@ -1,9 +1,14 @@
 /// One of the five fields of a cron expression, named as error messages name it.
 public enum CronField: String, Hashable, Sendable, CaseIterable {
+    /// Field 1: minute of the hour, 0-59.
     case minute
+    /// Field 2: hour of the day, 0-23.
     case hour
+    /// Field 3: day of the month, 1-31.
     case dayOfMonth = "day-of-month"
+    /// Field 4: month, 1-12 or `jan`-`dec`.
     case month
+    /// Field 5: day of the week, 0-7 (0 and 7 are Sunday) or `sun`-`sat`.
     case dayOfWeek = "day-of-week"
 
     /// The smallest value the field accepts.
