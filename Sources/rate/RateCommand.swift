@@ -1,0 +1,81 @@
+import ArgumentParser
+import Formats
+import Foundation
+import Pricing
+
+/// `rate`: reads usage events, drops duplicates, aggregates and prices a billing period.
+@main
+struct RateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rate",
+        abstract: "Aggregate and price a billing period's usage events.",
+        discussion: """
+            Reads NDJSON usage events (plain, .gz, .zst, .xz, .bz2, .tar, .tar.gz, .tar.zst, .zip; \
+            files, directories or - for standard input), drops duplicates, and writes usage.ndjson, \
+            rated.ndjson, rejects.ndjson, included-credits.ndjson and manifest.json into --output, \
+            whole or not at all.
+
+            Example:
+              rate --catalog catalog.yaml --customers customers.yaml --period 2026-10 \\
+                   --output out/rate events/
+
+            Exit codes: 0 success, 1 usage error, 2 invalid catalog or customers, 3 input error, \
+            4 too many rejects (outputs written), 5 output folder locked by another run.
+            """)
+
+    @Option(help: "The catalog YAML (meters, plans, prices). Example: --catalog catalog.yaml")
+    var catalog: String
+
+    @Option(help: "Customers, as YAML or NDJSON. Example: --customers customers.yaml")
+    var customers: String
+
+    @Option(help: "The month whose periods to bill, YYYY-MM. Example: --period 2026-10")
+    var period: String
+
+    @Option(help: "The output folder, created or replaced whole. Example: --output out/rate")
+    var output: String
+
+    @Option(
+        help: """
+            Fail (exit 4, outputs still written) when rejected lines exceed this fraction of all \
+            lines. Example: --max-reject-rate 0.01
+            """)
+    var maxRejectRate: String?
+
+    @Option(help: "Largest decompressed size of one input file, in bytes. Example: --max-input-bytes 1000000000")
+    var maxInputBytes: Int64 = 64 << 30
+
+    @Argument(help: "Event files, directories (read recursively) or - for standard input.")
+    var inputs: [String] = []
+
+    func validate() throws {
+        guard YearMonth(period) != nil else {
+            throw ValidationError("--period must be a month YYYY-MM, such as 2026-10; got \(period)")
+        }
+        guard !inputs.isEmpty else {
+            throw ValidationError("give at least one event file, directory or - for standard input")
+        }
+        if let maxRejectRate {
+            guard case .success(let rate) = DecimalText.rational(maxRejectRate),
+                  !rate.isNegative, rate <= .one
+            else {
+                throw ValidationError("--max-reject-rate must be a fraction from 0 to 1, such as 0.01")
+            }
+        }
+        guard maxInputBytes > 0 else { throw ValidationError("--max-input-bytes must be positive") }
+    }
+
+    func run() throws {
+        var maxRate: Rational?
+        if let maxRejectRate, case .success(let rate) = DecimalText.rational(maxRejectRate) {
+            maxRate = rate
+        }
+        var limits = InputLimits()
+        limits.decompressedBytesMax = maxInputBytes
+        let job = RateJob(
+            catalogPath: catalog, customersPath: customers, month: YearMonth(period)!,
+            outputPath: output, inputs: inputs, maxRejectRate: maxRate, limits: limits)
+        let status = job.run()
+        if status != .success { throw ExitCode(status.rawValue) }
+    }
+}

@@ -1,0 +1,267 @@
+import Formats
+import Foundation
+import Pricing
+
+/// One `rate` run: load, read, collect, rate, write. Every failure maps to an exit status and
+/// a message on standard error; nothing is written unless the whole run succeeds.
+struct RateJob {
+    let catalogPath: String
+    let customersPath: String
+    let month: YearMonth
+    let outputPath: String
+    let inputs: [String]
+    let maxRejectRate: Rational?
+    let limits: InputLimits
+
+    func fail(_ status: ExitStatus, _ message: String) -> ExitStatus {
+        FileHandle.standardError.write(Data(("rate: " + message + "\n").utf8))
+        return status
+    }
+
+    func run() -> ExitStatus {
+        // 1. Configuration: unreadable files are usage errors, invalid ones exit 2.
+        let catalogFile: ConfigFile
+        let customersFile: ConfigFile
+        do {
+            catalogFile = try ConfigFile(path: catalogPath, bytesMax: ConfigLimits().fileBytesMax)
+            customersFile = try ConfigFile(path: customersPath, bytesMax: ConfigLimits().fileBytesMax)
+        } catch {
+            return fail(.usage, "\(error)")
+        }
+        let catalog: Catalog
+        let customers: [Customer]
+        do {
+            catalog = try CatalogLoader.load(text: catalogFile.text, file: catalogFile.name)
+            customers = try CustomersLoader.load(
+                text: customersFile.text, file: customersFile.name, catalog: catalog,
+                zones: TimeZoneDirectory())
+        } catch let errors as ConfigErrors {
+            return fail(.invalidConfiguration, "invalid configuration; nothing was written:\n\(errors)")
+        } catch {
+            return fail(.invalidConfiguration, "\(error)")
+        }
+        // 2. Inputs, sorted by display name; standard input is spooled so conflicts can be
+        //    located again.
+        let selection: InputSelection
+        do {
+            selection = try selectInputs(inputs)
+        } catch {
+            return fail(.usage, "\(error)")
+        }
+        var spool: StandardInputSpool?
+        var files = selection.files
+        if let index = files.firstIndex(where: { $0.path == nil }) {
+            do {
+                let spooled = try StandardInputSpool()
+                spool = spooled
+                files[index] = InputFile(displayName: files[index].displayName, path: spooled.path)
+            } catch {
+                return fail(.inputError, "-: cannot read standard input: \(error)")
+            }
+        }
+        defer { spool?.remove() }
+        // 3. The output folder: locked now, so a second run fails before reading anything.
+        let folder: OutputFolder
+        do {
+            folder = try OutputFolder(target: outputPath)
+        } catch let error as OutputError {
+            if case .locked = error { return fail(.locked, "\(error)") }
+            return fail(.usage, "\(error)")
+        } catch {
+            return fail(.usage, "\(error)")
+        }
+        do {
+            let status = try produce(
+                catalog: catalog, customers: customers, files: files, selection: selection,
+                catalogFile: catalogFile, customersFile: customersFile, folder: folder)
+            try folder.commit()
+            return status
+        } catch let error as InputError {
+            folder.abandon()
+            return fail(.inputError, "\(error); nothing was written")
+        } catch {
+            folder.abandon()
+            return fail(.inputError, "\(error); nothing was written")
+        }
+    }
+
+    /// Reads every input, rates, and writes the outputs into `folder`.
+    func produce(
+        catalog: Catalog, customers: [Customer], files: [InputFile], selection: InputSelection,
+        catalogFile: ConfigFile, customersFile: ConfigFile, folder: OutputFolder
+    ) throws -> ExitStatus {
+        let collector = UsageCollector(catalog: catalog, customers: customers, month: month)
+        let parser = EventLineParser()
+        let reader = InputReader(limits: limits)
+        var sources: [(file: String, member: String?)] = []
+        var rejects: [RejectRecord] = []
+        var summaries: [InputSummary] = []
+        for file in files {
+            var currentSource: Int32 = -1
+            let summary = try reader.read(
+                file,
+                onSource: { name in
+                    sources.append((file.displayName, RateJob.member(of: name, in: file.displayName)))
+                    currentSource = Int32(sources.count - 1)
+                },
+                onLine: { line in
+                    let location = LineLocation(source: currentSource, line: Int64(line.number))
+                    let reject: (RejectReason, String)?
+                    if line.isTooLong {
+                        collector.addRejected(.lineTooLong)
+                        reject = (.lineTooLong, "line longer than \(limits.lineBytesMax) bytes")
+                    } else {
+                        switch parser.parse(line.bytes) {
+                        case .blank:
+                            collector.addBlank()
+                            reject = nil
+                        case .rejected(let reason, let detail):
+                            collector.addRejected(reason)
+                            reject = (reason, detail)
+                        case .event(let event):
+                            switch collector.add(event, at: location) {
+                            case .accepted, .duplicate: reject = nil
+                            case .rejected(.conflict, _): reject = nil  // written after reading
+                            case .rejected(let reason, let detail): reject = (reason, detail)
+                            }
+                        }
+                    }
+                    if let (reason, detail) = reject {
+                        let source = sources[Int(currentSource)]
+                        rejects.append(
+                            RejectRecord(
+                                file: source.file, member: source.member, line: location.line,
+                                reason: reason, detail: detail, raw: line.bytes))
+                    }
+                })
+            summaries.append(summary)
+        }
+        let usage = try collector.finish()
+        rejects += try conflictRejects(usage.conflicts, files: files, sources: sources, reader: reader)
+        rejects.sort(by: RejectRecord.precedes)
+        let rating = try Rater(catalog: catalog, month: month).rate(
+            customers: customers, aggregates: usage.aggregates)
+
+        let periods = Dictionary(
+            uniqueKeysWithValues: customers.map { ($0.id, $0.billingPeriod(startingIn: month)) })
+        var usageWriter = JSONWriter()
+        for aggregate in usage.aggregates {
+            RateOutputs.usageLine(aggregate, period: periods[aggregate.customer]!, into: &usageWriter)
+        }
+        var ratedWriter = JSONWriter()
+        for line in rating.lines {
+            RateOutputs.ratedLine(line, period: periods[line.customer]!, into: &ratedWriter)
+        }
+        var creditsWriter = JSONWriter()
+        for credit in rating.includedCredits {
+            RateOutputs.includedCreditLine(credit, into: &creditsWriter)
+        }
+        var rejectsWriter = JSONWriter()
+        for reject in rejects { reject.write(into: &rejectsWriter) }
+        var outputs: [(String, String)] = []
+        outputs.append(("included-credits.ndjson", try folder.write("included-credits.ndjson", bytes: creditsWriter.bytes)))
+        outputs.append(("rated.ndjson", try folder.write("rated.ndjson", bytes: ratedWriter.bytes)))
+        outputs.append(("rejects.ndjson", try folder.write("rejects.ndjson", bytes: rejectsWriter.bytes)))
+        outputs.append(("usage.ndjson", try folder.write("usage.ndjson", bytes: usageWriter.bytes)))
+
+        var options: [(String, String?)] = [("period", month.description)]
+        options.append(("max_reject_rate", maxRejectRate?.description))
+        options.append(("max_input_bytes", String(limits.decompressedBytesMax)))
+        let manifest = Manifest(
+            stage: "rate", options: options,
+            configuration: [("catalog", catalogFile), ("customers", customersFile)],
+            inputs: summaries, skipped: selection.skipped, counts: usage.counts, outputs: outputs)
+        try folder.write("manifest.json", bytes: manifest.bytes())
+
+        precondition(usage.counts.addsUp, "every line is accounted for")
+        if let maxRejectRate, usage.counts.lines > 0 {
+            let rate = try Rational(
+                numerator: Int128(usage.counts.rejectedTotal), denominator: Int128(usage.counts.lines))
+            if maxRejectRate < rate {
+                return fail(
+                    .tooManyRejects,
+                    "\(usage.counts.rejectedTotal) of \(usage.counts.lines) lines rejected, over "
+                        + "--max-reject-rate \(maxRejectRate); outputs written, see rejects.ndjson")
+            }
+        }
+        return .success
+    }
+
+    /// The member part of a source name (`batch.tar!part-3.ndjson` → `part-3.ndjson`).
+    static func member(of source: String, in displayName: String) -> String? {
+        guard source != displayName, source.hasPrefix(displayName + "!") else { return nil }
+        return String(source.dropFirst(displayName.count + 1))
+    }
+
+    /// Reject lines for every copy of a conflicting event, with its raw line read again from
+    /// the files that hold one (conflicts are rare; the first pass keeps no raw lines).
+    func conflictRejects(
+        _ conflicts: [ConflictCopy], files: [InputFile],
+        sources: [(file: String, member: String?)], reader: InputReader
+    ) throws -> [RejectRecord] {
+        guard !conflicts.isEmpty else { return [] }
+        var wanted: [Int32: Set<Int64>] = [:]
+        for conflict in conflicts { wanted[conflict.location.source, default: []].insert(conflict.location.line) }
+        let wantedFiles = Set(wanted.keys.map { sources[Int($0)].file })
+        var raw: [LineLocation: [UInt8]] = [:]
+        var sourceCursor: Int32 = -1
+        for file in files {
+            // Source indices repeat the first pass's order exactly.
+            guard wantedFiles.contains(file.displayName) else {
+                while Int(sourceCursor) + 1 < sources.count,
+                      sources[Int(sourceCursor) + 1].file == file.displayName
+                {
+                    sourceCursor += 1
+                }
+                continue
+            }
+            _ = try reader.read(
+                file, onSource: { _ in sourceCursor += 1 },
+                onLine: { line in
+                    if wanted[sourceCursor]?.contains(Int64(line.number)) == true {
+                        raw[LineLocation(source: sourceCursor, line: Int64(line.number))] =
+                            Array(line.bytes.prefix(RejectRecord.rawBytesMax))
+                    }
+                })
+        }
+        return conflicts.map { conflict in
+            let source = sources[Int(conflict.location.source)]
+            let others = conflict.others.map { location -> String in
+                let other = sources[Int(location.source)]
+                let name = other.member.map { "\(other.file)!\($0)" } ?? other.file
+                return "\(name):\(location.line)"
+            }
+            let detail = "event id \"\(conflict.id)\" of customer \"\(conflict.customer)\" has "
+                + "differing copies; none is billed. Other copies: " + others.joined(separator: ", ")
+            let bytes = raw[conflict.location] ?? []
+            return bytes.withUnsafeBytes {
+                RejectRecord(
+                    file: source.file, member: source.member, line: conflict.location.line,
+                    reason: .conflict, detail: detail, raw: $0)
+            }
+        }
+    }
+}
+
+/// Standard input copied to a temporary file, so it can be read twice like any file.
+final class StandardInputSpool {
+    let path: String
+
+    init() throws {
+        var template = Array((NSTemporaryDirectory() + "/ratebook-stdin-XXXXXX").utf8CString)
+        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard descriptor >= 0 else { throw POSIXError(.EIO) }
+        path = String(cString: template)
+        let output = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        while true {
+            let chunk = FileHandle.standardInput.readData(ofLength: 1 << 20)
+            if chunk.isEmpty { break }
+            try output.write(contentsOf: chunk)
+        }
+        try output.close()
+    }
+
+    func remove() {
+        unlink(path)
+    }
+}
