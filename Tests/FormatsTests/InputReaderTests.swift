@@ -215,7 +215,8 @@ final class InputReaderTests: XCTestCase {
         try writeFile("in/b", [0xEF, 0xBB, 0xBF] + Array("b\r\n".utf8), in: directory)
         try shell("cd in && gzip b && tar -cf ../bom.tar a b.gz", in: directory)
         let transcript = try readTranscript("bom.tar", in: directory)
-        XCTAssertEqual(transcript.events, ["source bom.tar!a", "1: a", "source bom.tar!b.gz", "1: b"])
+        XCTAssertEqual(
+            transcript.events, ["source bom.tar!a", "1: a", "source bom.tar!b.gz", "1: b"])
         XCTAssertEqual(transcript.lineByteCounts, [1, 1])
     }
 
@@ -421,6 +422,49 @@ final class InputReaderTests: XCTestCase {
             XCTAssertEqual(transcript.lineByteCounts.count, 160_000, name)
             XCTAssertEqual(transcript.summary?.sha256, try sha256sum(name, in: directory), name)
             XCTAssertEqual(transcript.summary?.sizeBytes, try fileSize(name, in: directory), name)
+        }
+    }
+
+    func testEachStoredByteIsReadOnce() throws {
+        let directory = try makeTemporaryDirectory(self)
+        // About 5.5 MB, so several 1 MiB blocks; a zip bidder seeking to the end of a plain
+        // file, or a second pass for the digest, would show up as extra bytes read.
+        try writeFile("big.ndjson", String(repeating: manyLines(), count: 8), in: directory)
+        try shell(
+            "gzip -c big.ndjson > big.ndjson.gz && tar -czf big.tar.gz big.ndjson"
+                + " && zip -q -X -0 big.zip big.ndjson",
+            in: directory)
+        for name in ["big.ndjson", "big.ndjson.gz", "big.tar.gz"] {
+            let reader = InputReader(limits: InputLimits())
+            let input = InputFile(
+                displayName: name, path: directory.appendingPathComponent(name).path)
+            let summary = try reader.read(input, onSource: { _ in }, onLine: { _ in })
+            XCTAssertEqual(reader.lastStoredBytesRead, summary.sizeBytes, name)
+            XCTAssertEqual(summary.sizeBytes, try fileSize(name, in: directory), name)
+        }
+        // A zip is read through its central directory at the end: the directory and the block
+        // around it are read again, but never the whole file.
+        let reader = InputReader(limits: InputLimits())
+        let input = InputFile(
+            displayName: "big.zip", path: directory.appendingPathComponent("big.zip").path)
+        let summary = try reader.read(input, onSource: { _ in }, onLine: { _ in })
+        XCTAssertGreaterThan(reader.lastStoredBytesRead, summary.sizeBytes)
+        XCTAssertLessThan(reader.lastStoredBytesRead, summary.sizeBytes + (2 << 20))
+        print("zip stored bytes read \(reader.lastStoredBytesRead) of \(summary.sizeBytes)")
+    }
+
+    func testNonAsciiMemberNames() throws {
+        let directory = try makeTemporaryDirectory(self)
+        try writeFile("in/événements-日本.ndjson", "x\n", in: directory)
+        try shell(
+            "tar -C in -cf names.tar . && tar -C in --format=pax -cf names-pax.tar ."
+                + " && cd in && zip -q -X ../names.zip événements-日本.ndjson",
+            in: directory)
+        for name in ["names.tar", "names-pax.tar", "names.zip"] {
+            let prefix = name.hasSuffix(".zip") ? "" : "./"
+            XCTAssertEqual(
+                try readTranscript(name, in: directory).events,
+                ["source \(name)!\(prefix)événements-日本.ndjson", "1: x"], name)
         }
     }
 }

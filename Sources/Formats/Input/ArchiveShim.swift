@@ -1,4 +1,5 @@
 import CArchive
+import Glibc
 
 // The only file in Ratebook that calls libarchive. Everything above it sees typed Swift:
 // `ArchiveReadHandle` for one `struct archive *` opened for reading, `ArchiveByteSource` for
@@ -86,6 +87,8 @@ final class ArchiveReadHandle {
     ///   format or filter does not return ARCHIVE_OK (ARCHIVE_WARN there means libarchive would
     ///   fall back to running an external program).
     init(formats: [ArchiveFormatSupport], filters: [ArchiveFilterSupport]) throws {
+        let previousLocale = enterUTF8Locale()
+        defer { leaveUTF8Locale(previousLocale) }
         guard let archive = archive_read_new() else {
             throw ArchiveShimError(message: "libarchive could not allocate a reader")
         }
@@ -122,6 +125,8 @@ final class ArchiveReadHandle {
     ///   directory. Only pass true for a source whose `seek` works (a regular file).
     func open(_ source: ArchiveByteSource, canSeek: Bool) throws {
         precondition(self.source == nil, "ArchiveReadHandle opened twice")
+        let previousLocale = enterUTF8Locale()
+        defer { leaveUTF8Locale(previousLocale) }
         self.source = source
         let box = SourceBox(source)
         // libarchive holds the box unretained; `box` keeps it alive as long as the handle.
@@ -141,6 +146,8 @@ final class ArchiveReadHandle {
 
     /// Advances to the next entry and returns it, or nil at the end of the archive.
     func nextEntry() throws -> ArchiveEntryInfo? {
+        let previousLocale = enterUTF8Locale()
+        defer { leaveUTF8Locale(previousLocale) }
         var entry: OpaquePointer?
         let status = archive_read_next_header(archive, &entry)
         if status == ARCHIVE_EOF { return nil }
@@ -164,6 +171,8 @@ final class ArchiveReadHandle {
     /// The bytes point into libarchive's buffers (no copy) and are valid until the next call on
     /// this handle. `offset` is the block's position in the entry; a gap means a sparse entry.
     func nextDataBlock() throws -> (bytes: UnsafeRawBufferPointer, offset: Int64)? {
+        let previousLocale = enterUTF8Locale()
+        defer { leaveUTF8Locale(previousLocale) }
         var buffer: UnsafeRawPointer?
         var size = 0
         var offset: la_int64_t = 0
@@ -192,6 +201,29 @@ final class ArchiveReadHandle {
         }
         throw ArchiveShimError(message: message)
     }
+}
+
+/// The C.UTF-8 locale, or nil where the C library lacks it.
+///
+/// libarchive converts member names to the charset of the current locale (it asks
+/// `nl_langinfo(CODESET)` once per handle). A Swift process runs in the "C" locale, ASCII, so a
+/// pax or zip name like `événements.ndjson` would fail with ARCHIVE_WARN. Switching the calling
+/// thread (only) to C.UTF-8 around libarchive calls keeps names as the UTF-8 they are stored
+/// as, without touching the process-wide locale other threads see.
+/// Only LC_CTYPE changes (the charset); `LC_CTYPE_MASK` is a macro Swift cannot import.
+nonisolated(unsafe) private let utf8Locale: locale_t? = newlocale(
+    Int32(1) << LC_CTYPE, "C.UTF-8", nil)
+
+/// Makes C.UTF-8 the calling thread's locale; returns the previous one for `leaveUTF8Locale`.
+private func enterUTF8Locale() -> locale_t? {
+    guard let utf8Locale else { return nil }
+    return uselocale(utf8Locale)
+}
+
+/// Restores the thread locale `enterUTF8Locale` replaced.
+private func leaveUTF8Locale(_ previous: locale_t?) {
+    guard let previous else { return }
+    uselocale(previous)
 }
 
 /// An archive entry as Ratebook needs it.

@@ -75,6 +75,8 @@ public struct InputError: Error, CustomStringConvertible {
 public final class InputReader {
     /// The limits every input is read under.
     public let limits: InputLimits
+    /// Bytes read from storage by the last `read` call, re-reads included; for tests.
+    private(set) var lastStoredBytesRead: Int64 = 0
     /// Splits decompressed bytes into lines; reused across inputs.
     private let splitter: LineSplitter
 
@@ -111,6 +113,7 @@ public final class InputReader {
             throw InputError(file: name, byteOffset: 0, message: error.message)
         }
         var state = ReadState(displayName: name, source: source, limits: limits)
+        defer { lastStoredBytesRead = source.storedBytesRead }
         do {
             try readArchive(source: source, state: &state, onSource: onSource, onLine: onLine)
         } catch let error as ArchiveShimError {
@@ -288,7 +291,7 @@ private final class LineSplitter {
     private let keptBytesMax: Int
     /// The start of a line spanning blocks; holds up to `lineBytesMax + 1` bytes (content and
     /// a CR that an LF may still follow).
-    private let pending: UnsafeMutableRawBufferPointer
+    private let pending: UnsafeMutableRawPointer
     /// Bytes in `pending`.
     private var pendingCount = 0
     /// Whether the current line is already over the limit and being skipped to its LF.
@@ -377,14 +380,14 @@ private final class LineSplitter {
         guard let source = bytes.baseAddress, bytes.count > 0 else { return }
         if isSkippingTooLongLine { return }
         if pendingCount + bytes.count <= lineBytesMax + 1 {
-            (pending.baseAddress! + pendingCount).copyMemory(from: source, byteCount: bytes.count)
+            (pending + pendingCount).copyMemory(from: source, byteCount: bytes.count)
             pendingCount += bytes.count
             return
         }
         // Over the limit even if a CR ends it: keep only the prefix the rejects file shows.
         if pendingCount < keptBytesMax {
             let taken = keptBytesMax - pendingCount
-            (pending.baseAddress! + pendingCount).copyMemory(from: source, byteCount: taken)
+            (pending + pendingCount).copyMemory(from: source, byteCount: taken)
         }
         pendingCount = keptBytesMax
         isSkippingTooLongLine = true
@@ -392,7 +395,7 @@ private final class LineSplitter {
 
     /// Delivers the line assembled in `pending` and empties it.
     private func deliverPending(onLine: (InputLine) throws -> Void) throws {
-        let bytes = UnsafeRawBufferPointer(start: pending.baseAddress, count: pendingCount)
+        let bytes = UnsafeRawBufferPointer(start: pending, count: pendingCount)
         if isSkippingTooLongLine {
             lineNumber += 1
             isSkippingTooLongLine = false
@@ -406,7 +409,9 @@ private final class LineSplitter {
 
     /// Delivers one complete line (without its LF), stripping a trailing CR and judging its
     /// length.
-    private func deliver(_ line: UnsafeRawBufferPointer, onLine: (InputLine) throws -> Void) throws {
+    private func deliver(
+        _ line: UnsafeRawBufferPointer, onLine: (InputLine) throws -> Void
+    ) throws {
         var count = line.count
         if count > 0, line[count - 1] == 0x0D { count -= 1 }
         lineNumber += 1

@@ -34,6 +34,8 @@ final class StoredByteSource: ArchiveByteSource {
     private var hashedBytes: Int64 = 0
     /// The running SHA-256 of the stored bytes.
     private var digest = SHA256()
+    /// Every byte read from the descriptor so far, re-reads included (for tests of reading once).
+    private(set) var storedBytesRead: Int64 = 0
     /// Why the last read failed (errno text), for the error report.
     private(set) var failureMessage: String?
 
@@ -144,7 +146,8 @@ final class StoredByteSource: ArchiveByteSource {
             if isRegularFile {
                 count = pread(fileDescriptor, buffer.baseAddress, buffer.count, off_t(offset))
             } else {
-                precondition(offset == bufferOffset + Int64(bufferCount), "stream read out of order")
+                precondition(
+                    offset == bufferOffset + Int64(bufferCount), "stream read out of order")
                 count = read(fileDescriptor, buffer.baseAddress, buffer.count)
             }
         } while count < 0 && errno == EINTR
@@ -152,6 +155,7 @@ final class StoredByteSource: ArchiveByteSource {
             failureMessage = "read failed: \(String(cString: strerror(errno)))"
             return false
         }
+        storedBytesRead += Int64(count)
         bufferOffset = offset
         bufferCount = count
         hashBuffer()
