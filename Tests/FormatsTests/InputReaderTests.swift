@@ -467,4 +467,27 @@ final class InputReaderTests: XCTestCase {
                 ["source \(name)!\(prefix)événements-日本.ndjson", "1: x"], name)
         }
     }
+
+    func testStandardInputIsReadAsAStream() throws {
+        let directory = try makeTemporaryDirectory(self)
+        try writeFile("events.ndjson", threeLines, in: directory)
+        try shell("zstd -q -c events.ndjson > events.ndjson.zst", in: directory)
+        // Put the file on descriptor 0 for the duration of the read, then restore it.
+        let saved = dup(STDIN_FILENO)
+        XCTAssertGreaterThanOrEqual(saved, 0)
+        let file = open(directory.appendingPathComponent("events.ndjson.zst").path, O_RDONLY)
+        XCTAssertGreaterThanOrEqual(file, 0)
+        XCTAssertEqual(dup2(file, STDIN_FILENO), STDIN_FILENO)
+        close(file)
+        defer {
+            dup2(saved, STDIN_FILENO)
+            close(saved)
+        }
+        let transcript = try readTranscript(InputFile(displayName: "-", path: nil))
+        XCTAssertEqual(transcript.events, ["source -"] + threeLineEvents)
+        XCTAssertEqual(
+            transcript.summary?.sha256, try sha256sum("events.ndjson.zst", in: directory))
+        XCTAssertEqual(
+            transcript.summary?.sizeBytes, try fileSize("events.ndjson.zst", in: directory))
+    }
 }

@@ -26,6 +26,13 @@ public struct InputLine {
     public let number: Int
     /// Whether the line is longer than `lineBytesMax` (rejected as `line_too_long`).
     public let isTooLong: Bool
+
+    /// Creates a line (the reader makes them; tests of line consumers may too).
+    public init(bytes: UnsafeRawBufferPointer, number: Int, isTooLong: Bool) {
+        self.bytes = bytes
+        self.number = number
+        self.isTooLong = isTooLong
+    }
 }
 
 /// What was read from one input, for the run manifest.
@@ -39,6 +46,14 @@ public struct InputSummary: Sendable {
     /// Display names of the archive members read, in stored order
     /// (`batch.tar!part-3.ndjson`); empty for a plain or single compressed file.
     public let members: [String]
+
+    /// Creates a summary (the reader makes them; manifest tests may too).
+    public init(displayName: String, sizeBytes: Int64, sha256: String, members: [String]) {
+        self.displayName = displayName
+        self.sizeBytes = sizeBytes
+        self.sha256 = sha256
+        self.members = members
+    }
 }
 
 /// An input that cannot be read to its end: unreadable, truncated, corrupt or over a limit.

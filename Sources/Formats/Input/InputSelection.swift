@@ -25,6 +25,12 @@ public struct InputSelection: Sendable {
     /// symbolic links to directories and entries that are not regular files (sockets, FIFOs,
     /// devices, dangling links).
     public let skipped: [String]
+
+    /// Creates a selection; `selectInputs` is the usual way to get one.
+    public init(files: [InputFile], skipped: [String]) {
+        self.files = files
+        self.skipped = skipped
+    }
 }
 
 /// Why the command-line input arguments cannot be used; a usage error.
