@@ -1,0 +1,270 @@
+import CArchive
+import Glibc
+
+// The only file in Ratebook that calls libarchive. Everything above it sees typed Swift:
+// `ArchiveReadHandle` for one `struct archive *` opened for reading, `ArchiveByteSource` for
+// the bytes it reads, and `ArchiveShimError` for anything libarchive reports. ARCHIVE_WARN is
+// a failure here: a warning from libarchive means data we cannot vouch for.
+
+/// The archive formats Ratebook lets libarchive detect; each is enabled explicitly.
+enum ArchiveFormatSupport: CaseIterable {
+    /// A single stream of bytes with no archive structure (plain or compressed NDJSON).
+    case raw
+    /// POSIX tar in all its dialects libarchive reads (ustar, pax, GNU).
+    case tar
+    /// Zip, streamed or, when the source can seek, through its central directory.
+    case zip
+    /// A source of zero bytes; format `raw` alone rejects it.
+    case empty
+}
+
+/// The compression filters Ratebook lets libarchive detect by content.
+///
+/// Enabled one by one, never `archive_read_support_filter_all`, which also enables filters that
+/// run external programs (lzop, lrzip, grzip).
+enum ArchiveFilterSupport: CaseIterable {
+    /// gzip (RFC 1952), including concatenated members.
+    case gzip
+    /// Zstandard.
+    case zstd
+    /// xz (LZMA2).
+    case xz
+    /// bzip2.
+    case bzip2
+}
+
+/// What libarchive found as an archive's format after the first header was read.
+enum ArchiveDetectedFormat: Equatable {
+    /// One unstructured stream: the whole (decompressed) input is one source of lines.
+    case raw
+    /// Zero bytes after decompression.
+    case empty
+    /// A real archive (tar or zip) whose entries are separate sources.
+    case archive
+}
+
+/// A failure reported by libarchive, with its message.
+struct ArchiveShimError: Error {
+    /// libarchive's error text, or a description of the call that failed.
+    let message: String
+}
+
+/// One block of bytes handed to libarchive, or the end of the source, or a failure.
+enum ArchiveSourceBlock {
+    /// Bytes that stay valid until the next `readBlock` call on the same source.
+    case bytes(UnsafeRawBufferPointer)
+    /// The source has no more bytes.
+    case end
+    /// The source failed; the source keeps the reason for its owner to report.
+    case failure
+}
+
+/// The bytes an `ArchiveReadHandle` reads: a file descriptor, or another archive's entry.
+///
+/// Sources are classes because libarchive holds them through C callbacks for the handle's
+/// whole life; the handle keeps a strong reference.
+protocol ArchiveByteSource: AnyObject {
+    /// Returns the next block of bytes; the previous block may be overwritten.
+    func readBlock() -> ArchiveSourceBlock
+    /// Repositions the source like `lseek` (`whence` is SEEK_SET, SEEK_CUR or SEEK_END) and
+    /// returns the new offset, or -1. Only called when the handle was opened with `canSeek`.
+    func seek(offset: Int64, whence: Int32) -> Int64
+}
+
+/// The read side of one libarchive handle: enable formats and filters, open over a source,
+/// walk entries and read their data blocks.
+///
+/// Not thread-safe; one handle per reading task. Freed when the value is released.
+final class ArchiveReadHandle {
+    /// The libarchive handle; never nil after `init` succeeds.
+    private let archive: OpaquePointer
+    /// The source; set once by `open`.
+    private var source: ArchiveByteSource?
+
+    /// Creates a read handle that accepts exactly `formats` and `filters`.
+    ///
+    /// - Throws: `ArchiveShimError` when libarchive cannot allocate the handle, or when enabling a
+    ///   format or filter does not return ARCHIVE_OK (ARCHIVE_WARN there means libarchive would
+    ///   fall back to running an external program).
+    init(formats: [ArchiveFormatSupport], filters: [ArchiveFilterSupport]) throws {
+        let previousLocale = enterUTF8Locale()
+        defer { leaveUTF8Locale(previousLocale) }
+        guard let archive = archive_read_new() else {
+            throw ArchiveShimError(message: "libarchive could not allocate a reader")
+        }
+        self.archive = archive
+        for format in formats {
+            let status: Int32
+            switch format {
+            case .raw: status = archive_read_support_format_raw(archive)
+            case .tar: status = archive_read_support_format_tar(archive)
+            case .zip: status = archive_read_support_format_zip(archive)
+            case .empty: status = archive_read_support_format_empty(archive)
+            }
+            try check(status, "enabling format \(format)")
+        }
+        for filter in filters {
+            let status: Int32
+            switch filter {
+            case .gzip: status = archive_read_support_filter_gzip(archive)
+            case .zstd: status = archive_read_support_filter_zstd(archive)
+            case .xz: status = archive_read_support_filter_xz(archive)
+            case .bzip2: status = archive_read_support_filter_bzip2(archive)
+            }
+            try check(status, "enabling filter \(filter)")
+        }
+    }
+
+    deinit {
+        archive_read_free(archive)
+    }
+
+    /// Opens the handle over `source`; libarchive reads its first bytes to detect filters.
+    ///
+    /// - Parameter canSeek: registers a seek callback, which lets the zip reader use the central
+    ///   directory. Only pass true for a source whose `seek` works (a regular file).
+    func open(_ source: ArchiveByteSource, canSeek: Bool) throws {
+        precondition(self.source == nil, "ArchiveReadHandle opened twice")
+        let previousLocale = enterUTF8Locale()
+        defer { leaveUTF8Locale(previousLocale) }
+        self.source = source
+        let box = SourceBox(source)
+        // libarchive holds the box unretained; `box` keeps it alive as long as the handle.
+        self.box = box
+        let clientData = Unmanaged.passUnretained(box).toOpaque()
+        try check(archive_read_set_callback_data(archive, clientData), "setting callback data")
+        try check(archive_read_set_read_callback(archive, readCallback), "setting read callback")
+        if canSeek {
+            try check(
+                archive_read_set_seek_callback(archive, seekCallback), "setting seek callback")
+        }
+        try check(archive_read_open1(archive), "opening the input")
+    }
+
+    /// The box handed to libarchive as client data; kept alive as long as the handle.
+    private var box: SourceBox?
+
+    /// Advances to the next entry and returns it, or nil at the end of the archive.
+    func nextEntry() throws -> ArchiveEntryInfo? {
+        let previousLocale = enterUTF8Locale()
+        defer { leaveUTF8Locale(previousLocale) }
+        var entry: OpaquePointer?
+        let status = archive_read_next_header(archive, &entry)
+        if status == ARCHIVE_EOF { return nil }
+        try check(status, "reading the next archive header")
+        guard let entry else {
+            throw ArchiveShimError(message: "libarchive returned no entry for a header")
+        }
+        var path: String?
+        if let text = archive_entry_pathname_utf8(entry) {
+            path = String(cString: text)
+        } else if let text = archive_entry_pathname(entry) {
+            path = String(cString: text)
+        }
+        // AE_IFREG is a cast macro that does not import into Swift.
+        let isRegularFile = (UInt32(archive_entry_filetype(entry)) & 0o170000) == 0o100000
+        return ArchiveEntryInfo(path: path, isRegularFile: isRegularFile)
+    }
+
+    /// Returns the next block of the current entry's data, or nil at the entry's end.
+    ///
+    /// The bytes point into libarchive's buffers (no copy) and are valid until the next call on
+    /// this handle. `offset` is the block's position in the entry; a gap means a sparse entry.
+    func nextDataBlock() throws -> (bytes: UnsafeRawBufferPointer, offset: Int64)? {
+        let previousLocale = enterUTF8Locale()
+        defer { leaveUTF8Locale(previousLocale) }
+        var buffer: UnsafeRawPointer?
+        var size = 0
+        var offset: la_int64_t = 0
+        let status = archive_read_data_block(archive, &buffer, &size, &offset)
+        if status == ARCHIVE_EOF { return nil }
+        try check(status, "reading data")
+        return (UnsafeRawBufferPointer(start: size > 0 ? buffer : nil, count: size), offset)
+    }
+
+    /// The format libarchive settled on; meaningful after the first `nextEntry` call.
+    var detectedFormat: ArchiveDetectedFormat {
+        let format = archive_format(archive) & ARCHIVE_FORMAT_BASE_MASK
+        if format == ARCHIVE_FORMAT_RAW { return .raw }
+        if format == ARCHIVE_FORMAT_EMPTY { return .empty }
+        return .archive
+    }
+
+    /// Throws unless `status` is ARCHIVE_OK; ARCHIVE_WARN counts as failure.
+    private func check(_ status: Int32, _ action: @autoclosure () -> String) throws {
+        guard status != ARCHIVE_OK else { return }
+        var message = "libarchive failed while \(action())"
+        if let text = archive_error_string(archive) {
+            message = String(cString: text)
+        } else if status == ARCHIVE_WARN {
+            message = "libarchive warned while \(action())"
+        }
+        throw ArchiveShimError(message: message)
+    }
+}
+
+/// The C.UTF-8 locale, or nil where the C library lacks it.
+///
+/// libarchive converts member names to the charset of the current locale (it asks
+/// `nl_langinfo(CODESET)` once per handle). A Swift process runs in the "C" locale, ASCII, so a
+/// pax or zip name like `événements.ndjson` would fail with ARCHIVE_WARN. Switching the calling
+/// thread (only) to C.UTF-8 around libarchive calls keeps names as the UTF-8 they are stored
+/// as, without touching the process-wide locale other threads see.
+/// Only LC_CTYPE changes (the charset); `LC_CTYPE_MASK` is a macro Swift cannot import.
+nonisolated(unsafe) private let utf8Locale: locale_t? = newlocale(
+    Int32(1) << LC_CTYPE, "C.UTF-8", nil)
+
+/// Makes C.UTF-8 the calling thread's locale; returns the previous one for `leaveUTF8Locale`.
+private func enterUTF8Locale() -> locale_t? {
+    guard let utf8Locale else { return nil }
+    return uselocale(utf8Locale)
+}
+
+/// Restores the thread locale `enterUTF8Locale` replaced.
+private func leaveUTF8Locale(_ previous: locale_t?) {
+    guard let previous else { return }
+    uselocale(previous)
+}
+
+/// An archive entry as Ratebook needs it.
+struct ArchiveEntryInfo {
+    /// The entry's path inside the archive, or nil when libarchive could not decode it.
+    let path: String?
+    /// Whether the entry is a regular file (directories, links and devices are not).
+    let isRegularFile: Bool
+}
+
+/// Holds a source for the C callbacks, which receive it as an opaque pointer.
+private final class SourceBox {
+    /// The source the callbacks forward to.
+    let source: ArchiveByteSource
+    /// Wraps `source`.
+    init(_ source: ArchiveByteSource) { self.source = source }
+}
+
+/// libarchive's read callback: forwards to the source and reports end or failure.
+private let readCallback: @convention(c) (
+    OpaquePointer?, UnsafeMutableRawPointer?, UnsafeMutablePointer<UnsafeRawPointer?>?
+) -> la_ssize_t = { _, clientData, bufferOut in
+    guard let clientData, let bufferOut else { return -1 }
+    let box = Unmanaged<SourceBox>.fromOpaque(clientData).takeUnretainedValue()
+    switch box.source.readBlock() {
+    case .bytes(let bytes):
+        bufferOut.pointee = bytes.baseAddress
+        return la_ssize_t(bytes.count)
+    case .end:
+        bufferOut.pointee = nil
+        return 0
+    case .failure:
+        return la_ssize_t(ARCHIVE_FATAL)
+    }
+}
+
+/// libarchive's seek callback: forwards to the source.
+private let seekCallback: @convention(c) (
+    OpaquePointer?, UnsafeMutableRawPointer?, la_int64_t, Int32
+) -> la_int64_t = { _, clientData, offset, whence in
+    guard let clientData else { return -1 }
+    let box = Unmanaged<SourceBox>.fromOpaque(clientData).takeUnretainedValue()
+    return box.source.seek(offset: offset, whence: whence)
+}

@@ -1,0 +1,441 @@
+import Foundation
+
+/// Limits on what one input may make the reader hold or produce (TigerBeetle style: a limit on
+/// everything, tested on both sides).
+public struct InputLimits: Sendable {
+    /// The longest line, in bytes, excluding its LF or CRLF; a line of exactly this many bytes
+    /// passes (§11). Longer lines are reported with `isTooLong` and never held whole.
+    public var lineBytesMax = 1 << 20
+    /// The most bytes one input may decompress to (all members of an archive together);
+    /// reaching past it fails the input, since a 90 KB `.zst` can expand to 1 GiB.
+    public var decompressedBytesMax: Int64 = 64 << 30
+    /// How many leading bytes of a too-long line are kept for the rejects file; at most
+    /// `lineBytesMax` are used.
+    public var keptBytesMax = 4096
+
+    /// Creates the default limits: 1 MiB lines, 64 GiB decompressed, 4096 bytes kept.
+    public init() {}
+}
+
+/// One line of an input, handed to the `onLine` callback of `InputReader.read`.
+public struct InputLine {
+    /// The line without its LF or CRLF. Valid only during the callback. For a too-long line,
+    /// only its first `keptBytesMax` bytes.
+    public let bytes: UnsafeRawBufferPointer
+    /// The 1-based line number within the file or archive member.
+    public let number: Int
+    /// Whether the line is longer than `lineBytesMax` (rejected as `line_too_long`).
+    public let isTooLong: Bool
+
+    /// Creates a line (the reader makes them; tests of line consumers may too).
+    public init(bytes: UnsafeRawBufferPointer, number: Int, isTooLong: Bool) {
+        self.bytes = bytes
+        self.number = number
+        self.isTooLong = isTooLong
+    }
+}
+
+/// What was read from one input, for the run manifest.
+public struct InputSummary: Sendable {
+    /// The input's display name.
+    public let displayName: String
+    /// The size of the stored (possibly compressed) bytes.
+    public let sizeBytes: Int64
+    /// The lowercase hexadecimal SHA-256 of the stored bytes (equals `sha256sum` of the file).
+    public let sha256: String
+    /// Display names of the archive members read, in stored order
+    /// (`batch.tar!part-3.ndjson`); empty for a plain or single compressed file.
+    public let members: [String]
+
+    /// Creates a summary (the reader makes them; manifest tests may too).
+    public init(displayName: String, sizeBytes: Int64, sha256: String, members: [String]) {
+        self.displayName = displayName
+        self.sizeBytes = sizeBytes
+        self.sha256 = sha256
+        self.members = members
+    }
+}
+
+/// An input that cannot be read to its end: unreadable, truncated, corrupt or over a limit.
+///
+/// Lines may already have been delivered when this is thrown; callers treat each input as
+/// all-or-nothing and discard them.
+public struct InputError: Error, CustomStringConvertible {
+    /// The input's display name.
+    public let file: String
+    /// The offset in the stored (compressed) bytes reached when reading failed.
+    public let byteOffset: Int64
+    /// What went wrong.
+    public let message: String
+
+    /// Creates an error for `file` at `byteOffset`.
+    public init(file: String, byteOffset: Int64, message: String) {
+        self.file = file
+        self.byteOffset = byteOffset
+        self.message = message
+    }
+
+    /// `<file>: <message> at byte <offset>; …`, with what to do.
+    public var description: String {
+        "\(file): \(message) at byte \(byteOffset); "
+            + "the file is unreadable or corrupt: fix or remove it and run again"
+    }
+}
+
+/// Reads inputs (plain, compressed or archived NDJSON) as streams of lines.
+///
+/// Compression and archive format are detected from content, never from the name. Memory is
+/// bounded by the limits: one 1 MiB read block, one line buffer of `lineBytesMax + 1` bytes,
+/// and libarchive's own buffers. Not thread-safe: use one reader per thread.
+public final class InputReader {
+    /// The limits every input is read under.
+    public let limits: InputLimits
+    /// Bytes read from storage by the last `read` call, re-reads included; for tests.
+    private(set) var lastStoredBytesRead: Int64 = 0
+    /// Splits decompressed bytes into lines; reused across inputs.
+    private let splitter: LineSplitter
+
+    /// Creates a reader that applies `limits`.
+    public init(limits: InputLimits) {
+        precondition(limits.lineBytesMax > 0, "lineBytesMax must be positive")
+        precondition(limits.keptBytesMax >= 0, "keptBytesMax must not be negative")
+        precondition(limits.decompressedBytesMax >= 0, "decompressedBytesMax must not be negative")
+        self.limits = limits
+        splitter = LineSplitter(
+            lineBytesMax: limits.lineBytesMax,
+            keptBytesMax: min(limits.keptBytesMax, limits.lineBytesMax))
+    }
+
+    /// Reads one input whole.
+    ///
+    /// `onSource` is called when a new archive member (or the single file) starts, with the
+    /// display name the lines that follow belong to: the input's display name for a plain or
+    /// compressed file (also an empty one), `<display>!<member path>` for an archive member.
+    /// `onLine` is called for every line in order. Members are read in stored order; members
+    /// that are themselves compressed are decompressed by content; directories and other
+    /// non-regular members are skipped. Errors thrown by the callbacks propagate unchanged.
+    ///
+    /// - Throws: `InputError` when the input cannot be opened, is truncated or corrupt, holds two
+    ///   members with the same path, or decompresses to more than `decompressedBytesMax`.
+    public func read(
+        _ input: InputFile, onSource: (String) throws -> Void, onLine: (InputLine) throws -> Void
+    ) throws -> InputSummary {
+        let name = input.displayName
+        let source: StoredByteSource
+        do {
+            source = try StoredByteSource(path: input.path)
+        } catch {
+            throw InputError(file: name, byteOffset: 0, message: error.message)
+        }
+        var state = ReadState(displayName: name, source: source, limits: limits)
+        defer { lastStoredBytesRead = source.storedBytesRead }
+        do {
+            try readArchive(source: source, state: &state, onSource: onSource, onLine: onLine)
+        } catch let error as ArchiveShimError {
+            // A failing source explains itself better than libarchive's generic message.
+            let message = source.failureMessage ?? state.memberFailure ?? error.message
+            throw InputError(file: name, byteOffset: source.position, message: message)
+        }
+        let digest: (sizeBytes: Int64, sha256: String)
+        do {
+            digest = try source.finishDigest()
+        } catch {
+            throw InputError(file: name, byteOffset: source.position, message: error.message)
+        }
+        return InputSummary(
+            displayName: name, sizeBytes: digest.sizeBytes, sha256: digest.sha256,
+            members: state.members)
+    }
+
+    /// Walks the outer archive: one raw stream, or the members of a tar or zip.
+    private func readArchive(
+        source: StoredByteSource, state: inout ReadState,
+        onSource: (String) throws -> Void, onLine: (InputLine) throws -> Void
+    ) throws {
+        let outer = try ArchiveReadHandle(
+            formats: [.tar, .zip, .raw, .empty], filters: ArchiveFilterSupport.allCases)
+        let canSeek = source.isRegularFile && source.startsWithZipSignature()
+        try outer.open(source, canSeek: canSeek)
+        guard let first = try outer.nextEntry() else {
+            // Zero bytes after decompression is a plain file with no lines; a tar or zip without
+            // entries has no members.
+            if outer.detectedFormat != .archive { try onSource(state.displayName) }
+            return
+        }
+        if outer.detectedFormat != .archive {
+            try onSource(state.displayName)
+            try readLines(from: outer, state: &state, onLine: onLine)
+            guard try outer.nextEntry() == nil else {
+                throw ArchiveShimError(message: "unexpected second stream in a plain file")
+            }
+            return
+        }
+        var entry: ArchiveEntryInfo? = first
+        // Compared as bytes: two names that differ only in Unicode normalization are different
+        // members (and would be different files when extracted).
+        var memberNames = Set<[UInt8]>()
+        while let current = entry {
+            if current.isRegularFile {
+                guard let path = current.path else {
+                    throw ArchiveShimError(message: "an archive member's path cannot be decoded")
+                }
+                let memberName = state.displayName + "!" + path
+                guard memberNames.insert(Array(path.utf8)).inserted else {
+                    throw ArchiveShimError(
+                        message: "two archive members are both named \"\(path)\"")
+                }
+                state.members.append(memberName)
+                try onSource(memberName)
+                try readMember(of: outer, named: path, state: &state, onLine: onLine)
+            }
+            entry = try outer.nextEntry()
+        }
+    }
+
+    /// Reads one archive member through an inner raw reader, which decompresses it by content.
+    private func readMember(
+        of outer: ArchiveReadHandle, named path: String, state: inout ReadState,
+        onLine: (InputLine) throws -> Void
+    ) throws {
+        let memberSource = MemberByteSource(outer: outer)
+        let inner = try ArchiveReadHandle(
+            formats: [.raw, .empty], filters: ArchiveFilterSupport.allCases)
+        do {
+            try inner.open(memberSource, canSeek: false)
+            if try inner.nextEntry() != nil {
+                try readLines(from: inner, state: &state, onLine: onLine)
+                guard try inner.nextEntry() == nil else {
+                    throw ArchiveShimError(message: "unexpected second stream in a member")
+                }
+            } else {
+                splitter.reset()
+            }
+        } catch let error as ArchiveShimError {
+            state.memberFailure = "member \"\(path)\": "
+                + (memberSource.failureMessage ?? error.message)
+            throw error
+        }
+    }
+
+    /// Feeds the current entry's data to the line splitter, counting decompressed bytes.
+    private func readLines(
+        from handle: ArchiveReadHandle, state: inout ReadState, onLine: (InputLine) throws -> Void
+    ) throws {
+        splitter.reset()
+        while let block = try handle.nextDataBlock() {
+            state.decompressedBytes += Int64(block.bytes.count)
+            if state.decompressedBytes > limits.decompressedBytesMax {
+                throw InputError(
+                    file: state.displayName, byteOffset: state.source.position,
+                    message: "decompressed data exceeds the limit of "
+                        + "\(limits.decompressedBytesMax) bytes")
+            }
+            try splitter.feed(block.bytes, onLine: onLine)
+        }
+        try splitter.finish(onLine: onLine)
+    }
+}
+
+/// Per-input bookkeeping while `InputReader.read` runs.
+private struct ReadState {
+    /// The input's display name.
+    let displayName: String
+    /// The stored bytes, for error offsets.
+    let source: StoredByteSource
+    /// The limits in force.
+    let limits: InputLimits
+    /// Member display names read so far, in stored order.
+    var members: [String] = []
+    /// Decompressed bytes delivered so far, across all members.
+    var decompressedBytes: Int64 = 0
+    /// The failing member and reason, when a member failed.
+    var memberFailure: String?
+}
+
+/// Feeds an inner reader with the data blocks of the outer archive's current entry, zero-copy.
+private final class MemberByteSource: ArchiveByteSource {
+    /// The archive whose current entry is read.
+    private let outer: ArchiveReadHandle
+    /// The entry offset the next block must start at; a gap means a sparse entry.
+    private var expectedOffset: Int64 = 0
+    /// Why reading failed, when it did.
+    private(set) var failureMessage: String?
+
+    /// Reads the current entry of `outer`.
+    init(outer: ArchiveReadHandle) {
+        self.outer = outer
+    }
+
+    /// Returns the outer entry's next data block.
+    func readBlock() -> ArchiveSourceBlock {
+        do {
+            guard let block = try outer.nextDataBlock() else { return .end }
+            guard block.offset == expectedOffset else {
+                failureMessage = "sparse archive members are not supported"
+                return .failure
+            }
+            expectedOffset += Int64(block.bytes.count)
+            return .bytes(block.bytes)
+        } catch let error as ArchiveShimError {
+            failureMessage = error.message
+            return .failure
+        } catch {
+            failureMessage = String(describing: error)
+            return .failure
+        }
+    }
+
+    /// Never called: inner readers are opened without seeking.
+    func seek(offset: Int64, whence: Int32) -> Int64 {
+        -1
+    }
+}
+
+/// Splits a stream of byte blocks into lines on LF, with `memchr`.
+///
+/// Handles a leading UTF-8 BOM, CRLF, a last line without LF, and lines over the limit, which
+/// are reported once with their first `keptBytesMax` bytes and otherwise skipped, never held.
+/// A line that lies inside one block is delivered straight from it, without copying.
+private final class LineSplitter {
+    /// The UTF-8 byte-order mark, skipped at the start of a source.
+    private static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
+
+    /// The longest line content accepted.
+    private let lineBytesMax: Int
+    /// How many bytes of a too-long line are kept; at most `lineBytesMax`.
+    private let keptBytesMax: Int
+    /// The start of a line spanning blocks; holds up to `lineBytesMax + 1` bytes (content and
+    /// a CR that an LF may still follow).
+    private let pending: UnsafeMutableRawPointer
+    /// Bytes in `pending`.
+    private var pendingCount = 0
+    /// Whether the current line is already over the limit and being skipped to its LF.
+    private var isSkippingTooLongLine = false
+    /// The number of the last line delivered.
+    private var lineNumber = 0
+    /// How many BOM bytes matched at the start of the source; -1 once the check is over.
+    private var byteOrderMarkMatched = 0
+
+    /// Creates a splitter for lines of at most `lineBytesMax` bytes.
+    init(lineBytesMax: Int, keptBytesMax: Int) {
+        precondition(keptBytesMax <= lineBytesMax, "keptBytesMax over lineBytesMax")
+        self.lineBytesMax = lineBytesMax
+        self.keptBytesMax = keptBytesMax
+        pending = .allocate(byteCount: lineBytesMax + 1, alignment: 16)
+    }
+
+    deinit {
+        pending.deallocate()
+    }
+
+    /// Starts a new source: line numbers restart at 1 and a BOM is looked for again.
+    func reset() {
+        pendingCount = 0
+        isSkippingTooLongLine = false
+        lineNumber = 0
+        byteOrderMarkMatched = 0
+    }
+
+    /// Splits `block`, delivering every line it completes.
+    func feed(_ block: UnsafeRawBufferPointer, onLine: (InputLine) throws -> Void) throws {
+        guard let base = block.baseAddress, block.count > 0 else { return }
+        var cursor = 0
+        let end = block.count
+        while byteOrderMarkMatched >= 0, cursor < end {
+            if base.load(fromByteOffset: cursor, as: UInt8.self)
+                == LineSplitter.byteOrderMark[byteOrderMarkMatched] {
+                byteOrderMarkMatched += 1
+                cursor += 1
+                if byteOrderMarkMatched == LineSplitter.byteOrderMark.count {
+                    byteOrderMarkMatched = -1
+                }
+            } else {
+                // Not a BOM after all: the bytes matched so far are content.
+                LineSplitter.byteOrderMark.withUnsafeBytes { mark in
+                    append(UnsafeRawBufferPointer(rebasing: mark[0..<byteOrderMarkMatched]))
+                }
+                byteOrderMarkMatched = -1
+            }
+        }
+        while cursor < end {
+            let remaining = end - cursor
+            guard let found = memchr(base + cursor, 0x0A, remaining) else {
+                append(UnsafeRawBufferPointer(start: base + cursor, count: remaining))
+                return
+            }
+            let newlineIndex = UnsafeRawPointer(found) - base
+            let segment = UnsafeRawBufferPointer(start: base + cursor, count: newlineIndex - cursor)
+            cursor = newlineIndex + 1
+            if pendingCount == 0, !isSkippingTooLongLine {
+                try deliver(segment, onLine: onLine)
+            } else {
+                append(segment)
+                try deliverPending(onLine: onLine)
+            }
+        }
+    }
+
+    /// Delivers a last line that has no LF, if any bytes are left.
+    func finish(onLine: (InputLine) throws -> Void) throws {
+        if pendingCount > 0 || isSkippingTooLongLine {
+            try deliverPending(onLine: onLine)
+        }
+        // A lone partial BOM at the end of a source is content.
+        if byteOrderMarkMatched > 0 {
+            let matched = byteOrderMarkMatched
+            byteOrderMarkMatched = -1
+            try LineSplitter.byteOrderMark.withUnsafeBytes { mark in
+                try deliver(UnsafeRawBufferPointer(rebasing: mark[0..<matched]), onLine: onLine)
+            }
+        }
+    }
+
+    /// Adds bytes of the current line to `pending`, switching to skipping once over the limit.
+    private func append(_ bytes: UnsafeRawBufferPointer) {
+        guard let source = bytes.baseAddress, bytes.count > 0 else { return }
+        if isSkippingTooLongLine { return }
+        if pendingCount + bytes.count <= lineBytesMax + 1 {
+            (pending + pendingCount).copyMemory(from: source, byteCount: bytes.count)
+            pendingCount += bytes.count
+            return
+        }
+        // Over the limit even if a CR ends it: keep only the prefix the rejects file shows.
+        if pendingCount < keptBytesMax {
+            let taken = keptBytesMax - pendingCount
+            (pending + pendingCount).copyMemory(from: source, byteCount: taken)
+        }
+        pendingCount = keptBytesMax
+        isSkippingTooLongLine = true
+    }
+
+    /// Delivers the line assembled in `pending` and empties it.
+    private func deliverPending(onLine: (InputLine) throws -> Void) throws {
+        let bytes = UnsafeRawBufferPointer(start: pending, count: pendingCount)
+        if isSkippingTooLongLine {
+            lineNumber += 1
+            isSkippingTooLongLine = false
+            pendingCount = 0
+            try onLine(InputLine(bytes: bytes, number: lineNumber, isTooLong: true))
+        } else {
+            pendingCount = 0
+            try deliver(bytes, onLine: onLine)
+        }
+    }
+
+    /// Delivers one complete line (without its LF), stripping a trailing CR and judging its
+    /// length.
+    private func deliver(
+        _ line: UnsafeRawBufferPointer, onLine: (InputLine) throws -> Void
+    ) throws {
+        var count = line.count
+        if count > 0, line[count - 1] == 0x0D { count -= 1 }
+        lineNumber += 1
+        if count > lineBytesMax {
+            let kept = UnsafeRawBufferPointer(start: line.baseAddress, count: keptBytesMax)
+            try onLine(InputLine(bytes: kept, number: lineNumber, isTooLong: true))
+        } else {
+            let content = UnsafeRawBufferPointer(start: line.baseAddress, count: count)
+            try onLine(InputLine(bytes: content, number: lineNumber, isTooLong: false))
+        }
+    }
+}
