@@ -1,0 +1,269 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The one seam through which a run writes its outputs: a folder written whole or not at all.
+///
+/// A run takes the lock on its target, writes every file into a fresh temporary folder next
+/// to the target, and `commit()` swaps that folder into place in one atomic rename. Any failure
+/// (or `abandon()`, or dropping the value) removes the temporary folder, so the previous
+/// output is never partly overwritten (SPEC §8). Layout, for target `<parent>/<name>`:
+///
+/// - `<parent>/.<name>.lock`: the lock file, held with `flock(LOCK_EX | LOCK_NB)` while this
+///   value is open. The kernel releases it if the process dies. The file itself stays.
+/// - `<parent>/.<name>.tmp-<pid>`: the temporary folder files are written into.
+///
+/// Not thread-safe: one run writes through one `OutputFolder` from one thread.
+public final class OutputFolder {
+    /// The folder this run replaces, as given.
+    public let target: String
+    /// The temporary folder that files are written into until `commit()`.
+    public let temporaryPath: String
+
+    private let parent: String
+    private let name: String
+    private let lockPath: String
+    private let system: OutputSystemCalls
+    private var lockDescriptor: Int32
+    private var state = State.open
+    /// Subfolders created inside the temporary folder, relative; fsynced at commit.
+    private var createdFolders: Set<String> = []
+    /// Files written so far, relative; each path may be written once.
+    private var writtenFiles: Set<String> = []
+
+    private enum State {
+        case open
+        case committed
+        case abandoned
+    }
+
+    /// Takes the lock for `target`, removes temporary folders left by crashed earlier runs,
+    /// and creates a fresh temporary folder `<parent>/.<name>.tmp-<pid>` next to the target.
+    ///
+    /// The parent folder must exist. A target that exists must be a folder (not a file or a
+    /// symlink): replacing something else is almost certainly a wrong `--out` option.
+    ///
+    /// - Throws: `OutputError.locked` if another process (or another `OutputFolder` in this
+    ///   one) holds the lock; `OutputError.io` if the lock file or folder cannot be created;
+    ///   `OutputError.invalidPath` if `target` names no folder (empty, `.`, `..`, `/`).
+    public convenience init(target: String) throws {
+        try self.init(target: target, system: OutputSystemCalls())
+    }
+
+    /// As `init(target:)`, making its system calls through `system` (tests inject faults).
+    init(target: String, system: OutputSystemCalls) throws {
+        let (parent, name) = try OutputFolder.split(target)
+        self.target = target
+        self.parent = parent
+        self.name = name
+        self.lockPath = parent + "/." + name + ".lock"
+        self.temporaryPath = parent + "/." + name + ".tmp-" + String(getpid())
+        self.system = system
+        guard let descriptor = try system.lockExclusively(lockPath) else {
+            throw OutputError.locked(target: target)
+        }
+        self.lockDescriptor = descriptor
+        do {
+            if try system.kind(target) == .other {
+                throw OutputError.io(path: target, errno: ENOTDIR, operation: "replace")
+            }
+            try removeStaleTemporaryFolders()
+            try system.makeFolder(temporaryPath, existingIsFine: false)
+        } catch {
+            state = .abandoned
+            system.unlock(descriptor)
+            throw error
+        }
+    }
+
+    deinit {
+        if state == .open {
+            abandon()
+        }
+    }
+
+    /// Writes `bytes` to `relativePath` inside the temporary folder, creating subfolders
+    /// (`"invoices/cus_1.json"`), and returns the SHA-256 of `bytes` as lowercase hex.
+    ///
+    /// The file is fsynced before this returns. A path may be written once per run.
+    ///
+    /// - Throws: `OutputError.invalidPath` if the path is empty, absolute, has an empty, `.`
+    ///   or `..` component, or was written before; the folder stays usable. `OutputError.io`
+    ///   if the write fails; the folder is then abandoned (temporary folder removed, lock
+    ///   released) and must not be used again.
+    @discardableResult
+    public func write(_ relativePath: String, bytes: [UInt8]) throws -> String {
+        precondition(state == .open, "OutputFolder.write after commit() or abandon()")
+        let components = try OutputFolder.validate(relativePath)
+        if writtenFiles.contains(relativePath) {
+            throw OutputError.invalidPath(
+                path: relativePath, reason: "written twice in one run")
+        }
+        do {
+            var folder = ""
+            for component in components.dropLast() {
+                folder = folder.isEmpty ? component : folder + "/" + component
+                if !createdFolders.contains(folder) {
+                    try system.makeFolder(temporaryPath + "/" + folder, existingIsFine: true)
+                    createdFolders.insert(folder)
+                }
+            }
+            let path = temporaryPath + "/" + relativePath
+            let descriptor = try system.createFile(path)
+            do {
+                try system.writeAll(descriptor, bytes, path: path)
+                try system.fsync(descriptor, path: path)
+            } catch {
+                _ = Glibc.close(descriptor)
+                throw error
+            }
+            try system.close(descriptor, path: path)
+        } catch {
+            abandon()
+            throw error
+        }
+        writtenFiles.insert(relativePath)
+        return sha256Hex(bytes)
+    }
+
+    /// Makes the temporary folder durable and puts it in place of the target atomically, then
+    /// releases the lock.
+    ///
+    /// An existing target is swapped with `renameat2(RENAME_EXCHANGE)` and the old content,
+    /// now at the temporary path, is removed; a missing target is a plain `rename`. On file
+    /// systems without `RENAME_EXCHANGE` the old target is first renamed aside: readers may
+    /// then briefly see no target, but never a partial one.
+    ///
+    /// - Throws: `OutputError.io`. If the swap itself fails, the folder is abandoned and the
+    ///   previous target is untouched. If only the final fsync of the parent folder fails,
+    ///   the new target is in place but may not survive a power loss.
+    public func commit() throws {
+        precondition(state == .open, "OutputFolder.commit after commit() or abandon()")
+        let replacedOld: Bool
+        do {
+            // Deepest first is not needed for durability; sorting only makes the order fixed.
+            for folder in createdFolders.sorted() {
+                try system.fsyncFolder(temporaryPath + "/" + folder)
+            }
+            try system.fsyncFolder(temporaryPath)
+            switch try system.kind(target) {
+            case .missing:
+                try system.rename(temporaryPath, to: target)
+                replacedOld = false
+            case .folder:
+                try swapIntoPlace()
+                replacedOld = true
+            case .other:
+                throw OutputError.io(path: target, errno: ENOTDIR, operation: "replace")
+            }
+        } catch {
+            abandon()
+            throw error
+        }
+        state = .committed
+        defer { system.unlock(lockDescriptor) }
+        try system.fsyncFolder(parent)
+        if replacedOld {
+            // Best effort: the new output is already in place and durable. Anything left
+            // here is removed by the next run on this target, under the lock.
+            try? system.removeTree(temporaryPath)
+        }
+    }
+
+    /// Removes the temporary folder, leaving any previous target untouched, and releases the
+    /// lock. Does nothing after `commit()` or a previous `abandon()`.
+    ///
+    /// Called on every failure path inside this type, and from `deinit` when neither
+    /// `commit()` nor `abandon()` ran.
+    public func abandon() {
+        guard state == .open else { return }
+        state = .abandoned
+        // Best effort: a leftover is removed by the next run on this target, under the lock.
+        try? system.removeTree(temporaryPath)
+        system.unlock(lockDescriptor)
+    }
+
+    // MARK: Private
+
+    /// Exchanges the temporary folder with the existing target. Where the file system cannot
+    /// exchange, renames the target aside to `.<name>.old-<pid>` and the temporary folder into
+    /// place, moving the old one back if the second rename fails.
+    private func swapIntoPlace() throws {
+        do {
+            try system.exchange(temporaryPath, target)
+            return
+        } catch OutputError.io(_, let errorNumber, _)
+            where errorNumber == EINVAL || errorNumber == ENOSYS
+        {
+            // Fall through to two renames.
+        }
+        let asidePath = parent + "/." + name + ".old-" + String(getpid())
+        try system.rename(target, to: asidePath)
+        do {
+            try system.rename(temporaryPath, to: target)
+        } catch {
+            try? system.rename(asidePath, to: target)
+            throw error
+        }
+        // Leave the old content where `commit()` removes it after the swap.
+        try system.rename(asidePath, to: temporaryPath)
+    }
+
+    /// Removes `.<name>.tmp-<digits>` and `.<name>.old-<digits>` siblings of the target.
+    ///
+    /// Called with the lock held, which proves that no live run owns them: a run keeps the
+    /// lock from before it creates its temporary folder until after that folder is gone or in
+    /// place. This is stronger than asking whether the pid still runs, which pid reuse fools.
+    private func removeStaleTemporaryFolders() throws {
+        let prefixes = ["." + name + ".tmp-", "." + name + ".old-"]
+        for entry in try system.names(in: parent) {
+            for prefix in prefixes where entry.hasPrefix(prefix) {
+                let suffix = entry.utf8.dropFirst(prefix.utf8.count)
+                if !suffix.isEmpty && suffix.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+                    try system.removeTree(parent + "/" + entry)
+                }
+            }
+        }
+    }
+
+    /// Splits a target into its parent folder and last component, ignoring trailing slashes.
+    private static func split(_ target: String) throws -> (parent: String, name: String) {
+        var trimmed = Substring(target)
+        while trimmed.count > 1 && trimmed.hasSuffix("/") {
+            trimmed = trimmed.dropLast()
+        }
+        let parent: String
+        let name: String
+        if let slash = trimmed.lastIndex(of: "/") {
+            let before = trimmed[..<slash]
+            parent = before.isEmpty ? "/" : String(before)
+            name = String(trimmed[trimmed.index(after: slash)...])
+        } else {
+            parent = "."
+            name = String(trimmed)
+        }
+        if name.isEmpty || name == "." || name == ".." || name.utf8.contains(0) {
+            throw OutputError.invalidPath(
+                path: target, reason: "does not name a folder; give a path such as 'out/2026-10'")
+        }
+        return (parent, name)
+    }
+
+    /// The components of a relative path, or an error if it could leave the folder.
+    private static func validate(_ relativePath: String) throws -> [String] {
+        func reject(_ reason: String) -> OutputError {
+            .invalidPath(path: relativePath, reason: reason)
+        }
+        if relativePath.isEmpty { throw reject("empty") }
+        if relativePath.hasPrefix("/") { throw reject("absolute; paths are relative") }
+        if relativePath.utf8.contains(0) { throw reject("contains a NUL byte") }
+        let components = relativePath.split(separator: "/", omittingEmptySubsequences: false)
+        for component in components {
+            if component.isEmpty { throw reject("has an empty component") }
+            if component == "." || component == ".." {
+                throw reject("has a '\(component)' component; paths stay inside the folder")
+            }
+        }
+        return components.map(String.init)
+    }
+}
