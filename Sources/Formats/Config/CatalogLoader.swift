@@ -633,7 +633,7 @@ final class CatalogBuilder {
         "receivable": \.receivable, "usage_income": \.usageIncome,
         "recurring_income": \.recurringIncome, "minimum_income": \.minimumIncome, "tax": \.tax,
         "discounts": \.discounts, "payments": \.payments, "promotions": \.promotions,
-        "credits": \.credits, "breakage": \.breakage,
+        "credits": \.credits, "breakage": \.breakage, "opening_balances": \.openingBalances,
     ]
 
     func readAccounts(_ node: Node, into accounts: inout AccountNames) {

@@ -233,6 +233,7 @@ public struct AccountNames: Hashable, Sendable {
     public var promotions = "Expenses:Promotions"
     public var credits = "Liabilities:Credits"
     public var breakage = "Income:Breakage"
+    public var openingBalances = "Equity:Opening-Balances"
 
     public init() {}
 }

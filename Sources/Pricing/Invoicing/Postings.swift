@@ -1,0 +1,220 @@
+/// One leg of a double-entry transaction: positive is a debit, negative a credit.
+public struct Posting: Hashable, Sendable {
+    public let account: String
+    public let amount: Money
+}
+
+/// What a journal transaction records.
+public enum JournalKind: String, Sendable, CaseIterable {
+    /// The wallet balances carried in from the previous period.
+    case opening
+    case grant
+    case expiry
+    case invoice
+    case apply
+
+    /// Order within one day and customer: carried balances, then grants, expiries, the
+    /// invoice, and the credits applied to it.
+    var rank: Int {
+        switch self {
+        case .opening: return 0
+        case .grant: return 1
+        case .expiry: return 2
+        case .invoice: return 3
+        case .apply: return 4
+        }
+    }
+}
+
+/// One balanced journal transaction (SPEC §8.3).
+public struct JournalTransaction: Sendable {
+    /// The customer's local date of the movement.
+    public let date: CivilDate
+    public let kind: JournalKind
+    /// The invoice id, or the wallet transaction's idempotency key (or `opening:<customer>:…`).
+    public let reference: String
+    public let customer: String
+    /// The invoice this movement belongs to, if any.
+    public let invoiceID: String?
+    /// The grant moved, for wallet movements.
+    public let grantID: String?
+    public let description: String
+    /// Debits and credits; they sum to zero per currency.
+    public let postings: [Posting]
+
+    /// Whether the postings sum to exactly zero in each currency, in minor units.
+    public var isBalanced: Bool {
+        var sums: [String: Int128] = [:]
+        for posting in postings { sums[posting.amount.currency.code, default: 0] += posting.amount.minorUnits }
+        return sums.values.allSatisfy { $0 == 0 }
+    }
+}
+
+extension AccountNames {
+    /// The account-name component for a customer id, charge key or tax name, by one reversible
+    /// rule: `prefix`, then every ASCII letter and digit as is and every other byte as `-XX`
+    /// (two uppercase hex digits). `cus_001` → `Ccus-5F001`. Beancount, hledger and ledger all
+    /// accept the result, and `decodeComponent` gives back the original text.
+    public static func component(_ name: String, prefix: Character) -> String {
+        var output = String(prefix)
+        for byte in name.utf8 {
+            switch byte {
+            case 0x30...0x39, 0x41...0x5A, 0x61...0x7A:
+                output.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let hex = String(byte, radix: 16, uppercase: true)
+                output += "-" + (hex.count == 1 ? "0" + hex : hex)
+            }
+        }
+        return output
+    }
+
+    /// The original text of a component made by `component(_:prefix:)`, or nil if malformed.
+    public static func decodeComponent(_ component: String) -> String? {
+        var bytes: [UInt8] = []
+        let scalars = Array(component.unicodeScalars.dropFirst())
+        var index = 0
+        while index < scalars.count {
+            if scalars[index] == "-" {
+                guard index + 2 < scalars.count,
+                      let value = UInt8(String(scalars[index + 1]) + String(scalars[index + 2]), radix: 16)
+                else { return nil }
+                bytes.append(value)
+                index += 3
+            } else {
+                bytes.append(UInt8(scalars[index].value))
+                index += 1
+            }
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    public func receivable(_ customer: String) -> String {
+        receivable + ":" + AccountNames.component(customer, prefix: "C")
+    }
+
+    public func credits(_ customer: String) -> String {
+        credits + ":" + AccountNames.component(customer, prefix: "C")
+    }
+
+    public func income(for line: RatedLine) -> String {
+        switch line.kind {
+        case .usage: return usageIncome + ":" + AccountNames.component(line.charge, prefix: "K")
+        case .recurring: return recurringIncome + ":" + AccountNames.component(line.charge, prefix: "K")
+        case .minimumTrueUp: return minimumIncome
+        }
+    }
+
+    public func tax(_ name: String) -> String {
+        tax + ":" + AccountNames.component(name, prefix: "T")
+    }
+}
+
+/// Turns invoices and wallet movements into balanced journal transactions.
+public enum JournalBuilder {
+    /// Every transaction of the run, sorted by date, customer, kind, reference.
+    public static func transactions(
+        invoices: [Invoice], wallets: WalletBook, customers: [Customer], accounts: AccountNames
+    ) throws -> [JournalTransaction] {
+        var zones: [String: any TimeZoneRules] = [:]
+        var periodStarts: [String: CivilDate] = [:]
+        for customer in customers {
+            zones[customer.id] = customer.timeZone
+            periodStarts[customer.id] = customer.billingPeriod(startingIn: wallets.month).startDate
+        }
+        func localDate(_ customer: String, _ instant: Instant) -> CivilDate {
+            (zones[customer] ?? FixedOffsetZone.utc).localDate(at: instant)
+        }
+        var result: [JournalTransaction] = []
+        for (customer, balances) in wallets.openingBalances {
+            for (code, balance) in balances where balance.minorUnits != 0 {
+                result.append(
+                    JournalTransaction(
+                        date: periodStarts[customer] ?? wallets.month.clampedDate(day: 1),
+                        kind: .opening, reference: "\(wallets.month):\(customer):opening:\(code)",
+                        customer: customer, invoiceID: nil, grantID: nil,
+                        description: "Credits carried in for \(customer)",
+                        postings: [
+                            Posting(account: accounts.openingBalances, amount: balance),
+                            Posting(account: accounts.credits(customer), amount: balance.negated),
+                        ]))
+            }
+        }
+        for invoice in invoices {
+            result.append(try invoiceTransaction(invoice, accounts: accounts))
+        }
+        for movement in wallets.transactions where movement.amount.minorUnits != 0 {
+            let customer = movement.customer
+            let postings: [Posting]
+            let kind: JournalKind
+            let description: String
+            switch movement.kind {
+            case .grant:
+                kind = .grant
+                let funding = movement.grant.source == "purchase" ? accounts.payments : accounts.promotions
+                postings = [
+                    Posting(account: funding, amount: movement.amount),
+                    Posting(account: accounts.credits(customer), amount: movement.amount.negated),
+                ]
+                description = "Credits granted (\(movement.grant.source)) \(movement.grant.id)"
+            case .apply:
+                kind = .apply
+                postings = [
+                    Posting(account: accounts.credits(customer), amount: movement.amount.negated),
+                    Posting(account: accounts.receivable(customer), amount: movement.amount),
+                ]
+                description = "Credits applied to \(movement.invoiceID ?? "")"
+            case .expiry:
+                kind = .expiry
+                postings = [
+                    Posting(account: accounts.credits(customer), amount: movement.amount.negated),
+                    Posting(account: accounts.breakage, amount: movement.amount),
+                ]
+                description = "Credits expired \(movement.grant.id)"
+            }
+            result.append(
+                JournalTransaction(
+                    date: localDate(customer, movement.instant), kind: kind,
+                    reference: movement.idempotencyKey, customer: customer,
+                    invoiceID: movement.invoiceID, grantID: movement.grant.id,
+                    description: description, postings: postings))
+        }
+        for transaction in result {
+            precondition(transaction.isBalanced, "journal transaction \(transaction.reference) must balance")
+        }
+        return result.sorted { left, right in
+            if left.date != right.date { return left.date < right.date }
+            if left.customer != right.customer {
+                return left.customer.utf8.lexicographicallyPrecedes(right.customer.utf8)
+            }
+            if left.kind != right.kind { return left.kind.rank < right.kind.rank }
+            return left.reference.utf8.lexicographicallyPrecedes(right.reference.utf8)
+        }
+    }
+
+    /// The invoice: receivable debited with the total; income per account, discounts and tax.
+    /// Postings to one account are summed; zero postings are left out.
+    static func invoiceTransaction(_ invoice: Invoice, accounts: AccountNames) throws
+        -> JournalTransaction
+    {
+        let currency = invoice.currency
+        var order: [String] = []
+        var sums: [String: Money] = [:]
+        func post(_ account: String, _ amount: Money) throws {
+            if sums[account] == nil { order.append(account) }
+            sums[account] = try (sums[account] ?? .zero(currency)) + amount
+        }
+        try post(accounts.receivable(invoice.customer.id), invoice.total)
+        for line in invoice.lines { try post(accounts.income(for: line), line.amount.negated) }
+        for discount in invoice.discounts { try post(accounts.discounts, discount.amount.negated) }
+        if let tax = invoice.tax { try post(accounts.tax(tax.name), tax.amount.negated) }
+        let postings = order.compactMap { account -> Posting? in
+            let amount = sums[account]!
+            return amount.minorUnits == 0 ? nil : Posting(account: account, amount: amount)
+        }
+        return JournalTransaction(
+            date: invoice.issueDate, kind: .invoice, reference: invoice.invoiceID,
+            customer: invoice.customer.id, invoiceID: invoice.invoiceID, grantID: nil,
+            description: "Invoice \(invoice.number) \(invoice.customer.id)", postings: postings)
+    }
+}
