@@ -292,7 +292,8 @@ final class OutputFolderTests: XCTestCase {
         ]
         let previous = try makePreviousOutput()
         for fault in faults {
-            let folder = try OutputFolder(target: target, system: OutputSystemCalls(faults: [fault]))
+            let system = OutputSystemCalls(faults: [fault])
+            let folder = try OutputFolder(target: target, system: system)
             try folder.write("invoices/cus_9.json", bytes: Array("{}\n".utf8))
             XCTAssertThrowsError(try folder.commit(), "\(fault)") { error in
                 guard case .io(_, let errorNumber, _)? = error as? OutputError else {
