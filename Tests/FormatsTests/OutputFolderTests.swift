@@ -1,0 +1,442 @@
+import Foundation
+import XCTest
+
+@testable import Formats
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+final class OutputFolderTests: XCTestCase {
+    private var scratch = ""
+    private var target: String { scratch + "/out" }
+    private var lockPath: String { scratch + "/.out.lock" }
+    private var temporaryName: String { ".out.tmp-\(getpid())" }
+
+    override func setUpWithError() throws {
+        scratch = NSTemporaryDirectory() + "ratebook-output-" + UUID().uuidString
+        try FileManager.default.createDirectory(
+            atPath: scratch, withIntermediateDirectories: false)
+    }
+
+    override func tearDownWithError() throws {
+        try FileManager.default.removeItem(atPath: scratch)
+    }
+
+    // MARK: Helpers
+
+    /// Every file (path → bytes) and folder (path + "/" → []) under `root`, by relative path.
+    private func snapshot(_ root: String) throws -> [String: [UInt8]] {
+        var result: [String: [UInt8]] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: root) {
+            let path = root + "/" + name
+            var isFolder: ObjCBool = false
+            XCTAssertTrue(FileManager.default.fileExists(atPath: path, isDirectory: &isFolder))
+            if isFolder.boolValue {
+                result[name + "/"] = []
+                for (inner, bytes) in try snapshot(path) {
+                    result[name + "/" + inner] = bytes
+                }
+            } else {
+                result[name] = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+            }
+        }
+        return result
+    }
+
+    private func names(_ folder: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+    }
+
+    private func makeFile(_ path: String, _ text: String) throws {
+        let url = URL(fileURLWithPath: path)
+        try FileManager.default.createDirectory(
+            at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: url)
+    }
+
+    /// A previous run's output: two files, one in a subfolder, one with non-UTF-8 bytes.
+    private func makePreviousOutput() throws -> [String: [UInt8]] {
+        try makeFile(target + "/usage.ndjson", "old\n")
+        try makeFile(target + "/invoices/cus_1.json", "{}\n")
+        try Data([0xFF, 0x00, 0x0A]).write(to: URL(fileURLWithPath: target + "/raw.bin"))
+        let previous = try snapshot(target)
+        XCTAssertEqual(previous, [
+            "usage.ndjson": Array("old\n".utf8), "invoices/": [],
+            "invoices/cus_1.json": Array("{}\n".utf8), "raw.bin": [0xFF, 0x00, 0x0A],
+        ])
+        return previous
+    }
+
+    private func assertLocked(
+        _ make: @autoclosure () throws -> OutputFolder, file: StaticString = #filePath,
+        line: UInt = #line
+    ) {
+        XCTAssertThrowsError(try make(), file: file, line: line) { error in
+            XCTAssertEqual(error as? OutputError, .locked(target: self.target),
+                           file: file, line: line)
+        }
+    }
+
+    private func flockPath() throws -> String {
+        let path = "/usr/bin/flock"
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: path),
+                          "util-linux flock(1) is needed to hold the lock from another process")
+        return path
+    }
+
+    /// Starts `flock(1)` holding our lock file in another process until its stdin closes;
+    /// returns once the lock is held. `--close` keeps the lock in `flock` itself, not its child.
+    private func startLockHolder() throws -> (process: Process, stdin: Pipe) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try flockPath())
+        process.arguments = [
+            "--exclusive", "--close", lockPath, "sh", "-c", "echo held; exec cat >/dev/null",
+        ]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        let announcement = output.fileHandleForReading.readData(ofLength: 5)
+        XCTAssertEqual(String(decoding: announcement, as: UTF8.self), "held\n")
+        return (process, input)
+    }
+
+    /// Exit status of `flock --nonblock` on our lock file from another process: 0 if it could
+    /// take the lock, 75 if the lock is held.
+    private func otherProcessTryLockStatus() throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try flockPath())
+        process.arguments = ["--nonblock", "--conflict-exit-code", "75", lockPath, "true"]
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    // MARK: Commit
+
+    func testCommitCreatesMissingTargetAndReturnsDigests() throws {
+        let folder = try OutputFolder(target: target)
+        XCTAssertEqual(folder.temporaryPath, scratch + "/" + temporaryName)
+        // printf '{"customer":"cus_1"}\n' | sha256sum
+        let digest = try folder.write(
+            "invoices/cus_1.json", bytes: Array("{\"customer\":\"cus_1\"}\n".utf8))
+        XCTAssertEqual(digest, "a86e3e3f6bbd03e3790419bbd79af3c06ef9296408293cbaa50837f70b102116")
+        // printf '' | sha256sum
+        XCTAssertEqual(
+            try folder.write("empty.csv", bytes: []),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        XCTAssertEqual(try names(scratch), [".out.lock", temporaryName])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: target))
+        try folder.commit()
+        XCTAssertEqual(try snapshot(target), [
+            "invoices/": [], "invoices/cus_1.json": Array("{\"customer\":\"cus_1\"}\n".utf8),
+            "empty.csv": [],
+        ])
+        XCTAssertEqual(try names(scratch), [".out.lock", "out"])
+    }
+
+    func testCommitReplacesExistingFolderWholly() throws {
+        _ = try makePreviousOutput()
+        let folder = try OutputFolder(target: target)
+        try folder.write("usage.ndjson", bytes: Array("new\n".utf8))
+        try folder.write("rated/part.ndjson", bytes: Array("r\n".utf8))
+        try folder.commit()
+        // invoices/ and raw.bin were in the old folder only: they are gone.
+        XCTAssertEqual(try snapshot(target), [
+            "usage.ndjson": Array("new\n".utf8), "rated/": [], "rated/part.ndjson": [0x72, 0x0A],
+        ])
+        XCTAssertEqual(try names(scratch), [".out.lock", "out"])
+    }
+
+    func testTrailingSlashOnTargetIsIgnored() throws {
+        let folder = try OutputFolder(target: target + "/")
+        try folder.write("a", bytes: [0x61])
+        try folder.commit()
+        XCTAssertEqual(try snapshot(target), ["a": [0x61]])
+        XCTAssertEqual(try names(scratch), [".out.lock", "out"])
+    }
+
+    func testExchangeSwapsTwoFolders() throws {
+        try makeFile(scratch + "/a/x", "x")
+        try makeFile(scratch + "/b/y", "y")
+        try OutputSystemCalls().exchange(scratch + "/a", scratch + "/b")
+        XCTAssertEqual(try snapshot(scratch + "/a"), ["y": [0x79]])
+        XCTAssertEqual(try snapshot(scratch + "/b"), ["x": [0x78]])
+    }
+
+    // MARK: Lock
+
+    func testSecondFolderInSameProcessIsLockedUntilFirstFinishes() throws {
+        let first = try OutputFolder(target: target)
+        assertLocked(try OutputFolder(target: target))
+        first.abandon()
+        let second = try OutputFolder(target: target)
+        assertLocked(try OutputFolder(target: target))
+        try second.write("a", bytes: [0x61])
+        try second.commit()
+        let third = try OutputFolder(target: target)
+        third.abandon()
+    }
+
+    func testLockedWhileAnotherProcessHoldsTheLock() throws {
+        let holder = try startLockHolder()
+        assertLocked(try OutputFolder(target: target))
+        // Ending the holder's input ends `cat`, then `flock`, which releases the lock.
+        try holder.stdin.fileHandleForWriting.close()
+        holder.process.waitUntilExit()
+        XCTAssertEqual(holder.process.terminationStatus, 0)
+        let folder = try OutputFolder(target: target)
+        folder.abandon()
+    }
+
+    func testLockIsReleasedWhenTheHoldingProcessIsKilled() throws {
+        let holder = try startLockHolder()
+        assertLocked(try OutputFolder(target: target))
+        XCTAssertEqual(kill(holder.process.processIdentifier, SIGKILL), 0)
+        // `cat` (flock's child) keeps running, but never held the lock. Foundation's
+        // waitUntilExit waits for it too (it inherits a status socket), so poll instead:
+        // the kernel releases the lock as soon as `flock` is gone.
+        var folder: OutputFolder?
+        for _ in 0..<500 where folder == nil {
+            do {
+                folder = try OutputFolder(target: target)
+            } catch OutputError.locked {
+                usleep(10_000)
+            }
+        }
+        XCTAssertNotNil(folder, "lock still held 5 s after its holder was killed")
+        folder?.abandon()
+        try holder.stdin.fileHandleForWriting.close()
+        holder.process.waitUntilExit()
+        XCTAssertEqual(holder.process.terminationReason, .uncaughtSignal)
+    }
+
+    func testAnotherProcessSeesOurLock() throws {
+        let folder = try OutputFolder(target: target)
+        XCTAssertEqual(try otherProcessTryLockStatus(), 75)
+        folder.abandon()
+        XCTAssertEqual(try otherProcessTryLockStatus(), 0)
+    }
+
+    func testLockedMessageSaysWhatToDo() {
+        let message = OutputError.locked(target: "out/2026-10").description
+        XCTAssertEqual(
+            message,
+            "output folder 'out/2026-10' is locked: another run is writing it. "
+                + "Wait for that run to finish, or choose another output folder. "
+                + "The lock is released by the system when the holding process exits.")
+    }
+
+    // MARK: Abandon and failures
+
+    func testAbandonLeavesPreviousContentByteIdentical() throws {
+        let previous = try makePreviousOutput()
+        let folder = try OutputFolder(target: target)
+        try folder.write("usage.ndjson", bytes: Array("new\n".utf8))
+        folder.abandon()
+        folder.abandon()  // A second abandon does nothing.
+        XCTAssertEqual(try snapshot(target), previous)
+        XCTAssertEqual(try names(scratch), [".out.lock", "out"])
+    }
+
+    func testDroppingWithoutCommitAbandons() throws {
+        let previous = try makePreviousOutput()
+        func run() throws {
+            let folder = try OutputFolder(target: target)
+            try folder.write("usage.ndjson", bytes: Array("new\n".utf8))
+            XCTAssertEqual(try names(scratch), [".out.lock", temporaryName, "out"])
+        }
+        try run()
+        XCTAssertEqual(try snapshot(target), previous)
+        XCTAssertEqual(try names(scratch), [".out.lock", "out"])
+        let next = try OutputFolder(target: target)  // The lock was released.
+        next.abandon()
+    }
+
+    func testInjectedWriteFailureLeavesPreviousOutputUntouched() throws {
+        let previous = try makePreviousOutput()
+        let system = OutputSystemCalls(faults: [.init(call: .write, occurrence: 3, errno: ENOSPC)])
+        let folder = try OutputFolder(target: target, system: system)
+        try folder.write("usage.ndjson", bytes: Array("new\n".utf8))
+        try folder.write("invoices/cus_2.json", bytes: Array("{}\n".utf8))
+        XCTAssertThrowsError(try folder.write("rated.ndjson", bytes: [0x0A])) { error in
+            XCTAssertEqual(
+                error as? OutputError,
+                .io(path: folder.temporaryPath + "/rated.ndjson", errno: ENOSPC,
+                    operation: "write"))
+        }
+        // The failed write abandoned the run: no temporary folder, lock released.
+        XCTAssertEqual(try snapshot(target), previous)
+        XCTAssertEqual(try names(scratch), [".out.lock", "out"])
+        let next = try OutputFolder(target: target)
+        next.abandon()
+    }
+
+    func testIOErrorMessageNamesPathAndErrno() {
+        let message = OutputError.io(path: "out/a", errno: ENOSPC, operation: "write").description
+        XCTAssertEqual(
+            message,
+            "cannot write 'out/a': No space left on device (errno 28). "
+                + "The previous output folder, if any, is unchanged.")
+    }
+
+    func testInjectedFailuresAtCommitLeavePreviousOutputUntouched() throws {
+        // Commit makes, in order: fsync of "invoices", fsync of the temporary folder, then
+        // the exchange (rename #1). Each failure leaves the previous output as it was.
+        let faults: [OutputSystemCalls.Fault] = [
+            .init(call: .fsync, occurrence: 2, errno: EIO),  // the file's fsync is #1
+            .init(call: .fsync, occurrence: 3, errno: EIO),
+            .init(call: .rename, occurrence: 1, errno: EIO),
+        ]
+        let previous = try makePreviousOutput()
+        for fault in faults {
+            let system = OutputSystemCalls(faults: [fault])
+            let folder = try OutputFolder(target: target, system: system)
+            try folder.write("invoices/cus_9.json", bytes: Array("{}\n".utf8))
+            XCTAssertThrowsError(try folder.commit(), "\(fault)") { error in
+                guard case .io(_, let errorNumber, _)? = error as? OutputError else {
+                    return XCTFail("unexpected \(error)")
+                }
+                XCTAssertEqual(errorNumber, EIO)
+            }
+            XCTAssertEqual(try snapshot(target), previous, "\(fault)")
+            XCTAssertEqual(try names(scratch), [".out.lock", "out"], "\(fault)")
+        }
+    }
+
+    func testInjectedMkdirFailureAbandons() throws {
+        let system = OutputSystemCalls(faults: [.init(call: .mkdir, occurrence: 2, errno: EACCES)])
+        let folder = try OutputFolder(target: target, system: system)  // mkdir #1: temp folder
+        XCTAssertThrowsError(try folder.write("invoices/a.json", bytes: [])) { error in
+            XCTAssertEqual(
+                error as? OutputError,
+                .io(path: folder.temporaryPath + "/invoices", errno: EACCES,
+                    operation: "create folder"))
+        }
+        XCTAssertEqual(try names(scratch), [".out.lock"])
+    }
+
+    /// Without RENAME_EXCHANGE (EINVAL), the target goes aside and the new folder in place.
+    func testFallbackWhenFileSystemCannotExchange() throws {
+        _ = try makePreviousOutput()
+        let system = OutputSystemCalls(faults: [.init(call: .rename, occurrence: 1, errno: EINVAL)])
+        let folder = try OutputFolder(target: target, system: system)
+        try folder.write("usage.ndjson", bytes: Array("new\n".utf8))
+        try folder.commit()
+        XCTAssertEqual(try snapshot(target), ["usage.ndjson": Array("new\n".utf8)])
+        XCTAssertEqual(try names(scratch), [".out.lock", "out"])
+    }
+
+    /// Fallback renames: #1 exchange (EINVAL), #2 target aside, #3 new folder into place
+    /// (fails here), then the old target is moved back.
+    func testFallbackRestoresTargetWhenSecondRenameFails() throws {
+        let previous = try makePreviousOutput()
+        let system = OutputSystemCalls(faults: [
+            .init(call: .rename, occurrence: 1, errno: EINVAL),
+            .init(call: .rename, occurrence: 3, errno: EIO),
+        ])
+        let folder = try OutputFolder(target: target, system: system)
+        try folder.write("usage.ndjson", bytes: Array("new\n".utf8))
+        XCTAssertThrowsError(try folder.commit())
+        XCTAssertEqual(try snapshot(target), previous)
+        XCTAssertEqual(try names(scratch), [".out.lock", "out"])
+    }
+
+    // MARK: Stale folders
+
+    /// Leftovers of crashed runs on this target are removed once the lock is held, even for
+    /// a pid that is alive (pid 1): only a run holding the lock can own a temporary folder.
+    func testStaleTemporaryFoldersAreRemovedWhenLockIsTaken() throws {
+        try makeFile(scratch + "/.out.tmp-999999999/invoices/cus_1.json", "{}")
+        try makeFile(scratch + "/.out.tmp-1/a", "a")
+        try makeFile(scratch + "/.out.old-12/a", "a")
+        // Not ours: other targets, and names that are not `.out.tmp-<digits>`.
+        try makeFile(scratch + "/.other.tmp-5/a", "a")
+        try makeFile(scratch + "/.out.tmp-abc/a", "a")
+        try makeFile(scratch + "/.out.tmp-/a", "a")
+        try makeFile(scratch + "/.out.tmp-x.tmp-3/a", "a")
+        let folder = try OutputFolder(target: target)
+        XCTAssertEqual(try names(scratch), [
+            ".other.tmp-5", ".out.lock", ".out.tmp-", temporaryName, ".out.tmp-abc",
+            ".out.tmp-x.tmp-3",
+        ].sorted())
+        XCTAssertEqual(try snapshot(folder.temporaryPath), [:])
+        folder.abandon()
+    }
+
+    func testStaleFoldersAreKeptWhileLocked() throws {
+        try makeFile(scratch + "/.out.tmp-999999999/a", "a")
+        let holder = try startLockHolder()
+        assertLocked(try OutputFolder(target: target))
+        XCTAssertEqual(try names(scratch), [".out.lock", ".out.tmp-999999999"])
+        try holder.stdin.fileHandleForWriting.close()
+        holder.process.waitUntilExit()
+    }
+
+    // MARK: Paths
+
+    func testPathsThatCouldEscapeAreRejected() throws {
+        let folder = try OutputFolder(target: target)
+        let rejected = [
+            "", "/etc/passwd", "../out2/x", "a/../../x", "a/..", "./a", "a/./b", "a//b", "a/",
+            "..", ".", "a\u{0}b",
+        ]
+        for path in rejected {
+            XCTAssertThrowsError(try folder.write(path, bytes: [0x78]), path) { error in
+                guard case .invalidPath(let rejectedPath, _)? = error as? OutputError else {
+                    return XCTFail("unexpected \(error) for \(path)")
+                }
+                XCTAssertEqual(rejectedPath, path)
+            }
+        }
+        // Nothing was written anywhere, and the folder is still usable.
+        XCTAssertEqual(try snapshot(scratch), [".out.lock": [], temporaryName + "/": []])
+        try folder.write("a..b/.hidden", bytes: [0x78])
+        try folder.commit()
+        XCTAssertEqual(try snapshot(target), ["a..b/": [], "a..b/.hidden": [0x78]])
+    }
+
+    func testWritingAPathTwiceIsRejected() throws {
+        let folder = try OutputFolder(target: target)
+        try folder.write("a.json", bytes: [0x31])
+        XCTAssertThrowsError(try folder.write("a.json", bytes: [0x32])) { error in
+            XCTAssertEqual(
+                error as? OutputError,
+                .invalidPath(path: "a.json", reason: "written twice in one run"))
+        }
+        try folder.commit()
+        XCTAssertEqual(try snapshot(target), ["a.json": [0x31]])
+    }
+
+    func testTargetThatIsNotAFolderIsRefused() throws {
+        try makeFile(target, "a file")
+        for _ in 0..<2 {  // The second attempt shows the lock was released.
+            XCTAssertThrowsError(try OutputFolder(target: target)) { error in
+                XCTAssertEqual(
+                    error as? OutputError, .io(path: target, errno: ENOTDIR, operation: "replace"))
+            }
+        }
+        XCTAssertEqual(try snapshot(scratch), [".out.lock": [], "out": Array("a file".utf8)])
+    }
+
+    func testMissingParentFolderIsAnIOError() {
+        XCTAssertThrowsError(try OutputFolder(target: scratch + "/missing/out")) { error in
+            XCTAssertEqual(
+                error as? OutputError,
+                .io(path: scratch + "/missing/.out.lock", errno: ENOENT,
+                    operation: "open lock file"))
+        }
+    }
+
+    func testTargetMustNameAFolder() {
+        for bad in ["", "/", scratch + "/.", scratch + "/.."] {
+            XCTAssertThrowsError(try OutputFolder(target: bad), bad) { error in
+                guard case .invalidPath? = error as? OutputError else {
+                    return XCTFail("unexpected \(error) for \(bad)")
+                }
+            }
+        }
+    }
+}
