@@ -51,6 +51,11 @@ public struct Grant: Hashable, Sendable {
 public struct WalletEntry: Sendable {
     public let grant: Grant
     public var remaining: Money
+
+    public init(grant: Grant, remaining: Money) {
+        self.grant = grant
+        self.remaining = remaining
+    }
 }
 
 /// What moved a wallet balance.

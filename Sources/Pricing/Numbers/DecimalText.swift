@@ -157,6 +157,20 @@ public enum DecimalText {
         }
     }
 
+    /// Parses the canonical text of an exact value: a decimal, or a fraction `n/d` as
+    /// `Rational.description` writes values that do not end.
+    public static func exact(_ text: String) -> Rational? {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        if parts.count == 1 {
+            if case .success(let value) = rational(text) { return value }
+            return nil
+        }
+        guard parts.count == 2, let numerator = Int128(String(parts[0])),
+              let denominator = Int128(String(parts[1])), denominator > 0
+        else { return nil }
+        return try? Rational(numerator: numerator, denominator: denominator)
+    }
+
     /// The count of decimal digits of a magnitude (0 for zero).
     static func decimalDigitCount(_ value: Int128) -> Int {
         var rest = value.magnitude

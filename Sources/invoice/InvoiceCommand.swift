@@ -1,0 +1,75 @@
+import ArgumentParser
+import Formats
+import Foundation
+import Pricing
+
+/// `invoice`: turns a rated period into invoices, wallet movements and journals.
+@main
+struct InvoiceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "invoice",
+        abstract: "Issue a period's invoices, apply prepaid credits and write ledger journals.",
+        discussion: """
+            Reads rate's output folder (--rated), the opening wallets and grant files, and writes \
+            invoices/<customer>.json and .html, invoices.csv, wallet-transactions.ndjson, \
+            wallets.ndjson (closing balances), journal.ledger, journal.beancount, journal.csv and \
+            manifest.json into --output, whole or not at all.
+
+            Example:
+              invoice --catalog catalog.yaml --customers customers.yaml --period 2026-10 \\
+                      --rated out/rate --wallets wallets.ndjson --grants grants.ndjson \\
+                      --output out/invoice
+
+            Exit codes: 0 success, 1 usage error (also --period differing from the rated \
+            folder), 2 invalid catalog, customers, grants or wallets, 3 unreadable rated folder, \
+            5 output folder locked by another run.
+            """)
+
+    @Option(help: "The catalog YAML used by rate. Example: --catalog catalog.yaml")
+    var catalog: String
+
+    @Option(help: "Customers, as YAML or NDJSON. Example: --customers customers.yaml")
+    var customers: String
+
+    @Option(help: "The billed month, YYYY-MM; must match the rated folder. Example: --period 2026-10")
+    var period: String
+
+    @Option(help: "rate's output folder. Example: --rated out/rate")
+    var rated: String
+
+    @Option(help: "Opening wallets: the previous period's wallets.ndjson. Example: --wallets prev/wallets.ndjson")
+    var wallets: String?
+
+    @Option(help: "A grants NDJSON file; repeat for several. Example: --grants grants.ndjson")
+    var grants: [String] = []
+
+    @Option(help: "The output folder, created or replaced whole. Example: --output out/invoice")
+    var output: String
+
+    @Option(help: "The first invoice number of the period. Example: --first-number 1001")
+    var firstNumber: Int = 1
+
+    @Option(help: "Issue date printed on invoices, YYYY-MM-DD (default: each period's last local day). Example: --as-of 2026-11-01")
+    var asOf: String?
+
+    func validate() throws {
+        guard YearMonth(period) != nil else {
+            throw ValidationError("--period must be a month YYYY-MM, such as 2026-10; got \(period)")
+        }
+        guard firstNumber >= 1, firstNumber <= 999_999 else {
+            throw ValidationError("--first-number must be from 1 to 999999")
+        }
+        if let asOf, CivilDate(iso: asOf) == nil {
+            throw ValidationError("--as-of must be a date YYYY-MM-DD, such as 2026-11-01; got \(asOf)")
+        }
+    }
+
+    func run() throws {
+        let job = InvoiceJob(
+            catalogPath: catalog, customersPath: customers, month: YearMonth(period)!,
+            ratedPath: rated, walletsPath: wallets, grantPaths: grants, outputPath: output,
+            firstNumber: firstNumber, issueDate: asOf.flatMap { CivilDate(iso: $0) })
+        let status = job.run()
+        if status != .success { throw ExitCode(status.rawValue) }
+    }
+}

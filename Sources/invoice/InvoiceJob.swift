@@ -1,0 +1,201 @@
+import Formats
+import Foundation
+import Pricing
+
+/// One `invoice` run: load, check, build invoices and wallets, write. Nothing is written unless
+/// the whole run succeeds.
+struct InvoiceJob {
+    let catalogPath: String
+    let customersPath: String
+    let month: YearMonth
+    let ratedPath: String
+    let walletsPath: String?
+    let grantPaths: [String]
+    let outputPath: String
+    let firstNumber: Int
+    let issueDate: CivilDate?
+
+    func fail(_ status: ExitStatus, _ message: String) -> ExitStatus {
+        FileHandle.standardError.write(Data(("invoice: " + message + "\n").utf8))
+        return status
+    }
+
+    func run() -> ExitStatus {
+        let limit = ConfigLimits().fileBytesMax
+        let catalogFile: ConfigFile
+        let customersFile: ConfigFile
+        do {
+            catalogFile = try ConfigFile(path: catalogPath, bytesMax: limit)
+            customersFile = try ConfigFile(path: customersPath, bytesMax: limit)
+        } catch {
+            return fail(.usage, "\(error)")
+        }
+        let catalog: Catalog
+        let customers: [Customer]
+        do {
+            catalog = try CatalogLoader.load(text: catalogFile.text, file: catalogFile.name)
+            customers = try CustomersLoader.load(
+                text: customersFile.text, file: customersFile.name, catalog: catalog,
+                zones: TimeZoneDirectory())
+        } catch let errors as ConfigErrors {
+            return fail(.invalidConfiguration, "invalid configuration; nothing was written:\n\(errors)")
+        } catch {
+            return fail(.invalidConfiguration, "\(error)")
+        }
+        // rate's folder: its period must be this run's.
+        let ratedFolder = (ratedPath as NSString)
+        let manifestFile: ConfigFile
+        let ratedFile: ConfigFile
+        let creditsFile: ConfigFile
+        do {
+            manifestFile = try ConfigFile(path: ratedFolder.appendingPathComponent("manifest.json"), bytesMax: limit)
+            ratedFile = try ConfigFile(path: ratedFolder.appendingPathComponent("rated.ndjson"), bytesMax: Int.max / 2)
+            creditsFile = try ConfigFile(
+                path: ratedFolder.appendingPathComponent("included-credits.ndjson"), bytesMax: limit)
+        } catch {
+            return fail(.inputError, "--rated \(ratedPath) is not a complete rate output folder: \(error)")
+        }
+        guard let ratedMonth = InvoiceInputReader.ratedPeriod(manifest: manifestFile.text) else {
+            return fail(.inputError, "\(ratedPath)/manifest.json does not name a period")
+        }
+        guard ratedMonth == month else {
+            return fail(
+                .usage,
+                "--period \(month) differs from the rated folder's period \(ratedMonth); "
+                    + "invoice the period that was rated")
+        }
+        var reader = InvoiceInputReader(catalog: catalog, customers: customers)
+        let lines = reader.ratedLines(ratedFile.text, file: "rated.ndjson")
+        var grants: [String: Grant] = [:]
+        reader.grants(creditsFile.text, file: "included-credits.ndjson", into: &grants)
+        var configuration: [(String, ConfigFile)] = [
+            ("catalog", catalogFile), ("customers", customersFile), ("rated", ratedFile),
+        ]
+        var opening: [WalletEntry] = []
+        do {
+            if let walletsPath {
+                let file = try ConfigFile(path: walletsPath, bytesMax: Int.max / 2)
+                opening = reader.wallets(file.text, file: file.name)
+                configuration.append(("wallets", file))
+            }
+            for (index, path) in grantPaths.enumerated() {
+                let file = try ConfigFile(path: path, bytesMax: Int.max / 2)
+                reader.grants(file.text, file: file.name, into: &grants)
+                configuration.append((index == 0 ? "grants" : "grants_\(index + 1)", file))
+            }
+            try reader.check()
+        } catch let errors as ConfigErrors {
+            return fail(.invalidConfiguration, "invalid wallets or grants; nothing was written:\n\(errors)")
+        } catch {
+            return fail(.usage, "\(error)")
+        }
+        let folder: OutputFolder
+        do {
+            folder = try OutputFolder(target: outputPath)
+        } catch let error as OutputError {
+            if case .locked = error { return fail(.locked, "\(error)") }
+            return fail(.usage, "\(error)")
+        } catch {
+            return fail(.usage, "\(error)")
+        }
+        do {
+            try produce(
+                catalog: catalog, customers: customers, lines: lines,
+                grants: grants.values.sorted { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) },
+                opening: opening, configuration: configuration, folder: folder)
+            try folder.commit()
+            return .success
+        } catch {
+            folder.abandon()
+            return fail(.inputError, "\(error); nothing was written")
+        }
+    }
+
+    func produce(
+        catalog: Catalog, customers: [Customer], lines: [RatedLine], grants: [Grant],
+        opening: [WalletEntry], configuration: [(String, ConfigFile)], folder: OutputFolder
+    ) throws {
+        var linesByCustomer: [String: [RatedLine]] = [:]
+        for line in lines { linesByCustomer[line.customer, default: []].append(line) }
+        let builder = InvoiceBuilder(month: month, rounding: catalog.rounding)
+        var wallet = WalletBook(month: month, opening: opening)
+        try wallet.grant(grants)
+        // Customers are sorted by id: numbers follow that order (SPEC §11).
+        var invoices: [Invoice] = []
+        var number = firstNumber
+        for customer in customers {
+            let period = customer.billingPeriod(startingIn: month)
+            try wallet.expire(customer: customer.id, before: period.range.end)
+            guard let customerLines = linesByCustomer[customer.id], !customerLines.isEmpty else {
+                continue
+            }
+            let draft = try builder.draft(
+                customer: customer, lines: customerLines, number: number, issueDate: issueDate)
+            let credits = try wallet.apply(to: draft, at: period.range.end)
+            invoices.append(try builder.applying(credits: credits, to: draft))
+            number += 1
+        }
+        var outputs: [(String, String)] = []
+        for invoice in invoices {
+            let name = "invoices/\(InvoiceJob.fileName(invoice.customer.id)).json"
+            outputs.append((name, try folder.write(name, bytes: InvoiceOutputs.invoiceJSON(invoice))))
+        }
+        outputs.append(("invoices.csv", try folder.write("invoices.csv", bytes: InvoiceOutputs.invoicesCSV(invoices))))
+        outputs.append((
+            "wallet-transactions.ndjson",
+            try folder.write("wallet-transactions.ndjson", bytes: InvoiceOutputs.walletTransactions(wallet.transactions))
+        ))
+        outputs.append(("wallets.ndjson", try folder.write("wallets.ndjson", bytes: InvoiceOutputs.wallets(wallet.closingEntries))))
+        let journal = try JournalBuilder.transactions(
+            invoices: invoices, wallets: wallet, customers: customers, accounts: catalog.accounts)
+        outputs += try writeJournals(journal, catalog: catalog, folder: folder)
+        outputs += try writeHTML(invoices, catalog: catalog, folder: folder)
+
+        var totals: [(String, String)] = [("invoices", String(invoices.count))]
+        var byCurrency: [String: (Money, Money, Money)] = [:]
+        for invoice in invoices {
+            let zero = Money.zero(invoice.currency)
+            let sums = byCurrency[invoice.currency.code] ?? (zero, zero, zero)
+            byCurrency[invoice.currency.code] = (
+                try sums.0 + invoice.total, try sums.1 + invoice.creditsApplied, try sums.2 + invoice.amountDue
+            )
+        }
+        for code in byCurrency.keys.sorted() {
+            let sums = byCurrency[code]!
+            totals.append(("total_\(code)", sums.0.description))
+            totals.append(("credits_applied_\(code)", sums.1.description))
+            totals.append(("amount_due_\(code)", sums.2.description))
+        }
+        let manifest = Manifest(
+            stage: "invoice",
+            options: [
+                ("period", month.description), ("first_number", String(firstNumber)),
+                ("as_of", issueDate?.description),
+            ],
+            configuration: configuration, inputs: [], skipped: [], counts: nil, outputs: outputs,
+            totals: totals)
+        try folder.write("manifest.json", bytes: manifest.bytes())
+    }
+
+    /// A customer's file name: the id when it is a safe file name, else a reversible escape of
+    /// it (the account-name rule without its prefix), so no id can reach outside `invoices/`.
+    static func fileName(_ id: String) -> String {
+        let safe = id.utf8.allSatisfy {
+            ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A)
+                || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".")
+        } && !id.hasPrefix(".")
+        return safe ? id : String(AccountNames.component(id, prefix: "x").dropFirst())
+    }
+
+    func writeJournals(_ journal: [JournalTransaction], catalog: Catalog, folder: OutputFolder) throws
+        -> [(String, String)]
+    {
+        []  // Written once the journal writers land.
+    }
+
+    func writeHTML(_ invoices: [Invoice], catalog: Catalog, folder: OutputFolder) throws
+        -> [(String, String)]
+    {
+        []  // Written once the HTML renderer lands.
+    }
+}
