@@ -196,6 +196,9 @@ struct InvoiceJob {
     func writeHTML(_ invoices: [Invoice], catalog: Catalog, folder: OutputFolder) throws
         -> [(String, String)]
     {
-        []  // Written once the HTML renderer lands.
+        try invoices.map { invoice in
+            let name = "invoices/\(InvoiceJob.fileName(invoice.customer.id)).html"
+            return (name, try folder.write(name, bytes: InvoiceHTML.render(invoice, seller: catalog.seller)))
+        }
     }
 }
