@@ -49,8 +49,9 @@ public enum JournalWriters {
         }
         for transaction in transactions {
             if !text.isEmpty { text += "\n" }
-            text += "\(transaction.date) * \(JournalText.ledgerDescription(transaction.description))"
-            text += "\n"
+            let description = JournalText.ledgerDescription(transaction.description)
+            // No trailing space after the flag when the description is empty.
+            text += "\(transaction.date) *" + (description.isEmpty ? "" : " " + description) + "\n"
             for (key, value) in tags(transaction) {
                 text += "    ; \(key): \(JournalText.identifier(value))\n"
             }
