@@ -1,0 +1,323 @@
+import Pricing
+
+/// Writes the ledger journals of an `invoice` run (SPEC §8.3): `journal.ledger` (hledger and
+/// ledger), `journal.beancount` (beancount 3) and `journal.csv` (one posting per row).
+///
+/// All three are pure functions of their arguments: transactions are written in the order
+/// given (the caller sorts them; `JournalBuilder` does), nothing is read from a `Dictionary` or
+/// `Set` into the output, lines end in LF, and amounts are `Money.description` (exactly the
+/// currency's minor units, so no tool ever sees a residue below the declared precision).
+///
+/// Text is made safe for each format by two documented rules (`JournalText`):
+/// - Descriptions are for people: every control character becomes a space, runs of white
+///   space become one space, and the ends are trimmed, so no description ever holds a newline
+///   or the two spaces that end a ledger field. `journal.ledger` also turns `;` into `,` (a `;`
+///   starts a comment, where hledger would read `key: value` as tags) and a leading `(` into
+///   `[` (a leading `(…)` is a transaction code in both hledger and ledger).
+/// - Identifiers (reference, customer, invoice, grant) are kept reversibly: `%`, `,`, control
+///   characters and a leading or trailing space are percent-encoded (`%XX` per UTF-8 byte),
+///   everything else is as is, and the result is the same in all three files. hledger ends a
+///   tag value at `,`, and both tools trim tag values. Ordinary ids (`cus_001`) are unchanged.
+///
+/// Account names are `Root:Component…` as the catalog loader and `AccountNames.component`
+/// make them; currency codes are capital letters and digits starting with a letter (beancount
+/// cannot write other codes). Anything else is a programmer error.
+public enum JournalWriters {
+    /// `journal.ledger`, read by hledger 1.25 and ledger 3.3.
+    ///
+    /// Commodity declarations first, in the order of `currencies` and then any other currency
+    /// the postings use (first use first): `commodity USD` and an indented
+    /// `format 1000.00 USD`, or a bare `commodity JPY` for a currency without minor units (the
+    /// one form both tools accept). A code holding a digit is quoted (`"EUR2"`) because both
+    /// tools read unquoted digits as part of the number. Then each transaction, after a blank
+    /// line: `2026-10-31 * <description>`, one `    ; key: value` tag per line (kind,
+    /// reference, customer, invoice and grant when present; ledger does not read
+    /// comma-separated tags), and its postings `    <account>  <amount> <CODE>`.
+    ///
+    /// Complexity: O(total postings + currencies).
+    public static func ledger(_ transactions: [JournalTransaction], currencies: [Currency])
+        -> [UInt8]
+    {
+        var text = ""
+        for currency in declaredCurrencies(transactions, currencies) {
+            let symbol = ledgerCommodity(currency.code)
+            text += "commodity \(symbol)\n"
+            if currency.minorUnitDigits > 0 {
+                let zeros = String(repeating: "0", count: currency.minorUnitDigits)
+                text += "    format 1000.\(zeros) \(symbol)\n"
+            }
+        }
+        for transaction in transactions {
+            if !text.isEmpty { text += "\n" }
+            let description = JournalText.ledgerDescription(transaction.description)
+            // No trailing space after the flag when the description is empty.
+            text += "\(transaction.date) *" + (description.isEmpty ? "" : " " + description) + "\n"
+            for (key, value) in tags(transaction) {
+                text += "    ; \(key): \(JournalText.identifier(value))\n"
+            }
+            for posting in transaction.postings {
+                precondition(
+                    JournalText.isAccountName(posting.account),
+                    "account name \(posting.account) must be Root:Component…")
+                text += "    \(posting.account)  \(posting.amount) "
+                text += "\(ledgerCommodity(posting.amount.currency.code))\n"
+            }
+        }
+        return Array(text.utf8)
+    }
+
+    /// `journal.beancount`, checked by `bean-check` (beancount 3).
+    ///
+    /// Starts with `option "tolerance_multiplier" "0"`: beancount 3 otherwise tolerates a
+    /// residue of half the last digit written (0.005 USD for `1.00 USD`, more when an amount
+    /// has more digits), and with 0 every transaction must balance exactly. (The option's old
+    /// name, `inferred_tolerance_multiplier`, is a deprecated alias in beancount 3.2.) Then
+    /// `commodity` entries for the currencies as in `ledger`, dated on the journal's first date;
+    /// an `open` for every account, dated on its first use, ordered by that date and then by
+    /// first appearance; and the transactions in the given order:
+    /// `2026-10-31 * "description" ^<invoice id>` (the link only when the invoice id is made of
+    /// the characters a link may hold: ASCII letters, digits, `-`, `_`, `/`, `.`), lowercase
+    /// metadata keys with quoted string values (kind, reference, customer, invoice, grant),
+    /// and the postings. With no transactions there is no date to declare commodities on, and
+    /// nothing needs them, so only the option is written.
+    ///
+    /// Complexity: O(total postings + currencies), expected (one hash lookup per posting).
+    public static func beancount(_ transactions: [JournalTransaction], currencies: [Currency])
+        -> [UInt8]
+    {
+        var text = "option \"tolerance_multiplier\" \"0\"\n"
+        // First use of each account: the date lookup is a dictionary, the output order is the
+        // array, so nothing depends on hash order.
+        var accountOrder: [String] = []
+        var firstUse: [String: CivilDate] = [:]
+        var earliest: CivilDate?
+        for transaction in transactions {
+            if earliest.map({ transaction.date < $0 }) ?? true { earliest = transaction.date }
+            for posting in transaction.postings {
+                precondition(
+                    JournalText.isAccountName(posting.account),
+                    "account name \(posting.account) must be Root:Component…")
+                if let known = firstUse[posting.account] {
+                    if transaction.date < known { firstUse[posting.account] = transaction.date }
+                } else {
+                    firstUse[posting.account] = transaction.date
+                    accountOrder.append(posting.account)
+                }
+            }
+        }
+        if let earliest {
+            text += "\n"
+            for currency in declaredCurrencies(transactions, currencies) {
+                precondition(
+                    JournalText.isBeancountCurrency(currency.code),
+                    "currency code \(currency.code) must start with a capital letter")
+                text += "\(earliest) commodity \(currency.code)\n"
+            }
+            text += "\n"
+            let opens = accountOrder.enumerated().map { index, account in
+                (date: firstUse[account] ?? earliest, index: index, account: account)
+            }.sorted { left, right in
+                left.date != right.date ? left.date < right.date : left.index < right.index
+            }
+            for open in opens {
+                text += "\(open.date) open \(open.account)\n"
+            }
+        }
+        for transaction in transactions {
+            text += "\n\(transaction.date) * "
+            text += JournalText.beancountString(JournalText.description(transaction.description))
+            if let invoiceID = transaction.invoiceID, JournalText.isLinkSafe(invoiceID) {
+                text += " ^\(invoiceID)"
+            }
+            text += "\n"
+            for (key, value) in tags(transaction) {
+                text += "  \(key): \(JournalText.beancountString(JournalText.identifier(value)))\n"
+            }
+            for posting in transaction.postings {
+                text += "  \(posting.account)  \(posting.amount) \(posting.amount.currency.code)\n"
+            }
+        }
+        return Array(text.utf8)
+    }
+
+    /// The columns of `journal.csv`. None is named `amount` or `currency`: hledger's CSV rules
+    /// give those names built-in meaning, and the file is meant to be read as is.
+    public static let csvHeader = [
+        "date", "transaction", "kind", "customer", "account", "value", "commodity", "description",
+    ]
+
+    /// `journal.csv`: the header `csvHeader`, then one row per posting in the given order:
+    /// date, the transaction's reference, kind, customer, account, the signed amount with the
+    /// currency's minor units, the currency code, and the description (RFC 4180 quoting by
+    /// `CSVText`; text by the same rules as the other journals, so no field holds a newline).
+    ///
+    /// Complexity: O(total postings).
+    public static func csv(_ transactions: [JournalTransaction]) -> [UInt8] {
+        var text = CSVText.row(csvHeader)
+        for transaction in transactions {
+            let reference = JournalText.identifier(transaction.reference)
+            let customer = JournalText.identifier(transaction.customer)
+            let description = JournalText.description(transaction.description)
+            for posting in transaction.postings {
+                text += CSVText.row([
+                    transaction.date.description, reference, transaction.kind.rawValue, customer,
+                    posting.account, posting.amount.description, posting.amount.currency.code,
+                    description,
+                ])
+            }
+        }
+        return Array(text.utf8)
+    }
+
+    /// The tags (ledger) or metadata (beancount) of a transaction, in their fixed order; the
+    /// values are unescaped.
+    static func tags(_ transaction: JournalTransaction) -> [(key: String, value: String)] {
+        var tags: [(key: String, value: String)] = [
+            ("kind", transaction.kind.rawValue),
+            ("reference", transaction.reference),
+            ("customer", transaction.customer),
+        ]
+        if let invoiceID = transaction.invoiceID { tags.append(("invoice", invoiceID)) }
+        if let grantID = transaction.grantID { tags.append(("grant", grantID)) }
+        return tags
+    }
+
+    /// The currencies to declare: `currencies` in their order, then every other currency the
+    /// postings use, in order of first use; each code once (the first entry for a code wins).
+    static func declaredCurrencies(_ transactions: [JournalTransaction], _ currencies: [Currency])
+        -> [Currency]
+    {
+        var seen: Set<String> = []
+        var result: [Currency] = []
+        func add(_ currency: Currency) {
+            precondition(
+                !currency.code.isEmpty
+                    && currency.code.utf8.allSatisfy { JournalText.isCapitalOrDigit($0) },
+                "currency code \(currency.code) must be capital letters and digits")
+            if seen.insert(currency.code).inserted { result.append(currency) }
+        }
+        currencies.forEach(add)
+        for transaction in transactions {
+            for posting in transaction.postings { add(posting.amount.currency) }
+        }
+        return result
+    }
+
+    /// A commodity symbol as hledger and ledger read it: quoted when it holds anything but
+    /// letters (a digit would otherwise be read as part of the number).
+    static func ledgerCommodity(_ code: String) -> String {
+        let lettersOnly = code.utf8.allSatisfy { ($0 >= 0x41 && $0 <= 0x5A) }
+        return lettersOnly ? code : "\"" + code + "\""
+    }
+}
+
+/// The text rules of the journal writers (see `JournalWriters`).
+enum JournalText {
+    /// A description on one line: control characters (C0, DEL, C1, U+2028, U+2029) become
+    /// spaces, each run of white space becomes one space, and the ends are trimmed.
+    static func description(_ text: String) -> String {
+        var output = String.UnicodeScalarView()
+        var pendingSpace = false
+        for scalar in text.unicodeScalars {
+            let isControl = scalar.properties.generalCategory == .control
+                || scalar == "\u{2028}" || scalar == "\u{2029}"
+            if isControl || scalar.properties.isWhitespace {
+                pendingSpace = true
+                continue
+            }
+            if pendingSpace && !output.isEmpty { output.append(" ") }
+            pendingSpace = false
+            output.append(scalar)
+        }
+        return String(output)
+    }
+
+    /// A description for a ledger transaction line: `description(_:)`, then `;` becomes `,`
+    /// and a leading `(` becomes `[`.
+    static func ledgerDescription(_ text: String) -> String {
+        var output = String.UnicodeScalarView()
+        for scalar in description(text).unicodeScalars {
+            if scalar == ";" {
+                output.append(",")
+            } else if scalar == "(" && output.isEmpty {
+                output.append("[")
+            } else {
+                output.append(scalar)
+            }
+        }
+        return String(output)
+    }
+
+    /// An identifier with `%`, `,`, control characters (C0, DEL) and a leading or trailing
+    /// space percent-encoded (`%XX`, uppercase hex, per UTF-8 byte); reversible by ordinary
+    /// percent-decoding.
+    static func identifier(_ text: String) -> String {
+        let bytes = Array(text.utf8)
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        for (index, byte) in bytes.enumerated() {
+            let atEnd = index == 0 || index == bytes.count - 1
+            let encode = byte == UInt8(ascii: "%") || byte == UInt8(ascii: ",") || byte < 0x20
+                || byte == 0x7F || (byte == UInt8(ascii: " ") && atEnd)
+            if encode {
+                let digits = Array("0123456789ABCDEF".utf8)
+                output += [UInt8(ascii: "%"), digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]]
+            } else {
+                output.append(byte)
+            }
+        }
+        // Only ASCII bytes were replaced by ASCII, so the bytes are still valid UTF-8.
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// A beancount string literal: `"` and `\` escaped. Callers pass text without control
+    /// characters (`description(_:)` or `identifier(_:)`), so the literal is one line.
+    static func beancountString(_ text: String) -> String {
+        var output = "\""
+        for scalar in text.unicodeScalars {
+            if scalar == "\"" || scalar == "\\" { output.unicodeScalars.append("\\") }
+            output.unicodeScalars.append(scalar)
+        }
+        output += "\""
+        return output
+    }
+
+    /// Whether a text can follow `^` as a beancount link (`[A-Za-z0-9\-_/.]+`).
+    static func isLinkSafe(_ text: String) -> Bool {
+        !text.isEmpty
+            && text.utf8.allSatisfy { byte in
+                isCapitalOrDigit(byte) || (byte >= 0x61 && byte <= 0x7A)
+                    || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+                    || byte == UInt8(ascii: "/") || byte == UInt8(ascii: ".")
+            }
+    }
+
+    /// Whether a currency code is one beancount reads: a capital letter, then capitals or
+    /// digits, at least two characters.
+    static func isBeancountCurrency(_ code: String) -> Bool {
+        guard let first = code.utf8.first, code.utf8.count >= 2 else { return false }
+        return first >= 0x41 && first <= 0x5A && code.utf8.allSatisfy(isCapitalOrDigit)
+    }
+
+    static func isCapitalOrDigit(_ byte: UInt8) -> Bool {
+        (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39)
+    }
+
+    /// Whether an account name is one all three tools read: a root of Assets, Liabilities,
+    /// Equity, Income or Expenses, then `:`-separated components that start with a capital
+    /// letter or digit and hold letters, digits and `-` (no space, `;` or control character).
+    static func isAccountName(_ name: String) -> Bool {
+        let components = name.split(separator: ":", omittingEmptySubsequences: false)
+        guard components.count >= 2,
+              ["Assets", "Liabilities", "Equity", "Income", "Expenses"]
+                .contains(String(components[0]))
+        else { return false }
+        return components.allSatisfy { component in
+            guard let first = component.unicodeScalars.first else { return false }
+            return (first.properties.isUppercase || ("0"..."9").contains(first))
+                && component.unicodeScalars.allSatisfy {
+                    $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-"
+                }
+        }
+    }
+}
