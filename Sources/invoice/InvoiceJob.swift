@@ -190,7 +190,19 @@ struct InvoiceJob {
     func writeJournals(_ journal: [JournalTransaction], catalog: Catalog, folder: OutputFolder) throws
         -> [(String, String)]
     {
-        []  // Written once the journal writers land.
+        // Declare the currencies the run bills in, in code order.
+        var codes: [String] = []
+        for transaction in journal {
+            for posting in transaction.postings where !codes.contains(posting.amount.currency.code) {
+                codes.append(posting.amount.currency.code)
+            }
+        }
+        let currencies = codes.sorted().compactMap { catalog.currency(code: $0) }
+        return [
+            ("journal.beancount", try folder.write("journal.beancount", bytes: JournalWriters.beancount(journal, currencies: currencies))),
+            ("journal.csv", try folder.write("journal.csv", bytes: JournalWriters.csv(journal))),
+            ("journal.ledger", try folder.write("journal.ledger", bytes: JournalWriters.ledger(journal, currencies: currencies))),
+        ]
     }
 
     func writeHTML(_ invoices: [Invoice], catalog: Catalog, folder: OutputFolder) throws

@@ -117,7 +117,7 @@ final class CatalogBuilder {
         for (code, value) in items {
             let path = "currencies.\(code)"
             guard isCurrencyCode(code) else {
-                reader.fail(value, path, "a currency code is 3 to 12 capital letters or digits")
+                reader.fail(value, path, "a currency code is 3 to 12 capital letters or digits, starting with a letter")
                 continue
             }
             guard let fields = reader.mapping(value, path, allowed: ["minor_units"]) else {
@@ -133,8 +133,10 @@ final class CatalogBuilder {
         }
     }
 
+    /// 3 to 12 capital letters or digits, starting with a letter (a journal commodity).
     func isCurrencyCode(_ code: String) -> Bool {
         (3...12).contains(code.utf8.count)
+            && code.utf8.first.map { $0 >= 0x41 && $0 <= 0x5A } == true
             && code.utf8.allSatisfy { ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x30 && $0 <= 0x39) }
     }
 
