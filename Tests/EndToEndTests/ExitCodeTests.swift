@@ -217,6 +217,36 @@ final class ExitCodeTests: XCTestCase {
             "no temporary folder left beside the output")
     }
 
+    /// Both sides of `--max-input-bytes`, on decompressed bytes: exactly the limit passes, one
+    /// byte over is exit 3 with advice to raise the limit (the file is not corrupt).
+    func testDecompressedSizeLimitBothSides() throws {
+        let (work, catalog, customers, events) = try makeScenario()
+        try shell("gzip -n -c events.ndjson > events.ndjson.gz", in: work)
+        let sizeBytes = try readBytes(events).count
+        for name in ["events.ndjson", "events.ndjson.gz"] {
+            for (limit, status) in [(sizeBytes, Int32(0)), (sizeBytes - 1, 3)] {
+                let output = work.appendingPathComponent("out-\(name)-\(limit)")
+                let result = try runRate(
+                    rateArguments(
+                        catalog: catalog, customers: customers, period: "2026-10",
+                        output: output, inputs: [work.appendingPathComponent(name).path],
+                        extra: ["--max-input-bytes", String(limit)]),
+                    in: work)
+                XCTAssertEqual(result.status, status, "\(name) \(limit): \(result.transcript)")
+                if status == 3 {
+                    XCTAssertTrue(
+                        result.standardError.contains(
+                            "\(name): decompressed data exceeds the limit of \(limit) bytes"),
+                        result.standardError)
+                    XCTAssertTrue(
+                        result.standardError.contains("raise the limit (rate --max-input-bytes)"),
+                        result.standardError)
+                    XCTAssertFalse(FileManager.default.fileExists(atPath: output.path))
+                }
+            }
+        }
+    }
+
     // MARK: 4, too many rejects: outputs written, exit 4
 
     func testMaxRejectRateZeroWithARejectExitsFourWithOutputsWritten() throws {
