@@ -67,18 +67,32 @@ public struct InputError: Error, CustomStringConvertible {
     public let byteOffset: Int64
     /// What went wrong.
     public let message: String
+    /// What to do about it.
+    public let remedy: String
+
+    /// The remedy for a file that cannot be read or decoded.
+    public static let corruptRemedy =
+        "the file is unreadable or corrupt: fix or remove it and run again"
+    /// The remedy for a genuine file over a size limit: it is not corrupt, so saying so would
+    /// send the operator looking for damage that is not there.
+    public static let limitRemedy =
+        "if the file is genuine, raise the limit (rate --max-input-bytes) and run again; "
+            + "otherwise remove it"
 
     /// Creates an error for `file` at `byteOffset`.
-    public init(file: String, byteOffset: Int64, message: String) {
+    public init(
+        file: String, byteOffset: Int64, message: String,
+        remedy: String = InputError.corruptRemedy
+    ) {
         self.file = file
         self.byteOffset = byteOffset
         self.message = message
+        self.remedy = remedy
     }
 
-    /// `<file>: <message> at byte <offset>; …`, with what to do.
+    /// `<file>: <message> at byte <offset>; <remedy>`.
     public var description: String {
-        "\(file): \(message) at byte \(byteOffset); "
-            + "the file is unreadable or corrupt: fix or remove it and run again"
+        "\(file): \(message) at byte \(byteOffset); \(remedy)"
     }
 }
 
@@ -228,7 +242,8 @@ public final class InputReader {
                 throw InputError(
                     file: state.displayName, byteOffset: state.source.position,
                     message: "decompressed data exceeds the limit of "
-                        + "\(limits.decompressedBytesMax) bytes")
+                        + "\(limits.decompressedBytesMax) bytes",
+                    remedy: InputError.limitRemedy)
             }
             try splitter.feed(block.bytes, onLine: onLine)
         }

@@ -1,0 +1,218 @@
+import Formats
+import Foundation
+import XCTest
+
+/// `rate` on the shipped samples, compared byte for byte with reviewed golden files in
+/// `samples/expected/rate/`. Regenerate them only with `UPDATE_GOLDEN=1 swift test --filter
+/// EndToEndTests`, then review the diff like code.
+final class GoldenSampleTests: XCTestCase {
+    static let outputNames = [
+        "included-credits.ndjson", "manifest.json", "rated.ndjson", "rejects.ndjson",
+        "usage.ndjson",
+    ]
+
+    var expectedFolder: URL {
+        Executables.samples.appendingPathComponent("expected/rate", isDirectory: true)
+    }
+
+    /// Runs `rate` on `samples/` for 2026-10 and returns the output folder.
+    func rateSamples() throws -> URL {
+        let work = try makeTemporaryDirectory()
+        let output = work.appendingPathComponent("out", isDirectory: true)
+        let samples = Executables.samples
+        let result = try runRate(
+            rateArguments(
+                catalog: samples.appendingPathComponent("catalog.yaml"),
+                customers: samples.appendingPathComponent("customers.yaml"),
+                period: "2026-10", output: output,
+                inputs: [samples.appendingPathComponent("events").path]),
+            in: work)
+        XCTAssertEqual(result.status, 0, result.transcript)
+        return output
+    }
+
+    func testSampleOutputsMatchGoldenFiles() throws {
+        let output = try rateSamples()
+        XCTAssertEqual(folderEntries(output), Self.outputNames, "exactly the five outputs")
+        let update = ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1"
+        if update {
+            try FileManager.default.createDirectory(
+                at: expectedFolder, withIntermediateDirectories: true)
+        }
+        for name in Self.outputNames {
+            let actual = try readBytes(output.appendingPathComponent(name))
+            let expectedURL = expectedFolder.appendingPathComponent(name)
+            if update {
+                try Data(actual).write(to: expectedURL)
+                print("UPDATE_GOLDEN: wrote \(expectedURL.path); review the diff")
+                continue
+            }
+            guard FileManager.default.fileExists(atPath: expectedURL.path) else {
+                XCTFail("no golden file \(expectedURL.path); run with UPDATE_GOLDEN=1 and review")
+                continue
+            }
+            let expected = try readBytes(expectedURL)
+            if actual != expected {
+                let difference = firstDifference(
+                    expected: String(decoding: expected, as: UTF8.self),
+                    actual: String(decoding: actual, as: UTF8.self))
+                XCTFail("\(name) differs from \(expectedURL.path): \(difference ?? "")")
+            }
+        }
+    }
+
+    /// The review of the golden files, kept as assertions so a careless `UPDATE_GOLDEN=1` cannot
+    /// bless a wrong amount. Each expected value is worked out by hand from
+    /// `samples/catalog.yaml` and `samples/customers.yaml`; the usage quantities were
+    /// cross-checked once with an independent script over the decompressed events
+    /// (Python `Decimal`, `zoneinfo`), which agreed on every one listed here.
+    func testHandCheckedRatedAmounts() throws {
+        let output = try rateSamples()
+        let rated = try readObjects(output.appendingPathComponent("rated.ndjson"))
+        let usage = try readObjects(output.appendingPathComponent("usage.ndjson"))
+
+        func line(
+            _ customer: String, _ plan: String, _ charge: String, group: [String: String] = [:],
+            file: StaticString = #filePath, lineNumber: UInt = #line
+        ) -> [String: Any]? {
+            let found = rated.filter {
+                $0["customer"] as? String == customer && $0["plan"] as? String == plan
+                    && $0["charge"] as? String == charge
+                    && ($0["group"] as? [String: String]) == group
+            }
+            XCTAssertEqual(
+                found.count, 1, "\(customer)/\(plan)/\(charge)", file: file, line: lineNumber)
+            return found.first
+        }
+        func check(
+            _ customer: String, _ plan: String, _ charge: String, group: [String: String] = [:],
+            quantity: String, exact: String, amount: String,
+            file: StaticString = #filePath, lineNumber: UInt = #line
+        ) {
+            guard let found = line(
+                customer, plan, charge, group: group, file: file, lineNumber: lineNumber)
+            else { return }
+            XCTAssertEqual(found["quantity"] as? String, quantity, file: file, line: lineNumber)
+            XCTAssertEqual(found["amount_exact"] as? String, exact, file: file, line: lineNumber)
+            XCTAssertEqual(found["amount"] as? String, amount, file: file, line: lineNumber)
+        }
+
+        // 1. cus_1 / starter / api, graduated [0..100] at 0, (100..1000] at 0.004, then 0.002 +
+        //    flat 1.00. 115 calls (independently counted; one `late-9` copy is a duplicate):
+        //    100 × 0 + 15 × 0.004 = 0.06; the third tier is never entered, so no flat price.
+        check("cus_1", "starter", "api", quantity: "115", exact: "0.06", amount: "0.06")
+        // 2. cus_1 / starter / storage, volume, free_quantity 100. Usage 4874.759569 GB·h
+        //    (late-9's 1.0000000001 is rejected for precision) − 100 = 4774.759569, above 1000:
+        //    the second tier, 4774.759569 × 0.015 = 71.621393535, + flat 5.00 = 76.621393535,
+        //    half_up to cents: 76.62.
+        check(
+            "cus_1", "starter", "storage", quantity: "4774.759569", exact: "76.621393535",
+            amount: "76.62")
+        // 3. cus_1 / starter / tokens {model: m-large}: 914036 tokens (including late-3's "007"
+        //    at 23:59:59.999999999Z, the last instant of October) / 1000 = 914.036, round_quantity
+        //    up → 915 × 0.012 (the m-large price) = 10.98.
+        check(
+            "cus_1", "starter", "tokens", group: ["model": "m-large"], quantity: "915",
+            exact: "10.98", amount: "10.98")
+        // 4. cus_3 / tokyo / api (JPY, 0 minor units): 79 calls × 0.45 = 35.55, half_up to whole
+        //    yen: 36.
+        check("cus_3", "tokyo", "api", quantity: "79", exact: "35.55", amount: "36")
+        // 5. cus_3 / tokyo / seats, package of 10 at 1500, round_packages down: max seats 248
+        //    (late-4 at 23:30+09:00 on Oct 31 is still October in Tokyo) → floor(24.8) = 24
+        //    packages × 1500 = 36000. (The line's quantity is the aggregate, 248.)
+        check("cus_3", "tokyo", "seats", quantity: "248", exact: "36000", amount: "36000")
+        // 6. cus_2 / pro_eur / eu_api, filter region ∈ {eu-west-1, eu-central-1}: 171 calls (the
+        //    conflicting evt_edf89ccf8358a8bc, eu-west-1, is not billed) × 0.0035 = 0.5985 EUR →
+        //    0.60, under the 1.00 maximum.
+        check("cus_2", "pro_eur", "eu_api", quantity: "171", exact: "0.5985", amount: "0.60")
+        // 7. cus_4 (America/New_York, anchor_day 15): period 2026-10-15 to 2026-11-15, 31 days.
+        //    starter ends 2026-11-01, so it is active Oct 15–31 = 17 days: the prorated 49.00 fee
+        //    is 49 × 17/31 = 833/31 = 26.870967… → 26.87.
+        check(
+            "cus_4", "starter", "platform_fee", quantity: "1", exact: "833/31", amount: "26.87")
+        // 8. cus_4 / pro / support, weekdays [mon, thu], pro from Nov 1 (a Sunday) to the period
+        //    end Nov 15 (exclusive): Nov 2, 5, 9, 12 → 4 × 2.50 = 10.00.
+        check("cus_4", "pro", "support", quantity: "4", exact: "10", amount: "10.00")
+        // 9. cus_3 / tokyo / office_hours, cron "0 9 * * 1-5" in Asia/Tokyo: October 2026 starts
+        //    on a Thursday: Oct 1, 2 and four full weeks (5–9, 12–16, 19–23, 26–30) = 22 × 300.
+        check("cus_3", "tokyo", "office_hours", quantity: "22", exact: "6600", amount: "6600")
+        // 10. cus_6 has no usage: starter lines api 0, platform_fee 49.00, seats 0 raised to its
+        //     minimum 20.00, storage 0: 69.00, below the 100.00 commitment → true-up 31.00.
+        check(
+            "cus_6", "starter", "minimum_true_up", quantity: "1", exact: "31", amount: "31.00")
+        check("cus_6", "starter", "seats", quantity: "0", exact: "20", amount: "20.00")
+
+        // Usage aggregates behind the amounts above (before divide_by / free_quantity).
+        func usageQuantity(_ customer: String, _ charge: String, _ group: [String: String] = [:])
+            -> String?
+        {
+            usage.first {
+                $0["customer"] as? String == customer && $0["charge"] as? String == charge
+                    && ($0["group"] as? [String: String]) == group
+            }?["quantity"] as? String
+        }
+        XCTAssertEqual(usageQuantity("cus_1", "storage"), "4874.759569")
+        XCTAssertEqual(usageQuantity("cus_1", "tokens", ["model": "m-large"]), "914036")
+        let cus4Api = usage.filter {
+            $0["customer"] as? String == "cus_4" && $0["charge"] as? String == "api"
+        }.map { "\($0["plan"] ?? "")=\($0["quantity"] ?? "")" }
+        // 93 calls from Oct 15 00:00 EDT to Nov 1 (starter); none of the inputs reach the pro
+        // days (they are out of period), yet pro's unpriced-usage line is there with 0.
+        XCTAssertEqual(cus4Api, ["pro=0", "starter=93"])
+    }
+
+    /// The manifest's counts add up (SPEC §8.1), agree with rejects.ndjson, and its output
+    /// digests are the SHA-256 of the files next to it.
+    func testSampleManifestAddsUp() throws {
+        let output = try rateSamples()
+        let manifest = try readObject(output.appendingPathComponent("manifest.json"))
+        guard let counts = manifest["counts"] as? [String: Any],
+              let rejected = counts["rejected"] as? [String: Int],
+              let lines = counts["lines"] as? Int, let blank = counts["blank"] as? Int,
+              let accepted = counts["accepted"] as? Int,
+              let duplicates = counts["duplicates"] as? Int,
+              let outOfPeriod = counts["out_of_period"] as? Int,
+              let billed = counts["billed"] as? Int
+        else {
+            return XCTFail("manifest counts missing: \(manifest)")
+        }
+        let rejectedTotal = rejected.values.reduce(0, +)
+        // 2000 lines in 2026-10-a.ndjson.zst + 1000 in 2026-10-b.ndjson.gz + 14 in late.ndjson.
+        XCTAssertEqual(lines, 3014)
+        XCTAssertEqual(lines, blank + accepted + duplicates + rejectedTotal)
+        XCTAssertEqual(accepted, billed + outOfPeriod)
+        // late.ndjson holds the one blank line and one example of most reasons.
+        XCTAssertEqual(blank, 1)
+        XCTAssertEqual(rejected["unknown_customer"], 1)
+        XCTAssertEqual(rejected["negative_quantity"], 1)
+        XCTAssertEqual(rejected["quantity_precision"], 1)
+        // Two conflicting ids with two copies each: evt_f9732e86627e65ce (both in the .zst) and
+        // evt_edf89ccf8358a8bc (the .gz and late.ndjson).
+        XCTAssertEqual(rejected["conflict"], 4)
+        XCTAssertEqual(rejected.count, 14, "every reason code of SPEC §2, zeros included")
+
+        let rejects = try readObjects(output.appendingPathComponent("rejects.ndjson"))
+        XCTAssertEqual(rejects.count, rejectedTotal)
+        for (reason, count) in rejected {
+            XCTAssertEqual(objects(rejects, where: "reason", is: reason).count, count, reason)
+        }
+
+        guard let digests = manifest["outputs"] as? [String: String] else {
+            return XCTFail("manifest outputs missing")
+        }
+        let actualDigests = try folderDigests(output).filter { $0.key != "manifest.json" }
+        XCTAssertEqual(digests, actualDigests)
+        guard let inputs = manifest["inputs"] as? [[String: Any]] else {
+            return XCTFail("manifest inputs missing")
+        }
+        XCTAssertEqual(
+            inputs.compactMap { $0["file"] as? String },
+            ["events/2026-10-a.ndjson.zst", "events/2026-10-b.ndjson.gz", "events/late.ndjson"])
+        let eventDigests = try folderDigests(Executables.samples.appendingPathComponent("events"))
+        for input in inputs {
+            guard let file = input["file"] as? String else { continue }
+            let relative = String(file.dropFirst("events/".count))
+            XCTAssertEqual(input["sha256"] as? String, eventDigests[relative], file)
+        }
+    }
+}
