@@ -164,6 +164,68 @@ final class InputFormatTests: XCTestCase {
             ["batch.tar!part-1.ndjson", "batch.tar!part-2.ndjson.gz", "batch.tar!part-3.ndjson"])
     }
 
+    /// A folder is read recursively, except names starting with `.` (listed as skipped in the
+    /// manifest); empty files, compressed or not, are inputs with no lines.
+    func testFolderSkipsHiddenEntriesAndReadsEmptyFiles() throws {
+        let work = try makeTemporaryDirectory()
+        let catalog = try writeFile("catalog.yaml", Self.catalog, in: work)
+        let customers = try writeFile("customers.yaml", Self.customers, in: work)
+        try writeFile("batch/deep/er/events.ndjson", Self.events, in: work)
+        try writeFile("batch/.upload.ndjson", "{\"would\":\"be rejected\"}\n", in: work)
+        try writeFile("batch/.tmp/more.ndjson", "{\"would\":\"be rejected\"}\n", in: work)
+        try writeFile("batch/empty.ndjson", "", in: work)
+        try shell(
+            "(: | gzip -n > batch/empty.ndjson.gz) && (: | zstd -q > batch/empty.zst)", in: work)
+        let output = work.appendingPathComponent("out", isDirectory: true)
+        let result = try runRate(
+            rateArguments(
+                catalog: catalog, customers: customers, period: "2026-10", output: output,
+                inputs: ["batch"]),
+            in: work)
+        XCTAssertEqual(result.status, 0, result.transcript)
+        try checkOutputs(output, file: "batch/deep/er/events.ndjson", member: nil)
+        let manifest = try readObject(output.appendingPathComponent("manifest.json"))
+        XCTAssertEqual(manifest["skipped"] as? [String], ["batch/.tmp", "batch/.upload.ndjson"])
+        XCTAssertEqual(
+            (manifest["inputs"] as? [[String: Any]])?.compactMap { $0["file"] as? String },
+            ["batch/deep/er/events.ndjson", "batch/empty.ndjson", "batch/empty.ndjson.gz",
+             "batch/empty.zst"])
+    }
+
+    /// Both sides of the 1 MiB line limit (the line ending excluded): exactly 1 MiB before a
+    /// CRLF is accepted; 1 MiB + 1 is `line_too_long`, its raw text cut to 4 KiB.
+    func testLineLengthLimitBothSides() throws {
+        let work = try makeTemporaryDirectory()
+        let catalog = try writeFile("catalog.yaml", Self.catalog, in: work)
+        let customers = try writeFile("customers.yaml", Self.customers, in: work)
+        let lineBytesMax = 1 << 20
+        func line(_ id: String, bytes: Int) -> String {
+            let head = #"{"id":"\#(id)","customer":"c1","meter":"calls","#
+                + #""ts":"2026-10-05T10:00:00Z","pad":""#
+            let tail = #""}"#
+            return head + String(repeating: "x", count: bytes - head.utf8.count - 2) + tail
+        }
+        let text = line("fits", bytes: lineBytesMax) + "\r\n"
+            + line("long", bytes: lineBytesMax + 1) + "\n"
+        try writeFile("long.ndjson", text, in: work)
+        let output = work.appendingPathComponent("out", isDirectory: true)
+        let result = try runRate(
+            rateArguments(
+                catalog: catalog, customers: customers, period: "2026-10", output: output,
+                inputs: [work.appendingPathComponent("long.ndjson").path]),
+            in: work)
+        XCTAssertEqual(result.status, 0, result.transcript)
+        let usage = try readObjects(output.appendingPathComponent("usage.ndjson"))
+        XCTAssertEqual(objects(usage, where: "charge", is: "api").first?["events"] as? Int, 1)
+        let rejects = try readObjects(output.appendingPathComponent("rejects.ndjson"))
+        XCTAssertEqual(rejects.count, 1)
+        XCTAssertEqual(rejects.first?["line"] as? Int, 2)
+        XCTAssertEqual(rejects.first?["reason"] as? String, "line_too_long")
+        let raw = rejects.first?["raw"] as? String ?? ""
+        XCTAssertEqual(raw.utf8.count, 4096)
+        XCTAssertTrue(raw.hasPrefix(#"{"id":"long","#))
+    }
+
     /// The common checks: usage and rated are exactly the hand-worked files; the one reject is
     /// line 3, named by `file` (and `member` in archives); the counts are those of the lines.
     func checkOutputs(

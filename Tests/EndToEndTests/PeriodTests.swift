@@ -130,6 +130,85 @@ final class PeriodTests: XCTestCase {
         XCTAssertEqual(period?["end"], "2027-04-01T00:00:00-04:00")
     }
 
+    /// America/Santiago springs forward at local midnight: 2026-09-06 00:00 −04:00 does not
+    /// exist (the clock jumps to 01:00 −03:00 = 04:00Z). A period anchored on day 6 then starts
+    /// at the first instant of that local day (SPEC §11). The file also exercises the line
+    /// rules end to end: a byte-order mark, CRLF endings, `t`/`z`, `-00:00`, `dims: null`,
+    /// `unique_count` and `latest`.
+    func testPeriodStartingAtAMissingLocalMidnight() throws {
+        let catalog = """
+            version: 1
+            currency: USD
+            meters:
+              calls: { aggregation: count }
+              users: { aggregation: unique_count, field: user }
+              balance: { aggregation: latest }
+            plans:
+              p:
+                charges:
+                  - key: api
+                    meter: calls
+                    model: per_unit
+                    unit_price: "1"
+                  - key: balance
+                    meter: balance
+                    model: per_unit
+                    unit_price: "1"
+                  - key: fee
+                    type: recurring
+                    amount: "10"
+                    schedule: daily
+                  - key: users
+                    meter: users
+                    model: per_unit
+                    unit_price: "1"
+            """
+        let customers = """
+            customers:
+              cl:
+                timezone: America/Santiago
+                anchor_day: 6
+                subscriptions:
+                  - { plan: p, start: 2026-01-01 }
+            """
+        func event(_ id: String, _ meter: String, _ ts: String, _ rest: String = "") -> String {
+            #"{"id":"\#(id)","customer":"cl","meter":"\#(meter)","ts":"\#(ts)"\#(rest)}"#
+        }
+        let events = "\u{FEFF}" + [
+            // 04:00Z = 01:00 −03:00, the period's first instant; one second earlier is Sep 5.
+            event("a", "calls", "2026-09-06T04:00:00Z") + "\r",
+            event("b", "calls", "2026-09-06T03:59:59z") + "\r",
+            // Distinct non-empty dims.user: "x" (twice), "" and none do not count → 1.
+            event("u1", "users", "2026-09-10t00:00:00-00:00", #","dims":{"user":"x"}"#),
+            event("u2", "users", "2026-09-10T00:00:00Z", #","dims":{"user":"x"}"#),
+            event("u3", "users", "2026-09-10T00:00:00Z", #","dims":{"user":""}"#),
+            event("u4", "users", "2026-09-10T00:00:00Z", #","dims":null"#),
+            // Latest by instant, then id: l0 and l1 tie on the instant, l1 is last → 5.
+            event("l1", "balance", "2026-09-10T00:00:00Z", #","quantity":"5""#),
+            event("l0", "balance", "2026-09-10T00:00:00Z", #","quantity":"7""#),
+            event("l2", "balance", "2026-09-09T00:00:00Z", #","quantity":"9""#),
+        ].joined(separator: "\n") + "\n"
+        let output = try rate(
+            catalog: catalog, customers: customers, events: events, period: "2026-09")
+        let period = #"{"start":"2026-09-06T01:00:00-03:00","end":"2026-10-06T00:00:00-03:00"}"#
+        let prefix = #"{"customer":"cl","period":\#(period),"plan":"p","#
+        XCTAssertEqual(try readLines(output.appendingPathComponent("usage.ndjson")), [
+            prefix + #""charge":"api","group":{},"quantity":"1","events":1}"#,
+            prefix + #""charge":"balance","group":{},"quantity":"5","events":3}"#,
+            prefix + #""charge":"users","group":{},"quantity":"1","events":4}"#,
+        ])
+        // The daily fee fires on each local day of [Sep 6, Oct 6): 25 + 5 = 30 days × 10.
+        let rated = try readObjects(output.appendingPathComponent("rated.ndjson"))
+        XCTAssertEqual(
+            rated.map { "\($0["charge"] ?? "") \($0["quantity"] ?? "") \($0["amount"] ?? "")" },
+            ["api 1 1.00", "balance 5 5.00", "fee 30 300.00", "users 1 1.00"])
+        let counts = try counts(output)
+        XCTAssertEqual(counts["lines"] as? Int, 9)
+        XCTAssertEqual(counts["accepted"] as? Int, 9)
+        XCTAssertEqual(counts["out_of_period"] as? Int, 1)
+        XCTAssertEqual(try readLines(output.appendingPathComponent("rejects.ndjson")), [])
+    }
+
     // MARK: Anniversary billing, plan change, proration
 
     static let planCatalog = """
