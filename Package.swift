@@ -33,17 +33,21 @@ let package = Package(
                 "Pricing", "CArchive", "CZstd",
                 .product(name: "Yams", package: "Yams"),
             ]),
+        // The exit-code mapping both executables share.
+        .target(
+            name: "CommandSupport",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "rate",
             dependencies: [
-                "Pricing", "Formats",
+                "Pricing", "Formats", "CommandSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(
             name: "invoice",
             dependencies: [
-                "Pricing", "Formats",
+                "Pricing", "Formats", "CommandSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

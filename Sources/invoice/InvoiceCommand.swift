@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandSupport
 import Formats
 import Foundation
 import Pricing
@@ -51,6 +52,11 @@ struct InvoiceCommand: ParsableCommand {
 
     @Option(help: "Issue date printed on invoices, YYYY-MM-DD (default: each period's last local day). Example: --as-of 2026-11-01")
     var asOf: String?
+
+    /// Parses the options and runs, exiting with Ratebook's codes (SPEC §10).
+    static func main() {
+        runWithRatebookExitCodes(self)
+    }
 
     func validate() throws {
         guard YearMonth(period) != nil else {

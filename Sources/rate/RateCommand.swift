@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandSupport
 import Formats
 import Foundation
 import Pricing
@@ -49,22 +50,8 @@ struct RateCommand: ParsableCommand {
     var inputs: [String] = []
 
     /// Parses the options and runs, exiting with Ratebook's codes (SPEC §10).
-    ///
-    /// The argument parser's own `main()` exits with `EX_USAGE` (64) for a bad or missing
-    /// option and for a failed `validate()`; the contract says a usage error is 1, so those
-    /// errors keep the parser's message but exit 1. Help (`--help`) and the job's own exit
-    /// codes pass through unchanged.
     static func main() {
-        do {
-            var command = try parseAsRoot(nil)
-            try command.run()
-        } catch {
-            if exitCode(for: error) == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-                Foundation.exit(ExitStatus.usage.rawValue)
-            }
-            Self.exit(withError: error)
-        }
+        runWithRatebookExitCodes(self)
     }
 
     func validate() throws {

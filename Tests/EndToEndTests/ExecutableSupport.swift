@@ -42,29 +42,38 @@ enum Executables {
     /// when neither exists, and when the binary is older than a source file of `rate`,
     /// `Formats` or `Pricing`: a stale binary would test yesterday's code.
     static func rate() throws -> URL {
+        try built("rate")
+    }
+
+    /// The built `invoice` executable, found and checked as `rate()` is.
+    static func invoice() throws -> URL {
+        try built("invoice")
+    }
+
+    private static func built(_ name: String) throws -> URL {
         // On Linux the test bundle is an executable `…/debug/RatebookPackageTests.xctest` and
         // `bundleURL` may name either it or its folder; try both.
         let bundle = Bundle(for: BundleMarker.self).bundleURL
         let candidates = [
-            bundle.deletingLastPathComponent().appendingPathComponent("rate"),
-            bundle.appendingPathComponent("rate"),
-            packageRoot.appendingPathComponent(".build/debug/rate"),
+            bundle.deletingLastPathComponent().appendingPathComponent(name),
+            bundle.appendingPathComponent(name),
+            packageRoot.appendingPathComponent(".build/debug/\(name)"),
         ]
         guard let binary = candidates.first(where: {
             FileManager.default.isExecutableFile(atPath: $0.path)
         }) else {
             throw HarnessError(
-                description: "no built `rate` executable at \(candidates.map(\.path)); "
+                description: "no built `\(name)` executable at \(candidates.map(\.path)); "
                     + "run `swift build` first")
         }
-        try checkFresh(binary)
+        try checkFresh(binary, module: name)
         return binary
     }
 
     /// Throws when a source file the executable is built from is newer than the executable.
-    private static func checkFresh(_ binary: URL) throws {
+    private static func checkFresh(_ binary: URL, module executable: String) throws {
         let binaryDate = try modificationDate(binary)
-        for module in ["rate", "Formats", "Pricing"] {
+        for module in [executable, "Formats", "Pricing", "CommandSupport"] {
             let folder = packageRoot.appendingPathComponent("Sources/\(module)")
             guard let walker = FileManager.default.enumerator(
                 at: folder, includingPropertiesForKeys: [.contentModificationDateKey])

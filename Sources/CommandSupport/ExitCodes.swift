@@ -1,0 +1,22 @@
+import ArgumentParser
+import Foundation
+
+/// Runs a Ratebook command, exiting with the codes of SPEC §10.
+///
+/// The argument parser's own `main()` exits with `EX_USAGE` (64) for a bad or missing option
+/// and for a failed `validate()`; the contract says a usage error is 1, so those errors keep
+/// the parser's message but exit 1. Help (`--help`) and the job's own exit codes pass through
+/// unchanged.
+public func runWithRatebookExitCodes<Command: ParsableCommand>(_ command: Command.Type) -> Never {
+    do {
+        var parsed = try command.parseAsRoot(nil)
+        try parsed.run()
+        Foundation.exit(0)
+    } catch {
+        if command.exitCode(for: error) == .validationFailure {
+            FileHandle.standardError.write(Data((command.fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(1)
+        }
+        command.exit(withError: error)
+    }
+}
