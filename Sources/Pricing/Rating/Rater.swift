@@ -91,6 +91,14 @@ public struct Rater {
             lines += customerLines
         }
         lines.sort { $0.sortKey < $1.sortKey }
+        // Grants were appended in the caller's customer order; sort them by the documented key
+        // (customer, then plan, byte order like the lines) so output never depends on it.
+        credits.sort { left, right in
+            if left.customer != right.customer {
+                return left.customer.utf8.lexicographicallyPrecedes(right.customer.utf8)
+            }
+            return left.plan.utf8.lexicographicallyPrecedes(right.plan.utf8)
+        }
         return RatingResult(lines: lines, includedCredits: credits)
     }
 
