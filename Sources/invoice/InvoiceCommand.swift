@@ -2,6 +2,7 @@ import ArgumentParser
 import CommandSupport
 import Formats
 import Foundation
+import Logging
 import Pricing
 
 /// `invoice`: turns a rated period into invoices, wallet movements and journals.
@@ -55,6 +56,8 @@ struct InvoiceCommand: ParsableCommand {
 
     /// Parses the options and runs, exiting with Ratebook's codes (SPEC §10).
     static func main() {
+        // Progress goes to standard error (cron logs); outputs never hold a log line.
+        LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) }
         runWithRatebookExitCodes(self)
     }
 

@@ -1,5 +1,6 @@
 import Formats
 import Foundation
+import Logging
 import Pricing
 
 /// One `invoice` run: load, check, build invoices and wallets, write. Nothing is written unless
@@ -175,6 +176,8 @@ struct InvoiceJob {
             configuration: configuration, inputs: [], skipped: [], counts: nil, outputs: outputs,
             totals: totals)
         try folder.write("manifest.json", bytes: manifest.bytes())
+        Logger(label: "invoice").info(
+            "\(invoices.count) invoices, \(wallet.transactions.count) wallet transactions, \(journal.count) journal transactions")
     }
 
     /// A customer's file name: the id when it is a safe file name, else a reversible escape of

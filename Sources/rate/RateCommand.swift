@@ -2,6 +2,7 @@ import ArgumentParser
 import CommandSupport
 import Formats
 import Foundation
+import Logging
 import Pricing
 
 /// `rate`: reads usage events, drops duplicates, aggregates and prices a billing period.
@@ -51,6 +52,8 @@ struct RateCommand: ParsableCommand {
 
     /// Parses the options and runs, exiting with Ratebook's codes (SPEC §10).
     static func main() {
+        // Progress goes to standard error (cron logs); outputs never hold a log line.
+        LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) }
         runWithRatebookExitCodes(self)
     }
 

@@ -1,5 +1,6 @@
 import Formats
 import Foundation
+import Logging
 import Pricing
 
 /// One `rate` run: load, read, collect, rate, write. Every failure maps to an exit status and
@@ -174,6 +175,9 @@ struct RateJob {
         try folder.write("manifest.json", bytes: manifest.bytes())
 
         precondition(usage.counts.addsUp, "every line is accounted for")
+        let counts = usage.counts
+        Logger(label: "rate").info(
+            "\(files.count) inputs, \(counts.lines) lines: \(counts.billed) billed, \(counts.outOfPeriod) out of period, \(counts.duplicates) duplicates, \(counts.rejectedTotal) rejected, \(counts.blank) blank; \(rating.lines.count) rated lines")
         if let maxRejectRate, usage.counts.lines > 0 {
             let rate = try Rational(
                 numerator: Int128(usage.counts.rejectedTotal), denominator: Int128(usage.counts.lines))
