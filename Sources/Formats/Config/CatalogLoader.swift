@@ -36,6 +36,9 @@ public enum CatalogLoader {
         case .success(let node?): root = node
         }
         let reader = NodeReader(file: file, nodeBudget: limits.nodesMax)
+        guard reader.treeWithinBudget(root, nodesMax: limits.nodesMax) else {
+            throw ConfigErrors(reader.errors)
+        }
         let builder = CatalogBuilder(reader: reader, limits: limits)
         let catalog = builder.catalog(root)
         if !reader.errors.isEmpty { throw ConfigErrors(reader.errors) }

@@ -56,6 +56,14 @@ public enum CustomersLoader {
                     continue
                 case .success(let node?):
                     let lineReader = NodeReader(file: file, nodeBudget: limits.nodesMax)
+                    guard lineReader.treeWithinBudget(node, nodesMax: limits.nodesMax) else {
+                        errors += lineReader.errors.map {
+                            ConfigError(
+                                file: file, line: lineNumber, column: $0.column, path: $0.path,
+                                message: $0.message)
+                        }
+                        continue
+                    }
                     let lineBuilder = CustomerBuilder(
                         reader: lineReader, catalog: catalog, zones: zones)
                     let path = "line \(lineNumber)"
@@ -79,6 +87,9 @@ public enum CustomersLoader {
                         file: file, line: nil, column: nil, path: "", message: "empty file")
                 ])
             case .success(let root?):
+                guard reader.treeWithinBudget(root, nodesMax: limits.nodesMax) else {
+                    throw ConfigErrors(reader.errors)
+                }
                 if let top = reader.mapping(root, "", allowed: ["customers"]),
                    let customersNode = top.first?.1,
                    let items = reader.mapping(customersNode, "customers", allowed: nil)
