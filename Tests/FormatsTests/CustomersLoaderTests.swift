@@ -297,11 +297,19 @@ final class CustomersLoaderTests: XCTestCase {
 
     func testTimeZoneNames() {
         let zones = TimeZoneDirectory()
-        for name in ["UTC", "Europe/Berlin", "Asia/Kolkata", "America/Santiago"] {
+        // Asia/Kolkata and Etc/UTC are canonical IANA names that Foundation's list of known
+        // identifiers (ICU's older set: Asia/Calcutta) leaves out.
+        for name in ["UTC", "Europe/Berlin", "Asia/Kolkata", "Asia/Calcutta", "Etc/UTC",
+                     "America/Santiago", "Europe/Kyiv"]
+        {
             XCTAssertEqual(zones.rules(name)?.identifier, name)
         }
-        // Abbreviations, offsets and misspellings are not IANA names.
-        for name in ["GMT+2", "CEST", "Europe/Berlln", "utc", "", "+02:00"] {
+        XCTAssertEqual(zones.rules("Asia/Kolkata")?.utcOffsetSeconds(at: 0), 19_800)
+        // Abbreviations, offsets and misspellings are not IANA names; Foundation would take
+        // PST, IST and BST (as Bangladesh, +06:00) as abbreviations.
+        for name in ["GMT+2", "CEST", "PST", "IST", "BST", "Europe/Berlln", "utc", "", "+02:00",
+                     "/Europe/Berlin", "Europe/Berlin/x"]
+        {
             XCTAssertNil(zones.rules(name), name)
         }
     }
