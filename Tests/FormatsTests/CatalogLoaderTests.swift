@@ -218,8 +218,9 @@ final class CatalogLoaderTests: XCTestCase {
         ])
         let messages = errors(text).map(\.message)
         XCTAssertTrue(messages[0].hasPrefix("unknown key; expected one of: accounts, currencies"))
-        XCTAssertEqual(messages[7],
-                       "unknown currency \"USX\"; use an ISO 4217 code or declare it under currencies")
+        XCTAssertEqual(
+            messages[7],
+            "unknown currency \"USX\"; use an ISO 4217 code or declare it under currencies")
         XCTAssertEqual(messages[10], "tiers must ascend: 50 is not above 100")
         XCTAssertEqual(messages.last, "expected true or false, found \"yes\"")
     }
@@ -395,7 +396,8 @@ final class CatalogLoaderTests: XCTestCase {
         // The catalog's XXY is unknown (2); lower-case eur is not a code (9). Plan pro has no
         // currency of its own and the default is broken: reported on pro's mapping, which
         // starts at its first key (6).
-        XCTAssertEqual(located(text), ["2 currency", "6 plans.pro.currency", "9 plans.eur.currency"])
+        XCTAssertEqual(
+            located(text), ["2 currency", "6 plans.pro.currency", "9 plans.eur.currency"])
     }
 
     func testBooleansAreTrueOrFalseOnly() throws {
@@ -443,6 +445,16 @@ final class CatalogLoaderTests: XCTestCase {
         ])
     }
 
+    func testErrorsInsideAChargeWithoutAKeyAreStillListed() {
+        let text = withCharge("""
+                  - { meter: nope, model: per_unit, unit_price: "1" }
+            """)
+        // Both on line 9: key missing (node: the charge), then the unknown meter.
+        XCTAssertEqual(located(text), [
+            "9 plans.pro.charges[0].key", "9 plans.pro.charges[0].meter",
+        ])
+    }
+
     func testDuplicateChargeKeysAndPriceDigits() {
         let text = withCharge("""
                   - { key: a, meter: calls, model: per_unit, unit_price: "0.000000000001" }
@@ -471,8 +483,8 @@ final class CatalogLoaderTests: XCTestCase {
         XCTAssertEqual(found.first?.line, 4)
         XCTAssertEqual(found.first?.column, 1)
         XCTAssertEqual(found.first?.file, "catalog.yaml")
-        XCTAssertTrue(found.first?.description.hasPrefix("catalog.yaml:4:1: YAML syntax error") ?? false,
-                      found.first?.description ?? "")
+        let description = found.first?.description ?? ""
+        XCTAssertTrue(description.hasPrefix("catalog.yaml:4:1: YAML syntax error"), description)
     }
 
     func testRepeatedYAMLKeyIsAnError() {
@@ -485,7 +497,8 @@ final class CatalogLoaderTests: XCTestCase {
 
     func testEmptyAndNonMappingFiles() {
         XCTAssertEqual(errors("").map(\.message), ["empty file"])
-        XCTAssertEqual(errors("- 1\n- 2\n").map(\.message), ["expected a mapping (key: value), found a list"])
+        XCTAssertEqual(errors("- 1\n- 2\n").map(\.message),
+                       ["expected a mapping (key: value), found a list"])
         XCTAssertEqual(located("currency: USD\n"), ["1 version", "1 plans"])
     }
 

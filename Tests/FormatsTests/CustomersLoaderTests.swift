@@ -66,7 +66,8 @@ final class CustomersLoaderTests: XCTestCase {
                 subscriptions: [{ plan: pro, start: 2026-01-01 }]
               cus_001:
                 name: "Acme GmbH"
-                address: { street: "Hauptstr. 5", city: "Berlin", postal_code: "10115", country: DE }
+                address:
+                  { street: "Hauptstr. 5", city: "Berlin", postal_code: "10115", country: DE }
                 tax_id: "DE123456789"
                 timezone: Europe/Berlin
                 anchor_day: 1
@@ -142,8 +143,9 @@ final class CustomersLoaderTests: XCTestCase {
             "20 customers.cus_c.timezone",
         ])
         let messages = errors(text).map(\.message)
-        XCTAssertEqual(messages[1],
-                       "unknown time zone \"Europe/Berlln\"; use an IANA name such as Europe/Berlin")
+        XCTAssertEqual(
+            messages[1],
+            "unknown time zone \"Europe/Berlln\"; use an IANA name such as Europe/Berlin")
         XCTAssertEqual(messages[5], "plan \"pro\" bills in USD but the customer uses EUR")
         XCTAssertEqual(messages[6], "unknown plan \"gold\"; the catalog has: euro, pro")
     }
@@ -253,11 +255,10 @@ final class CustomersLoaderTests: XCTestCase {
     // MARK: NDJSON
 
     func testNDJSONLoads() throws {
-        let text = #"""
-            {"id":"c2","subscriptions":[{"plan":"pro","start":"2026-01-01"}]}
-
-            {"id":"c1","timezone":"Asia/Kolkata","anchor_day":15,"currency":"EUR","subscriptions":[{"plan":"euro","start":"2026-01-01","end":null}]}
-            """#
+        let text = #"{"id":"c2","subscriptions":[{"plan":"pro","start":"2026-01-01"}]}"#
+            + "\n\n"
+            + #"{"id":"c1","timezone":"Asia/Kolkata","anchor_day":15,"currency":"EUR","#
+            + #""subscriptions":[{"plan":"euro","start":"2026-01-01","end":null}]}"#
         let customers = try load(text + "\r\n", file: "customers.ndjson")
         XCTAssertEqual(customers.map(\.id), ["c1", "c2"])
         XCTAssertEqual(customers[0].anchorDay, 15)
@@ -268,7 +269,7 @@ final class CustomersLoaderTests: XCTestCase {
         let text = #"""
             {"id":"c1","subscriptions":[{"plan":"pro","start":"2026-01-01"}]}
 
-            {"id":"c2","timezone":"Nowhere/City","subscriptions":[{"plan":"pro","start":"2026-01-01"}]}
+            {"id":"c2","timezone":"No/Where","subscriptions":[{"plan":"pro","start":"2026-01-01"}]}
             {"id":"c1","subscriptions":[{"plan":"pro","start":"2026-01-01"}]}
             {"id":"c5", "subscriptions":
             [1,2]
@@ -289,7 +290,7 @@ final class CustomersLoaderTests: XCTestCase {
         let found = errors(text, file: "customers.ndjson")
         XCTAssertEqual(found[1].message, "customer \"c1\" is defined twice (first at line 1)")
         XCTAssertEqual(found[0].description,
-                       "customers.ndjson:3:23: timezone: unknown time zone \"Nowhere/City\"; "
+                       "customers.ndjson:3:23: timezone: unknown time zone \"No/Where\"; "
                         + "use an IANA name such as Europe/Berlin")
     }
 

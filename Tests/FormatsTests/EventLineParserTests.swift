@@ -58,11 +58,13 @@ final class EventLineParserTests: XCTestCase {
         XCTAssertEqual(parsed.meter, "m")
         // 2026-10-01T00:00:01.5+02:00 = 2026-09-30T22:00:01.5Z; 2026-09-30 is day 20726 since
         // 1970-01-01, so 20726 × 86400 + 22 × 3600 + 1 = 1_790_805_601 s, plus 500_000_000 ns.
-        XCTAssertEqual(parsed.instant, Instant(secondsSinceEpoch: 1_790_805_601, nanoseconds: 500_000_000))
+        XCTAssertEqual(
+            parsed.instant, Instant(secondsSinceEpoch: 1_790_805_601, nanoseconds: 500_000_000))
         // 12.5 = 12_500_000_000 billionths.
         XCTAssertEqual(parsed.quantityNanos, 12_500_000_000)
         // Dims sorted by key.
-        XCTAssertEqual(parsed.dims, [Dimension(key: "a", value: "1"), Dimension(key: "z", value: "2")])
+        XCTAssertEqual(
+            parsed.dims, [Dimension(key: "a", value: "1"), Dimension(key: "z", value: "2")])
     }
 
     func testMinimalLineForEachReasonCode() {
@@ -115,7 +117,8 @@ final class EventLineParserTests: XCTestCase {
     func testValidMultibyteUTF8IsAccepted() throws {
         // "€" (E2 82 AC) and "😀" (F0 9F 98 80) in an id, past the 8-byte ASCII fast path.
         let parsed = try XCTUnwrap(
-            event(#"{"id":"abcdefgh€😀","customer":"c1","meter":"m","ts":"2026-10-01T00:00:00Z"}"#))
+            event(#"{"id":"abcdefgh€😀","customer":"c1","meter":"m","#
+                + #""ts":"2026-10-01T00:00:00Z"}"#))
         XCTAssertEqual(parsed.id, "abcdefgh€😀")
     }
 
@@ -222,7 +225,8 @@ final class EventLineParserTests: XCTestCase {
     func testPairedSurrogatesDecode() throws {
         // U+1F600 is \uD83D\uDE00; decoded to F0 9F 98 80.
         let parsed = try XCTUnwrap(
-            event(#"{"id":"a\uD83D\uDE00b","customer":"c1","meter":"m","ts":"2026-10-01T00:00:00Z"}"#))
+            event(#"{"id":"a\uD83D\uDE00b","customer":"c1","meter":"m","#
+                + #""ts":"2026-10-01T00:00:00Z"}"#))
         XCTAssertEqual(parsed.id, "a😀b")
         XCTAssertEqual(Array(parsed.id.utf8), [0x61, 0xF0, 0x9F, 0x98, 0x80, 0x62])
     }

@@ -73,7 +73,9 @@ final class UsageCollectorTests: XCTestCase {
 
     /// Lines of one source, numbered from 1.
     func source(_ index: Int32, _ texts: [String]) -> [Line] {
-        texts.enumerated().map { Line(source: index, number: Int64($0.offset + 1), text: $0.element) }
+        texts.enumerated().map {
+            Line(source: index, number: Int64($0.offset + 1), text: $0.element)
+        }
     }
 
     /// An event line; `extra` is appended inside the object (`"quantity":"2"`).
@@ -81,7 +83,8 @@ final class UsageCollectorTests: XCTestCase {
         _ id: String, _ customer: String, _ meter: String, _ ts: String, _ extra: String = ""
     ) -> String {
         let tail = extra.isEmpty ? "" : "," + extra
-        return #"{"id":"\#(id)","customer":"\#(customer)","meter":"\#(meter)","ts":"\#(ts)"\#(tail)}"#
+        return #"{"id":"\#(id)","customer":"\#(customer)","meter":"\#(meter)","#
+            + #""ts":"\#(ts)"\#(tail)}"#
     }
 
     /// Feeds lines through the parser into a collector, as `rate` does; returns the collector
@@ -261,7 +264,8 @@ final class UsageCollectorTests: XCTestCase {
             line("k", "c_utc", "seats", "2026-10-05T10:00:00Z", #""quantity":"1""#),
             line("k", "c_utc", "tokens", "2026-10-05T10:00:00.000000001Z", #""quantity":"1""#),
             line("k", "c_utc", "tokens", "2026-10-05T10:00:00Z", #""quantity":"1.000000001""#),
-            line("k", "c_utc", "tokens", "2026-10-05T10:00:00Z", #""quantity":"1","dims":{"a":""}"#),
+            line("k", "c_utc", "tokens", "2026-10-05T10:00:00Z",
+                 #""quantity":"1","dims":{"a":""}"#),
         ]
         for variant in variants {
             let (_, codes) = try collect(source(0, [base, variant]))
@@ -307,7 +311,8 @@ final class UsageCollectorTests: XCTestCase {
             line("u", "c_utc", "tokens", "2026-10-05T10:00:00Z", #""quantity":"1""#),
             line("u", "c_utc", "tokens", "2026-11-05T10:00:00Z", #""quantity":"1""#),
         ]))
-        XCTAssertEqual(codes, ["accepted", "duplicate", "accepted", "conflict", "accepted", "conflict"])
+        XCTAssertEqual(
+            codes, ["accepted", "duplicate", "accepted", "conflict", "accepted", "conflict"])
         let usage = try collector.finish()
         // 6 lines = accepted 1 (s, out of period) + duplicate 1 + conflict 4; billed 0.
         XCTAssertEqual(
