@@ -36,6 +36,9 @@ public enum CatalogLoader {
         case .success(let node?): root = node
         }
         let reader = NodeReader(file: file, nodeBudget: limits.nodesMax)
+        guard reader.treeWithinBudget(root, nodesMax: limits.nodesMax) else {
+            throw ConfigErrors(reader.errors)
+        }
         let builder = CatalogBuilder(reader: reader, limits: limits)
         let catalog = builder.catalog(root)
         if !reader.errors.isEmpty { throw ConfigErrors(reader.errors) }
@@ -270,15 +273,28 @@ final class CatalogBuilder {
             return nil
         }
         let fields = Dictionary(items, uniquingKeysWith: { first, _ in first })
-        guard let keyNode = fields["key"] else {
+        // A missing, invalid or reserved key still lets the rest of the charge be checked, so
+        // every error is listed at once; the charge is dropped at the end.
+        var key: String?
+        if let keyNode = fields["key"] {
+            key = reader.string(keyNode, path + ".key")
+            if let text = key, text == Rater.trueUpCharge {
+                reader.fail(
+                    keyNode, path + ".key", "\"\(text)\" is reserved for minimum commitment lines")
+                key = nil
+            }
+        } else {
             reader.fail(node, path + ".key", "missing")
-            return nil
         }
-        guard let key = reader.string(keyNode, path + ".key") else { return nil }
-        if key == Rater.trueUpCharge {
-            reader.fail(keyNode, path + ".key", "\"\(key)\" is reserved for minimum commitment lines")
-            return nil
-        }
+        let charge = checkedCharge(key: key ?? "", node, items, fields, path, meters: meters)
+        return key == nil ? nil : charge
+    }
+
+    /// The rest of `charge(_:_:meters:)`, once the key is read.
+    func checkedCharge(
+        key: String, _ node: Node, _ items: [(String, Node)], _ fields: [String: Node],
+        _ path: String, meters: [String: Meter]
+    ) -> Charge? {
         var type = fields["meter"] == nil && fields["schedule"] != nil ? "recurring" : "usage"
         if let typeNode = fields["type"], let text = reader.string(typeNode, path + ".type") {
             guard text == "usage" || text == "recurring" else {

@@ -22,13 +22,15 @@ public enum CustomersLoader {
         var customers: [Customer] = []
         var errors: [ConfigError] = []
         var seen: [String: String] = [:]
-        func add(_ customer: Customer, _ node: Node, _ path: String) {
+        /// Records a customer; `place` names where it is defined. Returns the error message
+        /// when the id was defined before (the caller locates it), nil otherwise.
+        func add(_ customer: Customer, place: String) -> String? {
             if let earlier = seen[customer.id] {
-                reader.fail(node, path, "customer \"\(customer.id)\" is defined twice (first at \(earlier))")
-                return
+                return "customer \"\(customer.id)\" is defined twice (first at \(earlier))"
             }
-            seen[customer.id] = path
+            seen[customer.id] = place
             customers.append(customer)
+            return nil
         }
         if file.hasSuffix(".ndjson") || file.hasSuffix(".jsonl") {
             // Each line is a JSON object; JSON is YAML, so Yams reads it and keeps every number's
@@ -56,11 +58,21 @@ public enum CustomersLoader {
                     continue
                 case .success(let node?):
                     let lineReader = NodeReader(file: file, nodeBudget: limits.nodesMax)
+                    guard lineReader.treeWithinBudget(node, nodesMax: limits.nodesMax) else {
+                        errors += lineReader.errors.map {
+                            ConfigError(
+                                file: file, line: lineNumber, column: $0.column, path: $0.path,
+                                message: $0.message)
+                        }
+                        continue
+                    }
                     let lineBuilder = CustomerBuilder(
                         reader: lineReader, catalog: catalog, zones: zones)
-                    let path = "line \(lineNumber)"
-                    if let customer = lineBuilder.customer(id: nil, node, path) {
-                        add(customer, node, path)
+                    // The line number locates the customer; paths are inside its object.
+                    if let customer = lineBuilder.customer(id: nil, node, ""),
+                       let repeated = add(customer, place: "line \(lineNumber)")
+                    {
+                        lineReader.fail(CustomersLoader.idNode(of: node) ?? node, "id", repeated)
                     }
                     errors += lineReader.errors.map {
                         ConfigError(
@@ -79,14 +91,19 @@ public enum CustomersLoader {
                         file: file, line: nil, column: nil, path: "", message: "empty file")
                 ])
             case .success(let root?):
+                guard reader.treeWithinBudget(root, nodesMax: limits.nodesMax) else {
+                    throw ConfigErrors(reader.errors)
+                }
                 if let top = reader.mapping(root, "", allowed: ["customers"]),
                    let customersNode = top.first?.1,
                    let items = reader.mapping(customersNode, "customers", allowed: nil)
                 {
                     for (id, node) in items {
                         let path = "customers.\(id)"
-                        if let customer = builder.customer(id: id, node, path) {
-                            add(customer, node, path)
+                        if let customer = builder.customer(id: id, node, path),
+                           let repeated = add(customer, place: path)
+                        {
+                            reader.fail(node, path, repeated)
                         }
                     }
                 } else if reader.errors.isEmpty {
@@ -97,6 +114,12 @@ public enum CustomersLoader {
         errors += reader.errors
         if !errors.isEmpty { throw ConfigErrors(errors) }
         return customers.sorted { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
+    }
+
+    /// The value node of a mapping's `id` key, to locate a repeated id.
+    static func idNode(of node: Node) -> Node? {
+        guard case .mapping(let mapping) = node else { return nil }
+        return mapping.first { $0.key.string == "id" }?.value
     }
 }
 
@@ -142,6 +165,12 @@ final class CustomerBuilder {
             reader.fail(node, path, "customer id longer than \(CustomerBuilder.idBytesMax) bytes")
             return nil
         }
+        // Read before any early return below, so their errors are listed too.
+        let name = fields["name"].flatMap { reader.string($0, join(path, "name")) }
+        let address = fields["address"].flatMap {
+            addressReader.address($0, join(path, "address"))
+        }
+        let taxID = fields["tax_id"].flatMap { reader.string($0, join(path, "tax_id")) }
         var valid = true
         var zone: any TimeZoneRules = FixedOffsetZone.utc
         if let zoneNode = fields["timezone"], let name = reader.string(zoneNode, join(path, "timezone")) {
@@ -183,10 +212,8 @@ final class CustomerBuilder {
         else { return nil }
         guard valid else { return nil }
         return Customer(
-            id: id, name: fields["name"].flatMap { reader.string($0, join(path, "name")) },
-            address: fields["address"].flatMap { addressReader.address($0, join(path, "address")) },
-            taxID: fields["tax_id"].flatMap { reader.string($0, join(path, "tax_id")) },
-            timeZone: zone, anchorDay: anchorDay, currency: currency, tax: tax,
+            id: id, name: name, address: address, taxID: taxID, timeZone: zone,
+            anchorDay: anchorDay, currency: currency, tax: tax,
             discounts: discounts ?? [], subscriptions: subscriptions)
     }
 

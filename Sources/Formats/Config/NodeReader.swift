@@ -35,6 +35,36 @@ final class NodeReader {
         return false
     }
 
+    /// Counts every node of the tree, aliases expanded and keys included, stopping once
+    /// `nodesMax` is passed; false (with the budget error recorded) when the tree is larger.
+    ///
+    /// The schema walk alone reads only a bounded depth, so an alias bomb placed where it is
+    /// not read, or read one level deep, never spent the budget: the loader then reported
+    /// hundreds of shallow errors, and any later step materializing the tree would expand it.
+    /// Counting the whole tree first makes the limit hold for the file itself. Iterative, so a
+    /// deep tree cannot exhaust the stack; O(min(nodes, nodesMax)) time.
+    func treeWithinBudget(_ root: Node, nodesMax: Int) -> Bool {
+        var left = nodesMax
+        var pending = [root]
+        while let node = pending.popLast() {
+            left -= 1
+            if left < 0 {
+                fail(root, "", "too many YAML nodes (aliases expand too far); simplify the file")
+                return false
+            }
+            switch node {
+            case .scalar, .alias: break
+            case .sequence(let sequence): pending.append(contentsOf: sequence)
+            case .mapping(let mapping):
+                for (key, value) in mapping {
+                    pending.append(key)
+                    pending.append(value)
+                }
+            }
+        }
+        return true
+    }
+
     /// A mapping's entries in document order, checking every key is a known string.
     func mapping(_ node: Node, _ path: String, allowed: Set<String>?) -> [(String, Node)]? {
         guard spend(node, path) else { return nil }

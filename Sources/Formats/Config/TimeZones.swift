@@ -9,10 +9,13 @@ public struct IANATimeZone: TimeZoneRules, @unchecked Sendable {
 
     /// The zone with this IANA name, or nil when the name is unknown.
     public init?(identifier: String) {
-        // Foundation also accepts abbreviations and "GMT+2"-style names; take only IANA names
-        // (plus UTC) so a catalog means the same on every machine.
-        guard identifier == "UTC" || TimeZone.knownTimeZoneIdentifiers.contains(identifier),
-              let zone = TimeZone(identifier: identifier)
+        // Foundation also accepts abbreviations ("PST", "BST") and "GMT+2"-style names; take
+        // only IANA names (plus UTC) so a catalog means the same on every machine. The list of
+        // known identifiers is ICU's older set and lacks current canonical names (Asia/Kolkata,
+        // Etc/UTC), so an Area/Location name Foundation resolves to itself is taken too.
+        guard let zone = TimeZone(identifier: identifier),
+              identifier == "UTC" || TimeZone.knownTimeZoneIdentifiers.contains(identifier)
+                || (identifier.contains("/") && zone.identifier == identifier)
         else { return nil }
         self.identifier = identifier
         self.zone = zone

@@ -245,7 +245,8 @@ struct JSONScanner {
             throw malformed("nested deeper than \(EventLineParser.depthMax) levels")
         }
         try expect(UInt8(ascii: "{"), "'{'")
-        var keys: [String] = []
+        // Keys seen so far: a hash set, so a line of many keys stays linear.
+        var keys = Set<String>()
         skipWhitespace()
         if peek() == UInt8(ascii: "}") {
             index += 1
@@ -255,12 +256,10 @@ struct JSONScanner {
             skipWhitespace()
             let keyOffset = index
             guard let key = try string(decode: true) else { throw malformed("expected a key") }
-            // Repeated keys are refused at every level (linear scan: objects are small; a
-            // Set takes over past 16 keys so a hostile line stays linear).
-            if keys.count < 16 ? keys.contains(key) : Set(keys).contains(key) {
+            // Repeated keys are refused at every level.
+            guard keys.insert(key).inserted else {
                 throw Failure.malformed(offset: keyOffset, "repeated key \"\(key)\"")
             }
-            keys.append(key)
             skipWhitespace()
             try expect(UInt8(ascii: ":"), "':'")
             skipWhitespace()
@@ -304,6 +303,9 @@ struct JSONScanner {
     mutating func dims(depth: Int) throws -> TopLevelFields.Value {
         try expect(UInt8(ascii: "{"), "'{'")
         var entries: [Dimension] = []
+        // Every key, including those whose value is not a string: a repeat is malformed JSON,
+        // which §11 checks before the value types.
+        var keys = Set<String>()
         var problem: String?
         skipWhitespace()
         if peek() == UInt8(ascii: "}") {
@@ -314,7 +316,7 @@ struct JSONScanner {
             skipWhitespace()
             let keyOffset = index
             guard let key = try string(decode: true) else { throw malformed("expected a key") }
-            if entries.contains(where: { $0.key == key }) {
+            guard keys.insert(key).inserted else {
                 throw Failure.malformed(offset: keyOffset, "repeated key \"\(key)\"")
             }
             skipWhitespace()

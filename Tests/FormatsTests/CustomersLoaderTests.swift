@@ -1,0 +1,338 @@
+import Pricing
+import XCTest
+
+@testable import Formats
+
+/// Customers loading (SPEC §6, §11) from YAML and NDJSON, and IANA time zones.
+final class CustomersLoaderTests: XCTestCase {
+    static let catalogText = """
+        version: 1
+        currency: USD
+        meters: { calls: { aggregation: count } }
+        plans:
+          pro:
+            charges: [{ key: api, meter: calls, model: per_unit, unit_price: "1" }]
+          euro:
+            currency: EUR
+            charges: [{ key: api, meter: calls, model: per_unit, unit_price: "1" }]
+        """
+
+    var catalog: Catalog!
+
+    override func setUpWithError() throws {
+        catalog = try CatalogLoader.load(text: Self.catalogText, file: "catalog.yaml")
+    }
+
+    func load(_ text: String, file: String = "customers.yaml") throws -> [Customer] {
+        try CustomersLoader.load(
+            text: text, file: file, catalog: catalog, zones: TimeZoneDirectory())
+    }
+
+    /// The errors of customers that must fail.
+    func errors(
+        _ text: String, file name: String = "customers.yaml",
+        limits: ConfigLimits = ConfigLimits(),
+        file: StaticString = #filePath, line: UInt = #line
+    ) -> [ConfigError] {
+        do {
+            _ = try CustomersLoader.load(
+                text: text, file: name, catalog: catalog, zones: TimeZoneDirectory(),
+                limits: limits)
+            XCTFail("the customers loaded", file: file, line: line)
+            return []
+        } catch let errors as ConfigErrors {
+            return errors.errors
+        } catch {
+            XCTFail("unexpected error \(error)", file: file, line: line)
+            return []
+        }
+    }
+
+    /// `line path` of each error, in reported order.
+    func located(
+        _ text: String, file name: String = "customers.yaml",
+        file: StaticString = #filePath, line: UInt = #line
+    ) -> [String] {
+        errors(text, file: name, file: file, line: line)
+            .map { "\($0.line.map(String.init) ?? "-") \($0.path)" }
+    }
+
+    // MARK: Valid files
+
+    func testSpecExampleLoads() throws {
+        let text = """
+            customers:
+              cus_002:
+                subscriptions: [{ plan: pro, start: 2026-01-01 }]
+              cus_001:
+                name: "Acme GmbH"
+                address:
+                  { street: "Hauptstr. 5", city: "Berlin", postal_code: "10115", country: DE }
+                tax_id: "DE123456789"
+                timezone: Europe/Berlin
+                anchor_day: 1
+                currency: EUR
+                tax: { name: VAT, rate: "0.19" }
+                discounts:
+                  - { key: launch, percent: "10", until: 2026-12-31 }
+                subscriptions:
+                  - { plan: euro, start: 2026-10-20, end: null }
+                  - { plan: euro, start: 2026-09-15, end: 2026-10-20 }
+            """
+        let customers = try load(text)
+        // Sorted by id; cus_002 takes its currency from its plan and UTC by default.
+        XCTAssertEqual(customers.map(\.id), ["cus_001", "cus_002"])
+        let acme = customers[0]
+        XCTAssertEqual(acme.name, "Acme GmbH")
+        XCTAssertEqual(acme.address?.postalCode, "10115")
+        XCTAssertEqual(acme.timeZone.identifier, "Europe/Berlin")
+        XCTAssertEqual(acme.anchorDay, 1)
+        XCTAssertEqual(acme.tax?.rate.description, "0.19")
+        XCTAssertEqual(acme.discounts.first?.until, CivilDate(year: 2026, month: 12, day: 31))
+        // Subscriptions sorted by start; end: null is open; adjacent periods do not overlap.
+        XCTAssertEqual(acme.subscriptions.map(\.start.description), ["2026-09-15", "2026-10-20"])
+        XCTAssertNil(acme.subscriptions[1].end)
+        XCTAssertEqual(customers[1].currency?.code, "USD")
+        XCTAssertEqual(customers[1].timeZone.identifier, "UTC")
+    }
+
+    // MARK: Every error at once
+
+    func testEveryErrorListedWithPathAndLine() {
+        let text = """
+            customers:
+              cus_a:
+                timezone: Europe/Berlln
+                anchor_day: 32
+                currency: EUR
+                colour: red
+                tax: { name: VAT, rate: "0.19", code: x }
+                discounts:
+                  - { key: launch, percent: "10", until: 2026-12-31, note: x }
+                subscriptions:
+                  - { plan: pro, start: 2026-09-15 }
+                  - { plan: gold, start: 2026-10-01 }
+              cus_b:
+                subscriptions:
+                  - { plan: pro, start: 2026-01-01, end: 2026-11-01 }
+                  - { plan: pro, start: 2026-10-01 }
+                  - { plan: pro, start: 2026-12-01, plan_id: 7 }
+              cus_c:
+                address: { street: a, city: b, postal_code: c, country: DE, floor: 3 }
+                timezone: Mars/Base
+                subscriptions: [{ plan: pro, start: 2026-01-01 }]
+            """
+        // cus_a: the unknown key (6) is found when the mapping is read; then time zone (3),
+        // anchor day 32 (4), tax.code (7), discounts[0].note (9), pro bills USD but the customer
+        // uses EUR (11), gold is not a plan (12).
+        // cus_b: plan_id (17); [2026-10-01, open) starts before 2026-11-01 (16); [2026-12-01, …)
+        // starts inside the open-ended one before it (17).
+        // cus_c: address.floor (19) is reported although the time zone (20) is wrong too.
+        XCTAssertEqual(located(text), [
+            "6 customers.cus_a.colour",
+            "3 customers.cus_a.timezone",
+            "4 customers.cus_a.anchor_day",
+            "7 customers.cus_a.tax.code",
+            "9 customers.cus_a.discounts[0].note",
+            "11 customers.cus_a.subscriptions[0].plan",
+            "12 customers.cus_a.subscriptions[1].plan",
+            "17 customers.cus_b.subscriptions[2].plan_id",
+            "16 customers.cus_b.subscriptions[1]",
+            "17 customers.cus_b.subscriptions[2]",
+            "19 customers.cus_c.address.floor",
+            "20 customers.cus_c.timezone",
+        ])
+        let messages = errors(text).map(\.message)
+        XCTAssertEqual(
+            messages[1],
+            "unknown time zone \"Europe/Berlln\"; use an IANA name such as Europe/Berlin")
+        XCTAssertEqual(messages[5], "plan \"pro\" bills in USD but the customer uses EUR")
+        XCTAssertEqual(messages[6], "unknown plan \"gold\"; the catalog has: euro, pro")
+    }
+
+    func testNameAndAddressErrorsAreListedWhenSubscriptionsAreMissing() {
+        let text = """
+            customers:
+              cus_a:
+                name: ""
+                address: { street: a, city: b, postal_code: c, country: DE, floor: 3 }
+            """
+        // name (3) is an empty string; address.floor (4); subscriptions missing (node: the
+        // customer's mapping, line 3).
+        XCTAssertEqual(located(text), [
+            "3 customers.cus_a.name",
+            "4 customers.cus_a.address.floor",
+            "3 customers.cus_a.subscriptions",
+        ])
+    }
+
+    func testPlanCurrenciesMustAgreeWithoutACustomerCurrency() {
+        let text = """
+            customers:
+              cus_a:
+                subscriptions:
+                  - { plan: pro, start: 2026-01-01, end: 2026-06-01 }
+                  - { plan: euro, start: 2026-06-01 }
+            """
+        // The first plan sets the customer's currency (USD); euro then disagrees (line 5).
+        XCTAssertEqual(located(text), ["5 customers.cus_a.subscriptions[1].plan"])
+    }
+
+    func testSubscriptionDates() {
+        let text = """
+            customers:
+              cus_a:
+                subscriptions:
+                  - { plan: pro, start: 2026-05-01, end: 2026-05-01 }
+                  - { plan: pro, start: 2026-02-30 }
+                  - { plan: pro }
+            """
+        // end = start (4); February 30 (5); no start (6, node: the item).
+        XCTAssertEqual(located(text), [
+            "4 customers.cus_a.subscriptions[0].end",
+            "5 customers.cus_a.subscriptions[1].start",
+            "6 customers.cus_a.subscriptions[2]",
+        ])
+    }
+
+    func testAnchorDayBothSides() throws {
+        for (day, valid) in [(0, false), (1, true), (31, true), (32, false)] {
+            let text = """
+                customers:
+                  c: { anchor_day: \(day), subscriptions: [{ plan: pro, start: 2026-01-01 }] }
+                """
+            if valid {
+                XCTAssertEqual(try load(text).first?.anchorDay, day)
+            } else {
+                XCTAssertEqual(located(text), ["2 customers.c.anchor_day"], "\(day)")
+            }
+        }
+    }
+
+    func testUnknownTopLevelKey() {
+        let text = """
+            version: 1
+            customers:
+              c: { subscriptions: [{ plan: pro, start: 2026-01-01 }] }
+            """
+        XCTAssertEqual(located(text), ["1 version"])
+    }
+
+    func testCustomerIDLimit() throws {
+        let ok = String(repeating: "c", count: 256)
+        let long = String(repeating: "c", count: 257)
+        func text(_ id: String) -> String {
+            "customers:\n  \(id): { subscriptions: [{ plan: pro, start: 2026-01-01 }] }\n"
+        }
+        XCTAssertEqual(try load(text(ok)).first?.id, ok)
+        XCTAssertEqual(located(text(long)), ["2 customers.\(long)"])
+    }
+
+    // MARK: YAML level
+
+    func testYAMLSyntaxErrorHasLineAndColumn() {
+        let text = "customers:\n  c:\n\tsubscriptions: []\n"
+        let found = errors(text)
+        XCTAssertEqual(found.count, 1)
+        XCTAssertEqual(found.first.map { "\($0.file):\($0.line ?? 0):\($0.column ?? 0)" },
+                       "customers.yaml:3:1")
+    }
+
+    func testAliasBombFailsFast() {
+        var lines = ["customers:", "  c:", "    subscriptions: [{ plan: pro, start: 2026-01-01 }]",
+                     "    discounts: &l0 [a, a, a, a, a, a, a, a, a, a]"]
+        for level in 1...8 {
+            let items = Array(repeating: "*l\(level - 1)", count: 10).joined(separator: ", ")
+            lines.append("    x\(level): &l\(level) [\(items)]")
+        }
+        let start = ContinuousClock.now
+        let found = errors(lines.joined(separator: "\n"))
+        XCTAssertLessThan(ContinuousClock.now - start, .seconds(10))
+        XCTAssertEqual(found.map(\.message),
+                       ["too many YAML nodes (aliases expand too far); simplify the file"])
+    }
+
+    // MARK: NDJSON
+
+    func testNDJSONLoads() throws {
+        let text = #"{"id":"c2","subscriptions":[{"plan":"pro","start":"2026-01-01"}]}"#
+            + "\n\n"
+            + #"{"id":"c1","timezone":"Asia/Kolkata","anchor_day":15,"currency":"EUR","#
+            + #""subscriptions":[{"plan":"euro","start":"2026-01-01","end":null}]}"#
+        let customers = try load(text + "\r\n", file: "customers.ndjson")
+        XCTAssertEqual(customers.map(\.id), ["c1", "c2"])
+        XCTAssertEqual(customers[0].anchorDay, 15)
+        XCTAssertEqual(customers[0].timeZone.identifier, "Asia/Kolkata")
+    }
+
+    func testNDJSONErrorsCarryTheirLineNumber() {
+        let text = #"""
+            {"id":"c1","subscriptions":[{"plan":"pro","start":"2026-01-01"}]}
+
+            {"id":"c2","timezone":"No/Where","subscriptions":[{"plan":"pro","start":"2026-01-01"}]}
+            {"id":"c1","subscriptions":[{"plan":"pro","start":"2026-01-01"}]}
+            {"id":"c5", "subscriptions":
+            [1,2]
+            {"subscriptions":[{"plan":"pro","start":"2026-01-01"}]}
+            {"id":"c8","subscriptions":[{"plan":"gold","start":"2026-01-01"}],"x":1}
+            """#
+        // Line 3: unknown time zone; 4: c1 again; 5: not complete JSON; 6: not an object;
+        // 7: no id; 8: unknown key x, then unknown plan gold. Paths are inside the line's object.
+        XCTAssertEqual(located(text, file: "customers.ndjson"), [
+            "3 timezone",
+            "4 id",
+            "5 ",
+            "6 ",
+            "7 id",
+            "8 x",
+            "8 subscriptions[0].plan",
+        ])
+        let found = errors(text, file: "customers.ndjson")
+        XCTAssertEqual(found[1].message, "customer \"c1\" is defined twice (first at line 1)")
+        XCTAssertEqual(found[0].description,
+                       "customers.ndjson:3:23: timezone: unknown time zone \"No/Where\"; "
+                        + "use an IANA name such as Europe/Berlin")
+    }
+
+    // MARK: Time zones
+
+    func testTimeZoneNames() {
+        let zones = TimeZoneDirectory()
+        // Asia/Kolkata and Etc/UTC are canonical IANA names that Foundation's list of known
+        // identifiers (ICU's older set: Asia/Calcutta) leaves out.
+        for name in ["UTC", "Europe/Berlin", "Asia/Kolkata", "Asia/Calcutta", "Etc/UTC",
+                     "America/Santiago", "Europe/Kyiv"]
+        {
+            XCTAssertEqual(zones.rules(name)?.identifier, name)
+        }
+        XCTAssertEqual(zones.rules("Asia/Kolkata")?.utcOffsetSeconds(at: 0), 19_800)
+        // Abbreviations, offsets and misspellings are not IANA names; Foundation would take
+        // PST, IST and BST (as Bangladesh, +06:00) as abbreviations.
+        for name in ["GMT+2", "CEST", "PST", "IST", "BST", "Europe/Berlln", "utc", "", "+02:00",
+                     "/Europe/Berlin", "Europe/Berlin/x"]
+        {
+            XCTAssertNil(zones.rules(name), name)
+        }
+    }
+
+    func testBerlinOffsetsAroundTheOctober2026Change() throws {
+        let berlin = try XCTUnwrap(TimeZoneDirectory().rules("Europe/Berlin"))
+        // DST ends 2026-10-25T01:00:00Z (03:00 CEST → 02:00 CET); 1_792_890_000 s.
+        XCTAssertEqual(berlin.utcOffsetSeconds(at: 1_792_889_999), 7200)
+        XCTAssertEqual(berlin.utcOffsetSeconds(at: 1_792_890_000), 3600)
+        // Local midnight of 2026-10-01 is 2026-09-30T22:00:00Z = 1_790_805_600.
+        XCTAssertEqual(berlin.startOfDay(CivilDate(year: 2026, month: 10, day: 1)!),
+                       Instant(secondsSinceEpoch: 1_790_805_600))
+    }
+
+    func testMidnightLostToDSTStartsTheDayAtTheTransition() throws {
+        // America/Santiago springs forward at local midnight on 2026-09-06 (00:00 -04 becomes
+        // 01:00 -03) at 2026-09-06T04:00:00Z = 1_788_667_200 s: the day starts there (§11).
+        let santiago = try XCTUnwrap(TimeZoneDirectory().rules("America/Santiago"))
+        XCTAssertEqual(santiago.startOfDay(CivilDate(year: 2026, month: 9, day: 6)!),
+                       Instant(secondsSinceEpoch: 1_788_667_200))
+        // The day before starts at 00:00 -04 = 2026-09-05T04:00:00Z, 86_400 s earlier.
+        XCTAssertEqual(santiago.startOfDay(CivilDate(year: 2026, month: 9, day: 5)!),
+                       Instant(secondsSinceEpoch: 1_788_580_800))
+    }
+}
