@@ -97,6 +97,7 @@ final class CatalogBuilder {
         }
         var plans: [String: Plan] = [:]
         if let node = fields["plans"], let items = reader.mapping(node, "plans", allowed: nil) {
+            if items.isEmpty { reader.fail(node, "plans", "empty; a catalog needs at least one plan") }
             for (key, value) in items {
                 if let plan = plan(
                     key: key, value, "plans.\(key)", meters: meters,

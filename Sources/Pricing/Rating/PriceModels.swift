@@ -20,6 +20,8 @@ public enum PriceModels {
     public static func breakdown(
         _ quantity: Rational, model: PricingModel, group: [String: String]
     ) throws -> [TierAmount] {
+        // A quantity of zero costs nothing and has no rows, whatever the model.
+        guard !quantity.isZero else { return [] }
         switch model {
         case .perUnit(let price):
             let unitPrice = price.price(for: group)
