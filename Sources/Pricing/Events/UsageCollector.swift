@@ -320,7 +320,7 @@ public final class UsageCollector {
                     group: key.group, quantity: QuantityScale.rational(nanos: nanos),
                     events: state.events))
         }
-        aggregates.sort(by: UsageCollector.lineOrder)
+        aggregates = sortedByKey(aggregates) { LineKey($0.customer, $0.plan, $0.charge, $0.group) }
         var conflicts: [ConflictCopy] = []
         for (position, record) in records.enumerated() where record.conflicted {
             let all = ([record.location] + (otherCopies[position] ?? [])).sorted(by: locationOrder)
@@ -349,12 +349,6 @@ public final class UsageCollector {
         return true
     }
 
-    /// Output order of usage and rated lines: customer, plan, charge, group (bytewise).
-    static func lineOrder(_ left: UsageAggregate, _ right: UsageAggregate) -> Bool {
-        LineKey(left.customer, left.plan, left.charge, left.group)
-            < LineKey(right.customer, right.plan, right.charge, right.group)
-    }
-
     private func add(_ left: Int128, _ right: Int128) throws -> Int128 {
         let (sum, overflow) = left.addingReportingOverflow(right)
         if overflow { throw ArithmeticError.overflow(operation: "usage sum") }
@@ -366,6 +360,11 @@ public final class UsageCollector {
         if overflow { throw ArithmeticError.overflow(operation: "usage count") }
         return product
     }
+}
+
+/// `items` sorted by `key`, each key computed once (a key allocates; a comparison must not).
+public func sortedByKey<Item>(_ items: [Item], _ key: (Item) -> LineKey) -> [Item] {
+    items.map { (key($0), $0) }.sorted { $0.0 < $1.0 }.map(\.1)
 }
 
 /// The total sort key of usage and rated lines: customer, plan, charge, then group values,

@@ -90,7 +90,7 @@ public struct InvoiceBuilder {
             invoiceID: invoiceID(customer: customer.id), number: self.number(number),
             customer: customer, period: period,
             issueDate: issueDate ?? period.endDate.adding(days: -1), currency: currency,
-            lines: lines.sorted { $0.sortKey < $1.sortKey }, subtotal: subtotal,
+            lines: sortedByKey(lines, \.sortKey), subtotal: subtotal,
             discounts: discounts, tax: tax, total: total, creditsApplied: .zero(currency),
             amountDue: total)
     }

@@ -87,10 +87,9 @@ public struct Rater {
                             endOffsetSeconds: period.endOffsetSeconds))
                 }
             }
-            customerLines.sort { $0.sortKey < $1.sortKey }
             lines += customerLines
         }
-        lines.sort { $0.sortKey < $1.sortKey }
+        lines = sortedByKey(lines, \.sortKey)
         // Grants were appended in the caller's customer order; sort them by the documented key
         // (customer, then plan, byte order like the lines) so output never depends on it.
         credits.sort { left, right in
