@@ -36,7 +36,9 @@ let package = Package(
         // The exit-code mapping both executables share.
         .target(
             name: "CommandSupport",
-            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: [
+                "Pricing", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         .executableTarget(
             name: "rate",
             dependencies: [

@@ -27,14 +27,7 @@ struct InvoiceCommand: ParsableCommand {
             5 output folder locked by another run.
             """)
 
-    @Option(help: "The catalog YAML used by rate. Example: --catalog catalog.yaml")
-    var catalog: String
-
-    @Option(help: "Customers, as YAML or NDJSON. Example: --customers customers.yaml")
-    var customers: String
-
-    @Option(help: "The billed month, YYYY-MM; must match the rated folder. Example: --period 2026-10")
-    var period: String
+    @OptionGroup var stage: StageOptions
 
     @Option(help: "rate's output folder. Example: --rated out/rate")
     var rated: String
@@ -44,9 +37,6 @@ struct InvoiceCommand: ParsableCommand {
 
     @Option(help: "A grants NDJSON file; repeat for several. Example: --grants grants.ndjson")
     var grants: [String] = []
-
-    @Option(help: "The output folder, created or replaced whole. Example: --output out/invoice")
-    var output: String
 
     @Option(help: "The first invoice number of the period. Example: --first-number 1001")
     var firstNumber: Int = 1
@@ -62,9 +52,6 @@ struct InvoiceCommand: ParsableCommand {
     }
 
     func validate() throws {
-        guard YearMonth(period) != nil else {
-            throw ValidationError("--period must be a month YYYY-MM, such as 2026-10; got \(period)")
-        }
         guard firstNumber >= 1, firstNumber <= 999_999 else {
             throw ValidationError("--first-number must be from 1 to 999999")
         }
@@ -75,8 +62,8 @@ struct InvoiceCommand: ParsableCommand {
 
     func run() throws {
         let job = InvoiceJob(
-            catalogPath: catalog, customersPath: customers, month: YearMonth(period)!,
-            ratedPath: rated, walletsPath: wallets, grantPaths: grants, outputPath: output,
+            catalogPath: stage.catalog, customersPath: stage.customers, month: stage.month!,
+            ratedPath: rated, walletsPath: wallets, grantPaths: grants, outputPath: stage.output,
             firstNumber: firstNumber, issueDate: asOf.flatMap { CivilDate(iso: $0) })
         let status = job.run()
         if status != .success { throw ExitCode(status.rawValue) }

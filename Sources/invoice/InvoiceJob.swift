@@ -23,26 +23,14 @@ struct InvoiceJob {
 
     func run() -> ExitStatus {
         let limit = ConfigLimits().fileBytesMax
-        let catalogFile: ConfigFile
-        let customersFile: ConfigFile
+        let stage: StageConfiguration
         do {
-            catalogFile = try ConfigFile(path: catalogPath, bytesMax: limit)
-            customersFile = try ConfigFile(path: customersPath, bytesMax: limit)
+            stage = try StageConfiguration.load(catalogPath: catalogPath, customersPath: customersPath)
         } catch {
-            return fail(.usage, "\(error)")
+            return fail(error.status, error.message)
         }
-        let catalog: Catalog
-        let customers: [Customer]
-        do {
-            catalog = try CatalogLoader.load(text: catalogFile.text, file: catalogFile.name)
-            customers = try CustomersLoader.load(
-                text: customersFile.text, file: customersFile.name, catalog: catalog,
-                zones: TimeZoneDirectory())
-        } catch let errors as ConfigErrors {
-            return fail(.invalidConfiguration, "invalid configuration; nothing was written:\n\(errors)")
-        } catch {
-            return fail(.invalidConfiguration, "\(error)")
-        }
+        let catalog = stage.catalog
+        let customers = stage.customers
         // rate's folder: its period must be this run's.
         let ratedFolder = (ratedPath as NSString)
         let manifestFile: ConfigFile
@@ -70,7 +58,7 @@ struct InvoiceJob {
         var grants: [String: Grant] = [:]
         reader.grants(creditsFile.text, file: "included-credits.ndjson", into: &grants)
         var configuration: [(String, ConfigFile)] = [
-            ("catalog", catalogFile), ("customers", customersFile), ("rated", ratedFile),
+            ("catalog", stage.catalogFile), ("customers", stage.customersFile), ("rated", ratedFile),
         ]
         var opening: [WalletEntry] = []
         do {
@@ -92,12 +80,9 @@ struct InvoiceJob {
         }
         let folder: OutputFolder
         do {
-            folder = try OutputFolder(target: outputPath)
-        } catch let error as OutputError {
-            if case .locked = error { return fail(.locked, "\(error)") }
-            return fail(.usage, "\(error)")
+            folder = try OutputFolder.lockedForRun(target: outputPath)
         } catch {
-            return fail(.usage, "\(error)")
+            return fail(error.status, error.message)
         }
         do {
             try produce(

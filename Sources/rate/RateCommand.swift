@@ -25,17 +25,7 @@ struct RateCommand: ParsableCommand {
             4 too many rejects (outputs written), 5 output folder locked by another run.
             """)
 
-    @Option(help: "The catalog YAML (meters, plans, prices). Example: --catalog catalog.yaml")
-    var catalog: String
-
-    @Option(help: "Customers, as YAML or NDJSON. Example: --customers customers.yaml")
-    var customers: String
-
-    @Option(help: "The month whose periods to bill, YYYY-MM. Example: --period 2026-10")
-    var period: String
-
-    @Option(help: "The output folder, created or replaced whole. Example: --output out/rate")
-    var output: String
+    @OptionGroup var stage: StageOptions
 
     @Option(
         help: """
@@ -58,9 +48,6 @@ struct RateCommand: ParsableCommand {
     }
 
     func validate() throws {
-        guard YearMonth(period) != nil else {
-            throw ValidationError("--period must be a month YYYY-MM, such as 2026-10; got \(period)")
-        }
         guard !inputs.isEmpty else {
             throw ValidationError("give at least one event file, directory or - for standard input")
         }
@@ -82,8 +69,8 @@ struct RateCommand: ParsableCommand {
         var limits = InputLimits()
         limits.decompressedBytesMax = maxInputBytes
         let job = RateJob(
-            catalogPath: catalog, customersPath: customers, month: YearMonth(period)!,
-            outputPath: output, inputs: inputs, maxRejectRate: maxRate, limits: limits)
+            catalogPath: stage.catalog, customersPath: stage.customers, month: stage.month!,
+            outputPath: stage.output, inputs: inputs, maxRejectRate: maxRate, limits: limits)
         let status = job.run()
         if status != .success { throw ExitCode(status.rawValue) }
     }

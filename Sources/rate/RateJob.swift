@@ -21,25 +21,12 @@ struct RateJob {
 
     func run() -> ExitStatus {
         // 1. Configuration: unreadable files are usage errors, invalid ones exit 2.
-        let catalogFile: ConfigFile
-        let customersFile: ConfigFile
+        let configuration: StageConfiguration
         do {
-            catalogFile = try ConfigFile(path: catalogPath, bytesMax: ConfigLimits().fileBytesMax)
-            customersFile = try ConfigFile(path: customersPath, bytesMax: ConfigLimits().fileBytesMax)
+            configuration = try StageConfiguration.load(
+                catalogPath: catalogPath, customersPath: customersPath)
         } catch {
-            return fail(.usage, "\(error)")
-        }
-        let catalog: Catalog
-        let customers: [Customer]
-        do {
-            catalog = try CatalogLoader.load(text: catalogFile.text, file: catalogFile.name)
-            customers = try CustomersLoader.load(
-                text: customersFile.text, file: customersFile.name, catalog: catalog,
-                zones: TimeZoneDirectory())
-        } catch let errors as ConfigErrors {
-            return fail(.invalidConfiguration, "invalid configuration; nothing was written:\n\(errors)")
-        } catch {
-            return fail(.invalidConfiguration, "\(error)")
+            return fail(error.status, error.message)
         }
         // 2. Inputs, sorted by display name; standard input is spooled so conflicts can be
         //    located again.
@@ -64,17 +51,15 @@ struct RateJob {
         // 3. The output folder: locked now, so a second run fails before reading anything.
         let folder: OutputFolder
         do {
-            folder = try OutputFolder(target: outputPath)
-        } catch let error as OutputError {
-            if case .locked = error { return fail(.locked, "\(error)") }
-            return fail(.usage, "\(error)")
+            folder = try OutputFolder.lockedForRun(target: outputPath)
         } catch {
-            return fail(.usage, "\(error)")
+            return fail(error.status, error.message)
         }
         do {
             let status = try produce(
-                catalog: catalog, customers: customers, files: files, selection: selection,
-                catalogFile: catalogFile, customersFile: customersFile, folder: folder)
+                catalog: configuration.catalog, customers: configuration.customers, files: files,
+                selection: selection, catalogFile: configuration.catalogFile,
+                customersFile: configuration.customersFile, folder: folder)
             try folder.commit()
             return status
         } catch let error as InputError {
