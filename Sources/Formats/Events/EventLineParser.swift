@@ -105,6 +105,8 @@ struct TopLevelFields {
         case absent
         case null
         case string(String)
+        /// A string without escapes, kept as its bytes (`ts` and `quantity` are read as bytes).
+        case bytes([UInt8])
         case number([UInt8])
         case other(String)  // the JSON type's name, for the detail
         case dims([Dimension])
@@ -136,34 +138,36 @@ struct TopLevelFields {
             || key == "dims"
     }
 
-    /// Applies SPEC §11's field checks in order.
+    /// Applies SPEC §11's field checks in order: missing fields, then types, then the
+    /// timestamp, then the quantity.
     func event() -> EventLineOutcome {
-        for (name, value) in [("id", id), ("customer", customer), ("meter", meter), ("ts", timestamp)] {
-            switch value {
-            case .absent, .null: return .rejected(.missingField, "missing field \"\(name)\"")
-            default: continue
-            }
+        if let name = TopLevelFields.firstMissing([("id", id), ("customer", customer), ("meter", meter), ("ts", timestamp)]) {
+            return .rejected(.missingField, "missing field \"\(name)\"")
         }
-        var strings: [String] = []
-        for (name, value) in [("id", id), ("customer", customer), ("meter", meter), ("ts", timestamp)] {
-            guard case .string(let text) = value else {
-                return .rejected(.invalidFieldType, "\"\(name)\" must be a string")
+        guard case .string(let idText) = id else { return TopLevelFields.notAString("id") }
+        guard case .string(let customerText) = customer else {
+            return TopLevelFields.notAString("customer")
+        }
+        guard case .string(let meterText) = meter else { return TopLevelFields.notAString("meter") }
+        let timestampBytes: [UInt8]
+        switch timestamp {
+        case .string(let text): timestampBytes = Array(text.utf8)
+        case .bytes(let bytes): timestampBytes = bytes
+        default: return TopLevelFields.notAString("ts")
+        }
+        for (name, text) in [("id", idText), ("customer", customerText)] {
+            let count = text.utf8.count
+            if count == 0 || count > EventLineParser.keyBytesMax {
+                return .rejected(
+                    .invalidFieldType,
+                    "\"\(name)\" must be 1 to \(EventLineParser.keyBytesMax) bytes, not \(count)")
             }
-            if name == "id" || name == "customer" {
-                let bytes = text.utf8.count
-                if bytes == 0 || bytes > EventLineParser.keyBytesMax {
-                    return .rejected(
-                        .invalidFieldType,
-                        "\"\(name)\" must be 1 to \(EventLineParser.keyBytesMax) bytes, not \(bytes)")
-                }
-            }
-            strings.append(text)
         }
         var quantityText: [UInt8]?
         switch quantity {
         case .absent, .null: quantityText = nil
         case .string(let text): quantityText = Array(text.utf8)
-        case .number(let bytes): quantityText = bytes
+        case .bytes(let bytes), .number(let bytes): quantityText = bytes
         default:
             return .rejected(.invalidFieldType, "\"quantity\" must be a string or a number")
         }
@@ -174,9 +178,7 @@ struct TopLevelFields {
         case .badDims(let why): return .rejected(.invalidFieldType, why)
         default: return .rejected(.invalidFieldType, "\"dims\" must be an object of strings")
         }
-        let timestampText = strings[3]
-        var copy = timestampText
-        let instant = copy.withUTF8 { RFC3339.parse(UnsafeRawBufferPointer($0)) }
+        let instant = timestampBytes.withUnsafeBytes { RFC3339.parse($0) }
         guard let instant else {
             return .rejected(.invalidTimestamp, "\"ts\" is not an RFC 3339 timestamp with offset")
         }
@@ -189,8 +191,24 @@ struct TopLevelFields {
         }
         return .event(
             UsageEvent(
-                id: strings[0], customer: strings[1], meter: strings[2], instant: instant,
+                id: idText, customer: customerText, meter: meterText, instant: instant,
                 quantityNanos: nanos, dims: dimensions))
+    }
+
+    static func firstMissing(_ fields: [(String, Value)]) -> String? {
+        for (name, value) in fields {
+            switch value {
+            case .absent, .null: return name
+            default: continue
+            }
+        }
+        return nil
+    }
+
+    /// A field that must be a string is not one (an unescaped string held as bytes counts as a
+    /// string only for `ts` and `quantity`, which are read as bytes).
+    static func notAString(_ name: String) -> EventLineOutcome {
+        .rejected(.invalidFieldType, "\"\(name)\" must be a string")
     }
 }
 

@@ -282,6 +282,13 @@ struct JSONScanner {
     mutating func capturedValue(key: String, depth: Int) throws -> TopLevelFields.Value {
         guard let byte = peek() else { throw malformed("unexpected end of line") }
         switch byte {
+        case UInt8(ascii: "\"") where key == "ts" || key == "quantity":
+            // Read as bytes: no String is made for text that is parsed as a number or time.
+            let start = index + 1
+            _ = try string(decode: false)
+            let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<(index - 1)])
+            if raw.contains(UInt8(ascii: "\\")) { return .string(JSONScanner.unescape(raw)) }
+            return .bytes(Array(raw))
         case UInt8(ascii: "\""):
             return .string(try string(decode: true) ?? "")
         case UInt8(ascii: "n"):

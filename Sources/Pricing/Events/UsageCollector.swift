@@ -83,6 +83,8 @@ public final class UsageCollector {
     private let periods: [BillingPeriod]
     private let activeSubscriptions: [[ActiveSubscription]]
     private let meterKeys: [String]
+    /// The catalog's meters in `meterKeys` order.
+    private let meters: [Meter]
     private let meterIndex: [String: Int16]
 
     private struct DedupeKey: Hashable {
@@ -121,6 +123,7 @@ public final class UsageCollector {
         self.periods = customers.map { $0.billingPeriod(startingIn: month) }
         self.activeSubscriptions = zip(customers, periods).map { $0.activeSubscriptions(in: $1) }
         self.meterKeys = catalog.meters.keys.sorted()
+        self.meters = meterKeys.map { catalog.meters[$0]! }
         var meters: [String: Int16] = [:]
         for (position, key) in meterKeys.enumerated() { meters[key] = Int16(position) }
         self.meterIndex = meters
@@ -155,7 +158,7 @@ public final class UsageCollector {
         guard let meterPosition = meterIndex[event.meter] else {
             return .rejected(.unknownMeter, "meter \"\(event.meter)\" is not in the catalog")
         }
-        let meter = catalog.meters[meterKeys[Int(meterPosition)]]!
+        let meter = meters[Int(meterPosition)]
         if meter.aggregation.needsQuantity && event.quantityNanos == nil {
             return .rejected(
                 .missingField,
@@ -216,11 +219,26 @@ public final class UsageCollector {
         return position
     }
 
+    /// One usage charge of one plan: what an aggregate is of.
+    private struct ChargeSlot {
+        let plan: String
+        let charge: UsageCharge
+        let meter: Meter
+        /// `groupBy` sorted bytewise: the order of an aggregate's group values.
+        let sortedGroupBy: [String]
+    }
+
+    /// An aggregate's identity, all integers so hashing it is cheap on the hot loop.
     private struct AggregateKey: Hashable {
         let customer: Int32
-        let plan: String
-        let charge: String
-        let group: [Dimension]
+        let slot: Int32
+        let group: Int32
+    }
+
+    /// A charge slot applied to one interned dims value: its group, or none when filtered out.
+    private struct GroupCacheKey: Hashable {
+        let slot: Int32
+        let dims: Int32
     }
 
     private struct AggregateState {
@@ -235,78 +253,108 @@ public final class UsageCollector {
     /// Aggregates the surviving events and lists the conflicts.
     public func finish() throws -> CollectedUsage {
         precondition(counts.addsUp, "line counts must add up before aggregation")
-        var states: [AggregateKey: AggregateState] = [:]
-        // Charges per (plan, meter), computed once.
-        var chargesByPlanMeter: [String: [[UsageCharge]]] = [:]
-        for (key, plan) in catalog.plans {
-            var byMeter = Array(repeating: [UsageCharge](), count: meterKeys.count)
-            for case .usage(let charge) in plan.charges {
-                if let position = meterIndex[charge.meter] { byMeter[Int(position)].append(charge) }
+        // Charge slots per (plan, meter), computed once.
+        var slots: [ChargeSlot] = []
+        var slotsByPlanMeter: [String: [[Int32]]] = [:]
+        for key in catalog.plans.keys.sorted() {
+            var byMeter = Array(repeating: [Int32](), count: meterKeys.count)
+            for case .usage(let charge) in catalog.plans[key]!.charges {
+                guard let position = meterIndex[charge.meter] else { continue }
+                byMeter[Int(position)].append(Int32(slots.count))
+                slots.append(
+                    ChargeSlot(
+                        plan: key, charge: charge, meter: catalog.meters[charge.meter]!,
+                        sortedGroupBy: charge.groupBy.sorted {
+                            $0.utf8.lexicographicallyPrecedes($1.utf8)
+                        }))
             }
-            chargesByPlanMeter[key] = byMeter
+            slotsByPlanMeter[key] = byMeter
+        }
+        let planSlots = activeSubscriptions.map { spans in spans.map { slotsByPlanMeter[$0.plan]! } }
+        var groups: [[Dimension]] = []
+        var groupIndex: [[Dimension]: Int32] = [:]
+        func internGroup(_ group: [Dimension]) -> Int32 {
+            if let known = groupIndex[group] { return known }
+            groups.append(group)
+            groupIndex[group] = Int32(groups.count - 1)
+            return Int32(groups.count - 1)
+        }
+        var groupCache: [GroupCacheKey: Int32] = [:]  // -1: filtered out
+        var stateIndex: [AggregateKey: Int] = [:]
+        var keys: [AggregateKey] = []
+        var states: [AggregateState] = []
+        func state(for key: AggregateKey) -> Int {
+            if let known = stateIndex[key] { return known }
+            keys.append(key)
+            states.append(AggregateState())
+            stateIndex[key] = states.count - 1
+            return states.count - 1
         }
         for (position, record) in records.enumerated()
         where !record.conflicted && record.subscription >= 0 {
-            let active = activeSubscriptions[Int(record.customer)][Int(record.subscription)]
-            let meter = catalog.meters[meterKeys[Int(record.meter)]]!
-            let dims = dimsTable[Int(record.dims)]
-            for charge in chargesByPlanMeter[active.plan]![Int(record.meter)] {
-                guard UsageCollector.matches(charge.filter, dims) else { continue }
-                let group = charge.groupBy.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-                    .map { name in
-                        Dimension(key: name, value: dims.first(where: { $0.key == name })?.value ?? "")
+            let candidates = planSlots[Int(record.customer)][Int(record.subscription)][Int(record.meter)]
+            for slotID in candidates {
+                let cacheKey = GroupCacheKey(slot: slotID, dims: record.dims)
+                var group = groupCache[cacheKey]
+                if group == nil {
+                    let slot = slots[Int(slotID)]
+                    let dims = dimsTable[Int(record.dims)]
+                    if UsageCollector.matches(slot.charge.filter, dims) {
+                        group = internGroup(slot.sortedGroupBy.map { name in
+                            Dimension(key: name, value: dims.first(where: { $0.key == name })?.value ?? "")
+                        })
+                    } else {
+                        group = -1
                     }
-                let key = AggregateKey(
-                    customer: record.customer, plan: active.plan, charge: charge.key, group: group)
-                var state = states[key] ?? AggregateState()
-                state.events += 1
+                    groupCache[cacheKey] = group
+                }
+                guard let groupID = group, groupID >= 0 else { continue }
+                let index = state(
+                    for: AggregateKey(customer: record.customer, slot: slotID, group: groupID))
+                states[index].events += 1
                 let quantity = record.quantityNanos
+                let meter = slots[Int(slotID)].meter
                 switch meter.aggregation {
                 case .count: break
-                case .sum: state.sum = try add(state.sum, quantity)
-                case .max: state.maximum = Swift.max(state.maximum ?? quantity, quantity)
-                case .min: state.minimum = Swift.min(state.minimum ?? quantity, quantity)
+                case .sum: states[index].sum = try add(states[index].sum, quantity)
+                case .max: states[index].maximum = Swift.max(states[index].maximum ?? quantity, quantity)
+                case .min: states[index].minimum = Swift.min(states[index].minimum ?? quantity, quantity)
                 case .latest:
                     // The latest event by instant, then by id (bytewise).
                     let id = ids[position]
                     var later = true
-                    if let (instant, heldID, _) = state.latest {
+                    if let (instant, heldID, _) = states[index].latest {
                         later = instant < record.instant
                             || (instant == record.instant
                                 && heldID.utf8.lexicographicallyPrecedes(id.utf8))
                     }
-                    if later { state.latest = (record.instant, id, quantity) }
+                    if later { states[index].latest = (record.instant, id, quantity) }
                 case .uniqueCount:
                     if let field = meter.field,
-                       let value = dims.first(where: { $0.key == field })?.value, !value.isEmpty
+                       let value = dimsTable[Int(record.dims)].first(where: { $0.key == field })?.value,
+                       !value.isEmpty
                     {
-                        state.distinct.insert(value)
+                        states[index].distinct.insert(value)
                     }
                 }
-                states[key] = state
             }
         }
         // Every active plan's ungrouped usage charges get a line, even at zero usage.
-        for (customerPosition, active) in activeSubscriptions.enumerated() {
-            for subscription in active {
-                guard let plan = catalog.plans[subscription.plan] else { continue }
-                for case .usage(let charge) in plan.charges where charge.groupBy.isEmpty {
-                    let key = AggregateKey(
-                        customer: Int32(customerPosition), plan: plan.key, charge: charge.key,
-                        group: [])
-                    if states[key] == nil { states[key] = AggregateState() }
+        let noGroup = internGroup([])
+        for (customerPosition, spans) in planSlots.enumerated() {
+            for byMeter in spans {
+                for slotID in byMeter.joined() where slots[Int(slotID)].charge.groupBy.isEmpty {
+                    _ = state(
+                        for: AggregateKey(customer: Int32(customerPosition), slot: slotID, group: noGroup))
                 }
             }
         }
         var aggregates: [UsageAggregate] = []
         aggregates.reserveCapacity(states.count)
-        for (key, state) in states {
-            let plan = catalog.plans[key.plan]!
-            guard case .usage(let charge)? = plan.charges.first(where: { $0.key == key.charge })
-            else { preconditionFailure("aggregate of a charge that is not a usage charge") }
-            let meter = catalog.meters[charge.meter]!
+        for (key, state) in zip(keys, states) {
+            let slot = slots[Int(key.slot)]
             let nanos: Int128
-            switch meter.aggregation {
+            switch slot.meter.aggregation {
             case .count: nanos = try multiply(Int128(state.events), QuantityScale.unit)
             case .sum: nanos = state.sum
             case .max: nanos = state.maximum ?? 0
@@ -316,9 +364,9 @@ public final class UsageCollector {
             }
             aggregates.append(
                 UsageAggregate(
-                    customer: customers[Int(key.customer)].id, plan: key.plan, charge: key.charge,
-                    group: key.group, quantity: QuantityScale.rational(nanos: nanos),
-                    events: state.events))
+                    customer: customers[Int(key.customer)].id, plan: slot.plan,
+                    charge: slot.charge.key, group: groups[Int(key.group)],
+                    quantity: QuantityScale.rational(nanos: nanos), events: state.events))
         }
         aggregates = sortedByKey(aggregates) { LineKey($0.customer, $0.plan, $0.charge, $0.group) }
         var conflicts: [ConflictCopy] = []
