@@ -133,11 +133,6 @@ struct TopLevelFields {
         }
     }
 
-    static func isCaptured(_ key: String) -> Bool {
-        key == "id" || key == "customer" || key == "meter" || key == "ts" || key == "quantity"
-            || key == "dims"
-    }
-
     /// Applies SPEC §11's field checks in order: missing fields, then types, then the
     /// timestamp, then the quantity.
     func event() -> EventLineOutcome {

@@ -12,6 +12,8 @@ struct JSONScanner {
 
     let bytes: UnsafeRawBufferPointer
     var index = 0
+    /// The keys of the objects being scanned, innermost last.
+    var keyStack: [KeySpan] = []
 
     init(_ bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes
@@ -245,8 +247,11 @@ struct JSONScanner {
             throw malformed("nested deeper than \(EventLineParser.depthMax) levels")
         }
         try expect(UInt8(ascii: "{"), "'{'")
-        // Keys seen so far: a hash set, so a line of many keys stays linear.
-        var keys = Set<String>()
+        // This object's keys sit on the shared stack from `base`; past `keysScannedMax` keys a
+        // hash set takes over, so a line of many keys stays linear.
+        let base = keyStack.count
+        defer { keyStack.removeSubrange(base...) }
+        var manyKeys: Set<[UInt8]>?
         skipWhitespace()
         if peek() == UInt8(ascii: "}") {
             index += 1
@@ -255,15 +260,27 @@ struct JSONScanner {
         while true {
             skipWhitespace()
             let keyOffset = index
-            guard let key = try string(decode: true) else { throw malformed("expected a key") }
+            guard peek() == UInt8(ascii: "\"") else { throw malformed("expected a key") }
+            let span = try keySpan()
             // Repeated keys are refused at every level.
-            guard keys.insert(key).inserted else {
-                throw Failure.malformed(offset: keyOffset, "repeated key \"\(key)\"")
+            var repeated = false
+            if manyKeys != nil {
+                repeated = !manyKeys!.insert(keyBytes(span)).inserted
+            } else {
+                repeated = keyStack[base...].contains { sameKey($0, span) }
+                keyStack.append(span)
+                if keyStack.count - base > JSONScanner.keysScannedMax {
+                    manyKeys = Set(keyStack[base...].map { keyBytes($0) })
+                }
+            }
+            if repeated {
+                let name = String(decoding: keyBytes(span), as: UTF8.self)
+                throw Failure.malformed(offset: keyOffset, "repeated key \"\(name)\"")
             }
             skipWhitespace()
             try expect(UInt8(ascii: ":"), "':'")
             skipWhitespace()
-            if capture && TopLevelFields.isCaptured(key) {
+            if capture, let key = capturedName(span) {
                 top.set(key, try capturedValue(key: key, depth: depth))
             } else {
                 try value(depth: depth + 1)
@@ -276,6 +293,56 @@ struct JSONScanner {
             try expect(UInt8(ascii: "}"), "',' or '}'")
             return
         }
+    }
+
+    /// Keys compared one by one before a set takes over.
+    static let keysScannedMax = 32
+
+    /// Where a key's text sits in the line, and whether it holds escapes.
+    struct KeySpan {
+        let start: Int
+        let end: Int
+        let escaped: Bool
+    }
+
+    /// Scans a key string (validated) without making a String of it.
+    mutating func keySpan() throws -> KeySpan {
+        let start = index + 1
+        _ = try string(decode: false)
+        let end = index - 1
+        let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+        return KeySpan(start: start, end: end, escaped: raw.contains(UInt8(ascii: "\\")))
+    }
+
+    /// A key's unescaped bytes.
+    func keyBytes(_ span: KeySpan) -> [UInt8] {
+        let raw = UnsafeRawBufferPointer(rebasing: bytes[span.start..<span.end])
+        return span.escaped ? Array(JSONScanner.unescape(raw).utf8) : Array(raw)
+    }
+
+    func sameKey(_ left: KeySpan, _ right: KeySpan) -> Bool {
+        if !left.escaped && !right.escaped {
+            return left.end - left.start == right.end - right.start
+                && bytes[left.start..<left.end].elementsEqual(bytes[right.start..<right.end])
+        }
+        return keyBytes(left) == keyBytes(right)
+    }
+
+    static let capturedNames = ["id", "customer", "meter", "ts", "quantity", "dims"]
+    static let capturedBytes = capturedNames.map { Array($0.utf8) }
+
+    /// The event field a top-level key names, if it is one of the six.
+    func capturedName(_ span: KeySpan) -> String? {
+        if span.escaped {
+            let decoded = keyBytes(span)
+            return JSONScanner.capturedBytes.firstIndex(of: decoded).map { JSONScanner.capturedNames[$0] }
+        }
+        let raw = bytes[span.start..<span.end]
+        for (position, name) in JSONScanner.capturedBytes.enumerated()
+        where name.count == raw.count && raw.elementsEqual(name) {
+            return JSONScanner.capturedNames[position]
+        }
+        return nil
     }
 
     /// A top-level event field's value, keeping what the event needs.
