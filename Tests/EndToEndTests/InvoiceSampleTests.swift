@@ -223,6 +223,30 @@ final class InvoiceSampleTests: XCTestCase {
         XCTAssertEqual(acme.first?["amount"] as? String, "-50.00")
     }
 
+    /// `--as-of` changes the printed issue date and nothing else (SPEC §11).
+    func testAsOfChangesOnlyTheIssueDate() throws {
+        let work = try makeTemporaryDirectory()
+        let plain = try runSamples(in: work)
+        let asOf = work.appendingPathComponent("as-of")
+        let result = try runInvoice(
+            invoiceArguments(
+                period: "2026-10", rated: work.appendingPathComponent("rate-2026-10"),
+                wallets: Executables.samples.appendingPathComponent("wallets-2026-09.ndjson"),
+                output: asOf) + ["--as-of", "2026-11-03"],
+            in: work)
+        XCTAssertEqual(result.status, 0, result.transcript)
+        let before = try folderDigests(plain)
+        let after = try folderDigests(asOf)
+        let changed = before.keys.filter { before[$0] != after[$0] }.sorted()
+        // The invoices (JSON, HTML), their CSV listing and the manifest (options, digests).
+        XCTAssertEqual(
+            changed,
+            ["invoices.csv"] + (1...6).flatMap { ["invoices/cus_\($0).html", "invoices/cus_\($0).json"] }
+                + ["manifest.json"])
+        let json = try readText(asOf.appendingPathComponent("invoices/cus_1.json"))
+        XCTAssertTrue(json.contains("\"issue_date\": \"2026-11-03\""), json)
+    }
+
     func testPeriodMustMatchTheRatedFolder() throws {
         let work = try makeTemporaryDirectory()
         let output = try runSamples(in: work)

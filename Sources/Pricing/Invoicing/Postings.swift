@@ -212,8 +212,11 @@ public enum JournalBuilder {
             let amount = sums[account]!
             return amount.minorUnits == 0 ? nil : Posting(account: account, amount: amount)
         }
+        // Dated on the period's last local day: `--as-of` only changes the printed issue date
+        // (SPEC §11), never the books.
         return JournalTransaction(
-            date: invoice.issueDate, kind: .invoice, reference: invoice.invoiceID,
+            date: invoice.period.endDate.adding(days: -1), kind: .invoice,
+            reference: invoice.invoiceID,
             customer: invoice.customer.id, invoiceID: invoice.invoiceID, grantID: nil,
             description: "Invoice \(invoice.number) \(invoice.customer.id)", postings: postings)
     }
