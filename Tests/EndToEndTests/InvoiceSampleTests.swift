@@ -223,6 +223,35 @@ final class InvoiceSampleTests: XCTestCase {
         XCTAssertEqual(acme.first?["amount"] as? String, "-50.00")
     }
 
+    /// DuckDB reads `invoices.csv` as it is: header, types and values detected with no options.
+    func testInvoicesCSVLoadsInDuckDBAsItIs() throws {
+        let output = try runSamples()
+        let script = try writeFile(
+            "load.py",
+            """
+            import sys
+            import duckdb
+            rows = duckdb.sql(
+                "SELECT number, customer, typeof(issue_date), CAST(amount_due AS VARCHAR), currency "
+                "FROM read_csv(?) ORDER BY number", params=[sys.argv[1]]).fetchall()
+            for row in rows:
+                print("|".join(str(value) for value in row))
+
+            """, in: output.deletingLastPathComponent())
+        let result = try runTool(
+            "python3", [script.path, output.appendingPathComponent("invoices.csv").path], in: output)
+        XCTAssertEqual(result.status, 0, result.transcript)
+        // DuckDB detects the amounts as numbers (DOUBLE: "110.40" reads back as 110.4, the
+        // JPY "41100" as 41100.0 because the column also holds decimals) and dates as DATE.
+        XCTAssertEqual(
+            result.standardOutput.split(separator: "\n").map(String.init),
+            [
+                "2026-10-000001|cus_1|DATE|1011.37|USD", "2026-10-000002|cus_2|DATE|110.4|EUR",
+                "2026-10-000003|cus_3|DATE|41100.0|JPY", "2026-10-000004|cus_4|DATE|1298.68|USD",
+                "2026-10-000005|cus_5|DATE|1137.07|USD", "2026-10-000006|cus_6|DATE|90.0|USD",
+            ])
+    }
+
     /// `--as-of` changes the printed issue date and nothing else (SPEC §11).
     func testAsOfChangesOnlyTheIssueDate() throws {
         let work = try makeTemporaryDirectory()
