@@ -211,6 +211,14 @@ func join(_ path: String, _ key: String) -> String {
 
 /// Composes YAML text, turning syntax errors into a located `ConfigError`.
 func composeYAML(_ text: String, file: String) -> Result<Node?, ConfigError> {
+    // Yams hashes mapping keys while composing, expanding an alias key whole before any node
+    // budget can apply: a few nested anchors used as a key would spin for minutes.
+    if let (line, column) = aliasKeyLocation(text) {
+        return .failure(
+            ConfigError(
+                file: file, line: line, column: column, path: "",
+                message: "an alias (*name) cannot be a mapping key; write the key out"))
+    }
     do {
         return .success(try Yams.compose(yaml: text))
     } catch let error as YamlError {
@@ -241,4 +249,59 @@ func yamlSyntaxError(_ error: YamlError, file: String) -> ConfigError {
         return ConfigError(
             file: file, line: nil, column: nil, path: "", message: "YAML error: \(error)")
     }
+}
+
+/// The 1-based line and column of the first alias written in key position (`? *a` or `*a:`),
+/// or nil. Quoted scalars and comments are skipped; a block scalar holding such text is
+/// refused too, which costs nothing for Ratebook's files and keeps the scan simple.
+func aliasKeyLocation(_ text: String) -> (Int, Int)? {
+    for (lineIndex, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        let bytes = Array(line.utf8)
+        var index = 0
+        var quote: UInt8?
+        var previous: UInt8 = 0x20
+        while index < bytes.count {
+            let byte = bytes[index]
+            if let open = quote {
+                if byte == open { quote = nil }
+                previous = byte
+                index += 1
+                continue
+            }
+            if byte == UInt8(ascii: "#") && (previous == 0x20 || previous == 0x09) { break }
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") {
+                quote = byte
+            } else if byte == UInt8(ascii: "*") && isTokenBoundary(previous) {
+                // The alias name runs to white space or a flow indicator.
+                var end = index + 1
+                while end < bytes.count, !endsAliasName(bytes[end]) { end += 1 }
+                var after = end
+                while after < bytes.count, bytes[after] == 0x20 || bytes[after] == 0x09 { after += 1 }
+                var before = index - 1
+                while before >= 0, bytes[before] == 0x20 || bytes[before] == 0x09 { before -= 1 }
+                let keyedAfter = after < bytes.count && bytes[after] == UInt8(ascii: ":")
+                    && (after + 1 == bytes.count || isTokenBoundary(bytes[after + 1]))
+                let keyedBefore = before >= 0 && bytes[before] == UInt8(ascii: "?")
+                if keyedAfter || keyedBefore {
+                    return (lineIndex + 1, String(decoding: bytes[..<index], as: UTF8.self).count + 1)
+                }
+            }
+            previous = byte
+            index += 1
+        }
+    }
+    return nil
+}
+
+private func isTokenBoundary(_ byte: UInt8) -> Bool {
+    byte == 0x20 || byte == 0x09 || byte == UInt8(ascii: "[") || byte == UInt8(ascii: "]")
+        || byte == UInt8(ascii: "{") || byte == UInt8(ascii: "}") || byte == UInt8(ascii: ",")
+        || byte == UInt8(ascii: "?") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ":")
+}
+
+/// An alias name runs to white space, a flow indicator or a colon (`-` belongs to the name).
+private func endsAliasName(_ byte: UInt8) -> Bool {
+    byte == 0x20 || byte == 0x09 || byte == UInt8(ascii: "[") || byte == UInt8(ascii: "]")
+        || byte == UInt8(ascii: "{") || byte == UInt8(ascii: "}") || byte == UInt8(ascii: ",")
+        || byte == UInt8(ascii: ":")
 }
