@@ -81,6 +81,20 @@ final class PriceModelTests: XCTestCase {
         }
     }
 
+    func testZeroQuantityHasNoRowsInAnyModel() throws {
+        // A zero quantity costs nothing and lists nothing, whatever the model (a line's
+        // `minimum` may still bill it; that is applied to the line, not to the rows).
+        let tiers = [Tier(upTo: nil, unitPrice: value("1"), flatPrice: value("5"))]
+        let models: [PricingModel] = [
+            .perUnit(.single(value("0.5"))), .graduated(tiers), .volume(tiers),
+            .package(size: value("5"), price: value("20"), roundPackagesDown: false),
+            .package(size: value("5"), price: value("20"), roundPackagesDown: true),
+        ]
+        for model in models {
+            XCTAssertEqual(try PriceModels.breakdown(.zero, model: model, group: [:]), [], "\(model)")
+        }
+    }
+
     func testDimensionPricesFallBackToTheDefault() throws {
         let model = PricingModel.perUnit(
             .byDimension(

@@ -399,7 +399,7 @@ struct BreakdownProperties {
         }
     }
 
-    @Test("per_unit: one row, quantity × unit price")
+    @Test("per_unit: one row, quantity × unit price; none at zero")
     func perUnitBreakdown() async {
         await propertyCheck(
             count: 300, input: Draw.quantity, Draw.decimal(digits: 0...5, scales: 0...12)
@@ -408,6 +408,12 @@ struct BreakdownProperties {
             let price = try priceDraw.value()
             let line = try usageLine(quantity, charge: usageCharge(.perUnit(.single(price))))
             try expectBreakdownAddsUp(line)
+            // A zero quantity costs nothing and has no rows, whatever the model.
+            if quantity.isZero {
+                #expect(line.tiers.isEmpty)
+                #expect(line.amountExact == .zero)
+                return
+            }
             let row = try #require(line.tiers.count == 1 ? line.tiers.first : nil)
             #expect(row.quantity == quantity)
             #expect(row.unitPrice == price)
@@ -416,7 +422,7 @@ struct BreakdownProperties {
         }
     }
 
-    @Test("package: one row counting the started (or, rounded down, complete) packages")
+    @Test("package: one row counting the started (or, rounded down, complete) packages; none at zero")
     func packageBreakdown() async {
         await propertyCheck(
             count: 500, input: Draw.positiveDecimal(digits: 1...7, scales: 0...3),
@@ -429,6 +435,11 @@ struct BreakdownProperties {
             let model = PricingModel.package(size: size, price: price, roundPackagesDown: roundDown)
             let line = try usageLine(quantity, charge: usageCharge(model))
             try expectBreakdownAddsUp(line)
+            if quantity.isZero {
+                #expect(line.tiers.isEmpty)
+                #expect(line.amountExact == .zero)
+                return
+            }
             let row = try #require(line.tiers.count == 1 ? line.tiers.first : nil)
             let count = row.quantity
             #expect(count.isInteger && !count.isNegative, "\(count) packages")
