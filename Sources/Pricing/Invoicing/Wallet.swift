@@ -140,12 +140,16 @@ public struct WalletBook: Sendable {
                 invoiceID: invoiceID))
     }
 
-    /// Adds new grants (ids not yet in the wallets), in ts then id order.
+    /// Adds new grants (ids not yet in the wallets), by customer, then ts, then id (strings
+    /// compared as UTF-8 bytes, like every other output order).
     public mutating func grant(_ grants: [Grant]) throws {
         let known = knownGrantIDs
-        let fresh = grants.filter { !known.contains($0.id) }.sorted {
-            ($0.customer, $0.instant.secondsSinceEpoch, $0.instant.nanoseconds, $0.id)
-                < ($1.customer, $1.instant.secondsSinceEpoch, $1.instant.nanoseconds, $1.id)
+        let fresh = grants.filter { !known.contains($0.id) }.sorted { left, right in
+            if left.customer != right.customer {
+                return left.customer.utf8.lexicographicallyPrecedes(right.customer.utf8)
+            }
+            if left.instant != right.instant { return left.instant < right.instant }
+            return left.id.utf8.lexicographicallyPrecedes(right.id.utf8)
         }
         for grant in fresh {
             entries[grant.customer, default: [:]][grant.currency.code, default: []].append(
