@@ -111,6 +111,14 @@ struct TopLevelFields {
         case other(String)  // the JSON type's name, for the detail
         case dims([Dimension])
         case badDims(String)
+
+        /// Absent and `null` both count as missing (SPEC §11).
+        var isMissing: Bool {
+            switch self {
+            case .absent, .null: return true
+            default: return false
+            }
+        }
     }
 
     var isObject = false
@@ -136,9 +144,11 @@ struct TopLevelFields {
     /// Applies SPEC §11's field checks in order: missing fields, then types, then the
     /// timestamp, then the quantity.
     func event() -> EventLineOutcome {
-        if let name = TopLevelFields.firstMissing([("id", id), ("customer", customer), ("meter", meter), ("ts", timestamp)]) {
-            return .rejected(.missingField, "missing field \"\(name)\"")
-        }
+        // Checked one by one (no array of fields is built for every line).
+        if id.isMissing { return TopLevelFields.missing("id") }
+        if customer.isMissing { return TopLevelFields.missing("customer") }
+        if meter.isMissing { return TopLevelFields.missing("meter") }
+        if timestamp.isMissing { return TopLevelFields.missing("ts") }
         guard case .string(let idText) = id else { return TopLevelFields.notAString("id") }
         guard case .string(let customerText) = customer else {
             return TopLevelFields.notAString("customer")
@@ -150,14 +160,8 @@ struct TopLevelFields {
         case .bytes(let bytes): timestampBytes = bytes
         default: return TopLevelFields.notAString("ts")
         }
-        for (name, text) in [("id", idText), ("customer", customerText)] {
-            let count = text.utf8.count
-            if count == 0 || count > EventLineParser.keyBytesMax {
-                return .rejected(
-                    .invalidFieldType,
-                    "\"\(name)\" must be 1 to \(EventLineParser.keyBytesMax) bytes, not \(count)")
-            }
-        }
+        if let outcome = TopLevelFields.keyLength("id", idText) { return outcome }
+        if let outcome = TopLevelFields.keyLength("customer", customerText) { return outcome }
         var quantityText: [UInt8]?
         switch quantity {
         case .absent, .null: quantityText = nil
@@ -190,14 +194,17 @@ struct TopLevelFields {
                 quantityNanos: nanos, dims: dimensions))
     }
 
-    static func firstMissing(_ fields: [(String, Value)]) -> String? {
-        for (name, value) in fields {
-            switch value {
-            case .absent, .null: return name
-            default: continue
-            }
-        }
-        return nil
+    static func missing(_ name: String) -> EventLineOutcome {
+        .rejected(.missingField, "missing field \"\(name)\"")
+    }
+
+    /// An id or customer must be 1 to `keyBytesMax` bytes.
+    static func keyLength(_ name: String, _ text: String) -> EventLineOutcome? {
+        let count = text.utf8.count
+        guard count == 0 || count > EventLineParser.keyBytesMax else { return nil }
+        return .rejected(
+            .invalidFieldType,
+            "\"\(name)\" must be 1 to \(EventLineParser.keyBytesMax) bytes, not \(count)")
     }
 
     /// A field that must be a string is not one (an unescaped string held as bytes counts as a
@@ -216,7 +223,8 @@ public enum QuantityText {
 
     /// Applies `invalid_quantity`, `negative_quantity`, `quantity_precision` in that order.
     public static func nanos(_ text: [UInt8]) -> Outcome {
-        let shown = String(decoding: text.prefix(64), as: UTF8.self)
+        // Made only for a detail: most quantities are fine and never need it.
+        var shown: String { String(decoding: text.prefix(64), as: UTF8.self) }
         guard DecimalText.isWellFormed(text) else {
             return .failure(.invalidQuantity, "quantity \"\(shown)\" is not a decimal number")
         }
