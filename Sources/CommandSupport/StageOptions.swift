@@ -19,7 +19,8 @@ public struct StageOptions: ParsableArguments {
 
     public func validate() throws {
         guard month != nil else {
-            throw ValidationError("--period must be a month YYYY-MM, such as 2026-10; got \(period)")
+            throw ValidationError(
+                "--period must be a month YYYY-MM, such as 2026-10; got \(period)")
         }
     }
 

@@ -34,8 +34,10 @@ public struct Manifest {
     public func bytes() -> [UInt8] {
         var writer = JSONWriter(pretty: true)
         writer.beginObject()
-        writer.key("tool"); writer.string(FormatsVersion.tool)
-        writer.key("stage"); writer.string(stage)
+        writer.key("tool")
+        writer.string(FormatsVersion.tool)
+        writer.key("stage")
+        writer.string(stage)
         writer.key("options")
         writer.beginObject()
         for (name, value) in options {
@@ -46,18 +48,24 @@ public struct Manifest {
         for (role, file) in configuration {
             writer.key(role)
             writer.beginObject()
-            writer.key("file"); writer.string(file.name)
-            writer.key("size"); writer.integer(file.sizeBytes)
-            writer.key("sha256"); writer.string(file.sha256)
+            writer.key("file")
+            writer.string(file.name)
+            writer.key("size")
+            writer.integer(file.sizeBytes)
+            writer.key("sha256")
+            writer.string(file.sha256)
             writer.endObject()
         }
         writer.key("inputs")
         writer.beginArray()
         for input in inputs {
             writer.beginObject()
-            writer.key("file"); writer.string(input.displayName)
-            writer.key("size"); writer.integer(input.sizeBytes)
-            writer.key("sha256"); writer.string(input.sha256)
+            writer.key("file")
+            writer.string(input.displayName)
+            writer.key("size")
+            writer.integer(input.sizeBytes)
+            writer.key("sha256")
+            writer.string(input.sha256)
             if !input.members.isEmpty {
                 writer.key("members")
                 writer.beginArray()
@@ -74,16 +82,23 @@ public struct Manifest {
         if let counts {
             writer.key("counts")
             writer.beginObject()
-            writer.key("lines"); writer.integer(counts.lines)
-            writer.key("blank"); writer.integer(counts.blank)
-            writer.key("accepted"); writer.integer(counts.accepted)
-            writer.key("duplicates"); writer.integer(counts.duplicates)
-            writer.key("out_of_period"); writer.integer(counts.outOfPeriod)
-            writer.key("billed"); writer.integer(counts.billed)
+            writer.key("lines")
+            writer.integer(counts.lines)
+            writer.key("blank")
+            writer.integer(counts.blank)
+            writer.key("accepted")
+            writer.integer(counts.accepted)
+            writer.key("duplicates")
+            writer.integer(counts.duplicates)
+            writer.key("out_of_period")
+            writer.integer(counts.outOfPeriod)
+            writer.key("billed")
+            writer.integer(counts.billed)
             writer.key("rejected")
             writer.beginObject()
             for reason in RejectReason.allCases.sorted() {
-                writer.key(reason.rawValue); writer.integer(counts.rejected[reason] ?? 0)
+                writer.key(reason.rawValue)
+                writer.integer(counts.rejected[reason] ?? 0)
             }
             writer.endObject()
             writer.endObject()
@@ -92,14 +107,17 @@ public struct Manifest {
             writer.key("totals")
             writer.beginObject()
             for (name, value) in totals {
-                writer.key(name); writer.string(value)
+                writer.key(name)
+                writer.string(value)
             }
             writer.endObject()
         }
         writer.key("outputs")
         writer.beginObject()
-        for (name, digest) in outputs.sorted(by: { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }) {
-            writer.key(name); writer.string(digest)
+        for (name, digest) in outputs.sorted(by: { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) })
+        {
+            writer.key(name)
+            writer.string(digest)
         }
         writer.endObject()
         writer.endObject()

@@ -32,7 +32,10 @@ struct InvoiceCommand: ParsableCommand {
     @Option(help: "rate's output folder. Example: --rated out/rate")
     var rated: String
 
-    @Option(help: "Opening wallets: the previous period's wallets.ndjson. Example: --wallets prev/wallets.ndjson")
+    @Option(
+        help:
+            "Opening wallets: the previous period's wallets.ndjson. Example: --wallets prev/wallets.ndjson"
+    )
     var wallets: String?
 
     @Option(help: "A grants NDJSON file; repeat for several. Example: --grants grants.ndjson")
@@ -41,7 +44,10 @@ struct InvoiceCommand: ParsableCommand {
     @Option(help: "The first invoice number of the period. Example: --first-number 1001")
     var firstNumber: Int = 1
 
-    @Option(help: "Issue date printed on invoices, YYYY-MM-DD (default: each period's last local day). Example: --as-of 2026-11-01")
+    @Option(
+        help:
+            "Issue date printed on invoices, YYYY-MM-DD (default: each period's last local day). Example: --as-of 2026-11-01"
+    )
     var asOf: String?
 
     /// Parses the options and runs, exiting with Ratebook's codes (SPEC §10).
@@ -56,7 +62,8 @@ struct InvoiceCommand: ParsableCommand {
             throw ValidationError("--first-number must be from 1 to 999999")
         }
         if let asOf, CivilDate(iso: asOf) == nil {
-            throw ValidationError("--as-of must be a date YYYY-MM-DD, such as 2026-11-01; got \(asOf)")
+            throw ValidationError(
+                "--as-of must be a date YYYY-MM-DD, such as 2026-11-01; got \(asOf)")
         }
     }
 

@@ -25,7 +25,8 @@ struct InvoiceJob {
         let limit = ConfigLimits().fileBytesMax
         let stage: StageConfiguration
         do {
-            stage = try StageConfiguration.load(catalogPath: catalogPath, customersPath: customersPath)
+            stage = try StageConfiguration.load(
+                catalogPath: catalogPath, customersPath: customersPath)
         } catch {
             return fail(error.status, error.message)
         }
@@ -37,12 +38,16 @@ struct InvoiceJob {
         let ratedFile: ConfigFile
         let creditsFile: ConfigFile
         do {
-            manifestFile = try ConfigFile(path: ratedFolder.appendingPathComponent("manifest.json"), bytesMax: limit)
-            ratedFile = try ConfigFile(path: ratedFolder.appendingPathComponent("rated.ndjson"), bytesMax: Int.max / 2)
+            manifestFile = try ConfigFile(
+                path: ratedFolder.appendingPathComponent("manifest.json"), bytesMax: limit)
+            ratedFile = try ConfigFile(
+                path: ratedFolder.appendingPathComponent("rated.ndjson"), bytesMax: Int.max / 2)
             creditsFile = try ConfigFile(
-                path: ratedFolder.appendingPathComponent("included-credits.ndjson"), bytesMax: limit)
+                path: ratedFolder.appendingPathComponent("included-credits.ndjson"), bytesMax: limit
+            )
         } catch {
-            return fail(.inputError, "--rated \(ratedPath) is not a complete rate output folder: \(error)")
+            return fail(
+                .inputError, "--rated \(ratedPath) is not a complete rate output folder: \(error)")
         }
         guard let ratedMonth = InvoiceInputReader.ratedPeriod(manifest: manifestFile.text) else {
             return fail(.inputError, "\(ratedPath)/manifest.json does not name a period")
@@ -58,7 +63,8 @@ struct InvoiceJob {
         var grants: [String: Grant] = [:]
         reader.grants(creditsFile.text, file: "included-credits.ndjson", into: &grants)
         var configuration: [(String, ConfigFile)] = [
-            ("catalog", stage.catalogFile), ("customers", stage.customersFile), ("rated", ratedFile),
+            ("catalog", stage.catalogFile), ("customers", stage.customersFile),
+            ("rated", ratedFile),
         ]
         var opening: [WalletEntry] = []
         do {
@@ -74,7 +80,8 @@ struct InvoiceJob {
             }
             try reader.check()
         } catch let errors as ConfigErrors {
-            return fail(.invalidConfiguration, "invalid wallets or grants; nothing was written:\n\(errors)")
+            return fail(
+                .invalidConfiguration, "invalid wallets or grants; nothing was written:\n\(errors)")
         } catch {
             return fail(.usage, "\(error)")
         }
@@ -124,14 +131,27 @@ struct InvoiceJob {
         var outputs: [(String, String)] = []
         for invoice in invoices {
             let name = "invoices/\(InvoiceJob.fileName(invoice.customer.id)).json"
-            outputs.append((name, try folder.write(name, bytes: InvoiceOutputs.invoiceJSON(invoice))))
+            outputs.append(
+                (name, try folder.write(name, bytes: InvoiceOutputs.invoiceJSON(invoice))))
         }
-        outputs.append(("invoices.csv", try folder.write("invoices.csv", bytes: InvoiceOutputs.invoicesCSV(invoices))))
-        outputs.append((
-            "wallet-transactions.ndjson",
-            try folder.write("wallet-transactions.ndjson", bytes: InvoiceOutputs.walletTransactions(wallet.transactions))
-        ))
-        outputs.append(("wallets.ndjson", try folder.write("wallets.ndjson", bytes: InvoiceOutputs.wallets(wallet.closingEntries))))
+        outputs.append(
+            (
+                "invoices.csv",
+                try folder.write("invoices.csv", bytes: InvoiceOutputs.invoicesCSV(invoices))
+            ))
+        outputs.append(
+            (
+                "wallet-transactions.ndjson",
+                try folder.write(
+                    "wallet-transactions.ndjson",
+                    bytes: InvoiceOutputs.walletTransactions(wallet.transactions))
+            ))
+        outputs.append(
+            (
+                "wallets.ndjson",
+                try folder.write(
+                    "wallets.ndjson", bytes: InvoiceOutputs.wallets(wallet.closingEntries))
+            ))
         let journal = try JournalBuilder.transactions(
             invoices: invoices, wallets: wallet, customers: customers, accounts: catalog.accounts)
         outputs += try writeJournals(journal, catalog: catalog, folder: folder)
@@ -143,7 +163,8 @@ struct InvoiceJob {
             let zero = Money.zero(invoice.currency)
             let sums = byCurrency[invoice.currency.code] ?? (zero, zero, zero)
             byCurrency[invoice.currency.code] = (
-                try sums.0 + invoice.total, try sums.1 + invoice.creditsApplied, try sums.2 + invoice.amountDue
+                try sums.0 + invoice.total, try sums.1 + invoice.creditsApplied,
+                try sums.2 + invoice.amountDue
             )
         }
         for code in byCurrency.keys.sorted() {
@@ -162,43 +183,63 @@ struct InvoiceJob {
             totals: totals)
         try folder.write("manifest.json", bytes: manifest.bytes())
         Logger(label: "invoice").info(
-            "\(invoices.count) invoices, \(wallet.transactions.count) wallet transactions, \(journal.count) journal transactions")
+            "\(invoices.count) invoices, \(wallet.transactions.count) wallet transactions, \(journal.count) journal transactions"
+        )
     }
 
     /// A customer's file name: the id when it is a safe file name, else a reversible escape of
     /// it (the account-name rule without its prefix), so no id can reach outside `invoices/`.
     static func fileName(_ id: String) -> String {
-        let safe = id.utf8.allSatisfy {
-            ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A)
-                || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".")
-        } && !id.hasPrefix(".")
+        let safe =
+            id.utf8.allSatisfy {
+                ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A)
+                    || ($0 >= 0x61 && $0 <= 0x7A)
+                    || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".")
+            } && !id.hasPrefix(".")
         return safe ? id : String(AccountNames.component(id, prefix: "x").dropFirst())
     }
 
-    func writeJournals(_ journal: [JournalTransaction], catalog: Catalog, folder: OutputFolder) throws
+    func writeJournals(
+        _ journal: [JournalTransaction], catalog: Catalog, folder: OutputFolder
+    ) throws
         -> [(String, String)]
     {
         // Declare the currencies the run bills in, in code order.
         var codes: [String] = []
         for transaction in journal {
-            for posting in transaction.postings where !codes.contains(posting.amount.currency.code) {
+            for posting in transaction.postings where !codes.contains(posting.amount.currency.code)
+            {
                 codes.append(posting.amount.currency.code)
             }
         }
         let currencies = codes.sorted().compactMap { catalog.currency(code: $0) }
         return [
-            ("journal.beancount", try folder.write("journal.beancount", bytes: JournalWriters.beancount(journal, currencies: currencies))),
+            (
+                "journal.beancount",
+                try folder.write(
+                    "journal.beancount",
+                    bytes: JournalWriters.beancount(journal, currencies: currencies))
+            ),
             ("journal.csv", try folder.write("journal.csv", bytes: JournalWriters.csv(journal))),
-            ("journal.ledger", try folder.write("journal.ledger", bytes: JournalWriters.ledger(journal, currencies: currencies))),
+            (
+                "journal.ledger",
+                try folder.write(
+                    "journal.ledger", bytes: JournalWriters.ledger(journal, currencies: currencies))
+            ),
         ]
     }
 
-    func writeHTML(_ invoices: [Invoice], catalog: Catalog, folder: OutputFolder) throws
+    func writeHTML(
+        _ invoices: [Invoice], catalog: Catalog, folder: OutputFolder
+    ) throws
         -> [(String, String)]
     {
         try invoices.map { invoice in
             let name = "invoices/\(InvoiceJob.fileName(invoice.customer.id)).html"
-            return (name, try folder.write(name, bytes: InvoiceHTML.render(invoice, seller: catalog.seller)))
+            return (
+                name,
+                try folder.write(name, bytes: InvoiceHTML.render(invoice, seller: catalog.seller))
+            )
         }
     }
 }

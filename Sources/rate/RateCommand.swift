@@ -34,7 +34,10 @@ struct RateCommand: ParsableCommand {
             """)
     var maxRejectRate: String?
 
-    @Option(help: "Largest decompressed size of one input file, in bytes. Example: --max-input-bytes 1000000000")
+    @Option(
+        help:
+            "Largest decompressed size of one input file, in bytes. Example: --max-input-bytes 1000000000"
+    )
     var maxInputBytes: Int64 = 64 << 30
 
     @Argument(help: "Event files, directories (read recursively) or - for standard input.")
@@ -53,9 +56,10 @@ struct RateCommand: ParsableCommand {
         }
         if let maxRejectRate {
             guard case .success(let rate) = DecimalText.rational(maxRejectRate),
-                  !rate.isNegative, rate <= .one
+                !rate.isNegative, rate <= .one
             else {
-                throw ValidationError("--max-reject-rate must be a fraction from 0 to 1, such as 0.01")
+                throw ValidationError(
+                    "--max-reject-rate must be a fraction from 0 to 1, such as 0.01")
             }
         }
         guard maxInputBytes > 0 else { throw ValidationError("--max-input-bytes must be positive") }

@@ -87,7 +87,8 @@ struct RateJob {
             let summary = try reader.read(
                 file,
                 onSource: { name in
-                    sources.append((file.displayName, RateJob.member(of: name, in: file.displayName)))
+                    sources.append(
+                        (file.displayName, RateJob.member(of: name, in: file.displayName)))
                     currentSource = Int32(sources.count - 1)
                 },
                 onLine: { line in
@@ -123,7 +124,8 @@ struct RateJob {
             summaries.append(summary)
         }
         let usage = try collector.finish()
-        rejects += try conflictRejects(usage.conflicts, files: files, sources: sources, reader: reader)
+        rejects += try conflictRejects(
+            usage.conflicts, files: files, sources: sources, reader: reader)
         rejects.sort(by: RejectRecord.precedes)
         let rating = try Rater(catalog: catalog, month: month).rate(
             customers: customers, aggregates: usage.aggregates)
@@ -132,7 +134,8 @@ struct RateJob {
             uniqueKeysWithValues: customers.map { ($0.id, $0.billingPeriod(startingIn: month)) })
         var usageWriter = JSONWriter()
         for aggregate in usage.aggregates {
-            RateOutputs.usageLine(aggregate, period: periods[aggregate.customer]!, into: &usageWriter)
+            RateOutputs.usageLine(
+                aggregate, period: periods[aggregate.customer]!, into: &usageWriter)
         }
         var ratedWriter = JSONWriter()
         for line in rating.lines {
@@ -145,9 +148,14 @@ struct RateJob {
         var rejectsWriter = JSONWriter()
         for reject in rejects { reject.write(into: &rejectsWriter) }
         var outputs: [(String, String)] = []
-        outputs.append(("included-credits.ndjson", try folder.write("included-credits.ndjson", bytes: creditsWriter.bytes)))
+        outputs.append(
+            (
+                "included-credits.ndjson",
+                try folder.write("included-credits.ndjson", bytes: creditsWriter.bytes)
+            ))
         outputs.append(("rated.ndjson", try folder.write("rated.ndjson", bytes: ratedWriter.bytes)))
-        outputs.append(("rejects.ndjson", try folder.write("rejects.ndjson", bytes: rejectsWriter.bytes)))
+        outputs.append(
+            ("rejects.ndjson", try folder.write("rejects.ndjson", bytes: rejectsWriter.bytes)))
         outputs.append(("usage.ndjson", try folder.write("usage.ndjson", bytes: usageWriter.bytes)))
 
         var options: [(String, String?)] = [("period", month.description)]
@@ -162,10 +170,12 @@ struct RateJob {
         precondition(usage.counts.addsUp, "every line is accounted for")
         let counts = usage.counts
         Logger(label: "rate").info(
-            "\(files.count) inputs, \(counts.lines) lines: \(counts.billed) billed, \(counts.outOfPeriod) out of period, \(counts.duplicates) duplicates, \(counts.rejectedTotal) rejected, \(counts.blank) blank; \(rating.lines.count) rated lines")
+            "\(files.count) inputs, \(counts.lines) lines: \(counts.billed) billed, \(counts.outOfPeriod) out of period, \(counts.duplicates) duplicates, \(counts.rejectedTotal) rejected, \(counts.blank) blank; \(rating.lines.count) rated lines"
+        )
         if let maxRejectRate, usage.counts.lines > 0 {
             let rate = try Rational(
-                numerator: Int128(usage.counts.rejectedTotal), denominator: Int128(usage.counts.lines))
+                numerator: Int128(usage.counts.rejectedTotal),
+                denominator: Int128(usage.counts.lines))
             if maxRejectRate < rate {
                 return fail(
                     .tooManyRejects,
@@ -190,7 +200,9 @@ struct RateJob {
     ) throws -> [RejectRecord] {
         guard !conflicts.isEmpty else { return [] }
         var wanted: [Int32: Set<Int64>] = [:]
-        for conflict in conflicts { wanted[conflict.location.source, default: []].insert(conflict.location.line) }
+        for conflict in conflicts {
+            wanted[conflict.location.source, default: []].insert(conflict.location.line)
+        }
         let wantedFiles = Set(wanted.keys.map { sources[Int($0)].file })
         var raw: [LineLocation: [UInt8]] = [:]
         var sourceCursor: Int32 = -1
@@ -198,7 +210,7 @@ struct RateJob {
             // Source indices repeat the first pass's order exactly.
             guard wantedFiles.contains(file.displayName) else {
                 while Int(sourceCursor) + 1 < sources.count,
-                      sources[Int(sourceCursor) + 1].file == file.displayName
+                    sources[Int(sourceCursor) + 1].file == file.displayName
                 {
                     sourceCursor += 1
                 }
@@ -220,8 +232,10 @@ struct RateJob {
                 let name = other.member.map { "\(other.file)!\($0)" } ?? other.file
                 return "\(name):\(location.line)"
             }
-            let detail = "event id \"\(conflict.id)\" of customer \"\(conflict.customer)\" has "
-                + "differing copies; none is billed. Other copies: " + others.joined(separator: ", ")
+            let detail =
+                "event id \"\(conflict.id)\" of customer \"\(conflict.customer)\" has "
+                + "differing copies; none is billed. Other copies: "
+                + others.joined(separator: ", ")
             let bytes = raw[conflict.location] ?? []
             return bytes.withUnsafeBytes {
                 RejectRecord(

@@ -89,8 +89,9 @@ final class GoldenSampleTests: XCTestCase {
             quantity: String, exact: String, amount: String,
             file: StaticString = #filePath, lineNumber: UInt = #line
         ) {
-            guard let found = line(
-                customer, plan, charge, group: group, file: file, lineNumber: lineNumber)
+            guard
+                let found = line(
+                    customer, plan, charge, group: group, file: file, lineNumber: lineNumber)
             else { return }
             XCTAssertEqual(found["quantity"] as? String, quantity, file: file, line: lineNumber)
             XCTAssertEqual(found["amount_exact"] as? String, exact, file: file, line: lineNumber)
@@ -143,7 +144,9 @@ final class GoldenSampleTests: XCTestCase {
         check("cus_6", "starter", "seats", quantity: "0", exact: "20", amount: "20.00")
 
         // Usage aggregates behind the amounts above (before divide_by / free_quantity).
-        func usageQuantity(_ customer: String, _ charge: String, _ group: [String: String] = [:])
+        func usageQuantity(
+            _ customer: String, _ charge: String, _ group: [String: String] = [:]
+        )
             -> String?
         {
             usage.first {
@@ -167,12 +170,12 @@ final class GoldenSampleTests: XCTestCase {
         let output = try rateSamples()
         let manifest = try readObject(output.appendingPathComponent("manifest.json"))
         guard let counts = manifest["counts"] as? [String: Any],
-              let rejected = counts["rejected"] as? [String: Int],
-              let lines = counts["lines"] as? Int, let blank = counts["blank"] as? Int,
-              let accepted = counts["accepted"] as? Int,
-              let duplicates = counts["duplicates"] as? Int,
-              let outOfPeriod = counts["out_of_period"] as? Int,
-              let billed = counts["billed"] as? Int
+            let rejected = counts["rejected"] as? [String: Int],
+            let lines = counts["lines"] as? Int, let blank = counts["blank"] as? Int,
+            let accepted = counts["accepted"] as? Int,
+            let duplicates = counts["duplicates"] as? Int,
+            let outOfPeriod = counts["out_of_period"] as? Int,
+            let billed = counts["billed"] as? Int
         else {
             return XCTFail("manifest counts missing: \(manifest)")
         }

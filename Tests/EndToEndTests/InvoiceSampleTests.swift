@@ -66,9 +66,12 @@ final class InvoiceSampleTests: XCTestCase {
         // 6 customers with lines: 6 JSON + 6 HTML invoices, and the run's other files.
         XCTAssertEqual(
             actual.keys.sorted(),
-            ["invoices.csv"] + (1...6).flatMap { ["invoices/cus_\($0).html", "invoices/cus_\($0).json"] }
-                + ["journal.beancount", "journal.csv", "journal.ledger", "manifest.json",
-                   "wallet-transactions.ndjson", "wallets.ndjson"])
+            ["invoices.csv"]
+                + (1...6).flatMap { ["invoices/cus_\($0).html", "invoices/cus_\($0).json"] }
+                + [
+                    "journal.beancount", "journal.csv", "journal.ledger", "manifest.json",
+                    "wallet-transactions.ndjson", "wallets.ndjson",
+                ])
     }
 
     func testRunsAreByteIdentical() throws {
@@ -82,7 +85,8 @@ final class InvoiceSampleTests: XCTestCase {
     func testHandCheckedInvoices() throws {
         let output = try runSamples()
         func invoice(_ customer: String) throws -> JSONValue {
-            try JSONValue.parse(try readText(output.appendingPathComponent("invoices/\(customer).json")))
+            try JSONValue.parse(
+                try readText(output.appendingPathComponent("invoices/\(customer).json")))
         }
         func text(_ value: JSONValue?) -> String? {
             if case .string(let text)? = value { return text }
@@ -130,11 +134,13 @@ final class InvoiceSampleTests: XCTestCase {
                 try readText(output.appendingPathComponent("invoices/cus_\(customer).json")))
             func amount(_ field: JSONValue?) throws -> Rational {
                 guard case .string(let text)? = field, let parsed = DecimalText.exact(text) else {
-                    throw HarnessError(description: "cus_\(customer): not an amount: \(String(describing: field))")
+                    throw HarnessError(
+                        description: "cus_\(customer): not an amount: \(String(describing: field))")
                 }
                 return parsed
             }
-            guard case .array(let lines)? = value["lines"], case .array(let discounts)? = value["discounts"]
+            guard case .array(let lines)? = value["lines"],
+                case .array(let discounts)? = value["discounts"]
             else { return XCTFail("cus_\(customer): lines and discounts expected") }
             var sum = Rational.zero
             for line in lines { sum = try sum + amount(line["amount"]) }
@@ -182,16 +188,20 @@ final class InvoiceSampleTests: XCTestCase {
         }
         let csv = try readLines(output.appendingPathComponent("invoices.csv")).dropFirst()
         for row in csv {
-            let fields = row.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            let fields = row.split(separator: ",", omittingEmptySubsequences: false).map(
+                String.init)
             let customer = fields[2]
             let account = "Assets:Receivable:" + AccountNames.component(customer, prefix: "C")
-            XCTAssertEqual(byAccount[account], "\(fields[16]) \(fields[6])", "receivable of \(customer)")
+            XCTAssertEqual(
+                byAccount[account], "\(fields[16]) \(fields[6])", "receivable of \(customer)")
         }
         // Closing wallets: only cus_2 holds credits (the EUR grant dated after the period end).
         var remaining: [String: Rational] = [:]
         for wallet in try readObjects(output.appendingPathComponent("wallets.ndjson")) {
-            let key = "\(wallet["customer"] as? String ?? "")|\(wallet["currency"] as? String ?? "")"
-            guard let text = wallet["remaining"] as? String, let value = DecimalText.exact(text) else {
+            let key =
+                "\(wallet["customer"] as? String ?? "")|\(wallet["currency"] as? String ?? "")"
+            guard let text = wallet["remaining"] as? String, let value = DecimalText.exact(text)
+            else {
                 return XCTFail("wallet row without remaining")
             }
             remaining[key] = try (remaining[key] ?? .zero) + value
@@ -210,13 +220,18 @@ final class InvoiceSampleTests: XCTestCase {
         let october = try runSamples(in: work)
         let november = try runSamples(
             period: "2026-11", wallets: october.appendingPathComponent("wallets.ndjson"), in: work)
-        let movements = try readObjects(november.appendingPathComponent("wallet-transactions.ndjson"))
-        let granted = movements.filter { $0["kind"] as? String == "grant" }.compactMap { $0["grant"] as? String }
+        let movements = try readObjects(
+            november.appendingPathComponent("wallet-transactions.ndjson"))
+        let granted = movements.filter { $0["kind"] as? String == "grant" }.compactMap {
+            $0["grant"] as? String
+        }
         XCTAssertEqual(
             granted.sorted(),
             // cus_4's November period (Nov 15 – Dec 15) is all on `pro`, which includes none.
-            ["included_2026-11_cus_1_starter", "included_2026-11_cus_5_starter",
-             "included_2026-11_cus_6_starter"],
+            [
+                "included_2026-11_cus_1_starter", "included_2026-11_cus_5_starter",
+                "included_2026-11_cus_6_starter",
+            ],
             "only November's included credits are new")
         let acme = movements.filter { $0["customer"] as? String == "cus_2" }
         XCTAssertEqual(acme.map { $0["kind"] as? String }, ["apply"])
@@ -239,7 +254,8 @@ final class InvoiceSampleTests: XCTestCase {
 
             """, in: output.deletingLastPathComponent())
         let result = try runTool(
-            "python3", [script.path, output.appendingPathComponent("invoices.csv").path], in: output)
+            "python3", [script.path, output.appendingPathComponent("invoices.csv").path], in: output
+        )
         XCTAssertEqual(result.status, 0, result.transcript)
         // DuckDB detects the amounts as numbers (DOUBLE: "110.40" reads back as 110.4, the
         // JPY "41100" as 41100.0 because the column also holds decimals) and dates as DATE.
@@ -270,7 +286,8 @@ final class InvoiceSampleTests: XCTestCase {
         // The invoices (JSON, HTML), their CSV listing and the manifest (options, digests).
         XCTAssertEqual(
             changed,
-            ["invoices.csv"] + (1...6).flatMap { ["invoices/cus_\($0).html", "invoices/cus_\($0).json"] }
+            ["invoices.csv"]
+                + (1...6).flatMap { ["invoices/cus_\($0).html", "invoices/cus_\($0).json"] }
                 + ["manifest.json"])
         let json = try readText(asOf.appendingPathComponent("invoices/cus_1.json"))
         XCTAssertTrue(json.contains("\"issue_date\": \"2026-11-03\""), json)
@@ -286,8 +303,10 @@ final class InvoiceSampleTests: XCTestCase {
                 output: work.appendingPathComponent("other")),
             in: work)
         XCTAssertEqual(result.status, 1, result.transcript)
-        XCTAssertTrue(result.standardError.contains("differs from the rated folder's period 2026-10"))
-        XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("other").path))
+        XCTAssertTrue(
+            result.standardError.contains("differs from the rated folder's period 2026-10"))
+        XCTAssertFalse(
+            FileManager.default.fileExists(atPath: work.appendingPathComponent("other").path))
     }
 
     func testConflictingGrantsListEveryIdAndWriteNothing() throws {
@@ -307,9 +326,13 @@ final class InvoiceSampleTests: XCTestCase {
                 output: work.appendingPathComponent("bad"), extra: ["--grants", grants.path]),
             in: work)
         XCTAssertEqual(result.status, 2, result.transcript)
-        XCTAssertTrue(result.standardError.contains("grants.ndjson:2: id: grant \"g1\" is given twice"), result.standardError)
-        XCTAssertTrue(result.standardError.contains("grants.ndjson:3: amount:"), result.standardError)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("bad").path))
+        XCTAssertTrue(
+            result.standardError.contains("grants.ndjson:2: id: grant \"g1\" is given twice"),
+            result.standardError)
+        XCTAssertTrue(
+            result.standardError.contains("grants.ndjson:3: amount:"), result.standardError)
+        XCTAssertFalse(
+            FileManager.default.fileExists(atPath: work.appendingPathComponent("bad").path))
     }
 
     func invoiceArguments(

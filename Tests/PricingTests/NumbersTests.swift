@@ -24,7 +24,9 @@ final class NumbersTests: XCTestCase {
     }
 
     func testRejectsWhatTheGrammarRefuses() {
-        for text in ["", "-", ".5", "5.", "1e", "1e+", "+1", "0x10", "1,5", " 1", "1 ", "NaN", "--1"] {
+        for text in [
+            "", "-", ".5", "5.", "1e", "1e+", "+1", "0x10", "1,5", " 1", "1 ", "NaN", "--1",
+        ] {
             XCTAssertEqual(DecimalText.parse(Array(text.utf8)), .failure(.syntax), text)
         }
         // 39 significant digits do not fit; a malformed long number is syntax, not precision.
@@ -86,27 +88,44 @@ final class NumbersTests: XCTestCase {
         let jpy = Currency.iso("JPY")!
         let bhd = Currency.iso("BHD")!
         // 0.125 USD: half_up 0.13, half_even 0.12 (2 is even).
-        XCTAssertEqual(try Money(rounding: rational("0.125"), currency: usd, rule: .halfUp).description, "0.13")
-        XCTAssertEqual(try Money(rounding: rational("0.125"), currency: usd, rule: .halfEven).description, "0.12")
+        XCTAssertEqual(
+            try Money(rounding: rational("0.125"), currency: usd, rule: .halfUp).description, "0.13"
+        )
+        XCTAssertEqual(
+            try Money(rounding: rational("0.125"), currency: usd, rule: .halfEven).description,
+            "0.12")
         // JPY has no minor unit: 1234.5 → 1235 (half_up), 1234 (half_even).
-        XCTAssertEqual(try Money(rounding: rational("1234.5"), currency: jpy, rule: .halfUp).description, "1235")
-        XCTAssertEqual(try Money(rounding: rational("1234.5"), currency: jpy, rule: .halfEven).description, "1234")
+        XCTAssertEqual(
+            try Money(rounding: rational("1234.5"), currency: jpy, rule: .halfUp).description,
+            "1235")
+        XCTAssertEqual(
+            try Money(rounding: rational("1234.5"), currency: jpy, rule: .halfEven).description,
+            "1234")
         // BHD has three: 1.2345 → 1.235 (half_up), 1.234 (half_even).
-        XCTAssertEqual(try Money(rounding: rational("1.2345"), currency: bhd, rule: .halfUp).description, "1.235")
-        XCTAssertEqual(try Money(rounding: rational("1.2345"), currency: bhd, rule: .halfEven).description, "1.234")
+        XCTAssertEqual(
+            try Money(rounding: rational("1.2345"), currency: bhd, rule: .halfUp).description,
+            "1.235")
+        XCTAssertEqual(
+            try Money(rounding: rational("1.2345"), currency: bhd, rule: .halfEven).description,
+            "1.234")
         // 833/31 = 26.870967… → 26.87; a discount of -48.505 rounds away from zero to -48.51.
         let fee = try Rational(numerator: 833, denominator: 31)
         XCTAssertEqual(try Money(rounding: fee, currency: usd, rule: .halfUp).description, "26.87")
-        XCTAssertEqual(try Money(rounding: rational("-48.505"), currency: usd, rule: .halfUp).description, "-48.51")
+        XCTAssertEqual(
+            try Money(rounding: rational("-48.505"), currency: usd, rule: .halfUp).description,
+            "-48.51")
         XCTAssertEqual(Money(minorUnits: -5, currency: usd).description, "-0.05")
         XCTAssertEqual(Money.zero(jpy).description, "0")
     }
 
     func testIsoTableKnowsMinorUnits() {
         let expected: [String: Int] = [
-            "USD": 2, "EUR": 2, "JPY": 0, "KRW": 0, "BHD": 3, "KWD": 3, "CLF": 4, "ISK": 0, "TND": 3,
+            "USD": 2, "EUR": 2, "JPY": 0, "KRW": 0, "BHD": 3, "KWD": 3, "CLF": 4, "ISK": 0,
+            "TND": 3,
         ]
-        for (code, digits) in expected { XCTAssertEqual(Currency.iso(code)?.minorUnitDigits, digits, code) }
+        for (code, digits) in expected {
+            XCTAssertEqual(Currency.iso(code)?.minorUnitDigits, digits, code)
+        }
         XCTAssertNil(Currency.iso("XXX"))
         XCTAssertNil(Currency.iso("usd"))
     }

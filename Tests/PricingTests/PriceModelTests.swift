@@ -19,7 +19,9 @@ final class PriceModelTests: XCTestCase {
         Tier(upTo: nil, unitPrice: value("0.0002"), flatPrice: nil),
     ]
 
-    func amount(_ quantity: String, _ model: PricingModel, group: [String: String] = [:]) throws
+    func amount(
+        _ quantity: String, _ model: PricingModel, group: [String: String] = [:]
+    ) throws
         -> String
     {
         try PriceModels.total(PriceModels.breakdown(value(quantity), model: model, group: group))
@@ -69,8 +71,10 @@ final class PriceModelTests: XCTestCase {
     }
 
     func testPackageCountsStartedPackagesUnlessRoundedDown() throws {
-        let up = PricingModel.package(size: value("5"), price: value("20.00"), roundPackagesDown: false)
-        let down = PricingModel.package(size: value("5"), price: value("20.00"), roundPackagesDown: true)
+        let up = PricingModel.package(
+            size: value("5"), price: value("20.00"), roundPackagesDown: false)
+        let down = PricingModel.package(
+            size: value("5"), price: value("20.00"), roundPackagesDown: true)
         let table: [(String, String, String)] = [
             ("0", "0", "0"), ("1", "20", "0"), ("5", "20", "20"), ("5.000000001", "40", "20"),
             ("10", "40", "40"), ("11", "60", "40"),
@@ -91,7 +95,8 @@ final class PriceModelTests: XCTestCase {
             .package(size: value("5"), price: value("20"), roundPackagesDown: true),
         ]
         for model in models {
-            XCTAssertEqual(try PriceModels.breakdown(.zero, model: model, group: [:]), [], "\(model)")
+            XCTAssertEqual(
+                try PriceModels.breakdown(.zero, model: model, group: [:]), [], "\(model)")
         }
     }
 
@@ -105,7 +110,9 @@ final class PriceModelTests: XCTestCase {
         XCTAssertEqual(try amount("1000", model, group: ["model": ""]), "4")
     }
 
-    func charge(free: String? = nil, divide: String? = nil, round: QuantityRounding = .none)
+    func charge(
+        free: String? = nil, divide: String? = nil, round: QuantityRounding = .none
+    )
         -> UsageCharge
     {
         UsageCharge(
@@ -117,10 +124,12 @@ final class PriceModelTests: XCTestCase {
     func testTransformsApplyFreeThenDivideThenRound() throws {
         // 2500 - 100 = 2400; / 1000 = 2.4; up → 3, down → 2, none → 2.4.
         XCTAssertEqual(
-            try PriceModels.transform(value("2500"), charge: charge(free: "100", divide: "1000", round: .up)),
+            try PriceModels.transform(
+                value("2500"), charge: charge(free: "100", divide: "1000", round: .up)),
             value("3"))
         XCTAssertEqual(
-            try PriceModels.transform(value("2500"), charge: charge(free: "100", divide: "1000", round: .down)),
+            try PriceModels.transform(
+                value("2500"), charge: charge(free: "100", divide: "1000", round: .down)),
             value("2"))
         XCTAssertEqual(
             try PriceModels.transform(value("2500"), charge: charge(free: "100", divide: "1000")),
@@ -137,8 +146,13 @@ final class PriceModelTests: XCTestCase {
     }
 
     func testMinimumAndMaximumBoundTheExactAmount() {
-        XCTAssertEqual(PriceModels.bounded(value("12"), minimum: value("20"), maximum: nil), value("20"))
-        XCTAssertEqual(PriceModels.bounded(value("25"), minimum: value("20"), maximum: value("22")), value("22"))
-        XCTAssertEqual(PriceModels.bounded(value("21"), minimum: value("20"), maximum: value("22")), value("21"))
+        XCTAssertEqual(
+            PriceModels.bounded(value("12"), minimum: value("20"), maximum: nil), value("20"))
+        XCTAssertEqual(
+            PriceModels.bounded(value("25"), minimum: value("20"), maximum: value("22")),
+            value("22"))
+        XCTAssertEqual(
+            PriceModels.bounded(value("21"), minimum: value("20"), maximum: value("22")),
+            value("21"))
     }
 }

@@ -122,7 +122,9 @@ enum Draw {
     ///
     /// Positive by construction, not by `filter`: a filtered element of an array generator is
     /// dropped while shrinking, which could leave a tier list empty.
-    static func positiveDecimal(digits: ClosedRange<Int>, scales: ClosedRange<Int>)
+    static func positiveDecimal(
+        digits: ClosedRange<Int>, scales: ClosedRange<Int>
+    )
         -> Generator<DecimalDraw, some Sequence>
     {
         decimal(digits: digits, scales: scales).map { draw in
@@ -134,24 +136,24 @@ enum Draw {
     /// fractional digits (SPEC §5), flat prices up to 99,999.99.
     static var tiers: Generator<TiersDraw, some Sequence> {
         zip(
-        positiveDecimal(digits: 1...9, scales: 0...3),
-        decimal(digits: 0...5, scales: 0...12),
-        decimal(digits: 0...7, scales: 0...2).optional(valueRate: 0.5)
-    ).map { draw in
-        TierDraw(width: draw.0, unitPrice: draw.1, flatPrice: draw.2)
-    }.array(of: 1...5).map { TiersDraw(draws: $0) }
+            positiveDecimal(digits: 1...9, scales: 0...3),
+            decimal(digits: 0...5, scales: 0...12),
+            decimal(digits: 0...7, scales: 0...2).optional(valueRate: 0.5)
+        ).map { draw in
+            TierDraw(width: draw.0, unitPrice: draw.1, flatPrice: draw.2)
+        }.array(of: 1...5).map { TiersDraw(draws: $0) }
     }
 
     /// Quantities up to 10^11 with up to 9 fractional digits (SPEC §11: 9 significant
     /// fractional digits), half of the time pinned to a tier bound.
     static var quantityPair: Generator<QuantityPairDraw, some Sequence> {
         zip(
-        decimal(digits: 0...11, scales: 0...9),
-        decimal(digits: 0...11, scales: 0...9),
-        Gen.int(in: 0...15).optional(valueRate: 0.5)
-    ).map { draw in
-        QuantityPairDraw(base: draw.0, step: draw.1, anchor: draw.2)
-    }
+            decimal(digits: 0...11, scales: 0...9),
+            decimal(digits: 0...11, scales: 0...9),
+            Gen.int(in: 0...15).optional(valueRate: 0.5)
+        ).map { draw in
+            QuantityPairDraw(base: draw.0, step: draw.1, anchor: draw.2)
+        }
     }
 
     static var quantity: Generator<DecimalDraw, some Sequence> {
@@ -229,7 +231,9 @@ func expectBreakdownAddsUp(
 }
 
 /// `value` rounded to whole minor units by `rule`, back as an exact value.
-func roundedExact(_ value: Rational, _ currency: Currency, _ rule: RoundingRule) throws
+func roundedExact(
+    _ value: Rational, _ currency: Currency, _ rule: RoundingRule
+) throws
     -> Rational
 {
     try Money(rounding: value, currency: currency, rule: rule).exact
@@ -324,8 +328,9 @@ struct MonotonicityProperties {
     @Test("volume prices can fall when the quantity crosses into a cheaper tier")
     func volumeFallsAcrossABound() throws {
         let model = PricingModel.volume([
-            Tier(upTo: Rational(1000), unitPrice: try Rational(significand: 2, scale: 2),
-                 flatPrice: nil),
+            Tier(
+                upTo: Rational(1000), unitPrice: try Rational(significand: 2, scale: 2),
+                flatPrice: nil),
             Tier(upTo: nil, unitPrice: try Rational(significand: 15, scale: 3), flatPrice: nil),
         ])
         // 1000 × 0.02 = 20; 1001 × 0.015 = 15.015: one more unit costs 4.985 less.
@@ -422,7 +427,8 @@ struct BreakdownProperties {
         }
     }
 
-    @Test("package: one row counting the started (or, rounded down, complete) packages; none at zero")
+    @Test(
+        "package: one row counting the started (or, rounded down, complete) packages; none at zero")
     func packageBreakdown() async {
         await propertyCheck(
             count: 500, input: Draw.positiveDecimal(digits: 1...7, scales: 0...3),

@@ -16,7 +16,8 @@ final class TimeTests: XCTestCase {
         XCTAssertEqual(
             RFC3339.parse("2026-10-03T14:22:05-00:00"), Instant(secondsSinceEpoch: 1_791_037_325))
         XCTAssertEqual(RFC3339.parse("0001-01-01T00:00:00Z")?.secondsSinceEpoch, -62_135_596_800)
-        XCTAssertEqual(RFC3339.parse("9999-12-31T23:59:59+23:59")?.secondsSinceEpoch, 253_402_214_459)
+        XCTAssertEqual(
+            RFC3339.parse("9999-12-31T23:59:59+23:59")?.secondsSinceEpoch, 253_402_214_459)
     }
 
     func testRejectsInvalidTimestamps() {

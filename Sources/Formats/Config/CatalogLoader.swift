@@ -16,7 +16,9 @@ public struct ConfigLimits: Sendable {
 /// Loads `catalog.yaml` into a `Catalog`, listing every problem with its YAML path (SPEC §5).
 public enum CatalogLoader {
     /// Parses catalog text. Throws `ConfigErrors` with every problem found.
-    public static func load(text: String, file: String, limits: ConfigLimits = ConfigLimits())
+    public static func load(
+        text: String, file: String, limits: ConfigLimits = ConfigLimits()
+    )
         throws -> Catalog
     {
         guard text.utf8.count <= limits.fileBytesMax else {
@@ -64,7 +66,8 @@ final class CatalogBuilder {
 
     func catalog(_ root: Node) -> Catalog? {
         let keys: Set = [
-            "version", "seller", "currency", "rounding", "currencies", "meters", "plans", "accounts",
+            "version", "seller", "currency", "rounding", "currencies", "meters", "plans",
+            "accounts",
         ]
         guard let entries = reader.mapping(root, "", allowed: keys) else { return nil }
         let fields = Dictionary(entries, uniquingKeysWith: { first, _ in first })
@@ -97,7 +100,9 @@ final class CatalogBuilder {
         }
         var plans: [String: Plan] = [:]
         if let node = fields["plans"], let items = reader.mapping(node, "plans", allowed: nil) {
-            if items.isEmpty { reader.fail(node, "plans", "empty; a catalog needs at least one plan") }
+            if items.isEmpty {
+                reader.fail(node, "plans", "empty; a catalog needs at least one plan")
+            }
             for (key, value) in items {
                 if let plan = plan(
                     key: key, value, "plans.\(key)", meters: meters,
@@ -121,7 +126,9 @@ final class CatalogBuilder {
         for (code, value) in items {
             let path = "currencies.\(code)"
             guard isCurrencyCode(code) else {
-                reader.fail(value, path, "a currency code is 3 to 12 capital letters or digits, starting with a letter")
+                reader.fail(
+                    value, path,
+                    "a currency code is 3 to 12 capital letters or digits, starting with a letter")
                 continue
             }
             guard let fields = reader.mapping(value, path, allowed: ["minor_units"]) else {
@@ -154,8 +161,9 @@ final class CatalogBuilder {
     }
 
     func address(_ node: Node, _ path: String) -> Address? {
-        guard let items = reader.mapping(
-            node, path, allowed: ["street", "city", "postal_code", "country"])
+        guard
+            let items = reader.mapping(
+                node, path, allowed: ["street", "city", "postal_code", "country"])
         else { return nil }
         let fields = Dictionary(items, uniquingKeysWith: { first, _ in first })
         func text(_ key: String) -> String {
@@ -227,7 +235,7 @@ final class CatalogBuilder {
         var charges: [Charge] = []
         var seenKeys: Set<String> = []
         if let chargesNode = fields["charges"],
-           let list = reader.sequence(chargesNode, path + ".charges")
+            let list = reader.sequence(chargesNode, path + ".charges")
         {
             for (index, chargeNode) in list.enumerated() {
                 let chargePath = "\(path).charges[\(index)]"
@@ -304,7 +312,8 @@ final class CatalogBuilder {
             }
             type = text
         }
-        let forbidden = type == "usage"
+        let forbidden =
+            type == "usage"
             ? CatalogBuilder.recurringOnlyKeys : CatalogBuilder.usageOnlyKeys
         for (name, value) in items where forbidden.contains(name) {
             reader.fail(value, join(path, name), "not allowed on a \(type) charge")
@@ -319,8 +328,10 @@ final class CatalogBuilder {
                 key: key, node, fields, path, minimum: minimum, maximum: maximum
             ).map(Charge.recurring)
         }
-        return usage(key: key, node, fields, path, meters: meters, minimum: minimum,
-                     maximum: maximum).map(Charge.usage)
+        return usage(
+            key: key, node, fields, path, meters: meters, minimum: minimum,
+            maximum: maximum
+        ).map(Charge.usage)
     }
 
     func recurring(
@@ -334,8 +345,10 @@ final class CatalogBuilder {
         let amount = reader.decimal(
             amountNode, path + ".amount", fractionDigitsMax: CatalogBuilder.priceFractionDigitsMax)
         guard let scheduleNode = fields["schedule"] else {
-            reader.fail(node, path + ".schedule", "missing; expected monthly, daily, "
-                + "{ weekdays: [...] }, { monthdays: [...] } or { cron: \"...\" }")
+            reader.fail(
+                node, path + ".schedule",
+                "missing; expected monthly, daily, "
+                    + "{ weekdays: [...] }, { monthdays: [...] } or { cron: \"...\" }")
             return nil
         }
         let schedule = self.schedule(scheduleNode, path + ".schedule")
@@ -352,7 +365,9 @@ final class CatalogBuilder {
             maximum: maximum)
     }
 
-    static let weekdayNames = ["mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7]
+    static let weekdayNames = [
+        "mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7,
+    ]
 
     func schedule(_ node: Node, _ path: String) -> Schedule? {
         if case .scalar = node {
@@ -361,8 +376,10 @@ final class CatalogBuilder {
             case "monthly": return .monthly
             case "daily": return .daily
             default:
-                reader.fail(node, path, "unknown schedule \"\(text)\"; expected monthly, daily, "
-                    + "{ weekdays: [...] }, { monthdays: [...] } or { cron: \"...\" }")
+                reader.fail(
+                    node, path,
+                    "unknown schedule \"\(text)\"; expected monthly, daily, "
+                        + "{ weekdays: [...] }, { monthdays: [...] } or { cron: \"...\" }")
                 return nil
             }
         }
@@ -435,7 +452,7 @@ final class CatalogBuilder {
         }
         var filter: [DimensionFilter] = []
         if let filterNode = fields["filter"],
-           let items = reader.mapping(filterNode, path + ".filter", allowed: nil)
+            let items = reader.mapping(filterNode, path + ".filter", allowed: nil)
         {
             for (dimension, valuesNode) in items {
                 guard let values = reader.strings(valuesNode, "\(path).filter.\(dimension)") else {
@@ -459,7 +476,7 @@ final class CatalogBuilder {
         }
         var roundQuantity = QuantityRounding.none
         if let roundNode = fields["round_quantity"],
-           let text = reader.string(roundNode, path + ".round_quantity")
+            let text = reader.string(roundNode, path + ".round_quantity")
         {
             if let rule = QuantityRounding(rawValue: text) {
                 roundQuantity = rule
@@ -516,7 +533,9 @@ final class CatalogBuilder {
         reader.decimal(node, path, fractionDigitsMax: CatalogBuilder.priceFractionDigitsMax)
     }
 
-    func perUnit(_ node: Node, _ fields: [String: Node], _ path: String, groupBy: [String])
+    func perUnit(
+        _ node: Node, _ fields: [String: Node], _ path: String, groupBy: [String]
+    )
         -> PricingModel?
     {
         guard let priceNode = fields["unit_price"] else {
@@ -549,8 +568,9 @@ final class CatalogBuilder {
             if value == "default" { defaultPrice = amount } else { prices[value] = amount }
         }
         guard let defaultPrice else {
-            reader.fail(priceNode, path + ".unit_price.default",
-                        "missing; a price per dimension value needs a default price")
+            reader.fail(
+                priceNode, path + ".unit_price.default",
+                "missing; a price per dimension value needs a default price")
             return nil
         }
         return .perUnit(
@@ -571,8 +591,9 @@ final class CatalogBuilder {
         var valid = true
         for (index, tierNode) in list.enumerated() {
             let tierPath = "\(path)[\(index)]"
-            guard let items = reader.mapping(
-                tierNode, tierPath, allowed: ["up_to", "unit_price", "flat_price"])
+            guard
+                let items = reader.mapping(
+                    tierNode, tierPath, allowed: ["up_to", "unit_price", "flat_price"])
             else {
                 valid = false
                 continue
@@ -584,22 +605,26 @@ final class CatalogBuilder {
                 upTo = reader.decimal(upToNode, tierPath + ".up_to")
                 if upTo == nil { valid = false }
                 if isLast && upTo != nil {
-                    reader.fail(upToNode, tierPath + ".up_to",
-                                "the last tier must have up_to: null (no upper bound)")
+                    reader.fail(
+                        upToNode, tierPath + ".up_to",
+                        "the last tier must have up_to: null (no upper bound)")
                     valid = false
                 }
             } else if !isLast {
-                reader.fail(fields["up_to"] ?? tierNode, tierPath + ".up_to",
-                            "only the last tier may be unbounded; give an upper bound")
+                reader.fail(
+                    fields["up_to"] ?? tierNode, tierPath + ".up_to",
+                    "only the last tier may be unbounded; give an upper bound")
                 valid = false
             } else if fields["up_to"] == nil {
-                reader.fail(tierNode, tierPath + ".up_to",
-                            "missing; write up_to: null for the last, unbounded tier")
+                reader.fail(
+                    tierNode, tierPath + ".up_to",
+                    "missing; write up_to: null for the last, unbounded tier")
                 valid = false
             }
             if let upTo, let previous = tiers.last?.upTo, upTo <= previous {
-                reader.fail(fields["up_to"], tierPath + ".up_to",
-                            "tiers must ascend: \(upTo) is not above \(previous)")
+                reader.fail(
+                    fields["up_to"], tierPath + ".up_to",
+                    "tiers must ascend: \(upTo) is not above \(previous)")
                 valid = false
             }
             if let upTo, upTo.isZero {
@@ -636,7 +661,7 @@ final class CatalogBuilder {
         let packagePrice = price(priceNode, path + ".package_price")
         var down = false
         if let roundNode = fields["round_packages"],
-           let text = reader.string(roundNode, path + ".round_packages")
+            let text = reader.string(roundNode, path + ".round_packages")
         {
             guard text == "up" || text == "down" else {
                 reader.fail(roundNode, path + ".round_packages", "expected up or down")
@@ -656,16 +681,18 @@ final class CatalogBuilder {
     ]
 
     func readAccounts(_ node: Node, into accounts: inout AccountNames) {
-        guard let items = reader.mapping(
-            node, "accounts", allowed: Set(CatalogBuilder.accountKeys.keys))
+        guard
+            let items = reader.mapping(
+                node, "accounts", allowed: Set(CatalogBuilder.accountKeys.keys))
         else { return }
         let roots = ["Assets", "Liabilities", "Equity", "Income", "Expenses"]
         for (key, value) in items {
             guard let name = reader.string(value, "accounts.\(key)"),
-                  let keyPath = CatalogBuilder.accountKeys[key]
+                let keyPath = CatalogBuilder.accountKeys[key]
             else { continue }
             let components = name.split(separator: ":", omittingEmptySubsequences: false)
-            let valid = roots.contains(String(components[0]))
+            let valid =
+                roots.contains(String(components[0]))
                 && components.allSatisfy { component in
                     guard let first = component.unicodeScalars.first else { return false }
                     return (first.properties.isUppercase || ("0"..."9").contains(first))

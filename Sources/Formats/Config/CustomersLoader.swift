@@ -70,7 +70,7 @@ public enum CustomersLoader {
                         reader: lineReader, catalog: catalog, zones: zones)
                     // The line number locates the customer; paths are inside its object.
                     if let customer = lineBuilder.customer(id: nil, node, ""),
-                       let repeated = add(customer, place: "line \(lineNumber)")
+                        let repeated = add(customer, place: "line \(lineNumber)")
                     {
                         lineReader.fail(CustomersLoader.idNode(of: node) ?? node, "id", repeated)
                     }
@@ -95,13 +95,13 @@ public enum CustomersLoader {
                     throw ConfigErrors(reader.errors)
                 }
                 if let top = reader.mapping(root, "", allowed: ["customers"]),
-                   let customersNode = top.first?.1,
-                   let items = reader.mapping(customersNode, "customers", allowed: nil)
+                    let customersNode = top.first?.1,
+                    let items = reader.mapping(customersNode, "customers", allowed: nil)
                 {
                     for (id, node) in items {
                         let path = "customers.\(id)"
                         if let customer = builder.customer(id: id, node, path),
-                           let repeated = add(customer, place: path)
+                            let repeated = add(customer, place: path)
                         {
                             reader.fail(node, path, repeated)
                         }
@@ -173,12 +173,15 @@ final class CustomerBuilder {
         let taxID = fields["tax_id"].flatMap { reader.string($0, join(path, "tax_id")) }
         var valid = true
         var zone: any TimeZoneRules = FixedOffsetZone.utc
-        if let zoneNode = fields["timezone"], let name = reader.string(zoneNode, join(path, "timezone")) {
+        if let zoneNode = fields["timezone"],
+            let name = reader.string(zoneNode, join(path, "timezone"))
+        {
             if let found = zones.rules(name) {
                 zone = found
             } else {
-                reader.fail(zoneNode, join(path, "timezone"),
-                            "unknown time zone \"\(name)\"; use an IANA name such as Europe/Berlin")
+                reader.fail(
+                    zoneNode, join(path, "timezone"),
+                    "unknown time zone \"\(name)\"; use an IANA name such as Europe/Berlin")
                 valid = false
             }
         }
@@ -192,7 +195,7 @@ final class CustomerBuilder {
         }
         var tax: Tax?
         if let taxNode = fields["tax"],
-           let taxItems = reader.mapping(taxNode, join(path, "tax"), allowed: ["name", "rate"])
+            let taxItems = reader.mapping(taxNode, join(path, "tax"), allowed: ["name", "rate"])
         {
             let taxFields = Dictionary(taxItems, uniquingKeysWith: { first, _ in first })
             let name = taxFields["name"].flatMap { reader.string($0, join(path, "tax.name")) }
@@ -200,15 +203,21 @@ final class CustomerBuilder {
             if let name, let rate {
                 tax = Tax(name: name, rate: rate)
             } else {
-                if taxFields["name"] == nil { reader.fail(taxNode, join(path, "tax.name"), "missing") }
-                if taxFields["rate"] == nil { reader.fail(taxNode, join(path, "tax.rate"), "missing") }
+                if taxFields["name"] == nil {
+                    reader.fail(taxNode, join(path, "tax.name"), "missing")
+                }
+                if taxFields["rate"] == nil {
+                    reader.fail(taxNode, join(path, "tax.rate"), "missing")
+                }
                 valid = false
             }
         }
         let discounts = self.discounts(fields["discounts"], join(path, "discounts"))
         if discounts == nil { valid = false }
-        guard let subscriptions = self.subscriptions(
-            fields["subscriptions"], node, join(path, "subscriptions"), customerCurrency: &currency)
+        guard
+            let subscriptions = self.subscriptions(
+                fields["subscriptions"], node, join(path, "subscriptions"),
+                customerCurrency: &currency)
         else { return nil }
         guard valid else { return nil }
         return Customer(
@@ -225,8 +234,9 @@ final class CustomerBuilder {
         var valid = true
         for (index, item) in list.enumerated() {
             let itemPath = "\(path)[\(index)]"
-            guard let items = reader.mapping(
-                item, itemPath, allowed: ["key", "percent", "from", "until"])
+            guard
+                let items = reader.mapping(
+                    item, itemPath, allowed: ["key", "percent", "from", "until"])
             else {
                 valid = false
                 continue
@@ -297,9 +307,10 @@ final class CustomerBuilder {
                 continue
             }
             guard let plan = catalog.plans[planKey] else {
-                reader.fail(planNode, itemPath + ".plan",
-                            "unknown plan \"\(planKey)\"; the catalog has: "
-                                + catalog.plans.keys.sorted().joined(separator: ", "))
+                reader.fail(
+                    planNode, itemPath + ".plan",
+                    "unknown plan \"\(planKey)\"; the catalog has: "
+                        + catalog.plans.keys.sorted().joined(separator: ", "))
                 valid = false
                 continue
             }
@@ -309,9 +320,10 @@ final class CustomerBuilder {
                 continue
             }
             if let currency = customerCurrency, currency != plan.currency {
-                reader.fail(planNode, itemPath + ".plan",
-                            "plan \"\(planKey)\" bills in \(plan.currency.code) but the customer "
-                                + "uses \(currency.code)")
+                reader.fail(
+                    planNode, itemPath + ".plan",
+                    "plan \"\(planKey)\" bills in \(plan.currency.code) but the customer "
+                        + "uses \(currency.code)")
                 valid = false
             }
             if customerCurrency == nil { customerCurrency = plan.currency }
@@ -322,9 +334,10 @@ final class CustomerBuilder {
             let previous = result[index - 1].0
             let current = result[index]
             if previous.end.map({ current.0.start < $0 }) ?? true {
-                reader.fail(current.1, current.2,
-                            "overlaps the subscription to \"\(previous.plan)\" starting "
-                                + "\(previous.start); subscriptions must not overlap")
+                reader.fail(
+                    current.1, current.2,
+                    "overlaps the subscription to \"\(previous.plan)\" starting "
+                        + "\(previous.start); subscriptions must not overlap")
                 valid = false
             }
         }

@@ -255,7 +255,9 @@ func yamlSyntaxError(_ error: YamlError, file: String) -> ConfigError {
 /// or nil. Quoted scalars and comments are skipped; a block scalar holding such text is
 /// refused too, which costs nothing for Ratebook's files and keeps the scan simple.
 func aliasKeyLocation(_ text: String) -> (Int, Int)? {
-    for (lineIndex, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+    for (lineIndex, line) in text.split(separator: "\n", omittingEmptySubsequences: false)
+        .enumerated()
+    {
         let bytes = Array(line.utf8)
         var index = 0
         var quote: UInt8?
@@ -276,14 +278,19 @@ func aliasKeyLocation(_ text: String) -> (Int, Int)? {
                 var end = index + 1
                 while end < bytes.count, !endsAliasName(bytes[end]) { end += 1 }
                 var after = end
-                while after < bytes.count, bytes[after] == 0x20 || bytes[after] == 0x09 { after += 1 }
+                while after < bytes.count, bytes[after] == 0x20 || bytes[after] == 0x09 {
+                    after += 1
+                }
                 var before = index - 1
                 while before >= 0, bytes[before] == 0x20 || bytes[before] == 0x09 { before -= 1 }
-                let keyedAfter = after < bytes.count && bytes[after] == UInt8(ascii: ":")
+                let keyedAfter =
+                    after < bytes.count && bytes[after] == UInt8(ascii: ":")
                     && (after + 1 == bytes.count || isTokenBoundary(bytes[after + 1]))
                 let keyedBefore = before >= 0 && bytes[before] == UInt8(ascii: "?")
                 if keyedAfter || keyedBefore {
-                    return (lineIndex + 1, String(decoding: bytes[..<index], as: UTF8.self).count + 1)
+                    return (
+                        lineIndex + 1, String(decoding: bytes[..<index], as: UTF8.self).count + 1
+                    )
                 }
             }
             previous = byte

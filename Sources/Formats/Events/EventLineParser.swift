@@ -36,7 +36,8 @@ public struct EventLineParser {
         } catch let failure as JSONScanner.Failure {
             switch failure {
             case .unpairedSurrogate(let offset):
-                return .rejected(.invalidUTF8, "unpaired UTF-16 surrogate escape at byte \(offset + 1)")
+                return .rejected(
+                    .invalidUTF8, "unpaired UTF-16 surrogate escape at byte \(offset + 1)")
             case .malformed(let offset, let why):
                 return .rejected(.malformedJSON, "\(why) at byte \(offset + 1)")
             }
@@ -62,7 +63,7 @@ public struct EventLineParser {
         while index < count {
             // ASCII fast path, eight bytes at a time.
             while index + 8 <= count,
-                  line.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                line.loadUnaligned(fromByteOffset: index, as: UInt64.self)
                     & 0x8080_8080_8080_8080 == 0
             {
                 index += 8
@@ -78,12 +79,20 @@ public struct EventLineParser {
             var high: UInt8 = 0xBF
             switch lead {
             case 0xC2...0xDF: needed = 1
-            case 0xE0: needed = 2; low = 0xA0
+            case 0xE0:
+                needed = 2
+                low = 0xA0
             case 0xE1...0xEC, 0xEE...0xEF: needed = 2
-            case 0xED: needed = 2; high = 0x9F  // no UTF-16 surrogates
-            case 0xF0: needed = 3; low = 0x90
+            case 0xED:
+                needed = 2
+                high = 0x9F  // no UTF-16 surrogates
+            case 0xF0:
+                needed = 3
+                low = 0x90
             case 0xF1...0xF3: needed = 3
-            case 0xF4: needed = 3; high = 0x8F
+            case 0xF4:
+                needed = 3
+                high = 0x8F
             default: return index
             }
             guard index + needed < count else { return index }

@@ -143,7 +143,7 @@ struct JSONScanner {
                 guard let next = peek() else { throw malformed("unterminated escape") }
                 switch next {
                 case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
-                     UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
                     index += 1
                 case UInt8(ascii: "u"):
                     let escapeStart = index - 1
@@ -151,7 +151,7 @@ struct JSONScanner {
                     let unit = try hex4()
                     if unit >= 0xD800 && unit <= 0xDBFF {
                         guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
-                              bytes[index + 1] == UInt8(ascii: "u")
+                            bytes[index + 1] == UInt8(ascii: "u")
                         else { throw Failure.unpairedSurrogate(offset: escapeStart) }
                         index += 2
                         let low = try hex4()
@@ -203,7 +203,9 @@ struct JSONScanner {
             var value: UInt32 = 0
             for offset in 0..<4 {
                 let byte = raw[at + offset]
-                let digit: UInt32 = byte <= 0x39 ? UInt32(byte - 0x30)
+                let digit: UInt32 =
+                    byte <= 0x39
+                    ? UInt32(byte - 0x30)
                     : (byte <= 0x46 ? UInt32(byte - 0x41 + 10) : UInt32(byte - 0x61 + 10))
                 value = value << 4 | digit
             }
@@ -335,7 +337,9 @@ struct JSONScanner {
     func capturedName(_ span: KeySpan) -> String? {
         if span.escaped {
             let decoded = keyBytes(span)
-            return JSONScanner.capturedBytes.firstIndex(of: decoded).map { JSONScanner.capturedNames[$0] }
+            return JSONScanner.capturedBytes.firstIndex(of: decoded).map {
+                JSONScanner.capturedNames[$0]
+            }
         }
         let raw = bytes[span.start..<span.end]
         for (position, name) in JSONScanner.capturedBytes.enumerated()
@@ -366,7 +370,9 @@ struct JSONScanner {
         case UInt8(ascii: "-"), 0x30...0x39:
             return .number(try number())
         default:
-            let name = byte == UInt8(ascii: "{") ? "object"
+            let name =
+                byte == UInt8(ascii: "{")
+                ? "object"
                 : byte == UInt8(ascii: "[") ? "array" : "boolean"
             try value(depth: depth + 1)
             return .other(name)

@@ -33,7 +33,9 @@ public enum JSONValue: Equatable, Sendable {
         parser.skipWhitespace()
         let value = try parser.value(depth: 0)
         parser.skipWhitespace()
-        guard parser.index == bytes.count else { throw parser.failure("unexpected text after the value") }
+        guard parser.index == bytes.count else {
+            throw parser.failure("unexpected text after the value")
+        }
         return value
     }
 
@@ -55,7 +57,9 @@ struct JSONValueParser {
     let bytes: UnsafeRawBufferPointer
     var index = 0
 
-    func failure(_ message: String) -> JSONParseError { JSONParseError(offset: index, message: message) }
+    func failure(_ message: String) -> JSONParseError {
+        JSONParseError(offset: index, message: message)
+    }
 
     mutating func skipWhitespace() {
         while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
@@ -79,7 +83,9 @@ struct JSONValueParser {
             while true {
                 skipWhitespace()
                 let key = try string()
-                if members.contains(where: { $0.0 == key }) { throw failure("repeated key \"\(key)\"") }
+                if members.contains(where: { $0.0 == key }) {
+                    throw failure("repeated key \"\(key)\"")
+                }
                 skipWhitespace()
                 try expect(UInt8(ascii: ":"))
                 skipWhitespace()
@@ -114,7 +120,9 @@ struct JSONValueParser {
         case UInt8(ascii: "\""):
             return .string(try string())
         case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
-            let word = bytes[index] == UInt8(ascii: "t") ? "true" : bytes[index] == UInt8(ascii: "f") ? "false" : "null"
+            let word =
+                bytes[index] == UInt8(ascii: "t")
+                ? "true" : bytes[index] == UInt8(ascii: "f") ? "false" : "null"
             do {
                 try scanner.literal(word == "true" ? "true" : word == "false" ? "false" : "null")
             } catch {

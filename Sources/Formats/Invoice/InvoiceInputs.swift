@@ -15,7 +15,8 @@ public struct InvoiceInputReader {
     }
 
     mutating func fail(_ file: String, _ line: Int?, _ path: String, _ message: String) {
-        errors.append(ConfigError(file: file, line: line, column: nil, path: path, message: message))
+        errors.append(
+            ConfigError(file: file, line: line, column: nil, path: path, message: message))
     }
 
     /// Throws every collected problem.
@@ -25,9 +26,12 @@ public struct InvoiceInputReader {
 
     /// Calls `body` with each non-blank line's parsed JSON object and its 1-based number.
     mutating func eachObject(
-        _ text: String, file: String, _ body: (inout InvoiceInputReader, [(String, JSONValue)], Int) -> Void
+        _ text: String, file: String,
+        _ body: (inout InvoiceInputReader, [(String, JSONValue)], Int) -> Void
     ) {
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false)
+            .enumerated()
+        {
             if line.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) { continue }
             do {
                 guard case .object(let members) = try JSONValue.parse(String(line)) else {
@@ -57,7 +61,7 @@ public struct InvoiceInputReader {
     /// The period of a `rate` output folder, from its manifest.
     public static func ratedPeriod(manifest text: String) -> YearMonth? {
         guard let value = try? JSONValue.parse(text),
-              case .string(let period)? = value["options"]?["period"]
+            case .string(let period)? = value["options"]?["period"]
         else { return nil }
         return YearMonth(period)
     }
@@ -66,19 +70,23 @@ public struct InvoiceInputReader {
     public mutating func ratedLines(_ text: String, file: String) -> [RatedLine] {
         var lines: [RatedLine] = []
         eachObject(text, file: file) { reader, members, number in
-            if let line = reader.ratedLine(members, file: file, number: number) { lines.append(line) }
+            if let line = reader.ratedLine(members, file: file, number: number) {
+                lines.append(line)
+            }
         }
         return lines
     }
 
-    mutating func ratedLine(_ members: [(String, JSONValue)], file: String, number: Int) -> RatedLine? {
+    mutating func ratedLine(
+        _ members: [(String, JSONValue)], file: String, number: Int
+    ) -> RatedLine? {
         guard let customer = string(members, "customer"), let plan = string(members, "plan"),
-              let charge = string(members, "charge"), let kindText = string(members, "kind"),
-              let kind = LineKind(rawValue: kindText), let code = string(members, "currency"),
-              let quantityText = string(members, "quantity"),
-              let quantity = DecimalText.exact(quantityText),
-              let exactText = string(members, "amount_exact"),
-              let exact = DecimalText.exact(exactText), let amountText = string(members, "amount")
+            let charge = string(members, "charge"), let kindText = string(members, "kind"),
+            let kind = LineKind(rawValue: kindText), let code = string(members, "currency"),
+            let quantityText = string(members, "quantity"),
+            let quantity = DecimalText.exact(quantityText),
+            let exactText = string(members, "amount_exact"),
+            let exact = DecimalText.exact(exactText), let amountText = string(members, "amount")
         else {
             fail(file, number, "", "not a rated line of this Ratebook version")
             return nil
@@ -105,9 +113,9 @@ public struct InvoiceInputReader {
         if case .array(let rows)? = members.first(where: { $0.0 == "tiers" })?.1 {
             for row in rows {
                 guard case .object(let fields) = row,
-                      let tierQuantity = string(fields, "quantity").flatMap(DecimalText.exact),
-                      let unitPrice = string(fields, "unit_price").flatMap(DecimalText.exact),
-                      let tierAmount = string(fields, "amount").flatMap(DecimalText.exact)
+                    let tierQuantity = string(fields, "quantity").flatMap(DecimalText.exact),
+                    let unitPrice = string(fields, "unit_price").flatMap(DecimalText.exact),
+                    let tierAmount = string(fields, "amount").flatMap(DecimalText.exact)
                 else {
                     fail(file, number, "tiers", "malformed tier")
                     return nil
@@ -126,9 +134,9 @@ public struct InvoiceInputReader {
     /// A decimal text that is exactly an amount in `currency` (no more minor digits).
     func money(_ text: String, _ currency: Currency) -> Money? {
         guard case .success(let value) = DecimalText.rational(text),
-              let minor = try? value.significand(atScale: currency.minorUnitDigits, rule: .down),
-              let back = try? Rational(significand: minor, scale: currency.minorUnitDigits),
-              back == value
+            let minor = try? value.significand(atScale: currency.minorUnitDigits, rule: .down),
+            let back = try? Rational(significand: minor, scale: currency.minorUnitDigits),
+            back == value
         else { return nil }
         return Money(minorUnits: minor, currency: currency)
     }
@@ -153,9 +161,13 @@ public struct InvoiceInputReader {
     static let sources: Set = ["purchase", "promotional", "included"]
 
     mutating func grant(_ members: [(String, JSONValue)], file: String, number: Int) -> Grant? {
-        let allowed: Set = ["id", "customer", "ts", "amount", "currency", "expires", "source", "priority", "plan"]
+        let allowed: Set = [
+            "id", "customer", "ts", "amount", "currency", "expires", "source", "priority", "plan",
+        ]
         for (key, _) in members where !allowed.contains(key) {
-            fail(file, number, key, "unknown field; expected " + allowed.sorted().joined(separator: ", "))
+            fail(
+                file, number, key,
+                "unknown field; expected " + allowed.sorted().joined(separator: ", "))
             return nil
         }
         guard let id = string(members, "id"), !id.isEmpty else {
@@ -170,16 +182,18 @@ public struct InvoiceInputReader {
             fail(file, number, "ts", "missing or not an RFC 3339 timestamp (grant \(id))")
             return nil
         }
-        guard let code = string(members, "currency"), let currency = catalog.currency(code: code) else {
+        guard let code = string(members, "currency"), let currency = catalog.currency(code: code)
+        else {
             fail(file, number, "currency", "missing or unknown currency (grant \(id))")
             return nil
         }
         guard let amountText = numeric(members, "amount"), let amount = money(amountText, currency),
-              amount.minorUnits > 0
+            amount.minorUnits > 0
         else {
             fail(
                 file, number, "amount",
-                "must be a positive amount with at most \(currency.minorUnitDigits) decimals (grant \(id))")
+                "must be a positive amount with at most \(currency.minorUnitDigits) decimals (grant \(id))"
+            )
             return nil
         }
         var expires: Instant?
@@ -219,13 +233,15 @@ public struct InvoiceInputReader {
         eachObject(text, file: file) { reader, members, number in
             var grantMembers = members.filter { $0.0 != "remaining" && $0.0 != "grant" }
             grantMembers.append(("id", .string(reader.string(members, "grant") ?? "")))
-            if reader.string(members, "amount") == nil, let remaining = reader.string(members, "remaining") {
+            if reader.string(members, "amount") == nil,
+                let remaining = reader.string(members, "remaining")
+            {
                 grantMembers.append(("amount", .string(remaining)))
             }
             guard let grant = reader.walletGrant(grantMembers, file: file, number: number),
-                  let remainingText = reader.string(members, "remaining"),
-                  let remaining = reader.money(remainingText, grant.currency),
-                  remaining.minorUnits >= 0
+                let remainingText = reader.string(members, "remaining"),
+                let remaining = reader.money(remainingText, grant.currency),
+                remaining.minorUnits >= 0
             else {
                 reader.fail(file, number, "", "not a wallet row of this Ratebook version")
                 return
@@ -239,7 +255,8 @@ public struct InvoiceInputReader {
         return entries
     }
 
-    mutating func walletGrant(_ members: [(String, JSONValue)], file: String, number: Int) -> Grant? {
+    mutating func walletGrant(_ members: [(String, JSONValue)], file: String, number: Int) -> Grant?
+    {
         // A fully used grant has amount > 0 but may be carried with remaining 0.
         grant(members, file: file, number: number)
     }

@@ -8,13 +8,18 @@ public enum RateOutputs {
         _ aggregate: UsageAggregate, period: BillingPeriod, into writer: inout JSONWriter
     ) {
         writer.beginObject()
-        writer.key("customer"); writer.string(aggregate.customer)
+        writer.key("customer")
+        writer.string(aggregate.customer)
         writePeriod(period, into: &writer)
-        writer.key("plan"); writer.string(aggregate.plan)
-        writer.key("charge"); writer.string(aggregate.charge)
+        writer.key("plan")
+        writer.string(aggregate.plan)
+        writer.key("charge")
+        writer.string(aggregate.charge)
         writeGroup(aggregate.group, into: &writer)
-        writer.key("quantity"); writer.string(aggregate.quantity.description)
-        writer.key("events"); writer.integer(aggregate.events)
+        writer.key("quantity")
+        writer.string(aggregate.quantity.description)
+        writer.key("events")
+        writer.integer(aggregate.events)
         writer.endObject()
         writer.endLine()
     }
@@ -24,16 +29,24 @@ public enum RateOutputs {
         _ line: RatedLine, period: BillingPeriod, into writer: inout JSONWriter
     ) {
         writer.beginObject()
-        writer.key("customer"); writer.string(line.customer)
+        writer.key("customer")
+        writer.string(line.customer)
         writePeriod(period, into: &writer)
-        writer.key("plan"); writer.string(line.plan)
-        writer.key("charge"); writer.string(line.charge)
-        writer.key("kind"); writer.string(line.kind.rawValue)
+        writer.key("plan")
+        writer.string(line.plan)
+        writer.key("charge")
+        writer.string(line.charge)
+        writer.key("kind")
+        writer.string(line.kind.rawValue)
         writeGroup(line.group, into: &writer)
-        writer.key("quantity"); writer.string(line.quantity.description)
-        writer.key("currency"); writer.string(line.currency.code)
-        writer.key("amount_exact"); writer.string(line.amountExact.description)
-        writer.key("amount"); writer.string(line.amount.description)
+        writer.key("quantity")
+        writer.string(line.quantity.description)
+        writer.key("currency")
+        writer.string(line.currency.code)
+        writer.key("amount_exact")
+        writer.string(line.amountExact.description)
+        writer.key("amount")
+        writer.string(line.amount.description)
         writeTiers(line.tiers, into: &writer)
         writer.endObject()
         writer.endLine()
@@ -46,11 +59,15 @@ public enum RateOutputs {
         writer.beginArray()
         for tier in tiers {
             writer.beginObject()
-            writer.key("quantity"); writer.string(tier.quantity.description)
-            writer.key("unit_price"); writer.string(tier.unitPrice.description)
-            writer.key("amount"); writer.string(tier.amount.description)
+            writer.key("quantity")
+            writer.string(tier.quantity.description)
+            writer.key("unit_price")
+            writer.string(tier.unitPrice.description)
+            writer.key("amount")
+            writer.string(tier.amount.description)
             if let flat = tier.flatPrice {
-                writer.key("flat_price"); writer.string(flat.description)
+                writer.key("flat_price")
+                writer.string(flat.description)
             }
             writer.endObject()
         }
@@ -71,22 +88,32 @@ public enum RateOutputs {
     static func writePeriod(_ period: BillingPeriod, into writer: inout JSONWriter) {
         writer.key("period")
         writer.beginObject()
-        writer.key("start"); writer.string(period.startText)
-        writer.key("end"); writer.string(period.endText)
+        writer.key("start")
+        writer.string(period.startText)
+        writer.key("end")
+        writer.string(period.endText)
         writer.endObject()
     }
 
     /// One `included-credits.ndjson` line: a grant in the form of SPEC §7 for the invoice stage.
     public static func includedCreditLine(_ credit: IncludedCredit, into writer: inout JSONWriter) {
         writer.beginObject()
-        writer.key("id"); writer.string(credit.id)
-        writer.key("customer"); writer.string(credit.customer)
-        writer.key("ts"); writer.string(credit.start.rfc3339(offsetSeconds: credit.startOffsetSeconds))
-        writer.key("amount"); writer.string(credit.amount.description)
-        writer.key("currency"); writer.string(credit.amount.currency.code)
-        writer.key("expires"); writer.string(credit.end.rfc3339(offsetSeconds: credit.endOffsetSeconds))
-        writer.key("source"); writer.string("included")
-        writer.key("plan"); writer.string(credit.plan)
+        writer.key("id")
+        writer.string(credit.id)
+        writer.key("customer")
+        writer.string(credit.customer)
+        writer.key("ts")
+        writer.string(credit.start.rfc3339(offsetSeconds: credit.startOffsetSeconds))
+        writer.key("amount")
+        writer.string(credit.amount.description)
+        writer.key("currency")
+        writer.string(credit.amount.currency.code)
+        writer.key("expires")
+        writer.string(credit.end.rfc3339(offsetSeconds: credit.endOffsetSeconds))
+        writer.key("source")
+        writer.string("included")
+        writer.key("plan")
+        writer.string(credit.plan)
         writer.endObject()
         writer.endLine()
     }
@@ -121,7 +148,9 @@ public struct RejectRecord: Sendable {
 
     /// The output order: file, member, line (bytewise).
     public static func precedes(_ left: RejectRecord, _ right: RejectRecord) -> Bool {
-        if left.file != right.file { return left.file.utf8.lexicographicallyPrecedes(right.file.utf8) }
+        if left.file != right.file {
+            return left.file.utf8.lexicographicallyPrecedes(right.file.utf8)
+        }
         let leftMember = left.member ?? ""
         let rightMember = right.member ?? ""
         if leftMember != rightMember {
@@ -134,17 +163,24 @@ public struct RejectRecord: Sendable {
     /// `raw_escaped: true` when the bytes were not UTF-8.
     public func write(into writer: inout JSONWriter) {
         writer.beginObject()
-        writer.key("file"); writer.string(file)
+        writer.key("file")
+        writer.string(file)
         if let member {
-            writer.key("member"); writer.string(member)
+            writer.key("member")
+            writer.string(member)
         }
-        writer.key("line"); writer.integer(line)
-        writer.key("reason"); writer.string(reason.rawValue)
-        writer.key("detail"); writer.string(detail)
+        writer.key("line")
+        writer.integer(line)
+        writer.key("reason")
+        writer.string(reason.rawValue)
+        writer.key("detail")
+        writer.string(detail)
         let (text, escaped) = RejectRecord.rawText(raw)
-        writer.key("raw"); writer.string(text)
+        writer.key("raw")
+        writer.string(text)
         if escaped {
-            writer.key("raw_escaped"); writer.bool(true)
+            writer.key("raw_escaped")
+            writer.bool(true)
         }
         writer.endObject()
         writer.endLine()
@@ -158,7 +194,7 @@ public struct RejectRecord: Sendable {
         // A valid line cut inside its last character: drop the partial character.
         for cut in 1...3 where raw.count >= cut {
             if let text = String(validating: raw.dropLast(cut), as: UTF8.self),
-               raw.count == RejectRecord.rawBytesMax
+                raw.count == RejectRecord.rawBytesMax
             {
                 return (text, false)
             }
@@ -168,8 +204,9 @@ public struct RejectRecord: Sendable {
         while index < raw.count {
             var matched = false
             for length in [4, 3, 2, 1] where index + length <= raw.count {
-                if let scalarText = String(validating: raw[index..<(index + length)], as: UTF8.self),
-                   scalarText.unicodeScalars.count == 1
+                if let scalarText = String(
+                    validating: raw[index..<(index + length)], as: UTF8.self),
+                    scalarText.unicodeScalars.count == 1
                 {
                     output += scalarText == "\\" ? "\\\\" : scalarText
                     index += length

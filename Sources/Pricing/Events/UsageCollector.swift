@@ -162,10 +162,12 @@ public final class UsageCollector {
         if meter.aggregation.needsQuantity && event.quantityNanos == nil {
             return .rejected(
                 .missingField,
-                "missing field \"quantity\" (meter \"\(meter.key)\" aggregates \(meter.aggregation.rawValue))")
+                "missing field \"quantity\" (meter \"\(meter.key)\" aggregates \(meter.aggregation.rawValue))"
+            )
         }
         guard let customerPosition = customerIndex[event.customer] else {
-            return .rejected(.unknownCustomer, "customer \"\(event.customer)\" is not in the customers file")
+            return .rejected(
+                .unknownCustomer, "customer \"\(event.customer)\" is not in the customers file")
         }
         let period = periods[Int(customerPosition)]
         var subscription: Int16 = -1
@@ -174,7 +176,8 @@ public final class UsageCollector {
             guard let found = active.firstIndex(where: { $0.range.contains(event.instant) }) else {
                 return .rejected(
                     .noSubscription,
-                    "no plan of customer \"\(event.customer)\" covers \(event.instant.rfc3339(offsetSeconds: 0))")
+                    "no plan of customer \"\(event.customer)\" covers \(event.instant.rfc3339(offsetSeconds: 0))"
+                )
             }
             subscription = Int16(found)
         }
@@ -185,7 +188,8 @@ public final class UsageCollector {
         if let existing = keys[key] {
             let first = records[existing]
             otherCopies[existing, default: []].append(location)
-            let same = first.meter == meterPosition && first.instant == event.instant
+            let same =
+                first.meter == meterPosition && first.instant == event.instant
                 && first.quantityNanos == quantity && first.dims == dims
             if same && !first.conflicted { return .duplicate }
             if !first.conflicted {
@@ -270,7 +274,8 @@ public final class UsageCollector {
             }
             slotsByPlanMeter[key] = byMeter
         }
-        let planSlots = activeSubscriptions.map { spans in spans.map { slotsByPlanMeter[$0.plan]! } }
+        let planSlots = activeSubscriptions.map { spans in spans.map { slotsByPlanMeter[$0.plan]! }
+        }
         var groups: [[Dimension]] = []
         var groupIndex: [[Dimension]: Int32] = [:]
         func internGroup(_ group: [Dimension]) -> Int32 {
@@ -292,7 +297,8 @@ public final class UsageCollector {
         }
         for (position, record) in records.enumerated()
         where !record.conflicted && record.subscription >= 0 {
-            let candidates = planSlots[Int(record.customer)][Int(record.subscription)][Int(record.meter)]
+            let candidates = planSlots[Int(record.customer)][Int(record.subscription)][
+                Int(record.meter)]
             for slotID in candidates {
                 let cacheKey = GroupCacheKey(slot: slotID, dims: record.dims)
                 var group = groupCache[cacheKey]
@@ -300,9 +306,12 @@ public final class UsageCollector {
                     let slot = slots[Int(slotID)]
                     let dims = dimsTable[Int(record.dims)]
                     if UsageCollector.matches(slot.charge.filter, dims) {
-                        group = internGroup(slot.sortedGroupBy.map { name in
-                            Dimension(key: name, value: dims.first(where: { $0.key == name })?.value ?? "")
-                        })
+                        group = internGroup(
+                            slot.sortedGroupBy.map { name in
+                                Dimension(
+                                    key: name,
+                                    value: dims.first(where: { $0.key == name })?.value ?? "")
+                            })
                     } else {
                         group = -1
                     }
@@ -317,22 +326,26 @@ public final class UsageCollector {
                 switch meter.aggregation {
                 case .count: break
                 case .sum: states[index].sum = try add(states[index].sum, quantity)
-                case .max: states[index].maximum = Swift.max(states[index].maximum ?? quantity, quantity)
-                case .min: states[index].minimum = Swift.min(states[index].minimum ?? quantity, quantity)
+                case .max:
+                    states[index].maximum = Swift.max(states[index].maximum ?? quantity, quantity)
+                case .min:
+                    states[index].minimum = Swift.min(states[index].minimum ?? quantity, quantity)
                 case .latest:
                     // The latest event by instant, then by id (bytewise).
                     let id = ids[position]
                     var later = true
                     if let (instant, heldID, _) = states[index].latest {
-                        later = instant < record.instant
+                        later =
+                            instant < record.instant
                             || (instant == record.instant
                                 && heldID.utf8.lexicographicallyPrecedes(id.utf8))
                     }
                     if later { states[index].latest = (record.instant, id, quantity) }
                 case .uniqueCount:
                     if let field = meter.field,
-                       let value = dimsTable[Int(record.dims)].first(where: { $0.key == field })?.value,
-                       !value.isEmpty
+                        let value = dimsTable[Int(record.dims)].first(where: { $0.key == field })?
+                            .value,
+                        !value.isEmpty
                     {
                         states[index].distinct.insert(value)
                     }
@@ -345,7 +358,8 @@ public final class UsageCollector {
             for byMeter in spans {
                 for slotID in byMeter.joined() where slots[Int(slotID)].charge.groupBy.isEmpty {
                     _ = state(
-                        for: AggregateKey(customer: Int32(customerPosition), slot: slotID, group: noGroup))
+                        for: AggregateKey(
+                            customer: Int32(customerPosition), slot: slotID, group: noGroup))
                 }
             }
         }
@@ -360,7 +374,8 @@ public final class UsageCollector {
             case .max: nanos = state.maximum ?? 0
             case .min: nanos = state.minimum ?? 0
             case .latest: nanos = state.latest?.2 ?? 0
-            case .uniqueCount: nanos = try multiply(Int128(state.distinct.count), QuantityScale.unit)
+            case .uniqueCount:
+                nanos = try multiply(Int128(state.distinct.count), QuantityScale.unit)
             }
             aggregates.append(
                 UsageAggregate(
@@ -391,7 +406,7 @@ public final class UsageCollector {
     static func matches(_ filter: [DimensionFilter], _ dims: [Dimension]) -> Bool {
         for entry in filter {
             guard let value = dims.first(where: { $0.key == entry.dimension })?.value,
-                  entry.values.contains(value)
+                entry.values.contains(value)
             else { return false }
         }
         return true

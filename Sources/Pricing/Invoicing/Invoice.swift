@@ -82,8 +82,10 @@ public struct InvoiceBuilder {
         var total = remaining
         if let customerTax = customer.tax {
             let amount = try Money(
-                rounding: try remaining.exact * customerTax.rate, currency: currency, rule: rounding)
-            tax = AppliedTax(name: customerTax.name, rate: customerTax.rate, base: remaining, amount: amount)
+                rounding: try remaining.exact * customerTax.rate, currency: currency, rule: rounding
+            )
+            tax = AppliedTax(
+                name: customerTax.name, rate: customerTax.rate, base: remaining, amount: amount)
             total = try remaining + amount
         }
         return Invoice(

@@ -45,7 +45,9 @@ public struct JournalTransaction: Sendable {
     /// Whether the postings sum to exactly zero in each currency, in minor units.
     public var isBalanced: Bool {
         var sums: [String: Int128] = [:]
-        for posting in postings { sums[posting.amount.currency.code, default: 0] += posting.amount.minorUnits }
+        for posting in postings {
+            sums[posting.amount.currency.code, default: 0] += posting.amount.minorUnits
+        }
         return sums.values.allSatisfy { $0 == 0 }
     }
 }
@@ -77,7 +79,8 @@ extension AccountNames {
         while index < scalars.count {
             if scalars[index] == "-" {
                 guard index + 2 < scalars.count,
-                      let value = UInt8(String(scalars[index + 1]) + String(scalars[index + 2]), radix: 16)
+                    let value = UInt8(
+                        String(scalars[index + 1]) + String(scalars[index + 2]), radix: 16)
                 else { return nil }
                 bytes.append(value)
                 index += 3
@@ -100,7 +103,8 @@ extension AccountNames {
     public func income(for line: RatedLine) -> String {
         switch line.kind {
         case .usage: return usageIncome + ":" + AccountNames.component(line.charge, prefix: "K")
-        case .recurring: return recurringIncome + ":" + AccountNames.component(line.charge, prefix: "K")
+        case .recurring:
+            return recurringIncome + ":" + AccountNames.component(line.charge, prefix: "K")
         case .minimumTrueUp: return minimumIncome
         }
     }
@@ -151,7 +155,8 @@ public enum JournalBuilder {
             switch movement.kind {
             case .grant:
                 kind = .grant
-                let funding = movement.grant.source == "purchase" ? accounts.payments : accounts.promotions
+                let funding =
+                    movement.grant.source == "purchase" ? accounts.payments : accounts.promotions
                 postings = [
                     Posting(account: funding, amount: movement.amount),
                     Posting(account: accounts.credits(customer), amount: movement.amount.negated),
@@ -180,7 +185,8 @@ public enum JournalBuilder {
                     description: description, postings: postings))
         }
         for transaction in result {
-            precondition(transaction.isBalanced, "journal transaction \(transaction.reference) must balance")
+            precondition(
+                transaction.isBalanced, "journal transaction \(transaction.reference) must balance")
         }
         return result.sorted { left, right in
             if left.date != right.date { return left.date < right.date }
@@ -194,7 +200,9 @@ public enum JournalBuilder {
 
     /// The invoice: receivable debited with the total; income per account, discounts and tax.
     /// Postings to one account are summed; zero postings are left out.
-    static func invoiceTransaction(_ invoice: Invoice, accounts: AccountNames) throws
+    static func invoiceTransaction(
+        _ invoice: Invoice, accounts: AccountNames
+    ) throws
         -> JournalTransaction
     {
         let currency = invoice.currency

@@ -154,7 +154,8 @@ public struct WalletBook: Sendable {
         for grant in fresh {
             entries[grant.customer, default: [:]][grant.currency.code, default: []].append(
                 WalletEntry(grant: grant, remaining: .zero(grant.currency)))
-            try record(.grant, grant: grant, amount: grant.amount, at: grant.instant, invoiceID: nil)
+            try record(
+                .grant, grant: grant, amount: grant.amount, at: grant.instant, invoiceID: nil)
         }
     }
 
@@ -163,7 +164,8 @@ public struct WalletBook: Sendable {
         for code in (entries[customer] ?? [:]).keys.sorted() {
             let expiring = entries[customer]![code]!
                 .filter { entry in
-                    entry.remaining.minorUnits > 0 && entry.grant.expires.map { $0 < periodEnd } == true
+                    entry.remaining.minorUnits > 0
+                        && entry.grant.expires.map { $0 < periodEnd } == true
                 }
                 .map(\.grant)
                 .sorted { left, right in
@@ -173,7 +175,8 @@ public struct WalletBook: Sendable {
                 }
             for grant in expiring {
                 let left = entries[customer]![code]!.first { $0.grant.id == grant.id }!.remaining
-                try record(.expiry, grant: grant, amount: left.negated, at: grant.expires!, invoiceID: nil)
+                try record(
+                    .expiry, grant: grant, amount: left.negated, at: grant.expires!, invoiceID: nil)
             }
         }
     }
@@ -195,7 +198,9 @@ public struct WalletBook: Sendable {
             let left = entries[invoice.customer.id]![currency.code]!
                 .first { $0.grant.id == grant.id }!.remaining
             let draw = Money(minorUnits: min(left.minorUnits, due.minorUnits), currency: currency)
-            try record(.apply, grant: grant, amount: draw.negated, at: periodEnd, invoiceID: invoice.invoiceID)
+            try record(
+                .apply, grant: grant, amount: draw.negated, at: periodEnd,
+                invoiceID: invoice.invoiceID)
             due = try due - draw
             applied = try applied + draw
         }

@@ -71,7 +71,9 @@ public struct Rational: Hashable, Sendable, Comparable, CustomStringConvertible 
     public var isZero: Bool { numerator == 0 }
     public var isNegative: Bool { numerator < 0 }
     public var isInteger: Bool { denominator == 1 }
-    public var negated: Rational { Rational(uncheckedNumerator: -numerator, denominator: denominator) }
+    public var negated: Rational {
+        Rational(uncheckedNumerator: -numerator, denominator: denominator)
+    }
 
     static func multiply(_ a: Int128, _ b: Int128, _ operation: String) throws -> Int128 {
         let (product, overflow) = a.multipliedReportingOverflow(by: b)
@@ -147,8 +149,14 @@ public struct Rational: Hashable, Sendable, Comparable, CustomStringConvertible 
         var rest = denominator
         var twos = 0
         var fives = 0
-        while rest % 2 == 0 { rest /= 2; twos += 1 }
-        while rest % 5 == 0 { rest /= 5; fives += 1 }
+        while rest % 2 == 0 {
+            rest /= 2
+            twos += 1
+        }
+        while rest % 5 == 0 {
+            rest /= 5
+            fives += 1
+        }
         return rest == 1 ? max(twos, fives) : nil
     }
 
@@ -159,7 +167,7 @@ public struct Rational: Hashable, Sendable, Comparable, CustomStringConvertible 
         // denominator divides 10^scale exactly; the scaled numerator fits because scale <= 127
         // only when the numerator is small; fall back to the fraction if it does not.
         guard scale <= 38,
-              let significand = try? Rational.multiply(
+            let significand = try? Rational.multiply(
                 numerator, Rational.powerOfTen(scale) / denominator, "format")
         else { return "\(numerator)/\(denominator)" }
         return DecimalText.format(significand: significand, scale: scale, minimumScale: 0)

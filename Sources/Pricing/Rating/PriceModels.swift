@@ -38,7 +38,8 @@ public enum PriceModels {
             let packages = try quantity / size
             let count = Rational(packages.rounded(roundDown ? .floor : .ceiling))
             return [
-                TierAmount(quantity: count, unitPrice: price, amount: try count * price, flatPrice: nil)
+                TierAmount(
+                    quantity: count, unitPrice: price, amount: try count * price, flatPrice: nil)
             ]
         }
     }
@@ -81,7 +82,9 @@ public enum PriceModels {
     }
 
     /// Bounds an exact amount by a line's `minimum` and `maximum`.
-    public static func bounded(_ amount: Rational, minimum: Rational?, maximum: Rational?)
+    public static func bounded(
+        _ amount: Rational, minimum: Rational?, maximum: Rational?
+    )
         -> Rational
     {
         var result = amount

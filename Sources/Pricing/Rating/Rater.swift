@@ -31,7 +31,9 @@ public struct Rater {
     /// Rates every customer. `aggregates` must come from the same catalog and month.
     public func rate(customers: [Customer], aggregates: [UsageAggregate]) throws -> RatingResult {
         var byCustomer: [String: [UsageAggregate]] = [:]
-        for aggregate in aggregates { byCustomer[aggregate.customer, default: []].append(aggregate) }
+        for aggregate in aggregates {
+            byCustomer[aggregate.customer, default: []].append(aggregate)
+        }
         var lines: [RatedLine] = []
         var credits: [IncludedCredit] = []
         for customer in customers {
@@ -42,7 +44,9 @@ public struct Rater {
                 customerLines.append(try usageLine(aggregate))
             }
             // Plans in key order; a plan subscribed twice in one period counts its days once each.
-            let planKeys = Set(active.map(\.plan)).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            let planKeys = Set(active.map(\.plan)).sorted {
+                $0.utf8.lexicographicallyPrecedes($1.utf8)
+            }
             for planKey in planKeys {
                 guard let plan = catalog.plans[planKey] else { continue }
                 let spans = active.filter { $0.plan == planKey }
@@ -78,7 +82,8 @@ public struct Rater {
                 if let included = plan.includedCredits, included > .zero {
                     credits.append(
                         IncludedCredit(
-                            id: "included_\(month)_\(customer.id)_\(planKey)", customer: customer.id,
+                            id: "included_\(month)_\(customer.id)_\(planKey)",
+                            customer: customer.id,
                             plan: planKey,
                             amount: try Money(
                                 rounding: included, currency: plan.currency, rule: catalog.rounding),
@@ -106,7 +111,7 @@ public struct Rater {
 
     func usageLine(_ aggregate: UsageAggregate) throws -> RatedLine {
         guard let plan = catalog.plans[aggregate.plan],
-              case .usage(let charge)? = plan.charges.first(where: { $0.key == aggregate.charge })
+            case .usage(let charge)? = plan.charges.first(where: { $0.key == aggregate.charge })
         else { preconditionFailure("aggregate names a usage charge the catalog lacks") }
         let quantity = try PriceModels.transform(aggregate.quantity, charge: charge)
         var groupValues: [String: String] = [:]

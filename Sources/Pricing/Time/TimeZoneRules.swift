@@ -77,7 +77,8 @@ extension TimeZoneRules {
 
     /// The local calendar date at `instant`.
     public func localDate(at instant: Instant) -> CivilDate {
-        let wall = instant.secondsSinceEpoch + Int64(utcOffsetSeconds(at: instant.secondsSinceEpoch))
+        let wall =
+            instant.secondsSinceEpoch + Int64(utcOffsetSeconds(at: instant.secondsSinceEpoch))
         return CivilDate(daysSinceEpoch: Int(wall.floorDivided(by: 86_400)))
     }
 }
