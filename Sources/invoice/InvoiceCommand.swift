@@ -34,7 +34,10 @@ struct InvoiceCommand: ParsableCommand {
 
     @Option(
         help:
-            "Opening wallets: the previous period's wallets.ndjson. Example: --wallets prev/wallets.ndjson"
+            """
+            Opening wallets: the previous period's wallets.ndjson. \
+            Example: --wallets prev/wallets.ndjson
+            """
     )
     var wallets: String?
 
@@ -46,7 +49,10 @@ struct InvoiceCommand: ParsableCommand {
 
     @Option(
         help:
-            "Issue date printed on invoices, YYYY-MM-DD (default: each period's last local day). Example: --as-of 2026-11-01"
+            """
+            Issue date printed on invoices, YYYY-MM-DD (default: each period's last local \
+            day). Example: --as-of 2026-11-01
+            """
     )
     var asOf: String?
 

@@ -182,9 +182,10 @@ struct InvoiceJob {
             configuration: configuration, inputs: [], skipped: [], counts: nil, outputs: outputs,
             totals: totals)
         try folder.write("manifest.json", bytes: manifest.bytes())
-        Logger(label: "invoice").info(
-            "\(invoices.count) invoices, \(wallet.transactions.count) wallet transactions, \(journal.count) journal transactions"
-        )
+        let summary = "\(invoices.count) invoices, "
+            + "\(wallet.transactions.count) wallet transactions, "
+            + "\(journal.count) journal transactions"
+        Logger(label: "invoice").info("\(summary)")
     }
 
     /// A customer's file name: the id when it is a safe file name, else a reversible escape of

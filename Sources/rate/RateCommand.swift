@@ -13,9 +13,9 @@ struct RateCommand: ParsableCommand {
         abstract: "Aggregate and price a billing period's usage events.",
         discussion: """
             Reads NDJSON usage events (plain, .gz, .zst, .xz, .bz2, .tar, .tar.gz, .tar.zst, .zip; \
-            files, directories or - for standard input), drops duplicates, and writes usage.ndjson, \
-            rated.ndjson, rejects.ndjson, included-credits.ndjson and manifest.json into --output, \
-            whole or not at all.
+            files, directories or - for standard input), drops duplicates, and writes \
+            usage.ndjson, rated.ndjson, rejects.ndjson, included-credits.ndjson and manifest.json \
+            into --output, whole or not at all.
 
             Example:
               rate --catalog catalog.yaml --customers customers.yaml --period 2026-10 \\
@@ -36,7 +36,10 @@ struct RateCommand: ParsableCommand {
 
     @Option(
         help:
-            "Largest decompressed size of one input file, in bytes. Example: --max-input-bytes 1000000000"
+            """
+            Largest decompressed size of one input file, in bytes. \
+            Example: --max-input-bytes 1000000000
+            """
     )
     var maxInputBytes: Int64 = 64 << 30
 

@@ -169,9 +169,11 @@ struct RateJob {
 
         precondition(usage.counts.addsUp, "every line is accounted for")
         let counts = usage.counts
-        Logger(label: "rate").info(
-            "\(files.count) inputs, \(counts.lines) lines: \(counts.billed) billed, \(counts.outOfPeriod) out of period, \(counts.duplicates) duplicates, \(counts.rejectedTotal) rejected, \(counts.blank) blank; \(rating.lines.count) rated lines"
-        )
+        let logLine = "\(files.count) inputs, \(counts.lines) lines: \(counts.billed) billed, "
+                + "\(counts.outOfPeriod) out of period, \(counts.duplicates) duplicates, "
+                + "\(counts.rejectedTotal) rejected, \(counts.blank) blank; "
+                + "\(rating.lines.count) rated lines"
+        Logger(label: "rate").info("\(logLine)")
         if let maxRejectRate, usage.counts.lines > 0 {
             let rate = try Rational(
                 numerator: Int128(usage.counts.rejectedTotal),

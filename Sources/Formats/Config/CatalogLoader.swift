@@ -399,7 +399,8 @@ final class CatalogBuilder {
             var days: Set<Int> = []
             for name in names {
                 guard let day = CatalogBuilder.weekdayNames[name.lowercased()] else {
-                    reader.fail(value, valuePath, "unknown weekday \"\(name)\"; expected mon … sun")
+                    reader.fail(
+                        value, valuePath, "unknown weekday \"\(name)\"; expected mon … sun")
                     return nil
                 }
                 days.insert(day)

@@ -192,7 +192,8 @@ public struct InvoiceInputReader {
         else {
             fail(
                 file, number, "amount",
-                "must be a positive amount with at most \(currency.minorUnitDigits) decimals (grant \(id))"
+                "must be a positive amount with at most \(currency.minorUnitDigits) decimals "
+                    + "(grant \(id))"
             )
             return nil
         }

@@ -162,7 +162,8 @@ public final class UsageCollector {
         if meter.aggregation.needsQuantity && event.quantityNanos == nil {
             return .rejected(
                 .missingField,
-                "missing field \"quantity\" (meter \"\(meter.key)\" aggregates \(meter.aggregation.rawValue))"
+                "missing field \"quantity\" (meter \"\(meter.key)\" aggregates "
+                    + "\(meter.aggregation.rawValue))"
             )
         }
         guard let customerPosition = customerIndex[event.customer] else {
@@ -176,7 +177,8 @@ public final class UsageCollector {
             guard let found = active.firstIndex(where: { $0.range.contains(event.instant) }) else {
                 return .rejected(
                     .noSubscription,
-                    "no plan of customer \"\(event.customer)\" covers \(event.instant.rfc3339(offsetSeconds: 0))"
+                    "no plan of customer \"\(event.customer)\" covers "
+                        + event.instant.rfc3339(offsetSeconds: 0)
                 )
             }
             subscription = Int16(found)

@@ -86,7 +86,8 @@ public struct Rater {
                             customer: customer.id,
                             plan: planKey,
                             amount: try Money(
-                                rounding: included, currency: plan.currency, rule: catalog.rounding),
+                                rounding: included, currency: plan.currency,
+                                rule: catalog.rounding),
                             start: period.range.start, end: period.range.end,
                             startOffsetSeconds: period.startOffsetSeconds,
                             endOffsetSeconds: period.endOffsetSeconds))
