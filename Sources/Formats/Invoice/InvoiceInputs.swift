@@ -239,7 +239,9 @@ public struct InvoiceInputReader {
             {
                 grantMembers.append(("amount", .string(remaining)))
             }
-            guard let grant = reader.walletGrant(grantMembers, file: file, number: number),
+            // A wallet row is its grant (with the original amount) plus what remains of it, which
+            // may be 0 for a spent or expired grant.
+            guard let grant = reader.grant(grantMembers, file: file, number: number),
                 let remainingText = reader.string(members, "remaining"),
                 let remaining = reader.money(remainingText, grant.currency),
                 remaining.minorUnits >= 0
@@ -254,11 +256,5 @@ public struct InvoiceInputReader {
             entries.append(WalletEntry(grant: grant, remaining: remaining))
         }
         return entries
-    }
-
-    mutating func walletGrant(_ members: [(String, JSONValue)], file: String, number: Int) -> Grant?
-    {
-        // A fully used grant has amount > 0 but may be carried with remaining 0.
-        grant(members, file: file, number: number)
     }
 }
