@@ -28,10 +28,22 @@ public enum RateOutputs {
     public static func ratedLine(
         _ line: RatedLine, period: BillingPeriod, into writer: inout JSONWriter
     ) {
+        writeLine(line, period: period, into: &writer)
+        writer.endLine()
+    }
+
+    /// A priced line as an object. With `period` it is a `rated.ndjson` line; without, it is an
+    /// invoice line, which carries the same fields but `customer`, `period` and `currency`
+    /// (the invoice holds those once; SPEC §11). One encoder, so the two never drift apart.
+    public static func writeLine(
+        _ line: RatedLine, period: BillingPeriod?, into writer: inout JSONWriter
+    ) {
         writer.beginObject()
-        writer.key("customer")
-        writer.string(line.customer)
-        writePeriod(period, into: &writer)
+        if let period {
+            writer.key("customer")
+            writer.string(line.customer)
+            writePeriod(period, into: &writer)
+        }
         writer.key("plan")
         writer.string(line.plan)
         writer.key("charge")
@@ -41,15 +53,16 @@ public enum RateOutputs {
         writeGroup(line.group, into: &writer)
         writer.key("quantity")
         writer.string(line.quantity.description)
-        writer.key("currency")
-        writer.string(line.currency.code)
+        if period != nil {
+            writer.key("currency")
+            writer.string(line.currency.code)
+        }
         writer.key("amount_exact")
         writer.string(line.amountExact.description)
         writer.key("amount")
         writer.string(line.amount.description)
         writeTiers(line.tiers, into: &writer)
         writer.endObject()
-        writer.endLine()
     }
 
     /// A line's `tiers` array: each `quantity`, `unit_price`, `amount`, and `flat_price` where
