@@ -10,6 +10,16 @@ public enum OutputError: Error, Equatable, CustomStringConvertible {
     case io(path: String, errno: Int32, operation: String)
     /// A path given to `OutputFolder` is not allowed: `reason` says why.
     case invalidPath(path: String, reason: String)
+    /// The new output is in place at `target`, but the fsync of its `parent` folder failed:
+    /// the rename may not survive a power loss.
+    case notDurable(target: String, parent: String, errno: Int32)
+
+    /// Whether the new output folder is in place despite the error (`notDurable`): a caller
+    /// must then not say that nothing was written.
+    public var newOutputIsInPlace: Bool {
+        if case .notDurable = self { return true }
+        return false
+    }
 
     /// One line naming the path, the problem and what to do.
     public var description: String {
@@ -24,6 +34,11 @@ public enum OutputError: Error, Equatable, CustomStringConvertible {
                 + "The previous output folder, if any, is unchanged."
         case .invalidPath(let path, let reason):
             return "invalid output path '\(path)': \(reason)"
+        case .notDurable(let target, let parent, let errorNumber):
+            let reason = String(cString: strerror(errorNumber))
+            return "the new output folder '\(target)' is in place, but syncing its parent "
+                + "folder '\(parent)' failed: \(reason) (errno \(errorNumber)); its durability "
+                + "is not confirmed. Check the disk; after a power loss, run again."
         }
     }
 }
