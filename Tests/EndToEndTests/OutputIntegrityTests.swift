@@ -167,6 +167,31 @@ final class OutputIntegrityTests: XCTestCase {
                                              "events.ndjson"])
     }
 
+    /// A run killed between the two fallback renames left no `out`, the previous output in
+    /// `.out.old-<pid>` and the new one in `.out.tmp-<pid>`: the next run restores the newer,
+    /// says so, then replaces it as usual.
+    func testNextRunRestoresAnOutputLeftAsideAndSaysSo() throws {
+        let work = try makeSampleCopy()
+        try writeFile(".out.old-4242/manifest.json", "old\n", in: work)
+        try writeFile(".out.tmp-4242/manifest.json", "new\n", in: work)
+        let output = work.appendingPathComponent("out", isDirectory: true)
+        let result = try rate(in: work, output: output, inputs: ["events"])
+        XCTAssertEqual(result.status, 0, result.transcript)
+        XCTAssertTrue(
+            result.standardError.contains(
+                "note: output folder '\(output.path)' was missing after an interrupted run; "
+                    + "restored it from '.out.tmp-4242' before writing the new one"),
+            result.transcript)
+        XCTAssertEqual(
+            folderEntries(work),
+            [".out.lock", "catalog.yaml", "customers.yaml", "events", "grants.ndjson", "out",
+             "wallets.ndjson"])
+        XCTAssertEqual(
+            folderEntries(output),
+            ["included-credits.ndjson", "manifest.json", "rated.ndjson", "rejects.ndjson",
+             "usage.ndjson"])
+    }
+
     // MARK: Invariants: normal runs pass the self-checks
 
     func testSampleRunsPassTheSelfChecks() throws {

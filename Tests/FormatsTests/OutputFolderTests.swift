@@ -528,7 +528,18 @@ final class OutputFolderTests: XCTestCase {
         ])
         let folder = try OutputFolder(target: target, system: system)
         try folder.write("manifest.json", bytes: Array("new\n".utf8))
-        XCTAssertThrowsError(try folder.commit())
+        XCTAssertThrowsError(try folder.commit()) { error in
+            XCTAssertEqual(
+                error as? OutputError,
+                .previousOutputAside(
+                    target: target, aside: scratch + "/.out.old-\(getpid())", errno: EIO))
+            XCTAssertEqual(
+                (error as? OutputError)?.description,
+                "cannot rename the new output into '\(target)': Input/output error (errno 5), "
+                    + "nor move the previous output back: it waits in "
+                    + "'\(scratch)/.out.old-\(getpid())'. The next run on '\(target)' puts it "
+                    + "back before anything else.")
+        }
         XCTAssertEqual(try names(scratch), [".out.lock", ".out.old-\(getpid())"])
         let next = try OutputFolder(target: target)
         XCTAssertEqual(next.restoredFrom, ".out.old-\(getpid())")

@@ -13,6 +13,9 @@ public enum OutputError: Error, Equatable, CustomStringConvertible {
     /// The new output is in place at `target`, but the fsync of its `parent` folder failed:
     /// the rename may not survive a power loss.
     case notDurable(target: String, parent: String, errno: Int32)
+    /// Without `RENAME_EXCHANGE`, the new folder could not be renamed to `target` (`errno`)
+    /// and the previous output could not be moved back from `aside`, where it waits.
+    case previousOutputAside(target: String, aside: String, errno: Int32)
 
     /// Whether the new output folder is in place despite the error (`notDurable`): a caller
     /// must then not say that nothing was written.
@@ -39,6 +42,11 @@ public enum OutputError: Error, Equatable, CustomStringConvertible {
             return "the new output folder '\(target)' is in place, but syncing its parent "
                 + "folder '\(parent)' failed: \(reason) (errno \(errorNumber)); its durability "
                 + "is not confirmed. Check the disk; after a power loss, run again."
+        case .previousOutputAside(let target, let aside, let errorNumber):
+            let reason = String(cString: strerror(errorNumber))
+            return "cannot rename the new output into '\(target)': \(reason) (errno "
+                + "\(errorNumber)), nor move the previous output back: it waits in '\(aside)'. "
+                + "The next run on '\(target)' puts it back before anything else."
         }
     }
 }

@@ -155,6 +155,8 @@ public final class OutputFolder {
     /// - Throws: `OutputError.io` if the swap itself fails: the folder is abandoned and the
     ///   previous target is untouched. `OutputError.notDurable` if only the final fsync of the
     ///   parent folder fails: the new target is in place but may not survive a power loss.
+    ///   `OutputError.previousOutputAside` if, without `RENAME_EXCHANGE`, neither the new
+    ///   folder nor the previous one could be renamed to the target: the next run restores.
     public func commit() throws {
         precondition(state == .open, "OutputFolder.commit after commit() or abandon()")
         let replacedOld: Bool
@@ -226,9 +228,19 @@ public final class OutputFolder {
         try system.rename(target, to: asidePath)
         do {
             try system.rename(temporaryPath, to: target)
-        } catch {
-            try? system.rename(asidePath, to: target)
-            throw error
+        } catch let intoPlace {
+            do {
+                try system.rename(asidePath, to: target)
+            } catch {
+                // Saying the previous output is unchanged would be false: it is aside, and
+                // `restoreInterruptedSwap` of the next run puts it back.
+                guard case OutputError.io(_, let errorNumber, _) = intoPlace else {
+                    throw intoPlace
+                }
+                throw OutputError.previousOutputAside(
+                    target: target, aside: asidePath, errno: errorNumber)
+            }
+            throw intoPlace
         }
         // Leave the old content where `commit()` removes it after the swap.
         try system.rename(asidePath, to: temporaryPath)
