@@ -160,8 +160,10 @@ final class OutputIntegrityTests: XCTestCase {
         XCTAssertEqual(result.status, 3, result.transcript)
         XCTAssertTrue(
             result.standardError.contains(
-                "/rejects.ndjson': File too large (errno 27). The previous output folder, if "
-                    + "any, is unchanged.; nothing was written"),
+                "/rejects.ndjson': File too large (errno 27). The file outgrew the file-size "
+                    + "limit (`ulimit -f`) or the file system's largest file; raise the limit or "
+                    + "write elsewhere. The previous output folder, if any, is unchanged.; "
+                    + "nothing was written"),
             result.transcript)
         XCTAssertEqual(folderEntries(work), [".out.lock", "catalog.yaml", "customers.yaml",
                                              "events.ndjson"])

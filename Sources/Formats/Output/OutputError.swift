@@ -33,7 +33,12 @@ public enum OutputError: Error, Equatable, CustomStringConvertible {
                 + "The lock is released by the system when the holding process exits."
         case .io(let path, let errorNumber, let operation):
             let reason = String(cString: strerror(errorNumber))
-            return "cannot \(operation) '\(path)': \(reason) (errno \(errorNumber)). "
+            // EFBIG comes from a file-size limit (SIGXFSZ is ignored): say which one to raise.
+            let hint =
+                errorNumber == EFBIG
+                ? " The file outgrew the file-size limit (`ulimit -f`) or the file system's "
+                    + "largest file; raise the limit or write elsewhere." : ""
+            return "cannot \(operation) '\(path)': \(reason) (errno \(errorNumber)).\(hint) "
                 + "The previous output folder, if any, is unchanged."
         case .invalidPath(let path, let reason):
             return "invalid output path '\(path)': \(reason)"
