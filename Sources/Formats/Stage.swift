@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Pricing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A stage run that cannot go on: the exit status and the message for standard error.
 public struct StageFailure: Error, CustomStringConvertible {

@@ -70,12 +70,17 @@ final class OutputIntegrityTests: XCTestCase {
             XCTAssertTrue(
                 result.standardError.contains(expected), "\(output)\n\(result.transcript)")
             XCTAssertTrue(
-                result.standardError.contains("Choose an output folder that neither is nor "
-                    + "holds an input"), result.transcript)
+                result.standardError.contains(
+                    "Choose an output folder that neither is nor "
+                        + "holds an input"), result.transcript)
             // Nothing touched: no lock file, no temporary folder, inputs byte-identical.
             XCTAssertEqual(folderEntries(work), entries, output)
-            XCTAssertEqual(folderEntries(events), ["2026-10-a.ndjson.zst",
-                                                   "2026-10-b.ndjson.gz", "late.ndjson"])
+            XCTAssertEqual(
+                folderEntries(events),
+                [
+                    "2026-10-a.ndjson.zst",
+                    "2026-10-b.ndjson.gz", "late.ndjson",
+                ])
             XCTAssertEqual(try folderDigests(work), before, output)
         }
     }
@@ -144,7 +149,8 @@ final class OutputIntegrityTests: XCTestCase {
         // One good event, and one rejected line of 4000 bytes: rejects.ndjson keeps its raw
         // bytes, so it outgrows a 1 KiB limit (2 blocks of 512 bytes in dash, 2 KiB in bash).
         let padding = String(repeating: "x", count: 4000)
-        let rejected = #"{"id":"e9","customer":"c1","meter":"nope","ts":"2026-10-05T10:00:00Z","#
+        let rejected =
+            #"{"id":"e9","customer":"c1","meter":"nope","ts":"2026-10-05T10:00:00Z","#
             + #""pad":""# + padding + #""}"#
         let events = try writeFile(
             "events.ndjson", ExitCodeTests.event("e1") + "\n" + rejected + "\n", in: work)
@@ -165,8 +171,12 @@ final class OutputIntegrityTests: XCTestCase {
                     + "write elsewhere. The previous output folder, if any, is unchanged.; "
                     + "nothing was written"),
             result.transcript)
-        XCTAssertEqual(folderEntries(work), [".out.lock", "catalog.yaml", "customers.yaml",
-                                             "events.ndjson"])
+        XCTAssertEqual(
+            folderEntries(work),
+            [
+                ".out.lock", "catalog.yaml", "customers.yaml",
+                "events.ndjson",
+            ])
     }
 
     /// A run killed between the two fallback renames left no `out`, the previous output in
@@ -186,12 +196,16 @@ final class OutputIntegrityTests: XCTestCase {
             result.transcript)
         XCTAssertEqual(
             folderEntries(work),
-            [".out.lock", "catalog.yaml", "customers.yaml", "events", "grants.ndjson", "out",
-             "wallets.ndjson"])
+            [
+                ".out.lock", "catalog.yaml", "customers.yaml", "events", "grants.ndjson", "out",
+                "wallets.ndjson",
+            ])
         XCTAssertEqual(
             folderEntries(output),
-            ["included-credits.ndjson", "manifest.json", "rated.ndjson", "rejects.ndjson",
-             "usage.ndjson"])
+            [
+                "included-credits.ndjson", "manifest.json", "rated.ndjson", "rejects.ndjson",
+                "usage.ndjson",
+            ])
     }
 
     // MARK: Invariants: normal runs pass the self-checks

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Refuses an output folder that is, contains, or is inside one of the run's inputs.
@@ -35,7 +35,9 @@ public enum OutputOverlap {
 
     /// The first input (in the order given) that `output` is, contains or is inside; `nil`
     /// when none. `inputs` pairs a label with a path; `-` (standard input) is skipped.
-    public static func firstConflict(output: String, inputs: [(label: String, path: String)])
+    public static func firstConflict(
+        output: String, inputs: [(label: String, path: String)]
+    )
         -> Conflict?
     {
         let outputReal = realPath(output)

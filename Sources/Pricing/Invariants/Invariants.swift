@@ -72,7 +72,8 @@ public enum RateInvariants {
     /// and its amount that exact value rounded once, by the catalog's rule, to the plan
     /// currency's minor units.
     static func lineFailure(_ line: RatedLine, catalog: Catalog) -> String? {
-        let name = "rated line \(line.customer)/\(line.plan)/\(line.charge)"
+        let name =
+            "rated line \(line.customer)/\(line.plan)/\(line.charge)"
             + line.group.map { " \($0.key)=\($0.value)" }.joined()
         guard let plan = catalog.plans[line.plan] else {
             return "\(name): plan not in the catalog"
