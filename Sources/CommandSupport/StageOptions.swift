@@ -12,7 +12,11 @@ public struct StageOptions: ParsableArguments {
     @Option(help: "The billed month, YYYY-MM. Example: --period 2026-10")
     public var period: String
 
-    @Option(help: "The output folder, created or replaced whole. Example: --output out/run")
+    @Option(
+        help: """
+            The output folder, created or replaced whole; never an input, nor holding or \
+            inside one. Example: --output out/run
+            """)
     public var output: String
 
     public init() {}

@@ -11,4 +11,7 @@ public enum ExitStatus: Int32, Sendable {
     case tooManyRejects = 4
     /// Another run holds the output folder.
     case locked = 5
+    /// A self-check on the computed results failed (a bug): nothing written. 70 is
+    /// `EX_SOFTWARE` of sysexits.h, outside SPEC §10's codes.
+    case invariantViolated = 70
 }

@@ -1,5 +1,9 @@
 import Pricing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A stage run that cannot go on: the exit status and the message for standard error.
 public struct StageFailure: Error, CustomStringConvertible {
     public let status: ExitStatus
@@ -55,9 +59,18 @@ public struct StageConfiguration {
 extension OutputFolder {
     /// Takes the output folder for a run: exit 5 when another run holds it, 1 when the path
     /// cannot be used.
+    ///
+    /// When an interrupted earlier run left no target, the folder restored in its place is
+    /// named on standard error, so the operator sees why an output reappeared.
     public static func lockedForRun(target: String) throws(StageFailure) -> OutputFolder {
         do {
-            return try OutputFolder(target: target)
+            let folder = try OutputFolder(target: target)
+            if let restored = folder.restoredFrom {
+                fputs(
+                    "note: output folder '\(target)' was missing after an interrupted run; "
+                        + "restored it from '\(restored)' before writing the new one\n", stderr)
+            }
+            return folder
         } catch let error as OutputError {
             if case .locked = error { throw StageFailure(.locked, "\(error)") }
             throw StageFailure(.usage, "\(error)")

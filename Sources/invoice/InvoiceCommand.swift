@@ -24,7 +24,8 @@ struct InvoiceCommand: ParsableCommand {
 
             Exit codes: 0 success, 1 usage error (also --period differing from the rated \
             folder), 2 invalid catalog, customers, grants or wallets, 3 unreadable rated folder, \
-            5 output folder locked by another run.
+            5 output folder locked by another run, 70 a self-check failed (a bug; nothing \
+            written).
             """)
 
     @OptionGroup var stage: StageOptions

@@ -22,6 +22,13 @@ struct InvoiceJob {
     }
 
     func run() -> ExitStatus {
+        // An output folder overlapping an input would delete it on replace: refuse first.
+        var named = [("--catalog", catalogPath), ("--customers", customersPath)]
+        named += [("--rated", ratedPath)] + (walletsPath.map { [("--wallets", $0)] } ?? [])
+        named += grantPaths.map { ("--grants", $0) }
+        if let conflict = OutputOverlap.firstConflict(output: outputPath, inputs: named) {
+            return fail(.usage, "\(conflict)")
+        }
         let limit = ConfigLimits().fileBytesMax
         let stage: StageConfiguration
         do {
@@ -98,6 +105,11 @@ struct InvoiceJob {
                 opening: opening, configuration: configuration, folder: folder)
             try folder.commit()
             return .success
+        } catch let error as OutputError where error.newOutputIsInPlace {
+            return fail(.inputError, "\(error)")
+        } catch let violation as InvariantViolation {
+            folder.abandon()
+            return fail(.invariantViolated, "\(violation)")
         } catch {
             folder.abandon()
             return fail(.inputError, "\(error); nothing was written")
@@ -156,6 +168,9 @@ struct InvoiceJob {
             invoices: invoices, wallets: wallet, customers: customers, accounts: catalog.accounts)
         outputs += try writeJournals(journal, catalog: catalog, folder: folder)
         outputs += try writeHTML(invoices, catalog: catalog, folder: folder)
+        try InvoiceInvariants.check(
+            ratedLines: lines, invoices: invoices, wallets: wallet, journal: journal,
+            accounts: catalog.accounts)
 
         var totals: [(String, String)] = [("invoices", String(invoices.count))]
         var byCurrency: [String: (Money, Money, Money)] = [:]

@@ -22,7 +22,8 @@ struct RateCommand: ParsableCommand {
                    --output out/rate events/
 
             Exit codes: 0 success, 1 usage error, 2 invalid catalog or customers, 3 input error, \
-            4 too many rejects (outputs written), 5 output folder locked by another run.
+            4 too many rejects (outputs written), 5 output folder locked by another run, 70 a \
+            self-check failed (a bug; nothing written).
             """)
 
     @OptionGroup var stage: StageOptions

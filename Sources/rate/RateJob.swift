@@ -20,6 +20,13 @@ struct RateJob {
     }
 
     func run() -> ExitStatus {
+        // 0. An output folder overlapping an input would delete or re-read it: refuse first.
+        let named = [("--catalog", catalogPath), ("--customers", customersPath)]
+        if let conflict = OutputOverlap.firstConflict(
+            output: outputPath, inputs: named + inputs.map { ("input", $0) })
+        {
+            return fail(.usage, "\(conflict)")
+        }
         // 1. Configuration: unreadable files are usage errors, invalid ones exit 2.
         let configuration: StageConfiguration
         do {
@@ -62,6 +69,11 @@ struct RateJob {
                 customersFile: configuration.customersFile, folder: folder)
             try folder.commit()
             return status
+        } catch let error as OutputError where error.newOutputIsInPlace {
+            return fail(.inputError, "\(error)")
+        } catch let violation as InvariantViolation {
+            folder.abandon()
+            return fail(.invariantViolated, "\(violation)")
         } catch let error as InputError {
             folder.abandon()
             return fail(.inputError, "\(error); nothing was written")
@@ -129,6 +141,9 @@ struct RateJob {
         rejects.sort(by: RejectRecord.precedes)
         let rating = try Rater(catalog: catalog, month: month).rate(
             customers: customers, aggregates: usage.aggregates)
+        try RateInvariants.check(
+            counts: usage.counts, rejectReasons: rejects.map(\.reason), lines: rating.lines,
+            catalog: catalog)
 
         let periods = Dictionary(
             uniqueKeysWithValues: customers.map { ($0.id, $0.billingPeriod(startingIn: month)) })

@@ -439,4 +439,123 @@ final class OutputFolderTests: XCTestCase {
             }
         }
     }
+
+    // MARK: Durability and interrupted swaps (issue 8, item 16)
+
+    /// Commit's fsyncs: #1 the file, #2 the temporary folder, then the exchange, then #3 the
+    /// parent folder. When only #3 fails, the new output is in place and the error says so.
+    func testParentFsyncFailureSaysTheNewOutputIsInPlace() throws {
+        _ = try makePreviousOutput()
+        let system = OutputSystemCalls(faults: [.init(call: .fsync, occurrence: 3, errno: EIO)])
+        let folder = try OutputFolder(target: target, system: system)
+        try folder.write("usage.ndjson", bytes: Array("new\n".utf8))
+        XCTAssertThrowsError(try folder.commit()) { error in
+            let outputError = error as? OutputError
+            XCTAssertEqual(outputError, .notDurable(target: target, parent: scratch, errno: EIO))
+            XCTAssertEqual(outputError?.newOutputIsInPlace, true)
+            XCTAssertEqual(
+                outputError?.description,
+                "the new output folder '\(target)' is in place, but syncing its parent folder "
+                    + "'\(scratch)' failed: Input/output error (errno 5); its durability is "
+                    + "not confirmed. Check the disk; after a power loss, run again.")
+        }
+        XCTAssertEqual(try snapshot(target), ["usage.ndjson": Array("new\n".utf8)])
+        XCTAssertEqual(try names(scratch), [".out.lock", "out"])
+        let next = try OutputFolder(target: target)  // The lock was released.
+        next.abandon()
+    }
+
+    /// A run killed between the fallback's two renames leaves no target, the previous output
+    /// in `.out.old-<pid>` and the complete new one in `.out.tmp-<pid>`. The next run puts
+    /// the newer (the new one) in place instead of deleting both.
+    func testNextRunRestoresTheNewestCompleteFolderAfterAnInterruptedFallback() throws {
+        try makeFile(scratch + "/.out.old-4242/manifest.json", "old\n")
+        try makeFile(scratch + "/.out.old-4242/usage.ndjson", "old usage\n")
+        try makeFile(scratch + "/.out.tmp-4242/manifest.json", "new\n")
+        try makeFile(scratch + "/.out.tmp-4242/usage.ndjson", "new usage\n")
+        // An incomplete leftover (no manifest) of an older crash is never restored.
+        try makeFile(scratch + "/.out.tmp-17/usage.ndjson", "partial\n")
+        // The same modification time for both manifests: the `.tmp-` (new) one wins the tie.
+        for name in [".out.old-4242", ".out.tmp-4242"] {
+            let path = scratch + "/" + name + "/manifest.json"
+            var times = [
+                timespec(tv_sec: 1_700_000_000, tv_nsec: 0),
+                timespec(tv_sec: 1_700_000_000, tv_nsec: 0),
+            ]
+            XCTAssertEqual(utimensat(AT_FDCWD, path, &times, 0), 0)
+        }
+        let folder = try OutputFolder(target: target)
+        XCTAssertEqual(folder.restoredFrom, ".out.tmp-4242")
+        folder.abandon()
+        XCTAssertEqual(try snapshot(target), [
+            "manifest.json": Array("new\n".utf8), "usage.ndjson": Array("new usage\n".utf8),
+        ])
+        XCTAssertEqual(try names(scratch), [".out.lock", "out"])
+    }
+
+    /// The newest complete folder is chosen by its manifest's modification time, whatever its
+    /// kind: here the `.old-` folder of a later run.
+    func testRestoreChoosesTheLatestManifest() throws {
+        try makeFile(scratch + "/.out.tmp-5/manifest.json", "earlier\n")
+        try makeFile(scratch + "/.out.old-6/manifest.json", "later\n")
+        let stamps: [(String, Int)] = [
+            (".out.tmp-5", 1_700_000_000), (".out.old-6", 1_700_000_100),
+        ]
+        for (name, seconds) in stamps {
+            let path = scratch + "/" + name + "/manifest.json"
+            var times = [
+                timespec(tv_sec: seconds, tv_nsec: 0), timespec(tv_sec: seconds, tv_nsec: 0),
+            ]
+            XCTAssertEqual(utimensat(AT_FDCWD, path, &times, 0), 0)
+        }
+        let folder = try OutputFolder(target: target)
+        XCTAssertEqual(folder.restoredFrom, ".out.old-6")
+        folder.abandon()
+        XCTAssertEqual(try snapshot(target), ["manifest.json": Array("later\n".utf8)])
+        XCTAssertEqual(try names(scratch), [".out.lock", "out"])
+    }
+
+    /// Fallback renames: #1 exchange (EINVAL), #2 target aside, #3 new folder into place
+    /// (fails), #4 moving the old one back (fails too). The target is gone for now, the previous
+    /// output waits in `.out.old-<pid>`, and the next run restores it.
+    func testPreviousOutputIsRestoredWhenTheFallbackCannotMoveItBack() throws {
+        try makeFile(target + "/manifest.json", "{}\n")
+        let previous = try snapshot(target)
+        let system = OutputSystemCalls(faults: [
+            .init(call: .rename, occurrence: 1, errno: EINVAL),
+            .init(call: .rename, occurrence: 3, errno: EIO),
+            .init(call: .rename, occurrence: 4, errno: EIO),
+        ])
+        let folder = try OutputFolder(target: target, system: system)
+        try folder.write("manifest.json", bytes: Array("new\n".utf8))
+        XCTAssertThrowsError(try folder.commit()) { error in
+            XCTAssertEqual(
+                error as? OutputError,
+                .previousOutputAside(
+                    target: target, aside: scratch + "/.out.old-\(getpid())", errno: EIO))
+            XCTAssertEqual(
+                (error as? OutputError)?.description,
+                "cannot rename the new output into '\(target)': Input/output error (errno 5), "
+                    + "nor move the previous output back: it waits in "
+                    + "'\(scratch)/.out.old-\(getpid())'. The next run on '\(target)' puts it "
+                    + "back before anything else.")
+        }
+        XCTAssertEqual(try names(scratch), [".out.lock", ".out.old-\(getpid())"])
+        let next = try OutputFolder(target: target)
+        XCTAssertEqual(next.restoredFrom, ".out.old-\(getpid())")
+        next.abandon()
+        XCTAssertEqual(try snapshot(target), previous)
+        XCTAssertEqual(try names(scratch), [".out.lock", "out"])
+    }
+
+    /// With a target in place, leftovers are only removed, never restored over it.
+    func testLeftoversAreNotRestoredOverAnExistingTarget() throws {
+        let previous = try makePreviousOutput()
+        try makeFile(scratch + "/.out.tmp-77/manifest.json", "leftover\n")
+        let folder = try OutputFolder(target: target)
+        XCTAssertNil(folder.restoredFrom)
+        folder.abandon()
+        XCTAssertEqual(try snapshot(target), previous)
+        XCTAssertEqual(try names(scratch), [".out.lock", "out"])
+    }
 }

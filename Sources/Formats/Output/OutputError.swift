@@ -10,6 +10,19 @@ public enum OutputError: Error, Equatable, CustomStringConvertible {
     case io(path: String, errno: Int32, operation: String)
     /// A path given to `OutputFolder` is not allowed: `reason` says why.
     case invalidPath(path: String, reason: String)
+    /// The new output is in place at `target`, but the fsync of its `parent` folder failed:
+    /// the rename may not survive a power loss.
+    case notDurable(target: String, parent: String, errno: Int32)
+    /// Without `RENAME_EXCHANGE`, the new folder could not be renamed to `target` (`errno`)
+    /// and the previous output could not be moved back from `aside`, where it waits.
+    case previousOutputAside(target: String, aside: String, errno: Int32)
+
+    /// Whether the new output folder is in place despite the error (`notDurable`): a caller
+    /// must then not say that nothing was written.
+    public var newOutputIsInPlace: Bool {
+        if case .notDurable = self { return true }
+        return false
+    }
 
     /// One line naming the path, the problem and what to do.
     public var description: String {
@@ -20,10 +33,25 @@ public enum OutputError: Error, Equatable, CustomStringConvertible {
                 + "The lock is released by the system when the holding process exits."
         case .io(let path, let errorNumber, let operation):
             let reason = String(cString: strerror(errorNumber))
-            return "cannot \(operation) '\(path)': \(reason) (errno \(errorNumber)). "
+            // EFBIG comes from a file-size limit (SIGXFSZ is ignored): say which one to raise.
+            let hint =
+                errorNumber == EFBIG
+                ? " The file outgrew the file-size limit (`ulimit -f`) or the file system's "
+                    + "largest file; raise the limit or write elsewhere." : ""
+            return "cannot \(operation) '\(path)': \(reason) (errno \(errorNumber)).\(hint) "
                 + "The previous output folder, if any, is unchanged."
         case .invalidPath(let path, let reason):
             return "invalid output path '\(path)': \(reason)"
+        case .notDurable(let target, let parent, let errorNumber):
+            let reason = String(cString: strerror(errorNumber))
+            return "the new output folder '\(target)' is in place, but syncing its parent "
+                + "folder '\(parent)' failed: \(reason) (errno \(errorNumber)); its durability "
+                + "is not confirmed. Check the disk; after a power loss, run again."
+        case .previousOutputAside(let target, let aside, let errorNumber):
+            let reason = String(cString: strerror(errorNumber))
+            return "cannot rename the new output into '\(target)': \(reason) (errno "
+                + "\(errorNumber)), nor move the previous output back: it waits in '\(aside)'. "
+                + "The next run on '\(target)' puts it back before anything else."
         }
     }
 }

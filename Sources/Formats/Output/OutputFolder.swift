@@ -12,6 +12,12 @@ import Glibc
 /// - `<parent>/.<name>.lock`: the lock file, held with `flock(LOCK_EX | LOCK_NB)` while this
 ///   value is open. The kernel releases it if the process dies. The file itself stays.
 /// - `<parent>/.<name>.tmp-<pid>`: the temporary folder files are written into.
+/// - `<parent>/.<name>.old-<pid>`: the previous target, renamed aside while the new one is
+///   renamed into place, only where the file system cannot exchange two folders.
+///
+/// A run killed between those two renames leaves no target. The next run on the target
+/// restores the newest complete hidden folder (one holding `completeMarker`, the file a stage
+/// writes last) before it removes the other leftovers.
 ///
 /// Not thread-safe: one run writes through one `OutputFolder` from one thread.
 public final class OutputFolder {
@@ -19,6 +25,9 @@ public final class OutputFolder {
     public let target: String
     /// The temporary folder that files are written into until `commit()`.
     public let temporaryPath: String
+    /// The hidden folder (name only) restored as the target when this run found the target
+    /// missing after an interrupted swap; `nil` when nothing was restored.
+    public private(set) var restoredFrom: String?
 
     private let parent: String
     private let name: String
@@ -50,6 +59,10 @@ public final class OutputFolder {
         try self.init(target: target, system: OutputSystemCalls())
     }
 
+    /// The file every stage writes last (after its self-checks): a hidden leftover folder
+    /// holding it is complete and may be restored as the target.
+    public static let completeMarker = "manifest.json"
+
     /// As `init(target:)`, making its system calls through `system` (tests inject faults).
     init(target: String, system: OutputSystemCalls) throws {
         let (parent, name) = try OutputFolder.split(target)
@@ -64,8 +77,13 @@ public final class OutputFolder {
         }
         self.lockDescriptor = descriptor
         do {
-            if try system.kind(target) == .other {
+            switch try system.kind(target) {
+            case .other:
                 throw OutputError.io(path: target, errno: ENOTDIR, operation: "replace")
+            case .missing:
+                restoredFrom = try restoreInterruptedSwap()
+            case .folder:
+                break
             }
             try removeStaleTemporaryFolders()
             try system.makeFolder(temporaryPath, existingIsFine: false)
@@ -134,9 +152,11 @@ public final class OutputFolder {
     /// systems without `RENAME_EXCHANGE` the old target is first renamed aside: readers may
     /// then briefly see no target, but never a partial one.
     ///
-    /// - Throws: `OutputError.io`. If the swap itself fails, the folder is abandoned and the
-    ///   previous target is untouched. If only the final fsync of the parent folder fails,
-    ///   the new target is in place but may not survive a power loss.
+    /// - Throws: `OutputError.io` if the swap itself fails: the folder is abandoned and the
+    ///   previous target is untouched. `OutputError.notDurable` if only the final fsync of the
+    ///   parent folder fails: the new target is in place but may not survive a power loss.
+    ///   `OutputError.previousOutputAside` if, without `RENAME_EXCHANGE`, neither the new
+    ///   folder nor the previous one could be renamed to the target: the next run restores.
     public func commit() throws {
         precondition(state == .open, "OutputFolder.commit after commit() or abandon()")
         let replacedOld: Bool
@@ -162,11 +182,18 @@ public final class OutputFolder {
         }
         state = .committed
         defer { system.unlock(lockDescriptor) }
-        try system.fsyncFolder(parent)
-        if replacedOld {
-            // Best effort: the new output is already in place and durable. Anything left
-            // here is removed by the next run on this target, under the lock.
-            try? system.removeTree(temporaryPath)
+        defer {
+            if replacedOld {
+                // Best effort: the new output is already in place. Anything left here is
+                // removed by the next run on this target, under the lock.
+                try? system.removeTree(temporaryPath)
+            }
+        }
+        do {
+            try system.fsyncFolder(parent)
+        } catch OutputError.io(_, let errorNumber, _) {
+            // The swap happened: saying the previous output is unchanged would be false.
+            throw OutputError.notDurable(target: target, parent: parent, errno: errorNumber)
         }
     }
 
@@ -201,12 +228,68 @@ public final class OutputFolder {
         try system.rename(target, to: asidePath)
         do {
             try system.rename(temporaryPath, to: target)
-        } catch {
-            try? system.rename(asidePath, to: target)
-            throw error
+        } catch let intoPlace {
+            do {
+                try system.rename(asidePath, to: target)
+            } catch {
+                // Saying the previous output is unchanged would be false: it is aside, and
+                // `restoreInterruptedSwap` of the next run puts it back.
+                guard case OutputError.io(_, let errorNumber, _) = intoPlace else {
+                    throw intoPlace
+                }
+                throw OutputError.previousOutputAside(
+                    target: target, aside: asidePath, errno: errorNumber)
+            }
+            throw intoPlace
         }
         // Leave the old content where `commit()` removes it after the swap.
         try system.rename(asidePath, to: temporaryPath)
+    }
+
+    /// Puts the newest complete `.<name>.tmp-<digits>` or `.<name>.old-<digits>` sibling in
+    /// place of the missing target, and returns its name; `nil` when none is complete.
+    ///
+    /// Only the two-rename fallback leaves a run's outputs in such folders with no target.
+    /// "Complete" means it holds `completeMarker`, written last by every stage; "newest" means
+    /// the latest modification time of that file, a `.tmp-` (new) before an `.old-` (previous)
+    /// folder on a tie, then the greater name, so the choice never depends on listing order.
+    private func restoreInterruptedSwap() throws -> String? {
+        var best: (time: FileTime, isNew: Bool, name: String)?
+        for entry in try system.names(in: parent) {
+            guard let isNew = leftoverKind(entry) else { continue }
+            let path = parent + "/" + entry
+            guard try system.kind(path) == .folder,
+                let time = try system.regularFileTime(path + "/" + OutputFolder.completeMarker)
+            else { continue }
+            let candidate = (time: time, isNew: isNew, name: entry)
+            if let current = best {
+                let later =
+                    current.time != time
+                    ? current.time < time
+                    : current.isNew != isNew
+                        ? isNew
+                        : current.name.utf8.lexicographicallyPrecedes(entry.utf8)
+                if !later { continue }
+            }
+            best = candidate
+        }
+        guard let best else { return nil }
+        try system.rename(parent + "/" + best.name, to: target)
+        try system.fsyncFolder(parent)
+        return best.name
+    }
+
+    /// `true` for a `.<name>.tmp-<digits>` folder name, `false` for `.<name>.old-<digits>`,
+    /// `nil` for any other name.
+    private func leftoverKind(_ entry: String) -> Bool? {
+        for (prefix, isNew) in [("." + name + ".tmp-", true), ("." + name + ".old-", false)]
+        where entry.hasPrefix(prefix) {
+            let suffix = entry.utf8.dropFirst(prefix.utf8.count)
+            if !suffix.isEmpty && suffix.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+                return isNew
+            }
+        }
+        return nil
     }
 
     /// Removes `.<name>.tmp-<digits>` and `.<name>.old-<digits>` siblings of the target.
@@ -215,14 +298,8 @@ public final class OutputFolder {
     /// lock from before it creates its temporary folder until after that folder is gone or in
     /// place. This is stronger than asking whether the pid still runs, which pid reuse fools.
     private func removeStaleTemporaryFolders() throws {
-        let prefixes = ["." + name + ".tmp-", "." + name + ".old-"]
-        for entry in try system.names(in: parent) {
-            for prefix in prefixes where entry.hasPrefix(prefix) {
-                let suffix = entry.utf8.dropFirst(prefix.utf8.count)
-                if !suffix.isEmpty && suffix.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
-                    try system.removeTree(parent + "/" + entry)
-                }
-            }
+        for entry in try system.names(in: parent) where leftoverKind(entry) != nil {
+            try system.removeTree(parent + "/" + entry)
         }
     }
 
