@@ -63,9 +63,13 @@ struct InvoiceCommand: ParsableCommand {
         runWithRatebookExitCodes(self)
     }
 
+    /// The largest invoice number: numbers are `<period>-<6 digits>` (SPEC §11).
+    static let numberMax = 999_999
+
     func validate() throws {
-        guard firstNumber >= 1, firstNumber <= 999_999 else {
-            throw ValidationError("--first-number must be from 1 to 999999")
+        // The last number is checked once the invoice count is known (`InvoiceJob`).
+        guard firstNumber >= 1, firstNumber <= InvoiceCommand.numberMax else {
+            throw ValidationError("--first-number must be from 1 to \(InvoiceCommand.numberMax)")
         }
         if let asOf, CivilDate(iso: asOf) == nil {
             throw ValidationError(
