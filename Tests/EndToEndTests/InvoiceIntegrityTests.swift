@@ -68,7 +68,8 @@ final class InvoiceIntegrityTests: XCTestCase {
         XCTAssertEqual(result.status, status, result.transcript, file: file, line: line)
         for part in parts {
             XCTAssertTrue(
-                result.standardError.contains(part), "missing «\(part)» in:\n\(result.transcript)",
+                result.standardError.contains(part),
+                "missing «\(part)» in:\n\(result.transcript)",
                 file: file, line: line)
         }
         XCTAssertFalse(
@@ -109,7 +110,10 @@ final class InvoiceIntegrityTests: XCTestCase {
                 "edited amount",
                 { $0.replacingOccurrences(of: "\"amount\":\"49.00\"", with: "\"amount\":\"4.00\"") }
             ),
-            ("deleted line", { $0.split(separator: "\n").dropFirst().joined(separator: "\n") + "\n" }),
+            (
+                "deleted line",
+                { $0.split(separator: "\n").dropFirst().joined(separator: "\n") + "\n" }
+            ),
             ("duplicated line", { String($0.split(separator: "\n").first!) + "\n" + $0 }),
         ]
         for (label, change) in edits {
@@ -246,6 +250,7 @@ final class InvoiceIntegrityTests: XCTestCase {
             {"customer":"cus_1","currency":"USD","grant":"a","source":"purchase","priority":0,"ts":"2026-04-01T00:00:00Z","expires":null,"amount":"25.00"}
             {"customer":"cus_1","currency":"USD","grant":"b","source":"purchase","priority":0,"ts":"2026-04-01T00:00:00Z","expires":null,"amount":"25.00","remaining":"-1.00"}
             {"customer":"cus_1","currency":"USD","grant":"c","source":"purchase","priority":0,"ts":"2026-04-01T00:00:00Z","expires":null,"remaining":"-1.00"}
+            {"customer":"cus_1","currency":"USD","source":"purchase","priority":0,"ts":"2026-04-01T00:00:00Z","expires":null,"amount":"5.00","remaining":"1.00"}
 
             """, in: work.root)
         assertRefused(
@@ -256,6 +261,7 @@ final class InvoiceIntegrityTests: XCTestCase {
                     + "\"0\" or \"25.00\"",
                 "wallets.ndjson:2: remaining: must be 0 or more, got -1.00 (grant b)",
                 "wallets.ndjson:3: remaining: must be 0 or more, got -1.00",
+                "wallets.ndjson:4: grant: missing; expected the id of the grant",
             ], work)
         XCTAssertFalse(try invoice(work, wallets: wallets).standardError.contains("not a wallet"))
     }
@@ -333,11 +339,14 @@ final class InvoiceIntegrityTests: XCTestCase {
 
         let text = try readText(samples.appendingPathComponent("grants.ndjson"))
         let marked = work.root.appendingPathComponent("grants.ndjson")
-        try Data([0xEF, 0xBB, 0xBF] + Array(text.replacingOccurrences(of: "\n", with: "\r\n").utf8))
-            .write(to: marked)
+        try Data(
+            [0xEF, 0xBB, 0xBF] + Array(text.replacingOccurrences(of: "\n", with: "\r\n").utf8)
+        )
+        .write(to: marked)
         let result = try invoice(work, grants: [marked])
         XCTAssertEqual(result.status, 0, result.transcript)
-        XCTAssertEqual(try readBytes(work.output.appendingPathComponent("wallets.ndjson")), expected)
+        XCTAssertEqual(
+            try readBytes(work.output.appendingPathComponent("wallets.ndjson")), expected)
         XCTAssertEqual(
             try readBytes(work.output.appendingPathComponent("wallet-transactions.ndjson")),
             transactions)

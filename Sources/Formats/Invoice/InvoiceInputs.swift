@@ -36,6 +36,9 @@ public struct InvoiceInputReader {
         case rateOutput
     }
 
+    /// The bytes a blank line may hold (SPEC §11: space, tab, CR, VT and FF; LF ends it).
+    static let blankBytes: Set<UInt8> = [0x20, 0x09, 0x0D, 0x0B, 0x0C]
+
     /// Calls `body` with each line's parsed JSON object and its 1-based number, under `rules`.
     /// Every line that is not UTF-8 or not a JSON object is reported with its number.
     mutating func eachObject(
@@ -55,8 +58,7 @@ public struct InvoiceInputReader {
             switch rules {
             case .configuration:
                 if line.last == carriageReturn { line = line.dropLast() }
-                let blank: Set<UInt8> = [0x20, 0x09, 0x0D, 0x0B, 0x0C]
-                if line.allSatisfy({ blank.contains($0) }) { continue }
+                if line.allSatisfy({ InvoiceInputReader.blankBytes.contains($0) }) { continue }
             case .rateOutput:
                 if end == nil {
                     fail(
@@ -358,8 +360,12 @@ public struct InvoiceInputReader {
         var entries: [WalletEntry] = []
         var seen: Set<String> = []
         eachObject(bytes, file: file, rules: .configuration) { reader, members, number in
+            guard let grantID = reader.string(members, "grant"), !grantID.isEmpty else {
+                reader.fail(file, number, "grant", "missing; expected the id of the grant")
+                return
+            }
             var grantMembers = members.filter { $0.0 != "remaining" && $0.0 != "grant" }
-            grantMembers.append(("id", .string(reader.string(members, "grant") ?? "")))
+            grantMembers.append(("id", .string(grantID)))
             let remainingText = reader.numeric(members, "remaining")
             if reader.numeric(members, "amount") == nil, let remainingText {
                 // Without `amount`, `remaining` stands for it: a negative one is reported as

@@ -34,7 +34,9 @@ public struct RatedFolder {
     /// that every file's bytes have the SHA-256 it records.
     ///
     /// Throws `RatedFolderError` (exit code 3) naming the file and what to do.
-    public static func read(path: String, manifestBytesMax: Int) throws(RatedFolderError)
+    public static func read(
+        path: String, manifestBytesMax: Int
+    ) throws(RatedFolderError)
         -> RatedFolder
     {
         let manifestPath = file(path, "manifest.json")
@@ -103,7 +105,9 @@ public struct RatedFolder {
 
     /// The period and recorded digests of a rate manifest; every field `invoice` relies on must
     /// be present and well-formed.
-    static func parseManifest(_ bytes: [UInt8], path: String) throws(RatedFolderError)
+    static func parseManifest(
+        _ bytes: [UInt8], path: String
+    ) throws(RatedFolderError)
         -> (YearMonth, RecordedDigests)
     {
         let hint = "re-run rate to rebuild the folder"
