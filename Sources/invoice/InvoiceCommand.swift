@@ -23,8 +23,10 @@ struct InvoiceCommand: ParsableCommand {
                       --output out/invoice
 
             Exit codes: 0 success, 1 usage error (also --period differing from the rated \
-            folder), 2 invalid catalog, customers, grants or wallets, 3 unreadable rated folder, \
-            5 output folder locked by another run.
+            folder, or a --first-number whose last invoice would pass 999999), 2 invalid \
+            catalog, customers, grants or wallets, 3 unreadable, changed or corrupt rated folder \
+            (also one rated with another catalog or customers file), 5 output folder locked by \
+            another run.
             """)
 
     @OptionGroup var stage: StageOptions

@@ -47,7 +47,9 @@ struct InvoiceJob {
                     + "invoice the period that was rated")
         }
         do {
-            try rated.verify(catalog: stage.catalogFile, customers: stage.customersFile)
+            try rated.verify(
+                catalog: stage.catalogFile, catalogPath: catalogPath,
+                customers: stage.customersFile, customersPath: customersPath)
         } catch {
             return fail(.inputError, "\(error)\nnothing was written")
         }
@@ -61,7 +63,7 @@ struct InvoiceJob {
             file: RatedFolder.file(ratedPath, "included-credits.ndjson"), rules: .rateOutput,
             into: &grants)
         do {
-            try ratedReader.check()
+            try ratedReader.check(listedMax: InvoiceInputReader.rateOutputProblemsListedMax)
         } catch {
             return fail(
                 .inputError,

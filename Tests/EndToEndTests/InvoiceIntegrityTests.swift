@@ -126,8 +126,8 @@ final class InvoiceIntegrityTests: XCTestCase {
                 try invoice(work), 3,
                 [
                     "rate-2026-10/rated.ndjson: SHA-256 ",
-                    " recorded in \(work.rated.path)/manifest.json: the file changed after rate "
-                        + "wrote it; re-run rate",
+                    " recorded in \(work.rated.path)/manifest.json: the file or the manifest "
+                        + "changed after rate wrote them; re-run rate",
                     "nothing was written",
                 ], work)
         }
@@ -140,7 +140,8 @@ final class InvoiceIntegrityTests: XCTestCase {
         }
         assertRefused(
             try invoice(work), 3,
-            ["rate-2026-10/included-credits.ndjson: SHA-256 ", "the file changed after rate"], work)
+            ["rate-2026-10/included-credits.ndjson: SHA-256 ", "changed after rate wrote them"],
+            work)
     }
 
     /// A zeroed hash is a mismatch and a missing one a broken manifest: never a skip.
@@ -182,7 +183,7 @@ final class InvoiceIntegrityTests: XCTestCase {
         assertRefused(
             try invoice(work, catalog: catalog), 3,
             [
-                "--catalog catalog.yaml (SHA-256 \(SHA256.hash(try readBytes(catalog))))",
+                "--catalog \(catalog.path) (SHA-256 \(SHA256.hash(try readBytes(catalog))))",
                 "is not the catalog file \(work.rated.path) was rated with",
                 "re-run rate with this catalog file, or invoice with the one it was rated with",
             ], work)
@@ -192,7 +193,7 @@ final class InvoiceIntegrityTests: XCTestCase {
             in: work.root)
         assertRefused(
             try invoice(work, customers: customers), 3,
-            ["--customers customers.yaml (SHA-256 ", "is not the customers file"], work)
+            ["--customers \(customers.path) (SHA-256 ", "is not the customers file"], work)
     }
 
     // MARK: - Item 11: a rated file that matches its hash but cannot be read is still exit 3
@@ -215,12 +216,22 @@ final class InvoiceIntegrityTests: XCTestCase {
 
     func testCRLFRatedFileNamesFileAndLine() throws {
         let work = try ratedSamples()
+        let lineCount = try readLines(work.rated.appendingPathComponent("rated.ndjson")).count
         try edit("rated.ndjson", in: work) { $0.replacingOccurrences(of: "\n", with: "\r\n") }
         try rehash("rated.ndjson", in: work)
+        XCTAssertGreaterThan(lineCount, 21)
+        // Every line holds a CR: the first 20 are listed, the rest counted.
+        let result = try invoice(work)
         assertRefused(
-            try invoice(work), 3,
-            ["rate-2026-10/rated.ndjson:1: holds a CR (\\r); rate writes LF line endings only"],
+            result, 3,
+            [
+                "rate-2026-10/rated.ndjson:1: holds a CR (\\r); rate writes LF line endings only",
+                "rate-2026-10/rated.ndjson:20: holds a CR",
+                "rate-2026-10/rated.ndjson: \(lineCount - 20) more problems not listed, the next "
+                    + "at line 21",
+            ],
             work)
+        XCTAssertFalse(result.standardError.contains("rated.ndjson:21:"), result.standardError)
     }
 
     // MARK: - Item 11: grants and wallets messages name file, line, field and expectation

@@ -19,10 +19,22 @@ public struct InvoiceInputReader {
             ConfigError(file: file, line: line, column: nil, path: path, message: message))
     }
 
-    /// Throws every collected problem.
-    public func check() throws {
-        if !errors.isEmpty { throw ConfigErrors(errors) }
+    /// Throws every collected problem, or the first `listedMax` and a count of the rest: a
+    /// corrupt rate output (every line with CRLF, say) would otherwise repeat one problem per
+    /// line. Configuration files list every problem (SPEC §10), so they pass no limit.
+    public func check(listedMax: Int = Int.max) throws {
+        guard !errors.isEmpty else { return }
+        guard errors.count > listedMax else { throw ConfigErrors(errors) }
+        let hidden = errors[listedMax]
+        let summary = ConfigError(
+            file: hidden.file, line: nil, column: nil, path: "",
+            message: "\(errors.count - listedMax) more problems not listed, the next at line "
+                + "\(hidden.line.map(String.init) ?? "?")")
+        throw ConfigErrors(Array(errors.prefix(listedMax)) + [summary])
     }
+
+    /// How many problems of a rate output are listed before the rest are only counted.
+    public static let rateOutputProblemsListedMax = 20
 
     /// How strictly a file's lines are read.
     public enum LineRules: Sendable {

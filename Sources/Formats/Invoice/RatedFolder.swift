@@ -51,8 +51,8 @@ public struct RatedFolder {
             if actual != expected {
                 problems.append(
                     "\(file(path, name)): SHA-256 \(actual) differs from \(expected) recorded in "
-                        + "\(manifestPath): the file changed after rate wrote it; re-run rate "
-                        + "to rebuild \(path)")
+                        + "\(manifestPath): the file or the manifest changed after rate wrote "
+                        + "them; re-run rate to rebuild \(path)")
             }
         }
         if !problems.isEmpty { throw RatedFolderError(problems) }
@@ -64,14 +64,18 @@ public struct RatedFolder {
 
     /// Checks that `catalog` and `customers` are the very files the folder was rated with: a
     /// different catalog prices differently, so its invoices would not match the rated lines.
-    public func verify(catalog: ConfigFile, customers: ConfigFile) throws(RatedFolderError) {
+    /// The paths are the ones given on the command line, for the message.
+    public func verify(
+        catalog: ConfigFile, catalogPath: String, customers: ConfigFile, customersPath: String
+    ) throws(RatedFolderError) {
         var problems: [String] = []
         let manifestPath = RatedFolder.file(path, "manifest.json")
-        for (role, given, expected) in [
-            ("catalog", catalog, recorded.catalog), ("customers", customers, recorded.customers),
+        for (role, given, givenPath, expected) in [
+            ("catalog", catalog, catalogPath, recorded.catalog),
+            ("customers", customers, customersPath, recorded.customers),
         ] where given.sha256 != expected {
             problems.append(
-                "--\(role) \(given.name) (SHA-256 \(given.sha256)) is not the \(role) file "
+                "--\(role) \(givenPath) (SHA-256 \(given.sha256)) is not the \(role) file "
                     + "\(path) was rated with (\(manifestPath) records \(expected)); re-run rate "
                     + "with this \(role) file, or invoice with the one it was rated with")
         }
