@@ -23,9 +23,10 @@ struct InvoiceCommand: ParsableCommand {
                       --output out/invoice
 
             Exit codes: 0 success, 1 usage error (also --period differing from the rated \
-            folder), 2 invalid catalog, customers, grants or wallets, 3 unreadable rated folder, \
-            5 output folder locked by another run, 70 a self-check failed (a bug; nothing \
-            written).
+            folder, or a --first-number whose last invoice would pass 999999), 2 invalid \
+            catalog, customers, grants or wallets, 3 unreadable, changed or corrupt rated folder \
+            (also one rated with another catalog or customers file), 5 output folder locked by \
+            another run, 70 a self-check failed (a bug; nothing written).
             """)
 
     @OptionGroup var stage: StageOptions
@@ -64,9 +65,13 @@ struct InvoiceCommand: ParsableCommand {
         runWithRatebookExitCodes(self)
     }
 
+    /// The largest invoice number: numbers are `<period>-<6 digits>` (SPEC §11).
+    static let numberMax = 999_999
+
     func validate() throws {
-        guard firstNumber >= 1, firstNumber <= 999_999 else {
-            throw ValidationError("--first-number must be from 1 to 999999")
+        // The last number is checked once the invoice count is known (`InvoiceJob`).
+        guard firstNumber >= 1, firstNumber <= InvoiceCommand.numberMax else {
+            throw ValidationError("--first-number must be from 1 to \(InvoiceCommand.numberMax)")
         }
         if let asOf, CivilDate(iso: asOf) == nil {
             throw ValidationError(

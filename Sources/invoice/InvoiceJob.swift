@@ -39,50 +39,61 @@ struct InvoiceJob {
         }
         let catalog = stage.catalog
         let customers = stage.customers
-        // rate's folder: its period must be this run's.
-        let ratedFolder = (ratedPath as NSString)
-        let manifestFile: ConfigFile
-        let ratedFile: ConfigFile
-        let creditsFile: ConfigFile
+        // rate's folder: its period must be this run's, and every file it holds must be the
+        // one rate wrote for this catalog and these customers.
+        let rated: RatedFolder
         do {
-            manifestFile = try ConfigFile(
-                path: ratedFolder.appendingPathComponent("manifest.json"), bytesMax: limit)
-            ratedFile = try ConfigFile(
-                path: ratedFolder.appendingPathComponent("rated.ndjson"), bytesMax: Int.max / 2)
-            creditsFile = try ConfigFile(
-                path: ratedFolder.appendingPathComponent("included-credits.ndjson"), bytesMax: limit
-            )
+            rated = try RatedFolder.read(path: ratedPath, manifestBytesMax: limit)
         } catch {
-            return fail(
-                .inputError, "--rated \(ratedPath) is not a complete rate output folder: \(error)")
+            return fail(.inputError, "\(error)\nnothing was written")
         }
-        guard let ratedMonth = InvoiceInputReader.ratedPeriod(manifest: manifestFile.text) else {
-            return fail(.inputError, "\(ratedPath)/manifest.json does not name a period")
-        }
-        guard ratedMonth == month else {
+        guard rated.period == month else {
             return fail(
                 .usage,
-                "--period \(month) differs from the rated folder's period \(ratedMonth); "
+                "--period \(month) differs from the rated folder's period \(rated.period); "
                     + "invoice the period that was rated")
         }
-        var reader = InvoiceInputReader(catalog: catalog, customers: customers)
-        let lines = reader.ratedLines(ratedFile.text, file: "rated.ndjson")
+        do {
+            try rated.verify(
+                catalog: stage.catalogFile, catalogPath: catalogPath,
+                customers: stage.customersFile, customersPath: customersPath)
+        } catch {
+            return fail(.inputError, "\(error)\nnothing was written")
+        }
+        // The rated folder is stage input (exit 3); wallets and grants are configuration (2).
+        var ratedReader = InvoiceInputReader(catalog: catalog, customers: customers)
+        let lines = ratedReader.ratedLines(
+            rated.ratedBytes, file: RatedFolder.file(ratedPath, "rated.ndjson"))
         var grants: [String: Grant] = [:]
-        reader.grants(creditsFile.text, file: "included-credits.ndjson", into: &grants)
+        ratedReader.grants(
+            rated.includedCreditsBytes,
+            file: RatedFolder.file(ratedPath, "included-credits.ndjson"), rules: .rateOutput,
+            into: &grants)
+        do {
+            try ratedReader.check(listedMax: InvoiceInputReader.rateOutputProblemsListedMax)
+        } catch {
+            return fail(
+                .inputError,
+                "\(ratedPath) is corrupt; nothing was written:\n\(error)\n"
+                    + "re-run rate to rebuild the folder")
+        }
         var configuration: [(String, ConfigFile)] = [
             ("catalog", stage.catalogFile), ("customers", stage.customersFile),
-            ("rated", ratedFile),
+            ("rated", rated.rated),
         ]
+        var reader = InvoiceInputReader(catalog: catalog, customers: customers)
         var opening: [WalletEntry] = []
         do {
             if let walletsPath {
-                let file = try ConfigFile(path: walletsPath, bytesMax: Int.max / 2)
-                opening = reader.wallets(file.text, file: file.name)
+                let (file, bytes) = try InvoiceInputReader.readFile(
+                    path: walletsPath, bytesMax: Int.max / 2)
+                opening = reader.wallets(bytes, file: file.name)
                 configuration.append(("wallets", file))
             }
             for (index, path) in grantPaths.enumerated() {
-                let file = try ConfigFile(path: path, bytesMax: Int.max / 2)
-                reader.grants(file.text, file: file.name, into: &grants)
+                let (file, bytes) = try InvoiceInputReader.readFile(
+                    path: path, bytesMax: Int.max / 2)
+                reader.grants(bytes, file: file.name, rules: .configuration, into: &grants)
                 configuration.append((index == 0 ? "grants" : "grants_\(index + 1)", file))
             }
             try reader.check()
@@ -91,6 +102,18 @@ struct InvoiceJob {
                 .invalidConfiguration, "invalid wallets or grants; nothing was written:\n\(errors)")
         } catch {
             return fail(.usage, "\(error)")
+        }
+        // Numbers are `<period>-<6 digits>` (SPEC §11): refuse a first number whose last invoice
+        // would need a seventh digit, before anything is written. Every customer with a line gets
+        // one invoice, and every line's customer is known (checked above).
+        let invoiceCount = Set(lines.map { $0.customer }).count
+        if invoiceCount > 0, firstNumber > InvoiceCommand.numberMax - (invoiceCount - 1) {
+            return fail(
+                .usage,
+                "--first-number \(firstNumber) with \(invoiceCount) invoices would number the last "
+                    + "one \(firstNumber + invoiceCount - 1), past the 6-digit numbers of "
+                    + "\(month)-NNNNNN; use --first-number "
+                    + "\(InvoiceCommand.numberMax - invoiceCount + 1) or lower")
         }
         let folder: OutputFolder
         do {

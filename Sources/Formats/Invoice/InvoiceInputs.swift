@@ -19,30 +19,105 @@ public struct InvoiceInputReader {
             ConfigError(file: file, line: line, column: nil, path: path, message: message))
     }
 
-    /// Throws every collected problem.
-    public func check() throws {
-        if !errors.isEmpty { throw ConfigErrors(errors) }
+    /// Throws every collected problem, or the first `listedMax` and a count of the rest: a
+    /// corrupt rate output (every line with CRLF, say) would otherwise repeat one problem per
+    /// line. Configuration files list every problem (SPEC §10), so they pass no limit.
+    public func check(listedMax: Int = Int.max) throws {
+        guard !errors.isEmpty else { return }
+        guard errors.count > listedMax else { throw ConfigErrors(errors) }
+        let hidden = errors[listedMax]
+        let summary = ConfigError(
+            file: hidden.file, line: nil, column: nil, path: "",
+            message: "\(errors.count - listedMax) more problems not listed, the next at line "
+                + "\(hidden.line.map(String.init) ?? "?")")
+        throw ConfigErrors(Array(errors.prefix(listedMax)) + [summary])
     }
 
-    /// Calls `body` with each non-blank line's parsed JSON object and its 1-based number.
+    /// How many problems of a rate output are listed before the rest are only counted.
+    public static let rateOutputProblemsListedMax = 20
+
+    /// How strictly a file's lines are read.
+    public enum LineRules: Sendable {
+        /// A file people write (grants, wallets): a UTF-8 byte-order mark at the very start is
+        /// skipped (as in event files, SPEC §11), CRLF line endings are accepted, blank lines
+        /// are skipped and the last line may lack its line ending.
+        case configuration
+        /// A file `rate` wrote: every line ends with LF, none is blank, and no CR, byte-order
+        /// mark or unfinished last line appears, because `rate` writes none: any of them means
+        /// the file was cut short or edited.
+        case rateOutput
+    }
+
+    /// The bytes a blank line may hold (SPEC §11: space, tab, CR, VT and FF; LF ends it).
+    static let blankBytes: Set<UInt8> = [0x20, 0x09, 0x0D, 0x0B, 0x0C]
+
+    /// Calls `body` with each line's parsed JSON object and its 1-based number, under `rules`.
+    /// Every line that is not UTF-8 or not a JSON object is reported with its number.
     mutating func eachObject(
-        _ text: String, file: String,
+        _ bytes: [UInt8], file: String, rules: LineRules,
         _ body: (inout InvoiceInputReader, [(String, JSONValue)], Int) -> Void
     ) {
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false)
-            .enumerated()
-        {
-            if line.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) { continue }
-            do {
-                guard case .object(let members) = try JSONValue.parse(String(line)) else {
-                    fail(file, index + 1, "", "expected a JSON object")
+        let lineFeed = UInt8(ascii: "\n")
+        let carriageReturn = UInt8(ascii: "\r")
+        var start = 0
+        if rules == .configuration, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { start = 3 }
+        var number = 0
+        while start < bytes.count {
+            number += 1
+            let end = bytes[start...].firstIndex(of: lineFeed)
+            var line = bytes[start..<(end ?? bytes.count)]
+            start = (end ?? bytes.count) + 1
+            switch rules {
+            case .configuration:
+                if line.last == carriageReturn { line = line.dropLast() }
+                if line.allSatisfy({ InvoiceInputReader.blankBytes.contains($0) }) { continue }
+            case .rateOutput:
+                if end == nil {
+                    fail(
+                        file, number, "",
+                        "the last line has no line ending: the file was cut short")
                     continue
                 }
-                body(&self, members, index + 1)
+                if line.contains(carriageReturn) {
+                    fail(file, number, "", "holds a CR (\\r); rate writes LF line endings only")
+                    continue
+                }
+                if line.isEmpty {
+                    fail(file, number, "", "empty line; rate writes none")
+                    continue
+                }
+            }
+            guard let text = String(validating: line, as: UTF8.self) else {
+                let valid = Self.validUTF8PrefixCount(line)
+                fail(
+                    file, number, "",
+                    "not UTF-8 text (byte \(valid + 1) of the line); save the file as UTF-8")
+                continue
+            }
+            do {
+                guard case .object(let members) = try JSONValue.parse(text) else {
+                    fail(file, number, "", "expected a JSON object")
+                    continue
+                }
+                body(&self, members, number)
             } catch {
-                fail(file, index + 1, "", "malformed JSON: \(error)")
+                fail(file, number, "", "malformed JSON: \(error)")
             }
         }
+    }
+
+    /// The count of leading bytes of `line` that are whole, valid UTF-8 characters.
+    static func validUTF8PrefixCount(_ line: ArraySlice<UInt8>) -> Int {
+        var count = 0
+        var iterator = line.makeIterator()
+        var decoder = UTF8()
+        decoding: while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar): count += UTF8.width(scalar)
+            case .emptyInput, .error: break decoding
+            }
+        }
+        return count
     }
 
     func string(_ members: [(String, JSONValue)], _ key: String) -> String? {
@@ -58,18 +133,11 @@ public struct InvoiceInputReader {
         }
     }
 
-    /// The period of a `rate` output folder, from its manifest.
-    public static func ratedPeriod(manifest text: String) -> YearMonth? {
-        guard let value = try? JSONValue.parse(text),
-            case .string(let period)? = value["options"]?["period"]
-        else { return nil }
-        return YearMonth(period)
-    }
-
-    /// `rated.ndjson` back into rated lines.
-    public mutating func ratedLines(_ text: String, file: String) -> [RatedLine] {
+    /// `rated.ndjson` back into rated lines; `rate` wrote it, so its lines are read under
+    /// `LineRules.rateOutput`.
+    public mutating func ratedLines(_ bytes: [UInt8], file: String) -> [RatedLine] {
         var lines: [RatedLine] = []
-        eachObject(text, file: file) { reader, members, number in
+        eachObject(bytes, file: file, rules: .rateOutput) { reader, members, number in
             if let line = reader.ratedLine(members, file: file, number: number) {
                 lines.append(line)
             }
@@ -131,6 +199,51 @@ public struct InvoiceInputReader {
             quantity: quantity, amountExact: exact, amount: amount, tiers: tiers)
     }
 
+    /// The most digits before the decimal point of a grant amount or wallet `remaining`
+    /// (below 10^15 major units): far above any real prepayment, and low enough that sums of
+    /// many grants stay exact in `Money`'s minor units.
+    public static let amountIntegerDigitsMax = 15
+
+    /// The largest `priority` magnitude a grant may carry.
+    public static let priorityMagnitudeMax = 1_000_000
+
+    /// A grant amount or wallet `remaining` as money in `currency`, or what is wrong with it
+    /// (said so that a person knows what to write instead).
+    func amountCheck(_ text: String, _ currency: Currency) -> Result<Money, AmountProblem> {
+        let digits = currency.minorUnitDigits
+        switch DecimalText.parse(Array(text.utf8)) {
+        case .failure(.syntax):
+            return .failure(AmountProblem("\(text) is not a decimal number such as \"100.00\""))
+        case .failure(.tooPrecise):
+            return .failure(
+                AmountProblem(
+                    "\(text) has too many digits; expected at most "
+                        + "\(InvoiceInputReader.amountIntegerDigitsMax) digits before the point "
+                        + "and \(digits) after it"))
+        case .success(let parsed):
+            guard parsed.integerDigits <= InvoiceInputReader.amountIntegerDigitsMax else {
+                return .failure(
+                    AmountProblem(
+                        "\(text) is too large; expected at most "
+                            + "\(InvoiceInputReader.amountIntegerDigitsMax) digits before the "
+                            + "point"))
+            }
+            guard let value = money(text, currency) else {
+                return .failure(
+                    AmountProblem(
+                        "\(text) has more decimals than \(currency.code) has; expected at most "
+                            + "\(digits)"))
+            }
+            return .success(value)
+        }
+    }
+
+    /// What is wrong with an amount's text, as a phrase for a message.
+    struct AmountProblem: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+
     /// A decimal text that is exactly an amount in `currency` (no more minor digits).
     func money(_ text: String, _ currency: Currency) -> Money? {
         guard case .success(let value) = DecimalText.rational(text),
@@ -142,9 +255,11 @@ public struct InvoiceInputReader {
     }
 
     /// Grants from NDJSON (SPEC §7): a repeated identical grant is ignored; repeats that differ
-    /// are errors listing the id.
-    public mutating func grants(_ text: String, file: String, into grants: inout [String: Grant]) {
-        eachObject(text, file: file) { reader, members, number in
+    /// are errors listing the id. `rules` is `.rateOutput` for `included-credits.ndjson`.
+    public mutating func grants(
+        _ bytes: [UInt8], file: String, rules: LineRules, into grants: inout [String: Grant]
+    ) {
+        eachObject(bytes, file: file, rules: rules) { reader, members, number in
             guard let grant = reader.grant(members, file: file, number: number) else { return }
             if let earlier = grants[grant.id] {
                 if earlier != grant {
@@ -187,21 +302,35 @@ public struct InvoiceInputReader {
             fail(file, number, "currency", "missing or unknown currency (grant \(id))")
             return nil
         }
-        guard let amountText = numeric(members, "amount"), let amount = money(amountText, currency),
-            amount.minorUnits > 0
-        else {
-            fail(
-                file, number, "amount",
-                "must be a positive amount with at most \(currency.minorUnitDigits) decimals "
-                    + "(grant \(id))"
-            )
+        guard let amountText = numeric(members, "amount") else {
+            fail(file, number, "amount", "missing; expected a decimal string such as \"100.00\"")
             return nil
+        }
+        let amount: Money
+        switch amountCheck(amountText, currency) {
+        case .failure(let problem):
+            fail(file, number, "amount", "\(problem) (grant \(id))")
+            return nil
+        case .success(let value):
+            guard value.minorUnits > 0 else {
+                fail(file, number, "amount", "must be more than 0, got \(amountText) (grant \(id))")
+                return nil
+            }
+            amount = value
         }
         var expires: Instant?
         let expiresText = string(members, "expires")
         if let expiresText {
             guard let parsed = RFC3339.parse(expiresText) else {
                 fail(file, number, "expires", "not an RFC 3339 timestamp (grant \(id))")
+                return nil
+            }
+            // A grant that expires before it is granted would be written off before it existed.
+            guard parsed >= instant else {
+                fail(
+                    file, number, "expires",
+                    "\(expiresText) is before ts \(tsText) (grant \(id)); a grant cannot expire "
+                        + "before it is granted: correct expires or ts")
                 return nil
             }
             expires = parsed
@@ -216,8 +345,19 @@ public struct InvoiceInputReader {
         }
         var priority = 0
         if let text = numeric(members, "priority") {
-            guard let value = Int(text), abs(value) <= 1_000_000 else {
-                fail(file, number, "priority", "must be a whole number (grant \(id))")
+            let digits = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
+            guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+                fail(
+                    file, number, "priority",
+                    "must be a whole number such as 0 or -5, got \(text) (grant \(id))")
+                return nil
+            }
+            let limit = InvoiceInputReader.priorityMagnitudeMax
+            guard let value = Int(text), abs(value) <= limit else {
+                fail(
+                    file, number, "priority",
+                    "\(text) is out of range; expected a whole number from -\(limit) to \(limit) "
+                        + "(grant \(id))")
                 return nil
             }
             priority = value
@@ -228,25 +368,61 @@ public struct InvoiceInputReader {
     }
 
     /// The opening `wallets.ndjson` (a previous run's closing wallets).
-    public mutating func wallets(_ text: String, file: String) -> [WalletEntry] {
+    public mutating func wallets(_ bytes: [UInt8], file: String) -> [WalletEntry] {
         var entries: [WalletEntry] = []
         var seen: Set<String> = []
-        eachObject(text, file: file) { reader, members, number in
+        eachObject(bytes, file: file, rules: .configuration) { reader, members, number in
+            guard let grantID = reader.string(members, "grant"), !grantID.isEmpty else {
+                reader.fail(file, number, "grant", "missing; expected the id of the grant")
+                return
+            }
             var grantMembers = members.filter { $0.0 != "remaining" && $0.0 != "grant" }
-            grantMembers.append(("id", .string(reader.string(members, "grant") ?? "")))
-            if reader.string(members, "amount") == nil,
-                let remaining = reader.string(members, "remaining")
-            {
-                grantMembers.append(("amount", .string(remaining)))
+            grantMembers.append(("id", .string(grantID)))
+            let remainingText = reader.numeric(members, "remaining")
+            if reader.numeric(members, "amount") == nil, let remainingText {
+                // Without `amount`, `remaining` stands for it: a negative one is reported as
+                // itself, not as a bad amount the row does not hold.
+                guard !remainingText.hasPrefix("-") else {
+                    reader.fail(
+                        file, number, "remaining",
+                        "must be 0 or more, got \(remainingText)")
+                    return
+                }
+                grantMembers.append(("amount", .string(remainingText)))
             }
             // A wallet row is its grant (with the original amount) plus what remains of it, which
-            // may be 0 for a spent or expired grant.
-            guard let grant = reader.grant(grantMembers, file: file, number: number),
-                let remainingText = reader.string(members, "remaining"),
-                let remaining = reader.money(remainingText, grant.currency),
-                remaining.minorUnits >= 0
-            else {
-                reader.fail(file, number, "", "not a wallet row of this Ratebook version")
+            // may be 0 for a spent or expired grant. The grant's own problems are reported by
+            // `grant` with their field.
+            guard let grant = reader.grant(grantMembers, file: file, number: number) else {
+                return
+            }
+            guard let remainingText else {
+                reader.fail(
+                    file, number, "remaining",
+                    "missing; expected what is left of grant \(grant.id), such as \"0\" or "
+                        + "\"\(grant.amount)\"")
+                return
+            }
+            let remaining: Money
+            switch reader.amountCheck(remainingText, grant.currency) {
+            case .failure(let problem):
+                reader.fail(file, number, "remaining", "\(problem) (grant \(grant.id))")
+                return
+            case .success(let value):
+                remaining = value
+            }
+            guard remaining.minorUnits >= 0 else {
+                reader.fail(
+                    file, number, "remaining",
+                    "must be 0 or more, got \(remainingText) (grant \(grant.id))")
+                return
+            }
+            // What is left of a grant can never exceed what was granted.
+            guard remaining.minorUnits <= grant.amount.minorUnits else {
+                reader.fail(
+                    file, number, "remaining",
+                    "\(remaining) is more than the grant's amount \(grant.amount) "
+                        + "(grant \(grant.id)); a wallet row holds what is left of its grant")
                 return
             }
             guard seen.insert(grant.id).inserted else {
