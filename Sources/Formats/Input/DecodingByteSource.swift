@@ -306,7 +306,7 @@ final class DecodingByteSource: ArchiveByteSource {
         if stream.pointee.avail_in == 0 {
             guard fetchInput() else {
                 if upstreamFailed { return upstreamFailure() }
-                return fail("the gzip stream is truncated: \(currentMember) has no end")
+                return fail("truncated gzip input: \(currentMember) has no end")
             }
         }
         let inputBefore = stream.pointee.avail_in

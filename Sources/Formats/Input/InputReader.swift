@@ -164,7 +164,10 @@ public final class InputReader {
             if let message = source.failureMessage {
                 throw InputError(file: name, byteOffset: source.position, message: message)
             }
-            if let message = decoded.failureMessage {
+            if var message = decoded.failureMessage {
+                if let member = state.currentMember {
+                    message += " (while reading member \"\(member)\")"
+                }
                 throw InputError(
                     file: name, byteOffset: decoded.failureOffset ?? source.position,
                     message: message)
@@ -232,7 +235,9 @@ public final class InputReader {
                 }
                 state.members.append(memberName)
                 try onSource(memberName)
+                state.currentMember = path
                 try readMember(of: outer, named: path, state: &state, onLine: onLine)
+                state.currentMember = nil
             }
             entry = try outer.nextEntry()
         }
@@ -370,6 +375,8 @@ private struct ReadState {
     var members: [String] = []
     /// Members not read (links, special files), as display names in stored order.
     var skippedMembers: [String] = []
+    /// The path of the member being read, if any, for errors found below it.
+    var currentMember: String?
     /// Decompressed bytes delivered so far, across all members.
     var decompressedBytes: Int64 = 0
     /// The failing member and reason, when a member failed.
