@@ -62,6 +62,10 @@ struct RateJob {
                 customersFile: configuration.customersFile, folder: folder)
             try folder.commit()
             return status
+        } catch let error as InputSelectionError {
+            // Found only after reading (a member named like another input): still a usage error.
+            folder.abandon()
+            return fail(.usage, "\(error); nothing was written")
         } catch let error as InputError {
             folder.abandon()
             return fail(.inputError, "\(error); nothing was written")
@@ -122,6 +126,17 @@ struct RateJob {
                     }
                 })
             summaries.append(summary)
+        }
+        try checkMemberDisplayNames(summaries)
+        // Nothing is left out without a word: hidden entries, links and special files are listed
+        // in the manifest and named here (the first ten).
+        let notRead = selection.skipped + summaries.flatMap(\.skippedMembers)
+        if !notRead.isEmpty {
+            let shown = notRead.prefix(10).joined(separator: ", ")
+            let more = notRead.count > 10 ? " and \(notRead.count - 10) more" : ""
+            let note = "\(notRead.count) entries not read (hidden, links or special files; "
+                + "listed under skipped in manifest.json): \(shown)\(more)"
+            Logger(label: "rate").notice("\(note)")
         }
         let usage = try collector.finish()
         rejects += try conflictRejects(
