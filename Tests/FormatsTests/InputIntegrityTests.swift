@@ -293,3 +293,54 @@ final class InputIntegrityTests: XCTestCase {
             transcript.summary?.skippedMembers, ["links.tar!soft.ndjson", "links.tar!hard.ndjson"])
     }
 }
+
+/// Hands out fixed blocks from one reused buffer, like a real source that overwrites its buffer
+/// on every read.
+private final class ScriptedByteSource: ArchiveByteSource {
+    /// The blocks, in order.
+    private var blocks: [[UInt8]]
+    /// The one buffer every block is copied into.
+    private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 16)
+
+    init(_ blocks: [[UInt8]]) { self.blocks = blocks }
+    deinit { buffer.deallocate() }
+
+    func readBlock() -> ArchiveSourceBlock {
+        guard !blocks.isEmpty else { return .end }
+        let block = blocks.removeFirst()
+        buffer.copyBytes(from: block)
+        return .bytes(UnsafeRawBufferPointer(rebasing: buffer[0..<block.count]))
+    }
+
+    func seek(offset: Int64, whence: Int32) -> Int64 { -1 }
+}
+
+extension InputIntegrityTests {
+    /// libarchive may stop consuming inside the previous block yet have fetched the next one (a
+    /// tar's second end block is peeked at); the bytes it left in the previous block, whose
+    /// buffer the source has reused, are still checked.
+    func testDrainChecksTheEndOfThePreviousBlock() throws {
+        var first = [UInt8](repeating: 0x41, count: 900) + [UInt8](repeating: 0, count: 100)
+        first[950] = 0x78
+        let decoded = DecodingByteSource(
+            upstream: ScriptedByteSource([first, [UInt8](repeating: 0, count: 600)]))
+        // What libarchive does: read both blocks, consume up to byte 900.
+        for _ in 0..<2 {
+            guard case .bytes = decoded.readBlock() else { return XCTFail("expected bytes") }
+        }
+        XCTAssertThrowsError(try decoded.drain(nulOnlyAfter: 900, hadMembers: true)) { error in
+            XCTAssertEqual(
+                (error as? ArchiveShimError)?.message,
+                "the tar end-of-archive marker (an all-NUL block) is followed by data at "
+                    + "decompressed byte 950: members after it would be lost (a block zeroed by "
+                    + "a crash, or data appended to the archive)")
+        }
+        // The same blocks with NUL at byte 950 drain cleanly.
+        first[950] = 0
+        let clean = DecodingByteSource(
+            upstream: ScriptedByteSource([first, [UInt8](repeating: 0, count: 600)]))
+        _ = clean.readBlock()
+        _ = clean.readBlock()
+        XCTAssertNoThrow(try clean.drain(nulOnlyAfter: 900, hadMembers: true))
+    }
+}

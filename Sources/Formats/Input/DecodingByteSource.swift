@@ -65,19 +65,18 @@ final class DecodingByteSource: ArchiveByteSource {
     private var lastBlock = UnsafeRawBufferPointer(start: nil, count: 0)
     /// The decompressed offset of `lastBlock`.
     private var lastBlockStart: Int64 = 0
+    /// A copy of the last `tailBytesMax` bytes before `lastBlock` (the previous block's end,
+    /// whose buffer the upstream may have reused): a tar's end marker can straddle two blocks,
+    /// and libarchive may look ahead one block past what it consumes.
+    private let tail: UnsafeMutableRawBufferPointer
+    /// How many bytes of `tail` are valid; they end at `lastBlockStart`.
+    private var tailCount = 0
+    /// Bytes of the previous block kept in `tail`: two tar blocks.
+    static let tailBytesMax = 1024
     /// Why the layer failed, for the error report; nil when the upstream itself failed.
     private(set) var failureMessage: String?
     /// Where the failure was found, in upstream (stored or member) bytes.
     private(set) var failureOffset: Int64?
-
-    /// Whether the content turned out to be gzip (false until the first block is read).
-    var isGzip: Bool {
-        switch mode {
-        case .gzipMember, .gzipBetweenMembers, .gzipPadding: return true
-        case .finished, .failed: return isInflateInitialized
-        case .undecided, .passThrough: return false
-        }
-    }
 
     /// Layers over `upstream`.
     init(upstream: ArchiveByteSource) {
@@ -86,6 +85,7 @@ final class DecodingByteSource: ArchiveByteSource {
         stream = .allocate(capacity: 1)
         stream.initialize(to: z_stream())
         output = .allocate(byteCount: DecodingByteSource.outputBytesMax, alignment: 16)
+        tail = .allocate(byteCount: DecodingByteSource.tailBytesMax, alignment: 16)
     }
 
     deinit {
@@ -94,6 +94,7 @@ final class DecodingByteSource: ArchiveByteSource {
         stream.deallocate()
         carry.deallocate()
         output.deallocate()
+        tail.deallocate()
     }
 
     /// Returns the next decoded (or passed-on) block.
@@ -115,12 +116,20 @@ final class DecodingByteSource: ArchiveByteSource {
     ///
     /// - Parameter nulOnlyAfter: when set, every byte handed on from this decompressed offset
     ///   to the end must be NUL: bytes after a tar's end-of-archive marker would otherwise be
-    ///   members nobody reads. Bytes before the start of the last block handed out are not
-    ///   checked again (libarchive had them and judged them).
+    ///   members nobody reads. Bytes more than `tailBytesMax` before the last block handed out
+    ///   are no longer held; libarchive consumed up to at most that far back (it reads ahead
+    ///   one tar block), so nothing it did not judge goes unchecked.
     /// - Throws: `ArchiveShimError` on a decoding or read failure, or a non-NUL byte where only
     ///   NUL may be; the message names the decompressed offset.
     func drain(nulOnlyAfter checkedFrom: Int64?, hadMembers: Bool) throws {
         if let checkedFrom {
+            let tailStart = lastBlockStart - Int64(tailCount)
+            if checkedFrom < lastBlockStart {
+                let from = Int(max(0, checkedFrom - tailStart))
+                try requireNUL(
+                    UnsafeRawBufferPointer(rebasing: tail[from..<tailCount]),
+                    at: tailStart + Int64(from), hadMembers: hadMembers)
+            }
             let start = max(0, checkedFrom - lastBlockStart)
             if start < Int64(lastBlock.count) {
                 try requireNUL(
@@ -161,8 +170,21 @@ final class DecodingByteSource: ArchiveByteSource {
                 + "zeroed by a crash, or data appended to the archive)")
     }
 
-    /// Records a block handed on and its offset.
+    /// Records a block handed on and its offset, keeping the end of the one before.
     private func noteDelivered(_ bytes: UnsafeRawBufferPointer) {
+        // The tail must end where `bytes` starts: the last block's end, plus what was kept
+        // before it when the last block is shorter than the tail.
+        let fromLast = min(lastBlock.count, DecodingByteSource.tailBytesMax)
+        let keptBefore = min(tailCount, DecodingByteSource.tailBytesMax - fromLast)
+        if keptBefore > 0, keptBefore < tailCount {
+            let base = tail.baseAddress!
+            memmove(base, base + (tailCount - keptBefore), keptBefore)
+        }
+        if fromLast > 0 {
+            (tail.baseAddress! + keptBefore).copyMemory(
+                from: lastBlock.baseAddress! + (lastBlock.count - fromLast), byteCount: fromLast)
+        }
+        tailCount = keptBefore + fromLast
         lastBlock = bytes
         lastBlockStart = deliveredBytes
         deliveredBytes += Int64(bytes.count)
