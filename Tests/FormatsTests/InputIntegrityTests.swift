@@ -344,3 +344,62 @@ extension InputIntegrityTests {
         XCTAssertNoThrow(try clean.drain(nulOnlyAfter: 900, hadMembers: true))
     }
 }
+
+extension InputIntegrityTests {
+    // MARK: - Item 6: names that are not UTF-8
+
+    func testMemberNamesThatAreNotUTF8AreShownEscaped() throws {
+        let directory = try makeTemporaryDirectory(self)
+        try shell(
+            "mkdir in && printf 'a1\\n' > \"in/$(printf 'caf\\351')\""
+                + " && printf 'b1\\n' > \"in/$(printf 'caf\\303\\251')\""
+                + " && tar -C in -cf names.tar \"$(printf 'caf\\351')\" \"$(printf 'caf\\303\\251')\"",
+            in: directory)
+        let transcript = try readTranscript("names.tar", in: directory)
+        XCTAssertEqual(
+            transcript.events,
+            ["source names.tar!caf\\xE9", "1: a1", "source names.tar!café", "1: b1"])
+    }
+
+    func testFolderEntryNamesThatAreNotUTF8FailSelectionUnlessHidden() throws {
+        let directory = try makeTemporaryDirectory(self)
+        try shell(
+            "mkdir -p batch hidden && printf 'x\\n' > batch/good.ndjson"
+                + " && printf 'x\\n' > \"batch/$(printf 'bad\\377\\\\.ndjson')\""
+                + " && printf 'x\\n' > hidden/good.ndjson"
+                + " && printf 'x\\n' > \"hidden/$(printf '.part\\377')\"",
+            in: directory)
+        let batch = directory.appendingPathComponent("batch").path
+        XCTAssertThrowsError(try selectInputs([batch])) { error in
+            XCTAssertEqual(
+                error as? InputSelectionError,
+                .nameNotUTF8(argument: batch, name: "batch/bad\\xFF\\\\.ndjson"))
+        }
+        let hidden = try selectInputs([directory.appendingPathComponent("hidden").path])
+        XCTAssertEqual(hidden.files.map(\.displayName), ["hidden/good.ndjson"])
+        XCTAssertEqual(hidden.skipped, ["hidden/.part\\xFF"])
+    }
+
+    // MARK: - Item 14: a member named like another input
+
+    func testMemberDisplayNameEqualToAnotherInputIsAUsageError() throws {
+        let archive = InputSummary(
+            displayName: "x.tar", sizeBytes: 10240, sha256: "", members: ["x.tar!a"])
+        let plain = InputSummary(
+            displayName: "x.tar!a", sizeBytes: 2, sha256: "", members: [])
+        let other = InputSummary(
+            displayName: "x.tar!b", sizeBytes: 2, sha256: "", members: [])
+        XCTAssertThrowsError(try checkMemberDisplayNames([archive, plain])) { error in
+            XCTAssertEqual(
+                error as? InputSelectionError,
+                .memberDisplayName(displayName: "x.tar!a", archive: "x.tar"))
+        }
+        XCTAssertNoThrow(try checkMemberDisplayNames([archive, other]))
+        // Bytewise: a differently normalized name is a different name.
+        let decomposed = InputSummary(
+            displayName: "x.tar!e\u{301}", sizeBytes: 2, sha256: "", members: [])
+        let composed = InputSummary(
+            displayName: "x.tar", sizeBytes: 10240, sha256: "", members: ["x.tar!\u{E9}"])
+        XCTAssertNoThrow(try checkMemberDisplayNames([composed, decomposed]))
+    }
+}

@@ -160,7 +160,12 @@ final class ArchiveReadHandle {
         if let text = archive_entry_pathname_utf8(entry) {
             path = String(cString: text)
         } else if let text = archive_entry_pathname(entry) {
-            path = String(cString: text)
+            // Not UTF-8: shown with `\xNN` escapes (backslashes doubled), like raw lines in
+            // rejects, so distinct byte names stay distinct display names (a lossy U+FFFD
+            // repair would merge them).
+            let bytes = UnsafeRawBufferPointer(start: text, count: strlen(text))
+            path = String(validating: bytes, as: UTF8.self)
+                ?? RejectRecord.rawText(Array(bytes)).0
         }
         // AE_IFREG and AE_IFDIR are cast macros that do not import into Swift.
         let fileType = UInt32(archive_entry_filetype(entry)) & 0o170000
