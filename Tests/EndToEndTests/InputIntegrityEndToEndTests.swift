@@ -16,7 +16,9 @@ final class InputIntegrityEndToEndTests: XCTestCase {
     }
 
     /// Runs `rate` on `inputs` (paths relative to `work`) into `work/out`.
-    private func rate(_ inputs: [String], in work: URL, catalog: URL, customers: URL) throws
+    private func rate(
+        _ inputs: [String], in work: URL, catalog: URL, customers: URL
+    ) throws
         -> (result: RunResult, output: URL)
     {
         let output = work.appendingPathComponent("out", isDirectory: true)
@@ -37,8 +39,9 @@ final class InputIntegrityEndToEndTests: XCTestCase {
                 + " && sed -i 's/\"quantity\":\"1.5\"/\"quantity\":\"9.5\"/' events.ndjson.gz",
             in: work)
         XCTAssertThrowsError(try shell("gzip -t events.ndjson.gz", in: work))
-        let size = try FileManager.default.attributesOfItem(
-            atPath: work.appendingPathComponent("events.ndjson.gz").path)[.size] as! Int
+        let size =
+            try FileManager.default.attributesOfItem(
+                atPath: work.appendingPathComponent("events.ndjson.gz").path)[.size] as! Int
         let (result, output) = try rate(
             ["events.ndjson.gz"], in: work, catalog: catalog, customers: customers)
         XCTAssertEqual(result.status, 3, result.transcript)
@@ -57,12 +60,14 @@ final class InputIntegrityEndToEndTests: XCTestCase {
                 + " && gzip -n -c zeroed.ndjson > zeroed.ndjson.gz",
             in: work)
         for name in ["zeroed.ndjson", "zeroed.ndjson.gz"] {
-            let (result, output) = try rate([name], in: work, catalog: catalog, customers: customers)
+            let (result, output) = try rate(
+                [name], in: work, catalog: catalog, customers: customers)
             XCTAssertEqual(result.status, 3, result.transcript)
             XCTAssertTrue(
                 result.standardError.hasPrefix(
                     "rate: \(name): the data starts with NUL blocks (zeroed by a crash?) but holds "
-                        + "data from decompressed byte 512: it is not an empty tar archive at byte "),
+                        + "data from decompressed byte 512: it is not an empty tar archive at byte "
+                ),
                 result.standardError)
             XCTAssertFalse(FileManager.default.fileExists(atPath: output.path))
         }
@@ -74,9 +79,12 @@ final class InputIntegrityEndToEndTests: XCTestCase {
             "tar -cf inner.tar events.ndjson && tar -cf outer.tar inner.tar"
                 + " && zip -q -X inner.zip events.ndjson && zip -q -X outer.zip inner.zip",
             in: work)
-        for (name, member, kind) in [("outer.tar", "inner.tar", "tar"),
-                                     ("outer.zip", "inner.zip", "zip")] {
-            let (result, output) = try rate([name], in: work, catalog: catalog, customers: customers)
+        for (name, member, kind) in [
+            ("outer.tar", "inner.tar", "tar"),
+            ("outer.zip", "inner.zip", "zip"),
+        ] {
+            let (result, output) = try rate(
+                [name], in: work, catalog: catalog, customers: customers)
             XCTAssertEqual(result.status, 3, result.transcript)
             XCTAssertTrue(
                 result.standardError.hasPrefix(

@@ -31,7 +31,8 @@ final class InputIntegrityTests: XCTestCase {
         } catch let error as InputError {
             XCTAssertEqual(error.file, name, file: file, line: line)
             XCTAssertEqual(
-                error.description, "\(name): \(error.message) at byte \(error.byteOffset); "
+                error.description,
+                "\(name): \(error.message) at byte \(error.byteOffset); "
                     + error.remedy, file: file, line: line)
             return error
         }
@@ -65,8 +66,11 @@ final class InputIntegrityTests: XCTestCase {
             "python3 -c 'import gzip,sys; sys.stdout.buffer.write(gzip.compress("
                 + "open(\"events.ndjson\",\"rb\").read(), 0, mtime=0))' > events.ndjson.gz",
             in: directory)
-        let quantity = Array(try Data(contentsOf: directory.appendingPathComponent(
-            "events.ndjson.gz"))).firstIndex(of: UInt8(ascii: "2"))!
+        let quantity = Array(
+            try Data(
+                contentsOf: directory.appendingPathComponent(
+                    "events.ndjson.gz"))
+        ).firstIndex(of: UInt8(ascii: "2"))!
         try patch("events.ndjson.gz", at: quantity, to: UInt8(ascii: "9"), in: directory)
         XCTAssertThrowsError(try shell("gzip -t events.ndjson.gz", in: directory))
         let error = try inputError("events.ndjson.gz", in: directory)
@@ -353,7 +357,8 @@ extension InputIntegrityTests {
         try shell(
             "mkdir in && printf 'a1\\n' > \"in/$(printf 'caf\\351')\""
                 + " && printf 'b1\\n' > \"in/$(printf 'caf\\303\\251')\""
-                + " && tar -C in -cf names.tar \"$(printf 'caf\\351')\" \"$(printf 'caf\\303\\251')\"",
+                + " && tar -C in -cf names.tar \"$(printf 'caf\\351')\""
+                + " \"$(printf 'caf\\303\\251')\"",
             in: directory)
         let transcript = try readTranscript("names.tar", in: directory)
         XCTAssertEqual(
