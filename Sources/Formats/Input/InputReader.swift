@@ -109,9 +109,11 @@ public struct InputError: Error, CustomStringConvertible {
 
 /// Reads inputs (plain, compressed or archived NDJSON) as streams of lines.
 ///
-/// Compression and archive format are detected from content, never from the name. Memory is
-/// bounded by the limits: one 1 MiB read block, one line buffer of `lineBytesMax + 1` bytes,
-/// and libarchive's own buffers. Not thread-safe: use one reader per thread.
+/// Compression and archive format are detected from content, never from the name. gzip is
+/// decoded by `DecodingByteSource` (zlib, every member's checksums verified), the rest by
+/// libarchive. Memory is bounded by the limits: one 1 MiB read block, a 256 KiB gzip output
+/// block per open stream, one line buffer of `lineBytesMax + 1` bytes, and libarchive's own
+/// buffers. Not thread-safe: use one reader per thread.
 public final class InputReader {
     /// The limits every input is read under.
     public let limits: InputLimits
@@ -137,11 +139,14 @@ public final class InputReader {
     /// display name the lines that follow belong to: the input's display name for a plain or
     /// compressed file (also an empty one), `<display>!<member path>` for an archive member.
     /// `onLine` is called for every line in order. Members are read in stored order; members
-    /// that are themselves compressed are decompressed by content; directories and other
-    /// non-regular members are skipped. Errors thrown by the callbacks propagate unchanged.
+    /// that are themselves compressed are decompressed by content; directories are skipped, and
+    /// links and other non-regular members are skipped and listed in the summary's
+    /// `skippedMembers`. Errors thrown by the callbacks propagate unchanged.
     ///
-    /// - Throws: `InputError` when the input cannot be opened, is truncated or corrupt, holds two
-    ///   members with the same path, or decompresses to more than `decompressedBytesMax`.
+    /// - Throws: `InputError` when the input cannot be opened, is truncated or corrupt (a
+    ///   checksum fails, bytes follow the last gzip member or a tar's end-of-archive marker, or a
+    ///   container's header is damaged), holds two members with the same path or a member that
+    ///   is itself an archive, or decompresses to more than `decompressedBytesMax`.
     public func read(
         _ input: InputFile, onSource: (String) throws -> Void, onLine: (InputLine) throws -> Void
     ) throws -> InputSummary {

@@ -101,8 +101,12 @@ private func quoted(_ text: String) -> String {
 ///
 /// Complexity: O(n log n) in the number of files, plus one `stat` per directory entry.
 ///
+/// Names inside a directory are read as bytes: one that is not UTF-8 cannot be named in the
+/// outputs, so it fails the selection (a hidden one is skipped and listed with `\xNN` escapes).
+///
 /// - Throws: `InputSelectionError` for a missing argument, an argument that is neither a regular
-///   file nor a directory, an unlistable directory, or two inputs with the same display name.
+///   file nor a directory, an unlistable directory, a name under a directory that is not UTF-8,
+///   or two inputs with the same display name.
 public func selectInputs(_ arguments: [String]) throws -> InputSelection {
     var found: [(file: InputFile, argument: String)] = []
     var skipped: [String] = []
