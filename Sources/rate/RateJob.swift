@@ -135,7 +135,7 @@ struct RateJob {
             let shown = notRead.prefix(10).joined(separator: ", ")
             let more = notRead.count > 10 ? " and \(notRead.count - 10) more" : ""
             let note = "\(notRead.count) entries not read (hidden, links or special files; "
-                + "listed under skipped in manifest.json): \(shown)\(more)"
+                + "listed in manifest.json): \(shown)\(more)"
             Logger(label: "rate").notice("\(note)")
         }
         let usage = try collector.finish()

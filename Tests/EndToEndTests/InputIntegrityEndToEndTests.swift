@@ -144,8 +144,8 @@ final class InputIntegrityEndToEndTests: XCTestCase {
             ["links.tar!soft.ndjson", "links.tar!hard.ndjson"])
         XCTAssertTrue(
             result.standardError.contains(
-                "2 entries not read (hidden, links or special files; listed under skipped in "
-                    + "manifest.json): links.tar!soft.ndjson, links.tar!hard.ndjson"),
+                "2 entries not read (hidden, links or special files; listed in manifest.json): "
+                    + "links.tar!soft.ndjson, links.tar!hard.ndjson"),
             result.standardError)
         XCTAssertEqual(
             try readText(output.appendingPathComponent("usage.ndjson")),
