@@ -105,7 +105,11 @@ final class DecodingByteSource: ArchiveByteSource {
     }
 
     /// Forwards a seek in pass-through mode (zip inputs); a gzip stream cannot seek.
+    ///
+    /// Seeking is only enabled for inputs that start with a zip signature, so a seek before
+    /// the first read settles the mode as pass-through.
     func seek(offset: Int64, whence: Int32) -> Int64 {
+        if case .undecided = mode { mode = .passThrough }
         guard case .passThrough = mode else { return -1 }
         queued.removeAll()
         return upstream.seek(offset: offset, whence: whence)
