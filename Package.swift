@@ -24,6 +24,10 @@ let package = Package(
         .systemLibrary(
             name: "CZstd", pkgConfig: "libzstd",
             providers: [.apt(["libzstd-dev"])]),
+        // zlib: gzip decoded by Ratebook itself, so every member's CRC-32 and ISIZE are checked.
+        .systemLibrary(
+            name: "CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
 
         // Pure domain: exact numbers, time, catalog, rating, invoices, wallets. No I/O.
         .target(name: "Pricing"),
@@ -31,7 +35,7 @@ let package = Package(
         .target(
             name: "Formats",
             dependencies: [
-                "Pricing", "CArchive", "CZstd",
+                "Pricing", "CArchive", "CZstd", "CZlib",
                 .product(name: "Yams", package: "Yams"),
             ]),
         // The exit-code mapping both executables share.

@@ -72,6 +72,14 @@ public struct Manifest {
                 for member in input.members { writer.string(member) }
                 writer.endArray()
             }
+            // Only inputs with links or special members get the key, so other manifests keep
+            // their bytes.
+            if !input.skippedMembers.isEmpty {
+                writer.key("skipped_members")
+                writer.beginArray()
+                for member in input.skippedMembers { writer.string(member) }
+                writer.endArray()
+            }
             writer.endObject()
         }
         writer.endArray()

@@ -74,6 +74,10 @@ struct RateJob {
         } catch let violation as InvariantViolation {
             folder.abandon()
             return fail(.invariantViolated, "\(violation)")
+        } catch let error as InputSelectionError {
+            // Found only after reading (a member named like another input): still a usage error.
+            folder.abandon()
+            return fail(.usage, "\(error); nothing was written")
         } catch let error as InputError {
             folder.abandon()
             return fail(.inputError, "\(error); nothing was written")
@@ -134,6 +138,17 @@ struct RateJob {
                     }
                 })
             summaries.append(summary)
+        }
+        try checkMemberDisplayNames(summaries)
+        // Nothing is left out without a word: hidden entries, links and special files are listed
+        // in the manifest and named here (the first ten).
+        let notRead = selection.skipped + summaries.flatMap(\.skippedMembers)
+        if !notRead.isEmpty {
+            let shown = notRead.prefix(10).joined(separator: ", ")
+            let more = notRead.count > 10 ? " and \(notRead.count - 10) more" : ""
+            let note = "\(notRead.count) entries not read (hidden, links or special files; "
+                + "listed in manifest.json): \(shown)\(more)"
+            Logger(label: "rate").notice("\(note)")
         }
         let usage = try collector.finish()
         rejects += try conflictRejects(

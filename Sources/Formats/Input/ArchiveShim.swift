@@ -23,7 +23,8 @@ enum ArchiveFormatSupport: CaseIterable {
 /// Enabled one by one, never `archive_read_support_filter_all`, which also enables filters that
 /// run external programs (lzop, lrzip, grzip).
 enum ArchiveFilterSupport: CaseIterable {
-    /// gzip (RFC 1952), including concatenated members.
+    /// gzip (RFC 1952), including concatenated members. Not used by the reader, which decodes
+    /// gzip itself (`DecodingByteSource`) so that every member's CRC-32 is checked.
     case gzip
     /// Zstandard.
     case zstd
@@ -159,11 +160,20 @@ final class ArchiveReadHandle {
         if let text = archive_entry_pathname_utf8(entry) {
             path = String(cString: text)
         } else if let text = archive_entry_pathname(entry) {
-            path = String(cString: text)
+            // Not UTF-8: shown with `\xNN` escapes (backslashes doubled), like raw lines in
+            // rejects, so distinct byte names stay distinct display names (a lossy U+FFFD
+            // repair would merge them).
+            let bytes = UnsafeRawBufferPointer(start: text, count: strlen(text))
+            path = String(validating: bytes, as: UTF8.self)
+                ?? RejectRecord.rawText(Array(bytes)).0
         }
-        // AE_IFREG is a cast macro that does not import into Swift.
-        let isRegularFile = (UInt32(archive_entry_filetype(entry)) & 0o170000) == 0o100000
-        return ArchiveEntryInfo(path: path, isRegularFile: isRegularFile)
+        // AE_IFREG and AE_IFDIR are cast macros that do not import into Swift.
+        let fileType = UInt32(archive_entry_filetype(entry)) & 0o170000
+        // A tar hard link is a regular-file entry without data that names an earlier member.
+        let isHardLink = archive_entry_hardlink(entry) != nil
+        return ArchiveEntryInfo(
+            path: path, isRegularFile: fileType == 0o100000 && !isHardLink,
+            isDirectory: fileType == 0o040000)
     }
 
     /// Returns the next block of the current entry's data, or nil at the entry's end.
@@ -188,6 +198,23 @@ final class ArchiveReadHandle {
         if format == ARCHIVE_FORMAT_RAW { return .raw }
         if format == ARCHIVE_FORMAT_EMPTY { return .empty }
         return .archive
+    }
+
+    /// Whether the format settled on is tar (any dialect); meaningful after `nextEntry`.
+    var isTar: Bool {
+        (archive_format(archive) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_TAR
+    }
+
+    /// Whether libarchive decompresses (a zstd, xz or bzip2 filter is in use), in which case
+    /// the source's bytes are not the bytes the format reads.
+    var usesCompressionFilter: Bool {
+        // The bottom filter (the client's bytes, "none") is always there.
+        archive_filter_count(archive) > 1
+    }
+
+    /// How many bytes the format has consumed from the (decompressed) data so far.
+    var formatConsumedBytes: Int64 {
+        Int64(archive_filter_bytes(archive, 0))
     }
 
     /// Throws unless `status` is ARCHIVE_OK; ARCHIVE_WARN counts as failure.
@@ -230,8 +257,11 @@ private func leaveUTF8Locale(_ previous: locale_t?) {
 struct ArchiveEntryInfo {
     /// The entry's path inside the archive, or nil when libarchive could not decode it.
     let path: String?
-    /// Whether the entry is a regular file (directories, links and devices are not).
+    /// Whether the entry is a regular file with data (directories, symbolic and hard links and
+    /// devices are not).
     let isRegularFile: Bool
+    /// Whether the entry is a directory (skipped without mention: it holds no events itself).
+    let isDirectory: Bool
 }
 
 /// Holds a source for the C callbacks, which receive it as an opaque pointer.

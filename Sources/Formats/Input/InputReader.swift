@@ -46,13 +46,20 @@ public struct InputSummary: Sendable {
     /// Display names of the archive members read, in stored order
     /// (`batch.tar!part-3.ndjson`); empty for a plain or single compressed file.
     public let members: [String]
+    /// Display names of archive members not read because they are symbolic links, hard links
+    /// or other non-regular entries (directories are not listed), in stored order.
+    public let skippedMembers: [String]
 
     /// Creates a summary (the reader makes them; manifest tests may too).
-    public init(displayName: String, sizeBytes: Int64, sha256: String, members: [String]) {
+    public init(
+        displayName: String, sizeBytes: Int64, sha256: String, members: [String],
+        skippedMembers: [String] = []
+    ) {
         self.displayName = displayName
         self.sizeBytes = sizeBytes
         self.sha256 = sha256
         self.members = members
+        self.skippedMembers = skippedMembers
     }
 }
 
@@ -78,6 +85,10 @@ public struct InputError: Error, CustomStringConvertible {
     public static let limitRemedy =
         "if the file is genuine, raise the limit (rate --max-input-bytes) and run again; "
             + "otherwise remove it"
+    /// The remedy for an archive member that is itself an archive: the data is fine, but it is
+    /// not read (DECISIONS.md: nested archives).
+    public static let nestedArchiveRemedy =
+        "extract the inner archive and pass its files (or the extracted folder) instead"
 
     /// Creates an error for `file` at `byteOffset`.
     public init(
@@ -98,9 +109,11 @@ public struct InputError: Error, CustomStringConvertible {
 
 /// Reads inputs (plain, compressed or archived NDJSON) as streams of lines.
 ///
-/// Compression and archive format are detected from content, never from the name. Memory is
-/// bounded by the limits: one 1 MiB read block, one line buffer of `lineBytesMax + 1` bytes,
-/// and libarchive's own buffers. Not thread-safe: use one reader per thread.
+/// Compression and archive format are detected from content, never from the name. gzip is
+/// decoded by `DecodingByteSource` (zlib, every member's checksums verified), the rest by
+/// libarchive. Memory is bounded by the limits: one 1 MiB read block, a 256 KiB gzip output
+/// block per open stream, one line buffer of `lineBytesMax + 1` bytes, and libarchive's own
+/// buffers. Not thread-safe: use one reader per thread.
 public final class InputReader {
     /// The limits every input is read under.
     public let limits: InputLimits
@@ -126,11 +139,14 @@ public final class InputReader {
     /// display name the lines that follow belong to: the input's display name for a plain or
     /// compressed file (also an empty one), `<display>!<member path>` for an archive member.
     /// `onLine` is called for every line in order. Members are read in stored order; members
-    /// that are themselves compressed are decompressed by content; directories and other
-    /// non-regular members are skipped. Errors thrown by the callbacks propagate unchanged.
+    /// that are themselves compressed are decompressed by content; directories are skipped, and
+    /// links and other non-regular members are skipped and listed in the summary's
+    /// `skippedMembers`. Errors thrown by the callbacks propagate unchanged.
     ///
-    /// - Throws: `InputError` when the input cannot be opened, is truncated or corrupt, holds two
-    ///   members with the same path, or decompresses to more than `decompressedBytesMax`.
+    /// - Throws: `InputError` when the input cannot be opened, is truncated or corrupt (a
+    ///   checksum fails, bytes follow the last gzip member or a tar's end-of-archive marker, or a
+    ///   container's header is damaged), holds two members with the same path or a member that
+    ///   is itself an archive, or decompresses to more than `decompressedBytesMax`.
     public func read(
         _ input: InputFile, onSource: (String) throws -> Void, onLine: (InputLine) throws -> Void
     ) throws -> InputSummary {
@@ -143,11 +159,25 @@ public final class InputReader {
         }
         var state = ReadState(displayName: name, source: source, limits: limits)
         defer { lastStoredBytesRead = source.storedBytesRead }
+        let decoded = DecodingByteSource(upstream: source)
         do {
-            try readArchive(source: source, state: &state, onSource: onSource, onLine: onLine)
+            try readArchive(
+                source: source, decoded: decoded, state: &state, onSource: onSource,
+                onLine: onLine)
         } catch let error as ArchiveShimError {
             // A failing source explains itself better than libarchive's generic message.
-            let message = source.failureMessage ?? state.memberFailure ?? error.message
+            if let message = source.failureMessage {
+                throw InputError(file: name, byteOffset: source.position, message: message)
+            }
+            if var message = decoded.failureMessage {
+                if let member = state.currentMember {
+                    message += " (while reading member \"\(member)\")"
+                }
+                throw InputError(
+                    file: name, byteOffset: decoded.failureOffset ?? source.position,
+                    message: message)
+            }
+            let message = state.memberFailure ?? error.message
             throw InputError(file: name, byteOffset: source.position, message: message)
         }
         let digest: (sizeBytes: Int64, sha256: String)
@@ -158,30 +188,35 @@ public final class InputReader {
         }
         return InputSummary(
             displayName: name, sizeBytes: digest.sizeBytes, sha256: digest.sha256,
-            members: state.members)
+            members: state.members, skippedMembers: state.skippedMembers)
     }
+
+    /// The filters libarchive runs; gzip is decoded by `DecodingByteSource` instead.
+    private static let libarchiveFilters: [ArchiveFilterSupport] = [.zstd, .xz, .bzip2]
 
     /// Walks the outer archive: one raw stream, or the members of a tar or zip.
     private func readArchive(
-        source: StoredByteSource, state: inout ReadState,
+        source: StoredByteSource, decoded: DecodingByteSource, state: inout ReadState,
         onSource: (String) throws -> Void, onLine: (InputLine) throws -> Void
     ) throws {
         let outer = try ArchiveReadHandle(
-            formats: [.tar, .zip, .raw, .empty], filters: ArchiveFilterSupport.allCases)
+            formats: [.tar, .zip, .raw, .empty], filters: InputReader.libarchiveFilters)
         let canSeek = source.isRegularFile && source.startsWithZipSignature()
-        try outer.open(source, canSeek: canSeek)
+        try outer.open(decoded, canSeek: canSeek)
         guard let first = try outer.nextEntry() else {
             // Zero bytes after decompression is a plain file with no lines; a tar or zip without
             // entries has no members.
             if outer.detectedFormat != .archive { try onSource(state.displayName) }
+            try finishOuter(outer, decoded: decoded, canSeek: canSeek, hadMembers: false)
             return
         }
         if outer.detectedFormat != .archive {
             try onSource(state.displayName)
-            try readLines(from: outer, state: &state, onLine: onLine)
+            try readLines(from: outer, member: nil, state: &state, onLine: onLine)
             guard try outer.nextEntry() == nil else {
                 throw ArchiveShimError(message: "unexpected second stream in a plain file")
             }
+            try finishOuter(outer, decoded: decoded, canSeek: canSeek, hadMembers: true)
             return
         }
         var entry: ArchiveEntryInfo? = first
@@ -189,6 +224,11 @@ public final class InputReader {
         // members (and would be different files when extracted).
         var memberNames = Set<[UInt8]>()
         while let current = entry {
+            if !current.isRegularFile, !current.isDirectory {
+                // Links and special files hold no events of their own; listed, never silent.
+                let path = current.path ?? "(a name that cannot be decoded)"
+                state.skippedMembers.append(state.displayName + "!" + path)
+            }
             if current.isRegularFile {
                 guard let path = current.path else {
                     throw ArchiveShimError(message: "an archive member's path cannot be decoded")
@@ -200,10 +240,30 @@ public final class InputReader {
                 }
                 state.members.append(memberName)
                 try onSource(memberName)
+                state.currentMember = path
                 try readMember(of: outer, named: path, state: &state, onLine: onLine)
+                state.currentMember = nil
             }
             entry = try outer.nextEntry()
         }
+        try finishOuter(outer, decoded: decoded, canSeek: canSeek, hadMembers: true)
+    }
+
+    /// Reads what libarchive left of the outer input: gzip trailers are checked to the last
+    /// member, and after a tar's end-of-archive marker only NUL may follow (otherwise members
+    /// after a zeroed block would vanish; this also catches a stream whose first block is NUL
+    /// but which holds data, which libarchive takes for an empty tar).
+    ///
+    /// The NUL check needs the bytes the tar format reads, so it is made when they pass through
+    /// `decoded` (plain and gzip inputs), not when libarchive decompresses (zstd, xz, bzip2).
+    private func finishOuter(
+        _ outer: ArchiveReadHandle, decoded: DecodingByteSource, canSeek: Bool, hadMembers: Bool
+    ) throws {
+        // A seekable zip was read through its central directory; there is nothing to drain.
+        if canSeek { return }
+        let checkNUL = outer.isTar && !outer.usesCompressionFilter
+        try decoded.drain(
+            nulOnlyAfter: checkNUL ? outer.formatConsumedBytes : nil, hadMembers: hadMembers)
     }
 
     /// Reads one archive member through an inner raw reader, which decompresses it by content.
@@ -212,12 +272,13 @@ public final class InputReader {
         onLine: (InputLine) throws -> Void
     ) throws {
         let memberSource = MemberByteSource(outer: outer)
+        let decoded = DecodingByteSource(upstream: memberSource)
         let inner = try ArchiveReadHandle(
-            formats: [.raw, .empty], filters: ArchiveFilterSupport.allCases)
+            formats: [.raw, .empty], filters: InputReader.libarchiveFilters)
         do {
-            try inner.open(memberSource, canSeek: false)
+            try inner.open(decoded, canSeek: false)
             if try inner.nextEntry() != nil {
-                try readLines(from: inner, state: &state, onLine: onLine)
+                try readLines(from: inner, member: path, state: &state, onLine: onLine)
                 guard try inner.nextEntry() == nil else {
                     throw ArchiveShimError(message: "unexpected second stream in a member")
                 }
@@ -225,18 +286,35 @@ public final class InputReader {
                 splitter.reset()
             }
         } catch let error as ArchiveShimError {
-            state.memberFailure = "member \"\(path)\": "
-                + (memberSource.failureMessage ?? error.message)
+            var reason = memberSource.failureMessage ?? decoded.failureMessage ?? error.message
+            if memberSource.failureMessage == nil, decoded.failureMessage != nil,
+                let offset = decoded.failureOffset {
+                reason += " (byte \(offset) of the member)"
+            }
+            state.memberFailure = "member \"\(path)\": " + reason
             throw error
         }
     }
 
     /// Feeds the current entry's data to the line splitter, counting decompressed bytes.
+    ///
+    /// The first 512 bytes are checked for content that is not NDJSON: see `checkHead`.
+    /// `member` is the archive member's path, nil for the single stream of a plain file.
     private func readLines(
-        from handle: ArchiveReadHandle, state: inout ReadState, onLine: (InputLine) throws -> Void
+        from handle: ArchiveReadHandle, member: String?, state: inout ReadState,
+        onLine: (InputLine) throws -> Void
     ) throws {
         splitter.reset()
+        var head: [UInt8] = []
+        var isHeadChecked = false
         while let block = try handle.nextDataBlock() {
+            if !isHeadChecked {
+                head.append(contentsOf: block.bytes.prefix(InputReader.headBytes - head.count))
+                if head.count == InputReader.headBytes {
+                    isHeadChecked = true
+                    try checkHead(head, member: member, state: state)
+                }
+            }
             state.decompressedBytes += Int64(block.bytes.count)
             if state.decompressedBytes > limits.decompressedBytesMax {
                 throw InputError(
@@ -247,7 +325,46 @@ public final class InputReader {
             }
             try splitter.feed(block.bytes, onLine: onLine)
         }
+        if !isHeadChecked { try checkHead(head, member: member, state: state) }
         try splitter.finish(onLine: onLine)
+    }
+
+    /// How many leading bytes of a stream `checkHead` looks at: one tar block.
+    private static let headBytes = 512
+
+    /// Refuses a stream that libarchive read as plain data although it is a container: a tar
+    /// block (`ustar` at byte 257) or a zip header that libarchive did not accept is a corrupt
+    /// archive, and inside an archive it is a nested archive, which is not read
+    /// (DECISIONS.md). A stream that is still gzip after decoding was compressed twice, and one
+    /// that starts with 512 NUL bytes had a block zeroed by a crash. Reading any of these as
+    /// lines would bill a container's bytes as rejects, or an inner member without its first
+    /// event.
+    private func checkHead(_ head: [UInt8], member: String?, state: ReadState) throws {
+        let isTar = head.count >= 262 && head[257..<262].elementsEqual("ustar".utf8)
+        let isZip = head.count >= 4 && head[0] == 0x50 && head[1] == 0x4B
+            && ((head[2] == 3 && head[3] == 4) || (head[2] == 5 && head[3] == 6))
+        if let member, isTar || isZip {
+            throw InputError(
+                file: state.displayName, byteOffset: state.source.position,
+                message: "member \"\(member)\" is itself a \(isTar ? "tar" : "zip") archive; "
+                    + "nested archives are not read",
+                remedy: InputError.nestedArchiveRemedy)
+        }
+        let problem: String?
+        if isTar {
+            problem = "a tar header (ustar magic at byte 257) that is not readable: "
+                + "the header checksum or fields are damaged"
+        } else if isZip {
+            problem = "a zip header that is not readable: the archive is damaged"
+        } else if head.count >= 2, head[0] == 0x1F, head[1] == 0x8B {
+            problem = "data that is still gzip after decompression (compressed twice)"
+        } else if head.count == InputReader.headBytes, head.allSatisfy({ $0 == 0 }) {
+            problem = "a first block of 512 NUL bytes (zeroed by a crash?) followed by data"
+        } else {
+            problem = nil
+        }
+        guard let problem else { return }
+        throw ArchiveShimError(message: "the data starts with " + problem)
     }
 }
 
@@ -261,6 +378,10 @@ private struct ReadState {
     let limits: InputLimits
     /// Member display names read so far, in stored order.
     var members: [String] = []
+    /// Members not read (links, special files), as display names in stored order.
+    var skippedMembers: [String] = []
+    /// The path of the member being read, if any, for errors found below it.
+    var currentMember: String?
     /// Decompressed bytes delivered so far, across all members.
     var decompressedBytes: Int64 = 0
     /// The failing member and reason, when a member failed.

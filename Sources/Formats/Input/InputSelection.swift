@@ -43,6 +43,13 @@ public enum InputSelectionError: Error, CustomStringConvertible, Equatable {
     case unreadableDirectory(argument: String, path: String, reason: String)
     /// Two inputs would get the same display name, so rejects could not tell them apart.
     case duplicateDisplayName(displayName: String, firstArgument: String, secondArgument: String)
+    /// A file or folder under a directory argument has a name that is not UTF-8; it cannot be
+    /// named in outputs, and skipping it would lose its events. `name` shows the bytes that are
+    /// not UTF-8 as `\xNN` (backslashes doubled), like raw lines in rejects.
+    case nameNotUTF8(argument: String, name: String)
+    /// An archive member's display name (`x.tar!a`) equals another input's (a file named
+    /// `x.tar!a`, or a member of another archive); found once the archive is read.
+    case memberDisplayName(displayName: String, archive: String)
 
     /// A one-line message naming the argument and what to do.
     public var description: String {
@@ -61,6 +68,14 @@ public enum InputSelectionError: Error, CustomStringConvertible, Equatable {
             }
             return "inputs \(quoted(first)) and \(quoted(second)) both have the display name "
                 + "\(quoted(name)); rename one or pass their parent directories instead"
+        case .nameNotUTF8(let argument, let name):
+            return "input \(quoted(argument)): the name \(quoted(name)) is not valid UTF-8 "
+                + "(bytes shown as \\xNN), so it cannot be named in the outputs and is not read; "
+                + "rename it to UTF-8 (e.g. with convmv) and run again"
+        case .memberDisplayName(let name, let archive):
+            return "archive \(quoted(archive)) holds a member whose display name \(quoted(name)) "
+                + "is also another input's; rename that input (a \"!\" in a file name reads as "
+                + "an archive member) or pass the inputs in separate runs"
         }
     }
 }
@@ -86,8 +101,12 @@ private func quoted(_ text: String) -> String {
 ///
 /// Complexity: O(n log n) in the number of files, plus one `stat` per directory entry.
 ///
+/// Names inside a directory are read as bytes: one that is not UTF-8 cannot be named in the
+/// outputs, so it fails the selection (a hidden one is skipped and listed with `\xNN` escapes).
+///
 /// - Throws: `InputSelectionError` for a missing argument, an argument that is neither a regular
-///   file nor a directory, an unlistable directory, or two inputs with the same display name.
+///   file nor a directory, an unlistable directory, a name under a directory that is not UTF-8,
+///   or two inputs with the same display name.
 public func selectInputs(_ arguments: [String]) throws -> InputSelection {
     var found: [(file: InputFile, argument: String)] = []
     var skipped: [String] = []
@@ -172,14 +191,24 @@ private func walkDirectory(
     path: String, displayName: String, argument: String,
     found: inout [(file: InputFile, argument: String)], skipped: inout [String]
 ) throws {
-    let names: [String]
+    let rawNames: [[UInt8]]
     do {
-        names = try FileManager.default.contentsOfDirectory(atPath: path)
+        rawNames = try directoryEntryNames(atPath: path)
     } catch {
         throw InputSelectionError.unreadableDirectory(
-            argument: argument, path: path, reason: String(describing: error))
+            argument: argument, path: path, reason: error.reason)
     }
-    for name in names {
+    for rawName in rawNames {
+        guard let name = String(validating: rawName, as: UTF8.self) else {
+            let shown = displayName + "/" + RejectRecord.rawText(rawName).0
+            // A hidden entry is skipped whatever its name; any other would be an event file
+            // (or folder of them) that nobody reads.
+            if rawName.first == UInt8(ascii: ".") {
+                skipped.append(shown)
+                continue
+            }
+            throw InputSelectionError.nameNotUTF8(argument: argument, name: shown)
+        }
         let childPath = path.hasSuffix("/") ? path + name : path + "/" + name
         let childDisplayName = displayName + "/" + name
         if name.hasPrefix(".") {
@@ -199,6 +228,53 @@ private func walkDirectory(
             }
         case .missing, .other:
             skipped.append(childDisplayName)
+        }
+    }
+}
+
+/// Why a directory could not be listed: the `strerror` text.
+private struct DirectoryListingError: Error {
+    /// The C library's description of `errno`.
+    let reason: String
+}
+
+/// The names in directory `path` as the bytes the file system stores (without `.` and `..`).
+///
+/// Not `FileManager.contentsOfDirectory`, which turns a name that is not UTF-8 into a lossy
+/// string that names no file, so the file was silently skipped.
+private func directoryEntryNames(atPath path: String) throws(DirectoryListingError) -> [[UInt8]] {
+    guard let directory = opendir(path) else {
+        throw DirectoryListingError(reason: String(cString: strerror(errno)))
+    }
+    defer { closedir(directory) }
+    var names: [[UInt8]] = []
+    while true {
+        errno = 0
+        guard let entry = readdir(directory) else {
+            if errno != 0 { throw DirectoryListingError(reason: String(cString: strerror(errno))) }
+            return names
+        }
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
+            Array(bytes.prefix(while: { $0 != 0 }))
+        }
+        if name == [0x2E] || name == [0x2E, 0x2E] { continue }
+        names.append(name)
+    }
+}
+
+/// Throws when an archive member's display name (`x.tar!a`) equals another input's display name
+/// or another archive's member's (SPEC §11: two inputs with the same display name are a usage
+/// error). Member names are known only once archives are read, so this runs after reading and
+/// before anything is written. Compared as UTF-8 bytes, like the sort.
+///
+/// - Parameter summaries: every input's summary, in reading order (which makes the member
+///   reported deterministic).
+public func checkMemberDisplayNames(_ summaries: [InputSummary]) throws(InputSelectionError) {
+    var names = Set(summaries.map { Array($0.displayName.utf8) })
+    for summary in summaries {
+        for member in summary.members where !names.insert(Array(member.utf8)).inserted {
+            throw InputSelectionError.memberDisplayName(
+                displayName: member, archive: summary.displayName)
         }
     }
 }

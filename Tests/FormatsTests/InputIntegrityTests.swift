@@ -1,0 +1,410 @@
+import Foundation
+import XCTest
+
+@testable import Formats
+
+/// Issue 8 (input integrity): every checksum of a compressed input is verified, nothing after a
+/// gzip member or a tar's end-of-archive marker is dropped silently, damaged containers and
+/// nested archives are not read as NDJSON, and link members are listed. Fixtures are made with
+/// the real tools (gzip, tar, zip, xz, bzip2, zstd) or from bytes; `gzip -t` is the oracle for
+/// what is corrupt.
+final class InputIntegrityTests: XCTestCase {
+    /// Three event-like lines, 31 bytes each with LF.
+    private let threeLines =
+        "{\"id\":\"1\",\"quantity\":\"1000\"}\n{\"id\":\"2\",\"quantity\":\"2000\"}\n"
+        + "{\"id\":\"3\",\"quantity\":\"3000\"}\n"
+
+    /// 20,000 distinct lines (about 600 KB) that do not compress to almost nothing.
+    private func manyLines() -> String {
+        (0..<20_000).map { "{\"id\":\"\($0)\",\"q\":\"\($0 &* 2_654_435_761 % 1_000_003)\"}\n" }
+            .joined()
+    }
+
+    /// Reads `name` expecting an `InputError`; returns it (and fails the test otherwise).
+    private func inputError(
+        _ name: String, in directory: URL, file: StaticString = #filePath, line: UInt = #line
+    ) throws -> InputError? {
+        let input = InputFile(displayName: name, path: directory.appendingPathComponent(name).path)
+        do {
+            _ = try InputReader(limits: InputLimits()).read(
+                input, onSource: { _ in }, onLine: { _ in })
+        } catch let error as InputError {
+            XCTAssertEqual(error.file, name, file: file, line: line)
+            XCTAssertEqual(
+                error.description,
+                "\(name): \(error.message) at byte \(error.byteOffset); "
+                    + error.remedy, file: file, line: line)
+            return error
+        }
+        XCTFail("\(name) was read without an error", file: file, line: line)
+        return nil
+    }
+
+    /// Overwrites one byte of `name` at `offset` (negative: from the end) with `value`.
+    private func patch(_ name: String, at offset: Int, to value: UInt8, in directory: URL) throws {
+        let url = directory.appendingPathComponent(name)
+        var bytes = [UInt8](try Data(contentsOf: url))
+        bytes[offset >= 0 ? offset : bytes.count + offset] = value
+        try Data(bytes).write(to: url)
+    }
+
+    /// Flips bit 5 of the byte in the middle of `name`.
+    private func flipMiddleByte(_ name: String, in directory: URL) throws {
+        let url = directory.appendingPathComponent(name)
+        var bytes = [UInt8](try Data(contentsOf: url))
+        bytes[bytes.count / 2] ^= 0x20
+        try Data(bytes).write(to: url)
+    }
+
+    // MARK: - Item 1: gzip CRC-32 and ISIZE
+
+    func testFlippedDigitInAStoredGzipQuantityIsACRCMismatch() throws {
+        let directory = try makeTemporaryDirectory(self)
+        try writeFile("events.ndjson", threeLines, in: directory)
+        // Level 0 stores the bytes: a flipped digit still inflates, only the CRC-32 notices.
+        try shell(
+            "python3 -c 'import gzip,sys; sys.stdout.buffer.write(gzip.compress("
+                + "open(\"events.ndjson\",\"rb\").read(), 0, mtime=0))' > events.ndjson.gz",
+            in: directory)
+        let quantity = Array(
+            try Data(
+                contentsOf: directory.appendingPathComponent(
+                    "events.ndjson.gz"))
+        ).firstIndex(of: UInt8(ascii: "2"))!
+        try patch("events.ndjson.gz", at: quantity, to: UInt8(ascii: "9"), in: directory)
+        XCTAssertThrowsError(try shell("gzip -t events.ndjson.gz", in: directory))
+        let error = try inputError("events.ndjson.gz", in: directory)
+        XCTAssertEqual(
+            error?.message,
+            "gzip CRC-32 mismatch in gzip member 1 (from byte 0): the data is corrupt; found")
+        XCTAssertEqual(error?.remedy, InputError.corruptRemedy)
+        XCTAssertEqual(error?.byteOffset, try fileSize("events.ndjson.gz", in: directory) - 4)
+    }
+
+    func testWrongISIZEIsALengthMismatch() throws {
+        let directory = try makeTemporaryDirectory(self)
+        try writeFile("events.ndjson", threeLines, in: directory)
+        try shell("gzip -n -c events.ndjson > events.ndjson.gz", in: directory)
+        try patch("events.ndjson.gz", at: -4, to: 0x7F, in: directory)  // ISIZE's low byte
+        let error = try inputError("events.ndjson.gz", in: directory)
+        XCTAssertEqual(
+            error?.message,
+            "gzip length (ISIZE) mismatch in gzip member 1 (from byte 0): the data is corrupt; "
+                + "found")
+        XCTAssertEqual(error?.byteOffset, try fileSize("events.ndjson.gz", in: directory))
+    }
+
+    func testFlippedByteInTheMiddleOfAGzipAndATarGzFailsTheInput() throws {
+        let directory = try makeTemporaryDirectory(self)
+        try writeFile("in/events.ndjson", manyLines(), in: directory)
+        try shell(
+            "gzip -n -c in/events.ndjson > events.ndjson.gz && tar -C in -czf events.tar.gz "
+                + "events.ndjson",
+            in: directory)
+        for name in ["events.ndjson.gz", "events.tar.gz"] {
+            try flipMiddleByte(name, in: directory)
+            XCTAssertThrowsError(try shell("gzip -t \(name)", in: directory))
+            let error = try inputError(name, in: directory)
+            XCTAssertTrue(
+                error?.message.contains("in gzip member 1 (from byte 0)") == true,
+                error?.message ?? "")
+            XCTAssertGreaterThan(error?.byteOffset ?? 0, 0)
+        }
+    }
+
+    /// xz (CRC-64 by default), bzip2 (block CRCs) and zstd with its frame checksum (the default)
+    /// fail through libarchive. A zstd frame written with `--no-check` carries no checksum: a
+    /// flipped byte in its literals decodes, and `zstd -t` passes it too, so nobody can tell
+    /// (DECISIONS.md); it is not tested here as failing.
+    func testFlippedByteInXzBzip2AndZstdFailsTheInput() throws {
+        let directory = try makeTemporaryDirectory(self)
+        try writeFile("events.ndjson", manyLines(), in: directory)
+        try shell(
+            "xz -c events.ndjson > e.xz && bzip2 -c events.ndjson > e.bz2"
+                + " && zstd -q -c events.ndjson > e.zst",
+            in: directory)
+        let expected = [
+            "e.xz": "Lzma library error: Corrupted input data",
+            "e.bz2": "bzip decompression failed",
+            "e.zst": "Zstd decompression failed: Restored data doesn't match checksum",
+        ]
+        for (name, message) in expected.sorted(by: { $0.key < $1.key }) {
+            try flipMiddleByte(name, in: directory)
+            let error = try inputError(name, in: directory)
+            XCTAssertTrue(error?.message.contains(message) == true, error?.message ?? name)
+        }
+    }
+
+    // MARK: - Item 4: gzip members
+
+    func testEveryGzipMemberIsReadAndNULPaddingIsIgnored() throws {
+        let directory = try makeTemporaryDirectory(self)
+        try writeFile("a", "a1\na2\n", in: directory)
+        try writeFile("b", "b1\n", in: directory)
+        try shell(
+            "(gzip -n -c a; gzip -n -c b) > two.gz && cp two.gz padded.gz"
+                + " && head -c 1000 /dev/zero >> padded.gz",
+            in: directory)
+        for name in ["two.gz", "padded.gz"] {
+            XCTAssertEqual(
+                try readTranscript(name, in: directory).events,
+                ["source \(name)", "1: a1", "2: a2", "3: b1"])
+        }
+    }
+
+    func testDamagedSecondMemberHeaderFailsTheInput() throws {
+        let directory = try makeTemporaryDirectory(self)
+        try writeFile("a", "a1\n", in: directory)
+        try shell("gzip -n -c a > one.gz && cat one.gz one.gz > two.gz", in: directory)
+        let memberBytes = Int(try fileSize("one.gz", in: directory))
+        try patch("two.gz", at: memberBytes + 2, to: 9, in: directory)  // method 9: unknown
+        let error = try inputError("two.gz", in: directory)
+        XCTAssertEqual(
+            error?.message,
+            "damaged gzip header (unknown compression method) in gzip member 2 "
+                + "(from byte \(memberBytes))")
+    }
+
+    func testBytesAfterTheLastMemberFailTheInput() throws {
+        let directory = try makeTemporaryDirectory(self)
+        try writeFile("a", "a1\n", in: directory)
+        try shell(
+            "gzip -n -c a > garbage.gz && printf 'more\\n' >> garbage.gz"
+                + " && gzip -n -c a > nul-then-data.gz && printf '\\000\\000x' >> nul-then-data.gz",
+            in: directory)
+        let memberBytes = try fileSize("garbage.gz", in: directory) - 5
+        let garbage = try inputError("garbage.gz", in: directory)
+        XCTAssertEqual(
+            garbage?.message,
+            "bytes after the last gzip member are neither another member nor NUL padding "
+                + "(a damaged member header, or data appended)")
+        XCTAssertEqual(garbage?.byteOffset, memberBytes)
+        let padded = try inputError("nul-then-data.gz", in: directory)
+        XCTAssertEqual(
+            padded?.message, "non-NUL bytes after the NUL padding that follows a gzip member")
+        XCTAssertEqual(padded?.byteOffset, memberBytes + 2)
+    }
+
+    func testGzipMagicWithABrokenHeaderFailsTheInput() throws {
+        let directory = try makeTemporaryDirectory(self)
+        try writeFile("a", "a1\n", in: directory)
+        try shell("gzip -n -c a > broken.ndjson", in: directory)
+        try patch("broken.ndjson", at: 3, to: 0xE0, in: directory)  // reserved flag bits
+        let error = try inputError("broken.ndjson", in: directory)
+        XCTAssertEqual(
+            error?.message,
+            "damaged gzip header (unknown header flags set) in gzip member 1 (from byte 0)")
+    }
+
+    // MARK: - Item 3: a leading NUL block
+
+    func testLeadingNULBlockBeforeEventsFailsPlainAndGzip() throws {
+        let directory = try makeTemporaryDirectory(self)
+        try writeFile("events.ndjson", threeLines, in: directory)
+        try shell(
+            "(head -c 512 /dev/zero; cat events.ndjson) > zeroed.ndjson"
+                + " && gzip -n -c zeroed.ndjson > zeroed.ndjson.gz",
+            in: directory)
+        for name in ["zeroed.ndjson", "zeroed.ndjson.gz"] {
+            let error = try inputError(name, in: directory)
+            XCTAssertEqual(
+                error?.message,
+                "the data starts with NUL blocks (zeroed by a crash?) but holds data from "
+                    + "decompressed byte 512: it is not an empty tar archive")
+        }
+        // All NUL is still an empty tar: nothing is hidden.
+        try shell("head -c 10240 /dev/zero > zeros.tar", in: directory)
+        XCTAssertEqual(try readTranscript("zeros.tar", in: directory).events, [])
+    }
+
+    func testDataAfterTheTarEndOfArchiveMarkerFailsTheInput() throws {
+        let directory = try makeTemporaryDirectory(self)
+        try writeFile("in/a.ndjson", "a1\n", in: directory)
+        try writeFile("in/b.ndjson", "b1\n", in: directory)
+        // Two archives end to end: libarchive stops at the first end marker, losing b.ndjson.
+        try shell(
+            "tar -C in -cf a.tar a.ndjson && tar -C in -cf b.tar b.ndjson"
+                + " && cat a.tar b.tar > both.tar && gzip -n -c both.tar > both.tar.gz",
+            in: directory)
+        for name in ["both.tar", "both.tar.gz"] {
+            let error = try inputError(name, in: directory)
+            XCTAssertEqual(
+                error?.message,
+                "the tar end-of-archive marker (an all-NUL block) is followed by data at "
+                    + "decompressed byte 10240: members after it would be lost (a block zeroed "
+                    + "by a crash, or data appended to the archive)")
+        }
+    }
+
+    // MARK: - Item 5: damaged containers and nested archives
+
+    func testTarWithABadHeaderChecksumFailsTheInput() throws {
+        let directory = try makeTemporaryDirectory(self)
+        try writeFile("in/a.ndjson", threeLines, in: directory)
+        try shell("tar -C in -cf bad.tar a.ndjson", in: directory)
+        try patch("bad.tar", at: 0, to: UInt8(ascii: "b"), in: directory)  // name, not checksum
+        let error = try inputError("bad.tar", in: directory)
+        XCTAssertEqual(
+            error?.message,
+            "the data starts with a tar header (ustar magic at byte 257) that is not readable: "
+                + "the header checksum or fields are damaged")
+    }
+
+    func testNestedArchivesAreRefusedWithTheirMemberName() throws {
+        let directory = try makeTemporaryDirectory(self)
+        try writeFile("in/a.ndjson", threeLines, in: directory)
+        try shell(
+            "tar -C in -cf inner.tar a.ndjson && tar -cf tar-in-tar.tar inner.tar"
+                + " && gzip -n -c inner.tar > inner.tar.gz && tar -cf tgz-in-tar.tar inner.tar.gz"
+                + " && (cd in && zip -q -X ../inner.zip a.ndjson)"
+                + " && zip -q -X zip-in-zip.zip inner.zip && zip -q -X tar-in-zip.zip inner.tar",
+            in: directory)
+        let cases = [
+            ("tar-in-tar.tar", "inner.tar", "tar"), ("tgz-in-tar.tar", "inner.tar.gz", "tar"),
+            ("zip-in-zip.zip", "inner.zip", "zip"), ("tar-in-zip.zip", "inner.tar", "tar"),
+        ]
+        for (name, member, kind) in cases {
+            let error = try inputError(name, in: directory)
+            XCTAssertEqual(
+                error?.message,
+                "member \"\(member)\" is itself a \(kind) archive; nested archives are not read")
+            XCTAssertEqual(error?.remedy, InputError.nestedArchiveRemedy)
+        }
+    }
+
+    func testCompressedTwiceFailsTheInput() throws {
+        let directory = try makeTemporaryDirectory(self)
+        try writeFile("a", threeLines, in: directory)
+        try shell("gzip -n -c a | gzip -n -c > twice.gz", in: directory)
+        XCTAssertEqual(
+            try inputError("twice.gz", in: directory)?.message,
+            "the data starts with data that is still gzip after decompression (compressed twice)")
+    }
+
+    // MARK: - Item 6: link members are listed
+
+    func testSymbolicAndHardLinkMembersAreSkippedAndListed() throws {
+        let directory = try makeTemporaryDirectory(self)
+        try writeFile("in/a.ndjson", "a1\n", in: directory)
+        try shell(
+            "cd in && ln -s a.ndjson soft.ndjson && ln a.ndjson hard.ndjson"
+                + " && mkdir sub && tar -cf ../links.tar a.ndjson soft.ndjson hard.ndjson sub",
+            in: directory)
+        let transcript = try readTranscript("links.tar", in: directory)
+        XCTAssertEqual(transcript.events, ["source links.tar!a.ndjson", "1: a1"])
+        XCTAssertEqual(transcript.summary?.members, ["links.tar!a.ndjson"])
+        XCTAssertEqual(
+            transcript.summary?.skippedMembers, ["links.tar!soft.ndjson", "links.tar!hard.ndjson"])
+    }
+}
+
+/// Hands out fixed blocks from one reused buffer, like a real source that overwrites its buffer
+/// on every read.
+private final class ScriptedByteSource: ArchiveByteSource {
+    /// The blocks, in order.
+    private var blocks: [[UInt8]]
+    /// The one buffer every block is copied into.
+    private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 16)
+
+    init(_ blocks: [[UInt8]]) { self.blocks = blocks }
+    deinit { buffer.deallocate() }
+
+    func readBlock() -> ArchiveSourceBlock {
+        guard !blocks.isEmpty else { return .end }
+        let block = blocks.removeFirst()
+        buffer.copyBytes(from: block)
+        return .bytes(UnsafeRawBufferPointer(rebasing: buffer[0..<block.count]))
+    }
+
+    func seek(offset: Int64, whence: Int32) -> Int64 { -1 }
+}
+
+extension InputIntegrityTests {
+    /// libarchive may stop consuming inside the previous block yet have fetched the next one (a
+    /// tar's second end block is peeked at); the bytes it left in the previous block, whose
+    /// buffer the source has reused, are still checked.
+    func testDrainChecksTheEndOfThePreviousBlock() throws {
+        var first = [UInt8](repeating: 0x41, count: 900) + [UInt8](repeating: 0, count: 100)
+        first[950] = 0x78
+        let decoded = DecodingByteSource(
+            upstream: ScriptedByteSource([first, [UInt8](repeating: 0, count: 600)]))
+        // What libarchive does: read both blocks, consume up to byte 900.
+        for _ in 0..<2 {
+            guard case .bytes = decoded.readBlock() else { return XCTFail("expected bytes") }
+        }
+        XCTAssertThrowsError(try decoded.drain(nulOnlyAfter: 900, hadMembers: true)) { error in
+            XCTAssertEqual(
+                (error as? ArchiveShimError)?.message,
+                "the tar end-of-archive marker (an all-NUL block) is followed by data at "
+                    + "decompressed byte 950: members after it would be lost (a block zeroed by "
+                    + "a crash, or data appended to the archive)")
+        }
+        // The same blocks with NUL at byte 950 drain cleanly.
+        first[950] = 0
+        let clean = DecodingByteSource(
+            upstream: ScriptedByteSource([first, [UInt8](repeating: 0, count: 600)]))
+        _ = clean.readBlock()
+        _ = clean.readBlock()
+        XCTAssertNoThrow(try clean.drain(nulOnlyAfter: 900, hadMembers: true))
+    }
+}
+
+extension InputIntegrityTests {
+    // MARK: - Item 6: names that are not UTF-8
+
+    func testMemberNamesThatAreNotUTF8AreShownEscaped() throws {
+        let directory = try makeTemporaryDirectory(self)
+        try shell(
+            "mkdir in && printf 'a1\\n' > \"in/$(printf 'caf\\351')\""
+                + " && printf 'b1\\n' > \"in/$(printf 'caf\\303\\251')\""
+                + " && tar -C in -cf names.tar \"$(printf 'caf\\351')\""
+                + " \"$(printf 'caf\\303\\251')\"",
+            in: directory)
+        let transcript = try readTranscript("names.tar", in: directory)
+        XCTAssertEqual(
+            transcript.events,
+            ["source names.tar!caf\\xE9", "1: a1", "source names.tar!café", "1: b1"])
+    }
+
+    func testFolderEntryNamesThatAreNotUTF8FailSelectionUnlessHidden() throws {
+        let directory = try makeTemporaryDirectory(self)
+        try shell(
+            "mkdir -p batch hidden && printf 'x\\n' > batch/good.ndjson"
+                + " && printf 'x\\n' > \"batch/$(printf 'bad\\377\\\\.ndjson')\""
+                + " && printf 'x\\n' > hidden/good.ndjson"
+                + " && printf 'x\\n' > \"hidden/$(printf '.part\\377')\"",
+            in: directory)
+        let batch = directory.appendingPathComponent("batch").path
+        XCTAssertThrowsError(try selectInputs([batch])) { error in
+            XCTAssertEqual(
+                error as? InputSelectionError,
+                .nameNotUTF8(argument: batch, name: "batch/bad\\xFF\\\\.ndjson"))
+        }
+        let hidden = try selectInputs([directory.appendingPathComponent("hidden").path])
+        XCTAssertEqual(hidden.files.map(\.displayName), ["hidden/good.ndjson"])
+        XCTAssertEqual(hidden.skipped, ["hidden/.part\\xFF"])
+    }
+
+    // MARK: - Item 14: a member named like another input
+
+    func testMemberDisplayNameEqualToAnotherInputIsAUsageError() throws {
+        let archive = InputSummary(
+            displayName: "x.tar", sizeBytes: 10240, sha256: "", members: ["x.tar!a"])
+        let plain = InputSummary(
+            displayName: "x.tar!a", sizeBytes: 2, sha256: "", members: [])
+        let other = InputSummary(
+            displayName: "x.tar!b", sizeBytes: 2, sha256: "", members: [])
+        XCTAssertThrowsError(try checkMemberDisplayNames([archive, plain])) { error in
+            XCTAssertEqual(
+                error as? InputSelectionError,
+                .memberDisplayName(displayName: "x.tar!a", archive: "x.tar"))
+        }
+        XCTAssertNoThrow(try checkMemberDisplayNames([archive, other]))
+        // Bytewise: a differently normalized name is a different name.
+        let decomposed = InputSummary(
+            displayName: "x.tar!e\u{301}", sizeBytes: 2, sha256: "", members: [])
+        let composed = InputSummary(
+            displayName: "x.tar", sizeBytes: 10240, sha256: "", members: ["x.tar!\u{E9}"])
+        XCTAssertNoThrow(try checkMemberDisplayNames([composed, decomposed]))
+    }
+}
