@@ -172,6 +172,20 @@ final class InvoiceIntegrityTests: XCTestCase {
             ], missing)
     }
 
+    /// A rated folder missing a file it needs (deleted by hand, or never a rate folder): exit 3
+    /// naming the file and what --rated must be.
+    func testRatedFolderMissingAFileIsRefused() throws {
+        let work = try ratedSamples()
+        try FileManager.default.removeItem(
+            at: work.rated.appendingPathComponent("included-credits.ndjson"))
+        assertRefused(
+            try invoice(work), 3,
+            [
+                "rate-2026-10/included-credits.ndjson: cannot open the file",
+                "--rated must name a complete rate output folder (re-run rate)",
+            ], work)
+    }
+
     /// A catalog or customers file other than the one rate used: refused, saying what to do.
     func testDifferentCatalogOrCustomersIsRefused() throws {
         let work = try ratedSamples()

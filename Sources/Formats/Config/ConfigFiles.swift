@@ -13,6 +13,19 @@ public struct ConfigFile: Sendable {
     /// UTF-8.
     public init(path: String, bytesMax: Int) throws {
         let name = (path as NSString).lastPathComponent
+        let bytes = try ConfigFile.readBytes(path: path, bytesMax: bytesMax)
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw ConfigFileError(message: "\(path): not UTF-8 text")
+        }
+        self.name = name
+        self.text = text
+        self.sha256 = SHA256.hash(bytes)
+        self.sizeBytes = bytes.count
+    }
+
+    /// The bytes of the file at `path`, read whole. Throws `ConfigFileError` when it is missing,
+    /// unreadable or larger than `bytesMax`.
+    public static func readBytes(path: String, bytesMax: Int) throws -> [UInt8] {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw ConfigFileError(message: "\(path): cannot open the file; check the path")
         }
@@ -26,14 +39,7 @@ public struct ConfigFile: Sendable {
         guard data.count <= bytesMax else {
             throw ConfigFileError(message: "\(path): larger than \(bytesMax) bytes")
         }
-        let bytes = [UInt8](data)
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw ConfigFileError(message: "\(path): not UTF-8 text")
-        }
-        self.name = name
-        self.text = text
-        self.sha256 = SHA256.hash(bytes)
-        self.sizeBytes = bytes.count
+        return [UInt8](data)
     }
 }
 

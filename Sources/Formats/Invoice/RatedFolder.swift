@@ -89,22 +89,13 @@ public struct RatedFolder {
 
     /// The exact bytes of a file of the folder; hashing these bytes is what the check relies on.
     static func readBytes(_ path: String, bytesMax: Int) throws(RatedFolderError) -> [UInt8] {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
+        do {
+            return try ConfigFile.readBytes(path: path, bytesMax: bytesMax)
+        } catch {
             throw RatedFolderError([
-                "\(path): cannot open the file; --rated must name a complete rate output folder"
+                "\(error); --rated must name a complete rate output folder (re-run rate)"
             ])
         }
-        defer { try? handle.close() }
-        let data: Data
-        do {
-            data = try handle.read(upToCount: bytesMax + 1) ?? Data()
-        } catch {
-            throw RatedFolderError(["\(path): cannot read the file: \(error)"])
-        }
-        guard data.count <= bytesMax else {
-            throw RatedFolderError(["\(path): larger than \(bytesMax) bytes; re-run rate"])
-        }
-        return [UInt8](data)
     }
 
     /// The period and recorded digests of a rate manifest; every field `invoice` relies on must
@@ -182,20 +173,7 @@ extension InvoiceInputReader {
     /// a bad byte is reported with its line. Throws `ConfigFileError` when the file is missing,
     /// unreadable or over `bytesMax`.
     public static func readFile(path: String, bytesMax: Int) throws -> (ConfigFile, [UInt8]) {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw ConfigFileError(message: "\(path): cannot open the file; check the path")
-        }
-        defer { try? handle.close() }
-        let data: Data
-        do {
-            data = try handle.read(upToCount: bytesMax + 1) ?? Data()
-        } catch {
-            throw ConfigFileError(message: "\(path): cannot read the file: \(error)")
-        }
-        guard data.count <= bytesMax else {
-            throw ConfigFileError(message: "\(path): larger than \(bytesMax) bytes")
-        }
-        let bytes = [UInt8](data)
+        let bytes = try ConfigFile.readBytes(path: path, bytesMax: bytesMax)
         return (ConfigFile(name: (path as NSString).lastPathComponent, bytes: bytes), bytes)
     }
 }
