@@ -98,6 +98,13 @@ struct InvoiceJob {
                 opening: opening, configuration: configuration, folder: folder)
             try folder.commit()
             return .success
+        } catch let error as AmountOverflow {
+            // An invoice that cannot be computed exactly: exit 2, like rate (docs/DECISIONS.md).
+            folder.abandon()
+            return fail(.invalidConfiguration, "\(error); nothing was written")
+        } catch let error as ArithmeticError {
+            folder.abandon()
+            return fail(.invalidConfiguration, "while invoicing: \(error); nothing was written")
         } catch {
             folder.abandon()
             return fail(.inputError, "\(error); nothing was written")

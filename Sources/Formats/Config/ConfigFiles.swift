@@ -6,8 +6,12 @@ public struct ConfigFile: Sendable {
     /// The last path component, as manifests and messages show it.
     public let name: String
     public let text: String
-    public let sha256: String
     public let sizeBytes: Int
+
+    /// The SHA-256 of the file's bytes (its text is exactly those bytes, checked as UTF-8).
+    /// Computed when the manifest asks, so a file refused while loading is never hashed: a
+    /// 64 MiB catalog over a limit fails in a second instead of after hashing it.
+    public var sha256: String { SHA256.hash(Array(text.utf8)) }
 
     /// Reads a file. Throws `ConfigFileError` when it is missing, unreadable, too large or not
     /// UTF-8.
@@ -32,7 +36,6 @@ public struct ConfigFile: Sendable {
         }
         self.name = name
         self.text = text
-        self.sha256 = SHA256.hash(bytes)
         self.sizeBytes = bytes.count
     }
 }

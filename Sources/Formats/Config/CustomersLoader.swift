@@ -33,6 +33,26 @@ public enum CustomersLoader {
             return nil
         }
         if file.hasSuffix(".ndjson") || file.hasSuffix(".jsonl") {
+            // Every line that is not blank is a customer (or an error): count them first, so
+            // an oversized file is refused before any line is parsed.
+            var customerLines = 0
+            var blank = true
+            for byte in text.utf8 {
+                if byte == 0x0A {
+                    if !blank { customerLines += 1 }
+                    blank = true
+                } else if byte != 0x20 && byte != 0x09 && byte != 0x0D {
+                    blank = false
+                }
+            }
+            if !blank { customerLines += 1 }
+            guard customerLines <= limits.customersMax else {
+                throw ConfigErrors([
+                    ConfigError(
+                        file: file, line: nil, column: nil, path: "",
+                        message: CustomersLoader.overLimitMessage(customerLines, limits: limits))
+                ])
+            }
             // Each line is a JSON object; JSON is YAML, so Yams reads it and keeps every number's
             // text exactly as written. Errors carry the line number of the file.
             for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false)
@@ -82,7 +102,7 @@ public enum CustomersLoader {
                 }
             }
         } else {
-            switch composeYAML(text, file: file) {
+            switch composeYAML(text, file: file, nodesMax: limits.nodesMax) {
             case .failure(let error):
                 throw ConfigErrors([error])
             case .success(nil):
@@ -98,6 +118,12 @@ public enum CustomersLoader {
                     let customersNode = top.first?.1,
                     let items = reader.mapping(customersNode, "customers", allowed: nil)
                 {
+                    guard items.count <= limits.customersMax else {
+                        reader.fail(
+                            customersNode, "customers",
+                            CustomersLoader.overLimitMessage(items.count, limits: limits))
+                        throw ConfigErrors(reader.errors)
+                    }
                     for (id, node) in items {
                         let path = "customers.\(id)"
                         if let customer = builder.customer(id: id, node, path),
@@ -114,6 +140,12 @@ public enum CustomersLoader {
         errors += reader.errors
         if !errors.isEmpty { throw ConfigErrors(errors) }
         return customers.sorted { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
+    }
+
+    /// The message for a file with more customers than the limit.
+    static func overLimitMessage(_ count: Int, limits: ConfigLimits) -> String {
+        "has \(count) customers; the limit is \(limits.customersMax) customers: split the "
+            + "customers into several runs"
     }
 
     /// The value node of a mapping's `id` key, to locate a repeated id.

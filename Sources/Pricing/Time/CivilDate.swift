@@ -101,9 +101,27 @@ public struct YearMonth: Hashable, Comparable, Sendable, CustomStringConvertible
         self.init(year: year, month: month)
     }
 
+    /// The first and last month a run may bill: a period ends in the month after the one it
+    /// starts in (later still with an anchor day), and 9999-12-31 is the last date Ratebook
+    /// reads, so 9999-12 cannot be billed.
+    public static let billable =
+        YearMonth(year: 1, month: 1)!...YearMonth(year: 9998, month: 12)!
+
+    /// Whether a run may bill this month (see `billable`).
+    public var isBillable: Bool { YearMonth.billable.contains(self) }
+
+    /// The following month, or nil after 9999-12.
+    public var following: YearMonth? {
+        month == 12 ? YearMonth(year: year + 1, month: 1) : YearMonth(year: year, month: month + 1)
+    }
+
+    /// The following month of a billable month. Every entry point checks `isBillable` first
+    /// (`--period` is validated as a usage error), so 9999-12 here is a programmer error.
     public var next: YearMonth {
-        month == 12
-            ? YearMonth(year: year + 1, month: 1)! : YearMonth(year: year, month: month + 1)!
+        guard let following else {
+            preconditionFailure("\(self) has no next month; check isBillable before billing it")
+        }
+        return following
     }
 
     public var dayCount: Int { CivilDate.daysIn(year: year, month: month) }
