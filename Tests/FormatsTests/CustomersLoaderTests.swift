@@ -295,6 +295,55 @@ final class CustomersLoaderTests: XCTestCase {
                         + "use an IANA name such as Europe/Berlin")
     }
 
+    /// NDJSON lines are read as strict JSON (not through a YAML parser): a repeated key, a
+    /// single-quoted string or a trailing comma is refused at its column, and columns count
+    /// characters, as Yams' marks did.
+    func testNDJSONIsStrictJSONWithColumns() {
+        let subscription = #""subscriptions":[{"plan":"pro","start":"2026-01-01"}]"#
+        let text = [
+            #"{"id":"c1","id":"c2",\#(subscription)}"#,
+            #"{"id":'c3',\#(subscription)}"#,
+            #"{"id":"c4",\#(subscription),}"#,
+            #"{"id":"çà","timezone":"No/Where",\#(subscription)}"#,
+            #"{"id":"c6","anchor_day":1e1,\#(subscription)}"#,
+        ].joined(separator: "\n")
+        let found = errors(text, file: "customers.ndjson").map(\.description)
+        XCTAssertEqual(found, [
+            // Byte 12 (1-based) starts the second "id".
+            #"customers.ndjson:1:12: invalid JSON: repeated key "id""#,
+            #"customers.ndjson:2:7: invalid JSON: invalid value"#,
+            #"customers.ndjson:3:66: invalid JSON: expected a string"#,
+            // `{"id":"çà","timezone":` is 22 characters (24 bytes): the value is column 23.
+            #"customers.ndjson:4:23: timezone: unknown time zone "No/Where"; "#
+                + "use an IANA name such as Europe/Berlin",
+            // A number keeps its text: 1e1 is not a whole number as written.
+            #"customers.ndjson:5:25: anchor_day: expected a whole number from 1 to 31, "#
+                + #"found "1e1""#,
+        ])
+    }
+
+    /// Past 1,000 lines the first reading is split over two threads; results, duplicates and
+    /// errors are still decided in line order.
+    func testLargeNDJSONReadsInLineOrder() throws {
+        func line(_ id: String, zone: String = "UTC") -> String {
+            #"{"id":"\#(id)","timezone":"\#(zone)","#
+                + #""subscriptions":[{"plan":"pro","start":"2026-01-01"}]}"#
+        }
+        var lines = (1...1_500).map { line("c\($0)") }
+        let valid = try load(lines.joined(separator: "\n"), file: "customers.ndjson")
+        XCTAssertEqual(valid.count, 1_500)
+        // `{"id":"c1200","timezone":` is 25 characters: the zone is column 26.
+        lines[1_199] = line("c1200", zone: "No/Where")  // line 1,200
+        lines[1_399] = line("c7")  // line 1,400 repeats line 7
+        XCTAssertEqual(
+            errors(lines.joined(separator: "\n"), file: "customers.ndjson").map(\.description),
+            [
+                #"customers.ndjson:1200:26: timezone: unknown time zone "No/Where"; "#
+                    + "use an IANA name such as Europe/Berlin",
+                #"customers.ndjson:1400:7: id: customer "c7" is defined twice (first at line 7)"#,
+            ])
+    }
+
     // MARK: Time zones
 
     func testTimeZoneNames() {

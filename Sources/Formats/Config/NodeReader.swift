@@ -19,10 +19,14 @@ final class NodeReader {
         self.nodesMax = nodeBudget
     }
 
+    /// The column of a node that carries no Yams mark (one read from JSON), when known.
+    var columnOfNode: ((Node) -> Int?)?
+
     func fail(_ node: Node?, _ path: String, _ message: String) {
+        let column = node.flatMap { columnOfNode?($0) } ?? node?.mark?.column
         errors.append(
             ConfigError(
-                file: file, line: node?.mark?.line, column: node?.mark?.column, path: path,
+                file: file, line: node?.mark?.line, column: column, path: path,
                 message: message))
     }
 
@@ -223,7 +227,11 @@ func composeYAML(_ text: String, file: String, nodesMax: Int? = nil) -> Result<N
     }
     if let error = aliasKeyError(text, file: file) { return .failure(error) }
     do {
-        return .success(try Yams.compose(yaml: text))
+        // The basic resolver: Ratebook reads every scalar's text itself, and the default one
+        // resolves each key's tag with regular expressions while Yams checks for repeated
+        // keys (most of the time composing took). UTF-8 stated, or Yams reads the whole
+        // environment on every call to choose an encoding.
+        return .success(try Yams.compose(yaml: text, .basic, .default, .utf8))
     } catch let error as YamlError {
         return .failure(yamlSyntaxError(error, file: file))
     } catch {
