@@ -344,6 +344,39 @@ final class CustomersLoaderTests: XCTestCase {
             ])
     }
 
+    /// YAML is read quickly first (libyaml events, two threads past 1,000 customers) and again
+    /// through Yams only when something is wrong: both give the same customers, and errors keep
+    /// their places.
+    func testLargeYAMLQuickAndLocatedReadingsAgree() throws {
+        func text(zoneOf bad: Int? = nil) -> String {
+            "customers:\n" + (1...1_500).map { index in
+                let zone = index == bad ? "No/Where" : "Europe/Berlin"
+                return "  c\(index):\n    timezone: \(zone)\n"
+                    + "    subscriptions: [{ plan: pro, start: 2026-01-01 }]\n"
+            }.joined()
+        }
+        let customers = try load(text())
+        XCTAssertEqual(customers.count, 1_500)
+        XCTAssertEqual(customers.first?.id, "c1")
+        XCTAssertEqual(customers.last?.id, "c999")  // bytewise order
+        XCTAssertEqual(customers[1].timeZone.identifier, "Europe/Berlin")
+        // Customer 1,200 starts on line 2 + 3 × 1,199 = 3,599; its zone is on the next line.
+        XCTAssertEqual(
+            errors(text(zoneOf: 1_200)).map(\.description),
+            [#"customers.yaml:3600:15: customers.c1200.timezone: unknown time zone "No/Where"; "#
+                + "use an IANA name such as Europe/Berlin"])
+    }
+
+    /// A repeated id past the 16th customer (where the quick reading switches from a linear
+    /// search to a set) still goes to Yams, which names it.
+    func testRepeatedYAMLKeyAfterManyCustomers() {
+        let customer = ": { subscriptions: [{ plan: pro, start: 2026-01-01 }] }\n"
+        let text = "customers:\n" + (1...20).map { "  c\($0)" + customer }.joined()
+            + "  c3" + customer
+        XCTAssertEqual(
+            errors(text).map(\.message), [#"duplicated key in a mapping: "c3""#])
+    }
+
     // MARK: Time zones
 
     func testTimeZoneNames() {

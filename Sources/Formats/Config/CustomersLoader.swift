@@ -117,6 +117,14 @@ public enum CustomersLoader {
                 }
             }
         } else {
+            // A quick reading first (no places, on every core); any error, and the file is
+            // read again through Yams so every message is located as before.
+            if case .tree(let root?) = YAMLQuickComposer.compose(text, nodesMax: limits.nodesMax),
+                let quick = CustomersLoader.quickCustomers(
+                    yaml: root, file: file, catalog: catalog, limits: limits)
+            {
+                return quick.sorted { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
+            }
             switch composeYAML(text, file: file, nodesMax: limits.nodesMax) {
             case .failure(let error):
                 throw ConfigErrors([error])
@@ -209,6 +217,45 @@ public enum CustomersLoader {
             }
         }
         return results
+    }
+
+    /// The customers of a YAML tree read without places, when every one reads without any
+    /// error; nil sends the loader to Yams for located errors. Split over two threads.
+    static func quickCustomers(
+        yaml root: Node, file: String, catalog: Catalog, limits: ConfigLimits
+    ) -> [Customer]? {
+        guard case .mapping(let top) = root, top.count == 1,
+            let (key, customersNode) = top.first, key.string == "customers",
+            case .mapping(let mapping) = customersNode, mapping.count <= limits.customersMax
+        else { return nil }
+        let items: [(String, Node)] = mapping.map { ($0.key.string ?? "", $0.value) }
+        var results = [Customer?](repeating: nil, count: items.count)
+        let threads = items.count < 1_000 ? 1 : 2
+        results.withUnsafeMutableBufferPointer { output in
+            let slots = output
+            DispatchQueue.concurrentPerform(iterations: threads) { part in
+                let zones = TimeZoneDirectory()
+                let range = (items.count * part / threads)..<(items.count * (part + 1) / threads)
+                for index in range {
+                    let (id, node) = items[index]
+                    let reader = NodeReader(file: file, nodeBudget: limits.nodesMax)
+                    let builder = CustomerBuilder(reader: reader, catalog: catalog, zones: zones)
+                    if let customer = builder.customer(id: id, node, "customers.\(id)"),
+                        reader.errors.isEmpty
+                    {
+                        slots[index] = customer
+                    }
+                }
+            }
+        }
+        var customers: [Customer] = []
+        customers.reserveCapacity(results.count)
+        var ids: Set<String> = []
+        for result in results {
+            guard let customer = result, ids.insert(customer.id).inserted else { return nil }
+            customers.append(customer)
+        }
+        return customers
     }
 
     /// The message for a file with more customers than the limit.

@@ -28,6 +28,11 @@ struct JSONNodeParser {
         Tag($0, .basic, JSONNodeParser.constructor)
     }
 
+    /// The shared tag of a kind (`.str`, `.map` or `.seq`), for trees read without places.
+    static func sharedTag(_ name: Tag.Name) -> Tag {
+        shared[name == .str ? 0 : name == .map ? 1 : 2]
+    }
+
     init(_ bytes: UnsafeRawBufferPointer, locating: Bool) {
         self.bytes = bytes
         self.locating = locating
@@ -79,7 +84,7 @@ struct JSONNodeParser {
     /// `locating`, else the shared one of its kind (`.str`, `.map` or `.seq`).
     mutating func tag(_ name: Tag.Name, at offset: Int) -> Tag {
         guard locating else {
-            return JSONNodeParser.shared[name == .str ? 0 : name == .map ? 1 : 2]
+            return JSONNodeParser.sharedTag(name)
         }
         let tag = Tag(name, .basic, JSONNodeParser.constructor)
         offsets[ObjectIdentifier(tag)] = offset
