@@ -31,8 +31,8 @@ public struct AmountOverflow: Error, Sendable, CustomStringConvertible {
         self.cause = cause
     }
 
-    /// `customer "c1", plan "pro", charge "api" (region=eu): cannot compute quantity … ×
-    /// unit_price …: arithmetic overflow in multiplication: …; use fewer digits …`.
+    /// `customer "c1", plan "pro", charge "api" (region=eu): cannot compute quantity … priced
+    /// by unit_price …: arithmetic overflow in multiplication: …; use fewer digits …`.
     public var description: String {
         var places: [String] = []
         if let customer { places.append("customer \"\(customer)\"") }
@@ -42,8 +42,8 @@ public struct AmountOverflow: Error, Sendable, CustomStringConvertible {
         if !group.isEmpty {
             text += " (" + group.map { "\($0.key)=\($0.value)" }.joined(separator: ", ") + ")"
         }
-        return text + ": cannot compute " + computation + ": \(cause); the amount does not fit "
-            + "in 38 significant digits: use prices with fewer digits or split the usage"
+        return text + ": cannot compute " + computation + ": \(cause); use fewer digits in "
+            + "the prices, rates or amounts involved"
     }
 }
 
