@@ -344,27 +344,28 @@ final class CustomersLoaderTests: XCTestCase {
             ])
     }
 
-    /// YAML is read quickly first (libyaml events, two threads past 1,000 customers) and again
-    /// through Yams only when something is wrong: both give the same customers, and errors keep
-    /// their places.
+    /// YAML is read quickly first (libyaml events, customers built on a worker in batches of
+    /// 2,048 while parsing goes on) and again through Yams only when something is wrong: both
+    /// give the same customers, and errors keep their places.
     func testLargeYAMLQuickAndLocatedReadingsAgree() throws {
         func text(zoneOf bad: Int? = nil) -> String {
-            "customers:\n" + (1...1_500).map { index in
+            "customers:\n" + (1...5_000).map { index in
                 let zone = index == bad ? "No/Where" : "Europe/Berlin"
                 return "  c\(index):\n    timezone: \(zone)\n"
                     + "    subscriptions: [{ plan: pro, start: 2026-01-01 }]\n"
             }.joined()
         }
         let customers = try load(text())
-        XCTAssertEqual(customers.count, 1_500)
+        XCTAssertEqual(customers.count, 5_000)
         XCTAssertEqual(customers.first?.id, "c1")
         XCTAssertEqual(customers.last?.id, "c999")  // bytewise order
         XCTAssertEqual(customers[1].timeZone.identifier, "Europe/Berlin")
-        // Customer 1,200 starts on line 2 + 3 × 1,199 = 3,599; its zone is on the next line.
+        // Customer 4,500 (in the third batch) starts on line 2 + 3 × 4,499 = 13,499; its zone
+        // is on the next line.
         XCTAssertEqual(
-            errors(text(zoneOf: 1_200)).map(\.description),
-            [#"customers.yaml:3600:15: customers.c1200.timezone: unknown time zone "No/Where"; "#
-                + "use an IANA name such as Europe/Berlin"])
+            errors(text(zoneOf: 4_500)).map(\.description),
+            [#"customers.yaml:13500:15: customers.c4500.timezone: unknown time zone "#
+                + #""No/Where"; use an IANA name such as Europe/Berlin"#])
     }
 
     /// A repeated id past the 16th customer (where the quick reading switches from a linear
