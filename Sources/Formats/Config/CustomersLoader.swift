@@ -1,5 +1,4 @@
 import Dispatch
-import Foundation
 import Pricing
 import Yams
 
@@ -120,12 +119,9 @@ public enum CustomersLoader {
         } else {
             // A quick reading first (no places, on every core); any error, and the file is
             // read again through Yams so every message is located as before.
-            let pipeline = QuickCustomerPipeline(file: file, catalog: catalog, limits: limits)
-            let outcome = YAMLQuickComposer.compose(
-                text, nodesMax: limits.nodesMax, onEntry: pipeline.add)
-            if case .tree(let root?) = outcome,
+            if case .tree(let root?) = YAMLQuickComposer.compose(text, nodesMax: limits.nodesMax),
                 let quick = CustomersLoader.quickCustomers(
-                    yaml: root, built: pipeline.finish(), limits: limits)
+                    yaml: root, file: file, catalog: catalog, limits: limits)
             {
                 return quick.sorted { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
             }
@@ -223,21 +219,39 @@ public enum CustomersLoader {
         return results
     }
 
-    /// The customers of a YAML tree read without places, when the tree is `customers:` and
-    /// every customer read without any error (`built`, in document order); nil sends the
-    /// loader to Yams for located errors.
-    static func quickCustomers(yaml root: Node, built: [Customer?], limits: ConfigLimits)
-        -> [Customer]?
-    {
+    /// The customers of a YAML tree read without places, when every one reads without any
+    /// error; nil sends the loader to Yams for located errors. Split over two threads.
+    static func quickCustomers(
+        yaml root: Node, file: String, catalog: Catalog, limits: ConfigLimits
+    ) -> [Customer]? {
         guard case .mapping(let top) = root, top.count == 1,
             let (key, customersNode) = top.first, key.string == "customers",
-            case .mapping(let mapping) = customersNode, mapping.count <= limits.customersMax,
-            built.count == mapping.count
+            case .mapping(let mapping) = customersNode, mapping.count <= limits.customersMax
         else { return nil }
+        let items: [(String, Node)] = mapping.map { ($0.key.string ?? "", $0.value) }
+        var results = [Customer?](repeating: nil, count: items.count)
+        let threads = items.count < 1_000 ? 1 : 2
+        results.withUnsafeMutableBufferPointer { output in
+            let slots = output
+            DispatchQueue.concurrentPerform(iterations: threads) { part in
+                let zones = TimeZoneDirectory()
+                let range = (items.count * part / threads)..<(items.count * (part + 1) / threads)
+                for index in range {
+                    let (id, node) = items[index]
+                    let reader = NodeReader(file: file, nodeBudget: limits.nodesMax)
+                    let builder = CustomerBuilder(reader: reader, catalog: catalog, zones: zones)
+                    if let customer = builder.customer(id: id, node, "customers.\(id)"),
+                        reader.errors.isEmpty
+                    {
+                        slots[index] = customer
+                    }
+                }
+            }
+        }
         var customers: [Customer] = []
-        customers.reserveCapacity(built.count)
+        customers.reserveCapacity(results.count)
         var ids: Set<String> = []
-        for result in built {
+        for result in results {
             guard let customer = result, ids.insert(customer.id).inserted else { return nil }
             customers.append(customer)
         }
@@ -476,62 +490,5 @@ final class CustomerBuilder {
             }
         }
         return valid ? result.map(\.0) : nil
-    }
-}
-
-/// Builds customers from YAML entries on another thread while the parser goes on: entries are
-/// gathered in batches, each batch built on a global queue with its own readers and
-/// time-zone directory, and `finish` returns every result in document order.
-final class QuickCustomerPipeline: @unchecked Sendable {
-    let file: String
-    let catalog: Catalog
-    let limits: ConfigLimits
-    private var pending: [(String, Node)] = []
-    private var batches: [[Customer?]] = []
-    private let lock = NSLock()
-    private let group = DispatchGroup()
-    static let batchSize = 2_048
-
-    init(file: String, catalog: Catalog, limits: ConfigLimits) {
-        self.file = file
-        self.catalog = catalog
-        self.limits = limits
-    }
-
-    /// Takes one `customers` entry; a full batch goes to a worker.
-    func add(_ id: String, _ node: Node) {
-        pending.append((id, node))
-        if pending.count == QuickCustomerPipeline.batchSize { dispatch() }
-    }
-
-    /// Waits for every batch; the customers in document order, nil where one had an error.
-    func finish() -> [Customer?] {
-        dispatch()
-        group.wait()
-        return batches.flatMap { $0 }
-    }
-
-    private func dispatch() {
-        guard !pending.isEmpty else { return }
-        nonisolated(unsafe) let items = pending
-        pending = []
-        lock.lock()
-        let slot = batches.count
-        batches.append([])
-        lock.unlock()
-        DispatchQueue.global().async(group: group) { [self] in
-            let zones = TimeZoneDirectory()
-            var results: [Customer?] = []
-            results.reserveCapacity(items.count)
-            for (id, node) in items {
-                let reader = NodeReader(file: file, nodeBudget: limits.nodesMax)
-                let builder = CustomerBuilder(reader: reader, catalog: catalog, zones: zones)
-                let customer = builder.customer(id: id, node, "customers.\(id)")
-                results.append(reader.errors.isEmpty ? customer : nil)
-            }
-            lock.lock()
-            batches[slot] = results
-            lock.unlock()
-        }
     }
 }

@@ -156,11 +156,7 @@ enum YAMLQuickComposer {
         var keys: Set<String> = []
     }
 
-    /// Composes `text`. `onEntry` sees each entry of the root's `customers` mapping as soon as
-    /// it is complete (its key and value), so customers can be built while parsing goes on.
-    static func compose(
-        _ text: String, nodesMax: Int, onEntry: ((String, Node) -> Void)? = nil
-    ) -> Outcome {
+    static func compose(_ text: String, nodesMax: Int) -> Outcome {
         var bytes = Array(text.utf8)
         if bytes.isEmpty { bytes = [0x0A] }
         return bytes.withUnsafeBufferPointer { buffer in
@@ -199,11 +195,6 @@ enum YAMLQuickComposer {
                     }
                     stack[top].key = node
                     return true
-                }
-                if top == 1, let onEntry, stack[0].key?.string == "customers",
-                    let name = key.string
-                {
-                    onEntry(name, node)
                 }
                 stack[top].pairs.append((key, node))
                 stack[top].key = nil
