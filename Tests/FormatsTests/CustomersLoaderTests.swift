@@ -344,9 +344,9 @@ final class CustomersLoaderTests: XCTestCase {
             ])
     }
 
-    /// YAML is read quickly first (libyaml events, customers built on a worker in batches of
-    /// 2,048 while parsing goes on) and again through Yams only when something is wrong: both
-    /// give the same customers, and errors keep their places.
+    /// YAML is read quickly first (libyaml events, customers built on two threads past 1,000)
+    /// and again through Yams only when something is wrong: both give the same customers, and
+    /// errors keep their places.
     func testLargeYAMLQuickAndLocatedReadingsAgree() throws {
         func text(zoneOf bad: Int? = nil) -> String {
             "customers:\n" + (1...5_000).map { index in
@@ -360,7 +360,7 @@ final class CustomersLoaderTests: XCTestCase {
         XCTAssertEqual(customers.first?.id, "c1")
         XCTAssertEqual(customers.last?.id, "c999")  // bytewise order
         XCTAssertEqual(customers[1].timeZone.identifier, "Europe/Berlin")
-        // Customer 4,500 (in the third batch) starts on line 2 + 3 × 4,499 = 13,499; its zone
+        // Customer 4,500 (on the second thread) starts on line 2 + 3 × 4,499 = 13,499; its zone
         // is on the next line.
         XCTAssertEqual(
             errors(text(zoneOf: 4_500)).map(\.description),
