@@ -22,9 +22,15 @@ public struct StageOptions: ParsableArguments {
     public init() {}
 
     public func validate() throws {
-        guard month != nil else {
+        guard let month else {
             throw ValidationError(
                 "--period must be a month YYYY-MM, such as 2026-10; got \(period)")
+        }
+        guard month.isBillable else {
+            throw ValidationError(
+                "--period must be from \(YearMonth.billable.lowerBound) to "
+                    + "\(YearMonth.billable.upperBound) (a period ends in the next month); "
+                    + "got \(period)")
         }
     }
 

@@ -133,6 +133,13 @@ struct InvoiceJob {
         } catch let violation as InvariantViolation {
             folder.abandon()
             return fail(.invariantViolated, "\(violation)")
+        } catch let error as AmountOverflow {
+            // An invoice that cannot be computed exactly: exit 2, like rate (docs/DECISIONS.md).
+            folder.abandon()
+            return fail(.invalidConfiguration, "\(error); nothing was written")
+        } catch let error as ArithmeticError {
+            folder.abandon()
+            return fail(.invalidConfiguration, "while invoicing: \(error); nothing was written")
         } catch {
             folder.abandon()
             return fail(.inputError, "\(error); nothing was written")

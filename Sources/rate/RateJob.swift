@@ -81,6 +81,14 @@ struct RateJob {
         } catch let error as InputError {
             folder.abandon()
             return fail(.inputError, "\(error); nothing was written")
+        } catch let error as AmountOverflow {
+            // The catalog's prices cannot bill this usage exactly: a configuration problem
+            // (exit 2), not a corrupt input (3). See docs/DECISIONS.md, "Overflow".
+            folder.abandon()
+            return fail(.invalidConfiguration, "\(error); nothing was written")
+        } catch let error as ArithmeticError {
+            folder.abandon()
+            return fail(.invalidConfiguration, "while rating: \(error); nothing was written")
         } catch {
             folder.abandon()
             return fail(.inputError, "\(error); nothing was written")

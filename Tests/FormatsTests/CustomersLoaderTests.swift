@@ -249,7 +249,8 @@ final class CustomersLoaderTests: XCTestCase {
         let found = errors(lines.joined(separator: "\n"))
         XCTAssertLessThan(ContinuousClock.now - start, .seconds(10))
         XCTAssertEqual(found.map(\.message),
-                       ["too many YAML nodes (aliases expand too far); simplify the file"])
+                       ["has more than 2000000 YAML nodes (aliases expanded); the limit is "
+                        + "2000000 nodes: remove unused entries or split the file"])
     }
 
     // MARK: NDJSON
@@ -292,6 +293,89 @@ final class CustomersLoaderTests: XCTestCase {
         XCTAssertEqual(found[0].description,
                        "customers.ndjson:3:23: timezone: unknown time zone \"No/Where\"; "
                         + "use an IANA name such as Europe/Berlin")
+    }
+
+    /// NDJSON lines are read as strict JSON (not through a YAML parser): a repeated key, a
+    /// single-quoted string or a trailing comma is refused at its column, and columns count
+    /// characters, as Yams' marks did.
+    func testNDJSONIsStrictJSONWithColumns() {
+        let subscription = #""subscriptions":[{"plan":"pro","start":"2026-01-01"}]"#
+        let text = [
+            #"{"id":"c1","id":"c2",\#(subscription)}"#,
+            #"{"id":'c3',\#(subscription)}"#,
+            #"{"id":"c4",\#(subscription),}"#,
+            #"{"id":"çà","timezone":"No/Where",\#(subscription)}"#,
+            #"{"id":"c6","anchor_day":1e1,\#(subscription)}"#,
+        ].joined(separator: "\n")
+        let found = errors(text, file: "customers.ndjson").map(\.description)
+        XCTAssertEqual(found, [
+            // Byte 12 (1-based) starts the second "id".
+            #"customers.ndjson:1:12: invalid JSON: repeated key "id""#,
+            #"customers.ndjson:2:7: invalid JSON: invalid value"#,
+            #"customers.ndjson:3:66: invalid JSON: expected a string"#,
+            // `{"id":"çà","timezone":` is 22 characters (24 bytes): the value is column 23.
+            #"customers.ndjson:4:23: timezone: unknown time zone "No/Where"; "#
+                + "use an IANA name such as Europe/Berlin",
+            // A number keeps its text: 1e1 is not a whole number as written.
+            #"customers.ndjson:5:25: anchor_day: expected a whole number from 1 to 31, "#
+                + #"found "1e1""#,
+        ])
+    }
+
+    /// Past 1,000 lines the first reading is split over two threads; results, duplicates and
+    /// errors are still decided in line order.
+    func testLargeNDJSONReadsInLineOrder() throws {
+        func line(_ id: String, zone: String = "UTC") -> String {
+            #"{"id":"\#(id)","timezone":"\#(zone)","#
+                + #""subscriptions":[{"plan":"pro","start":"2026-01-01"}]}"#
+        }
+        var lines = (1...1_500).map { line("c\($0)") }
+        let valid = try load(lines.joined(separator: "\n"), file: "customers.ndjson")
+        XCTAssertEqual(valid.count, 1_500)
+        // `{"id":"c1200","timezone":` is 25 characters: the zone is column 26.
+        lines[1_199] = line("c1200", zone: "No/Where")  // line 1,200
+        lines[1_399] = line("c7")  // line 1,400 repeats line 7
+        XCTAssertEqual(
+            errors(lines.joined(separator: "\n"), file: "customers.ndjson").map(\.description),
+            [
+                #"customers.ndjson:1200:26: timezone: unknown time zone "No/Where"; "#
+                    + "use an IANA name such as Europe/Berlin",
+                #"customers.ndjson:1400:7: id: customer "c7" is defined twice (first at line 7)"#,
+            ])
+    }
+
+    /// YAML is read quickly first (libyaml events, customers built on two threads past 1,000)
+    /// and again through Yams only when something is wrong: both give the same customers, and
+    /// errors keep their places.
+    func testLargeYAMLQuickAndLocatedReadingsAgree() throws {
+        func text(zoneOf bad: Int? = nil) -> String {
+            "customers:\n" + (1...5_000).map { index in
+                let zone = index == bad ? "No/Where" : "Europe/Berlin"
+                return "  c\(index):\n    timezone: \(zone)\n"
+                    + "    subscriptions: [{ plan: pro, start: 2026-01-01 }]\n"
+            }.joined()
+        }
+        let customers = try load(text())
+        XCTAssertEqual(customers.count, 5_000)
+        XCTAssertEqual(customers.first?.id, "c1")
+        XCTAssertEqual(customers.last?.id, "c999")  // bytewise order
+        XCTAssertEqual(customers[1].timeZone.identifier, "Europe/Berlin")
+        // Customer 4,500 (on the second thread) starts on line 2 + 3 × 4,499 = 13,499; its zone
+        // is on the next line.
+        XCTAssertEqual(
+            errors(text(zoneOf: 4_500)).map(\.description),
+            [#"customers.yaml:13500:15: customers.c4500.timezone: unknown time zone "#
+                + #""No/Where"; use an IANA name such as Europe/Berlin"#])
+    }
+
+    /// A repeated id past the 16th customer (where the quick reading switches from a linear
+    /// search to a set) still goes to Yams, which names it.
+    func testRepeatedYAMLKeyAfterManyCustomers() {
+        let customer = ": { subscriptions: [{ plan: pro, start: 2026-01-01 }] }\n"
+        let text = "customers:\n" + (1...20).map { "  c\($0)" + customer }.joined()
+            + "  c3" + customer
+        XCTAssertEqual(
+            errors(text).map(\.message), [#"duplicated key in a mapping: "c3""#])
     }
 
     // MARK: Time zones

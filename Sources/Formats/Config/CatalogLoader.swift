@@ -9,6 +9,16 @@ public struct ConfigLimits: Sendable {
     public var nodesMax = 2_000_000
     /// Tiers in one charge.
     public var tiersMax = 1_000
+    /// Meters in a catalog. Rating indexes meters with `Int32`, far above this limit; a real
+    /// catalog has tens, and the YAML of 10,000 meters already takes seconds to read.
+    public var metersMax = 10_000
+    /// Plans in a catalog.
+    public var plansMax = 10_000
+    /// Charges in one plan.
+    public var chargesPerPlanMax = 1_000
+    /// Customers in a customers file (rating indexes them with `Int32`). A 64 MiB file holds
+    /// about this many of the smallest possible customers.
+    public var customersMax = 1_000_000
 
     public init() {}
 }
@@ -29,7 +39,7 @@ public enum CatalogLoader {
             ])
         }
         let root: Node
-        switch composeYAML(text, file: file) {
+        switch composeYAML(text, file: file, nodesMax: limits.nodesMax) {
         case .failure(let error): throw ConfigErrors([error])
         case .success(nil):
             throw ConfigErrors([
@@ -58,6 +68,8 @@ final class CatalogBuilder {
     let reader: NodeReader
     let limits: ConfigLimits
     var currencies: [String: Currency] = [:]
+    /// The catalog's rounding, once read (the overflow check rounds as rating will).
+    var rounding = RoundingRule.halfUp
 
     init(reader: NodeReader, limits: ConfigLimits) {
         self.reader = reader
@@ -88,18 +100,26 @@ final class CatalogBuilder {
                         + RoundingRule.allCases.map(\.rawValue).joined(separator: ", "))
             }
         }
+        self.rounding = rounding
         if let node = fields["currencies"] { readCurrencies(node) }
         var defaultCurrency: Currency?
         if let node = fields["currency"] { defaultCurrency = currency(node, "currency") }
         let seller = fields["seller"].flatMap { self.seller($0, "seller") }
         var meters: [String: Meter] = [:]
         if let node = fields["meters"], let items = reader.mapping(node, "meters", allowed: nil) {
+            // Over a limit nothing more is read: every charge would name an unknown meter.
+            guard within(limits.metersMax, items.count, "meters", node, "meters") else {
+                return nil
+            }
             for (key, value) in items {
                 if let meter = meter(key: key, value, "meters.\(key)") { meters[key] = meter }
             }
         }
         var plans: [String: Plan] = [:]
         if let node = fields["plans"], let items = reader.mapping(node, "plans", allowed: nil) {
+            guard within(limits.plansMax, items.count, "plans", node, "plans") else {
+                return nil
+            }
             if items.isEmpty {
                 reader.fail(node, "plans", "empty; a catalog needs at least one plan")
             }
@@ -119,6 +139,19 @@ final class CatalogBuilder {
         return Catalog(
             version: version, seller: seller, currency: defaultCurrency, rounding: rounding,
             currencies: currencies, meters: meters, plans: plans, accounts: accounts)
+    }
+
+    /// Whether `count` entries are within `maximum`; records the error naming the limit when
+    /// not (`what` is the plural noun: "meters").
+    func within(_ maximum: Int, _ count: Int, _ what: String, _ node: Node, _ path: String)
+        -> Bool
+    {
+        guard count > maximum else { return true }
+        reader.fail(
+            node, path,
+            "has \(count) \(what); the limit is \(maximum) \(what); remove unused entries or "
+                + "split the file")
+        return false
     }
 
     func readCurrencies(_ node: Node) {
@@ -233,9 +266,11 @@ final class CatalogBuilder {
             reader.fail(node, path + ".currency", "missing, and the catalog sets no currency")
         }
         var charges: [Charge] = []
+        var placedCharges: [(Charge, Node, String)] = []
         var seenKeys: Set<String> = []
         if let chargesNode = fields["charges"],
-            let list = reader.sequence(chargesNode, path + ".charges")
+            let list = reader.sequence(chargesNode, path + ".charges"),
+            within(limits.chargesPerPlanMax, list.count, "charges", chargesNode, path + ".charges")
         {
             for (index, chargeNode) in list.enumerated() {
                 let chargePath = "\(path).charges[\(index)]"
@@ -247,6 +282,7 @@ final class CatalogBuilder {
                     continue
                 }
                 charges.append(charge)
+                placedCharges.append((charge, chargeNode, chargePath))
             }
         } else if fields["charges"] == nil {
             reader.fail(node, path + ".charges", "missing; a plan needs at least one charge")
@@ -258,6 +294,18 @@ final class CatalogBuilder {
             reader.decimal($0, path + ".included_credits")
         }
         guard let planCurrency else { return nil }
+        for (charge, chargeNode, chargePath) in placedCharges {
+            checkOverflow(charge, currency: planCurrency, chargeNode, chargePath)
+        }
+        for (key, value) in [("minimum_commitment", commitment), ("included_credits", credits)] {
+            guard let value, let node = fields[key] else { continue }
+            if (try? Money(rounding: value, currency: planCurrency, rule: rounding)) == nil {
+                reader.fail(
+                    node, join(path, key),
+                    "\(value) \(planCurrency.code) overflows 38 significant digits in minor "
+                        + "units; use fewer digits")
+            }
+        }
         return Plan(
             key: key, currency: planCurrency, charges: charges, minimumCommitment: commitment,
             includedCredits: credits)
@@ -363,6 +411,69 @@ final class CatalogBuilder {
         return RecurringCharge(
             key: key, amount: amount, schedule: schedule, prorate: prorate, minimum: minimum,
             maximum: maximum)
+    }
+
+    /// The largest quantity one event carries: 20 integer and 9 fractional digits (SPEC §2).
+    static let largestEventQuantity = QuantityScale.rational(
+        nanos: Rational.powerOfTen(
+            QuantityScale.integerDigitsMax + QuantityScale.fractionDigits) - 1)
+
+    /// The most occurrences a recurring charge has in one period: a cron firing every minute
+    /// of a 31-day month (a repeated DST hour fires once).
+    static let occurrencesMax = 31 * 24 * 60
+
+    /// Refuses a charge whose prices overflow 38 significant digits on quantities the catalog
+    /// accepts: the largest event quantity (and each tier's bound) for a usage charge, the most
+    /// occurrences in a period for a recurring one. Rating runs the same steps
+    /// (`Rater.price`), so a catalog that passes rates any single event; only sums of many
+    /// huge events can still overflow, and rating then names the line (docs/DECISIONS.md).
+    func checkOverflow(_ charge: Charge, currency: Currency, _ node: Node, _ path: String) {
+        switch charge {
+        case .usage(let usage):
+            var quantities = [(CatalogBuilder.largestEventQuantity, "the largest event quantity")]
+            switch usage.model {
+            case .graduated(let tiers), .volume(let tiers):
+                for bound in tiers.compactMap(\.upTo)
+                where bound < CatalogBuilder.largestEventQuantity {
+                    quantities.append((bound, "the tier bound"))
+                }
+            default: break
+            }
+            var groups: [[String: String]] = [[:]]
+            if case .perUnit(.byDimension(let dimension, let prices, _)) = usage.model {
+                groups += prices.keys.sorted().map { [dimension: $0] }
+            }
+            for (quantity, what) in quantities {
+                for group in groups {
+                    do {
+                        _ = try Rater.price(
+                            quantity, charge: usage, group: group, currency: currency,
+                            rounding: rounding)
+                    } catch {
+                        reader.fail(
+                            node, path,
+                            "\(what) \(quantity) priced by "
+                                + "\(usage.model.priceSummary(for: group)) overflows 38 "
+                                + "significant digits; use prices with fewer digits")
+                        return
+                    }
+                }
+            }
+        case .recurring(let recurring):
+            do {
+                let most = try Rational(CatalogBuilder.occurrencesMax) * recurring.amount
+                _ = try Money(rounding: most, currency: currency, rule: rounding)
+                for bound in [recurring.minimum, recurring.maximum].compactMap({ $0 }) {
+                    _ = try Money(rounding: bound, currency: currency, rule: rounding)
+                }
+            } catch {
+                reader.fail(
+                    node, path,
+                    "amount \(recurring.amount) times \(CatalogBuilder.occurrencesMax) "
+                        + "occurrences (a cron every minute of a month) overflows 38 significant "
+                        + "digits; use an amount with fewer digits")
+            }
+        }
     }
 
     static let weekdayNames = [

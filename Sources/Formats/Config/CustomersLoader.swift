@@ -1,3 +1,4 @@
+import Dispatch
 import Pricing
 import Yams
 
@@ -33,56 +34,98 @@ public enum CustomersLoader {
             return nil
         }
         if file.hasSuffix(".ndjson") || file.hasSuffix(".jsonl") {
-            // Each line is a JSON object; JSON is YAML, so Yams reads it and keeps every number's
-            // text exactly as written. Errors carry the line number of the file.
-            for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false)
-                .enumerated()
+            // Every line that is not blank is a customer (or an error): count them first, so
+            // an oversized file is refused before any line is parsed.
+            var customerLines = 0
+            var blank = true
+            for byte in text.utf8 {
+                if byte == 0x0A {
+                    if !blank { customerLines += 1 }
+                    blank = true
+                } else if byte != 0x20 && byte != 0x09 && byte != 0x0D {
+                    blank = false
+                }
+            }
+            if !blank { customerLines += 1 }
+            guard customerLines <= limits.customersMax else {
+                throw ConfigErrors([
+                    ConfigError(
+                        file: file, line: nil, column: nil, path: "",
+                        message: CustomersLoader.overLimitMessage(customerLines, limits: limits))
+                ])
+            }
+            /// Reads one non-blank line with places, adding its customer; returns the line's
+            /// errors.
+            func customerLine(_ bytes: UnsafeRawBufferPointer, _ lineNumber: Int)
+                -> [ConfigError]
             {
-                let trimmed = line.trimmingCharacters(in: [" ", "\t", "\r"])
-                if trimmed.isEmpty { continue }
-                let lineNumber = index + 1
-                guard trimmed.hasPrefix("{") else {
-                    errors.append(
+                guard bytes.first == UInt8(ascii: "{") else {
+                    return [
                         ConfigError(
                             file: file, line: lineNumber, column: 1, path: "",
-                            message: "expected a JSON object"))
-                    continue
+                            message: "expected a JSON object")
+                    ]
                 }
-                switch composeYAML(String(trimmed), file: file) {
-                case .failure(let error):
-                    errors.append(
+                var parser = JSONNodeParser(bytes, locating: true)
+                let node: Node
+                do {
+                    node = try parser.document()
+                } catch {
+                    return [
                         ConfigError(
-                            file: file, line: lineNumber, column: error.column, path: "",
-                            message: error.message))
-                case .success(nil):
-                    continue
-                case .success(let node?):
-                    let lineReader = NodeReader(file: file, nodeBudget: limits.nodesMax)
-                    guard lineReader.treeWithinBudget(node, nodesMax: limits.nodesMax) else {
-                        errors += lineReader.errors.map {
-                            ConfigError(
-                                file: file, line: lineNumber, column: $0.column, path: $0.path,
-                                message: $0.message)
-                        }
+                            file: file, line: lineNumber,
+                            column: parser.column(ofOffset: error.offset), path: "",
+                            message: "invalid JSON: \(error.message)")
+                    ]
+                }
+                let lineReader = NodeReader(file: file, nodeBudget: limits.nodesMax)
+                let finished = parser
+                lineReader.columnOfNode = { finished.column(of: $0) }
+                let lineBuilder = CustomerBuilder(
+                    reader: lineReader, catalog: catalog, zones: zones)
+                // The line number locates the customer; paths are inside its object. A
+                // customer added by the first reading has no errors and is not read again.
+                if let customer = lineBuilder.customer(id: nil, node, ""),
+                    let repeated = add(customer, place: "line \(lineNumber)")
+                {
+                    lineReader.fail(CustomersLoader.idNode(of: node) ?? node, "id", repeated)
+                }
+                return lineReader.errors.map {
+                    ConfigError(
+                        file: file, line: lineNumber, column: $0.column, path: $0.path,
+                        message: $0.message)
+                }
+            }
+            // Each line is a JSON object, read straight into nodes (`JSONNodeParser`) that keep
+            // every number's text exactly as written. Errors carry the line number of the file
+            // and columns within the line (trimmed of blanks).
+            var copy = text
+            copy.withUTF8 { all in
+                let lines = CustomersLoader.lineRanges(all)
+                // First without places, on every core; a line with anything to report, or an
+                // id seen before, is read again with places, in line order.
+                let quick = CustomersLoader.quickCustomers(
+                    all, lines, file: file, catalog: catalog, limits: limits)
+                for (index, line) in lines.enumerated() {
+                    if let customer = quick[index],
+                        add(customer, place: "line \(line.number)") == nil
+                    {
                         continue
                     }
-                    let lineBuilder = CustomerBuilder(
-                        reader: lineReader, catalog: catalog, zones: zones)
-                    // The line number locates the customer; paths are inside its object.
-                    if let customer = lineBuilder.customer(id: nil, node, ""),
-                        let repeated = add(customer, place: "line \(lineNumber)")
-                    {
-                        lineReader.fail(CustomersLoader.idNode(of: node) ?? node, "id", repeated)
-                    }
-                    errors += lineReader.errors.map {
-                        ConfigError(
-                            file: file, line: lineNumber, column: $0.column, path: $0.path,
-                            message: $0.message)
-                    }
+                    let bytes = UnsafeBufferPointer(rebasing: all[line.bytes])
+                    errors += customerLine(UnsafeRawBufferPointer(bytes), line.number)
                 }
             }
         } else {
-            switch composeYAML(text, file: file) {
+            // A quick reading first (no places, on every core); any error, and the file is
+            // read again through Yams so every message is located as before.
+            if case .tree(let root?) = YAMLQuickComposer.compose(text, nodesMax: limits.nodesMax),
+                let quick = CustomersLoader.quickCustomers(
+                    yaml: root, file: file, catalog: catalog, limits: limits)
+            {
+                return quick.sorted { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
+            }
+            switch composeYAML(text, file: file, nodesMax: limits.nodesMax) {
             case .failure(let error):
                 throw ConfigErrors([error])
             case .success(nil):
@@ -98,6 +141,12 @@ public enum CustomersLoader {
                     let customersNode = top.first?.1,
                     let items = reader.mapping(customersNode, "customers", allowed: nil)
                 {
+                    guard items.count <= limits.customersMax else {
+                        reader.fail(
+                            customersNode, "customers",
+                            CustomersLoader.overLimitMessage(items.count, limits: limits))
+                        throw ConfigErrors(reader.errors)
+                    }
                     for (id, node) in items {
                         let path = "customers.\(id)"
                         if let customer = builder.customer(id: id, node, path),
@@ -114,6 +163,105 @@ public enum CustomersLoader {
         errors += reader.errors
         if !errors.isEmpty { throw ConfigErrors(errors) }
         return customers.sorted { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
+    }
+
+    /// The non-blank lines of an NDJSON file: 1-based numbers and byte ranges trimmed of
+    /// spaces, tabs and carriage returns.
+    static func lineRanges(_ all: UnsafeBufferPointer<UInt8>)
+        -> [(number: Int, bytes: Range<Int>)]
+    {
+        func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D }
+        var lines: [(number: Int, bytes: Range<Int>)] = []
+        var lineStart = 0
+        var lineNumber = 0
+        while lineStart < all.count {
+            var lineEnd = lineStart
+            while lineEnd < all.count, all[lineEnd] != 0x0A { lineEnd += 1 }
+            lineNumber += 1
+            var first = lineStart
+            var last = lineEnd
+            while first < last, isBlank(all[first]) { first += 1 }
+            while last > first, isBlank(all[last - 1]) { last -= 1 }
+            lineStart = lineEnd + 1
+            if first < last { lines.append((lineNumber, first..<last)) }
+        }
+        return lines
+    }
+
+    /// Each line's customer when it reads without any error, else nil, read without places
+    /// (no tag or offset per node: a third of the time) and split over two threads. Pure: the
+    /// catalog is only read, and each thread has its own readers and time-zone directory.
+    static func quickCustomers(
+        _ all: UnsafeBufferPointer<UInt8>, _ lines: [(number: Int, bytes: Range<Int>)],
+        file: String, catalog: Catalog, limits: ConfigLimits
+    ) -> [Customer?] {
+        var results = [Customer?](repeating: nil, count: lines.count)
+        let threads = lines.count < 1_000 ? 1 : 2
+        results.withUnsafeMutableBufferPointer { output in
+            let slots = output
+            DispatchQueue.concurrentPerform(iterations: threads) { part in
+                let zones = TimeZoneDirectory()
+                let range = (lines.count * part / threads)..<(lines.count * (part + 1) / threads)
+                for index in range {
+                    let bytes = UnsafeRawBufferPointer(
+                        UnsafeBufferPointer(rebasing: all[lines[index].bytes]))
+                    guard bytes.first == UInt8(ascii: "{") else { continue }
+                    var parser = JSONNodeParser(bytes, locating: false)
+                    guard let node = try? parser.document() else { continue }
+                    let reader = NodeReader(file: file, nodeBudget: limits.nodesMax)
+                    let builder = CustomerBuilder(reader: reader, catalog: catalog, zones: zones)
+                    if let customer = builder.customer(id: nil, node, ""), reader.errors.isEmpty {
+                        slots[index] = customer
+                    }
+                }
+            }
+        }
+        return results
+    }
+
+    /// The customers of a YAML tree read without places, when every one reads without any
+    /// error; nil sends the loader to Yams for located errors. Split over two threads.
+    static func quickCustomers(
+        yaml root: Node, file: String, catalog: Catalog, limits: ConfigLimits
+    ) -> [Customer]? {
+        guard case .mapping(let top) = root, top.count == 1,
+            let (key, customersNode) = top.first, key.string == "customers",
+            case .mapping(let mapping) = customersNode, mapping.count <= limits.customersMax
+        else { return nil }
+        let items: [(String, Node)] = mapping.map { ($0.key.string ?? "", $0.value) }
+        var results = [Customer?](repeating: nil, count: items.count)
+        let threads = items.count < 1_000 ? 1 : 2
+        results.withUnsafeMutableBufferPointer { output in
+            let slots = output
+            DispatchQueue.concurrentPerform(iterations: threads) { part in
+                let zones = TimeZoneDirectory()
+                let range = (items.count * part / threads)..<(items.count * (part + 1) / threads)
+                for index in range {
+                    let (id, node) = items[index]
+                    let reader = NodeReader(file: file, nodeBudget: limits.nodesMax)
+                    let builder = CustomerBuilder(reader: reader, catalog: catalog, zones: zones)
+                    if let customer = builder.customer(id: id, node, "customers.\(id)"),
+                        reader.errors.isEmpty
+                    {
+                        slots[index] = customer
+                    }
+                }
+            }
+        }
+        var customers: [Customer] = []
+        customers.reserveCapacity(results.count)
+        var ids: Set<String> = []
+        for result in results {
+            guard let customer = result, ids.insert(customer.id).inserted else { return nil }
+            customers.append(customer)
+        }
+        return customers
+    }
+
+    /// The message for a file with more customers than the limit.
+    static func overLimitMessage(_ count: Int, limits: ConfigLimits) -> String {
+        "has \(count) customers; the limit is \(limits.customersMax) customers: split the "
+            + "customers into several runs"
     }
 
     /// The value node of a mapping's `id` key, to locate a repeated id.

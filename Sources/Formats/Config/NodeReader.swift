@@ -10,17 +10,23 @@ final class NodeReader {
     let file: String
     private(set) var errors: [ConfigError] = []
     private var nodesLeft: Int
+    private let nodesMax: Int
     private var budgetExceeded = false
 
     init(file: String, nodeBudget: Int) {
         self.file = file
         self.nodesLeft = nodeBudget
+        self.nodesMax = nodeBudget
     }
 
+    /// The column of a node that carries no Yams mark (one read from JSON), when known.
+    var columnOfNode: ((Node) -> Int?)?
+
     func fail(_ node: Node?, _ path: String, _ message: String) {
+        let column = node.flatMap { columnOfNode?($0) } ?? node?.mark?.column
         errors.append(
             ConfigError(
-                file: file, line: node?.mark?.line, column: node?.mark?.column, path: path,
+                file: file, line: node?.mark?.line, column: column, path: path,
                 message: message))
     }
 
@@ -30,7 +36,7 @@ final class NodeReader {
         if nodesLeft >= 0 { return true }
         if !budgetExceeded {
             budgetExceeded = true
-            fail(node, path, "too many YAML nodes (aliases expand too far); simplify the file")
+            fail(node, path, nodeLimitMessage(nodesMax))
         }
         return false
     }
@@ -49,7 +55,7 @@ final class NodeReader {
         while let node = pending.popLast() {
             left -= 1
             if left < 0 {
-                fail(root, "", "too many YAML nodes (aliases expand too far); simplify the file")
+                fail(root, "", nodeLimitMessage(nodesMax))
                 return false
             }
             switch node {
@@ -209,18 +215,23 @@ func join(_ path: String, _ key: String) -> String {
     path.isEmpty ? key : path + "." + key
 }
 
-/// Composes YAML text, turning syntax errors into a located `ConfigError`.
-func composeYAML(_ text: String, file: String) -> Result<Node?, ConfigError> {
-    // Yams hashes mapping keys while composing, expanding an alias key whole before any node
-    // budget can apply: a few nested anchors used as a key would spin for minutes.
-    if let (line, column) = aliasKeyLocation(text) {
-        return .failure(
-            ConfigError(
-                file: file, line: line, column: column, path: "",
-                message: "an alias (*name) cannot be a mapping key; write the key out"))
+/// Composes YAML text, turning syntax errors into a located `ConfigError`. With `nodesMax`, a
+/// file of more nodes (aliases expanded) is refused from libyaml's events before Yams builds a
+/// tree: in about a second instead of after minutes and gigabytes.
+func composeYAML(_ text: String, file: String, nodesMax: Int? = nil) -> Result<Node?, ConfigError>
+{
+    // Counting first: a huge file without aliases is refused before the key scan below reads
+    // it line by line.
+    if let nodesMax, let error = nodeLimitError(text, file: file, nodesMax: nodesMax) {
+        return .failure(error)
     }
+    if let error = aliasKeyError(text, file: file) { return .failure(error) }
     do {
-        return .success(try Yams.compose(yaml: text))
+        // The basic resolver: Ratebook reads every scalar's text itself, and the default one
+        // resolves each key's tag with regular expressions while Yams checks for repeated
+        // keys (most of the time composing took). UTF-8 stated, or Yams reads the whole
+        // environment on every call to choose an encoding.
+        return .success(try Yams.compose(yaml: text, .basic, .default, .utf8))
     } catch let error as YamlError {
         return .failure(yamlSyntaxError(error, file: file))
     } catch {
@@ -228,6 +239,15 @@ func composeYAML(_ text: String, file: String) -> Result<Node?, ConfigError> {
             ConfigError(
                 file: file, line: nil, column: nil, path: "", message: "\(error)"))
     }
+}
+
+/// Yams hashes mapping keys while composing, expanding an alias key whole before any node
+/// budget can apply: a few nested anchors used as a key would spin for minutes.
+func aliasKeyError(_ text: String, file: String) -> ConfigError? {
+    guard let (line, column) = aliasKeyLocation(text) else { return nil }
+    return ConfigError(
+        file: file, line: line, column: column, path: "",
+        message: "an alias (*name) cannot be a mapping key; write the key out")
 }
 
 func yamlSyntaxError(_ error: YamlError, file: String) -> ConfigError {

@@ -85,7 +85,9 @@ public final class UsageCollector {
     private let meterKeys: [String]
     /// The catalog's meters in `meterKeys` order.
     private let meters: [Meter]
-    private let meterIndex: [String: Int16]
+    /// Meter positions; `Int32` so no catalog within `ConfigLimits.metersMax` (or far above it)
+    /// can overflow it, as `Int16` did past 32,767 meters.
+    private let meterIndex: [String: Int32]
 
     private struct DedupeKey: Hashable {
         let customer: Int32
@@ -94,7 +96,7 @@ public final class UsageCollector {
 
     private struct EventRecord {
         let customer: Int32
-        let meter: Int16
+        let meter: Int32
         /// Index into the customer's active subscriptions; -1 when out of period.
         let subscription: Int16
         let instant: Instant
@@ -124,8 +126,9 @@ public final class UsageCollector {
         self.activeSubscriptions = zip(customers, periods).map { $0.activeSubscriptions(in: $1) }
         self.meterKeys = catalog.meters.keys.sorted()
         self.meters = meterKeys.map { catalog.meters[$0]! }
-        var meters: [String: Int16] = [:]
-        for (position, key) in meterKeys.enumerated() { meters[key] = Int16(position) }
+        precondition(meterKeys.count < Int(Int32.max), "the catalog loader limits meters")
+        var meters: [String: Int32] = [:]
+        for (position, key) in meterKeys.enumerated() { meters[key] = Int32(position) }
         self.meterIndex = meters
         for key in RejectReason.allCases { counts.rejected[key] = 0 }
     }
@@ -327,7 +330,18 @@ public final class UsageCollector {
                 let meter = slots[Int(slotID)].meter
                 switch meter.aggregation {
                 case .count: break
-                case .sum: states[index].sum = try add(states[index].sum, quantity)
+                case .sum:
+                    do {
+                        states[index].sum = try add(states[index].sum, quantity)
+                    } catch let error as ArithmeticError {
+                        let slot = slots[Int(slotID)]
+                        throw AmountOverflow(
+                            customer: customers[Int(record.customer)].id, plan: slot.plan,
+                            charge: slot.charge.key, group: groups[Int(groupID)],
+                            computation: "the sum of meter \"\(meter.key)\" quantities over "
+                                + "\(states[index].events) events",
+                            cause: error)
+                    }
                 case .max:
                     states[index].maximum = Swift.max(states[index].maximum ?? quantity, quantity)
                 case .min:

@@ -65,28 +65,55 @@ public struct InvoiceBuilder {
         let currency = lines[0].currency
         precondition(lines.allSatisfy { $0.currency == currency }, "one currency per invoice")
         let period = customer.billingPeriod(startingIn: month)
+        // Each step names the customer and its numbers when it overflows (`AmountOverflow`).
+        func overflow(_ computation: String, _ error: ArithmeticError) -> AmountOverflow {
+            AmountOverflow(
+                customer: customer.id, plan: nil, charge: nil, computation: computation,
+                cause: error)
+        }
         var subtotal = Money.zero(currency)
-        for line in lines { subtotal = try subtotal + line.amount }
+        for line in lines {
+            do {
+                subtotal = try subtotal + line.amount
+            } catch let error as ArithmeticError {
+                throw overflow(
+                    "the subtotal (adding \(line.amount) \(currency.code) of plan "
+                        + "\"\(line.plan)\", charge \"\(line.charge)\" to \(subtotal) "
+                        + "\(currency.code))", error)
+            }
+        }
         // Each active discount applies to the subtotal (not compounding), rounded once as the
         // negative number it is; the discounted subtotal never goes below zero.
         var discounts: [AppliedDiscount] = []
         var remaining = subtotal
         for discount in customer.discounts where discount.applies(to: period) {
-            let exact = try subtotal.exact * discount.percent / Rational(100)
-            var amount = try Money(rounding: exact.negated, currency: currency, rule: rounding)
-            if try (remaining + amount).minorUnits < 0 { amount = remaining.negated }
-            remaining = try remaining + amount
-            discounts.append(AppliedDiscount(key: discount.key, amount: amount))
+            do {
+                let exact = try subtotal.exact * discount.percent / Rational(100)
+                var amount = try Money(rounding: exact.negated, currency: currency, rule: rounding)
+                if try (remaining + amount).minorUnits < 0 { amount = remaining.negated }
+                remaining = try remaining + amount
+                discounts.append(AppliedDiscount(key: discount.key, amount: amount))
+            } catch let error as ArithmeticError {
+                throw overflow(
+                    "discount \(discount.key) of \(discount.percent) % on \(subtotal) "
+                        + currency.code, error)
+            }
         }
         var tax: AppliedTax?
         var total = remaining
         if let customerTax = customer.tax {
-            let amount = try Money(
-                rounding: try remaining.exact * customerTax.rate, currency: currency, rule: rounding
-            )
-            tax = AppliedTax(
-                name: customerTax.name, rate: customerTax.rate, base: remaining, amount: amount)
-            total = try remaining + amount
+            do {
+                let amount = try Money(
+                    rounding: try remaining.exact * customerTax.rate, currency: currency,
+                    rule: rounding)
+                tax = AppliedTax(
+                    name: customerTax.name, rate: customerTax.rate, base: remaining, amount: amount)
+                total = try remaining + amount
+            } catch let error as ArithmeticError {
+                throw overflow(
+                    "tax \(customerTax.name) at rate \(customerTax.rate) on \(remaining) "
+                        + currency.code, error)
+            }
         }
         return Invoice(
             invoiceID: invoiceID(customer: customer.id), number: self.number(number),

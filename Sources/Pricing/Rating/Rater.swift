@@ -51,18 +51,41 @@ public struct Rater {
                 guard let plan = catalog.plans[planKey] else { continue }
                 let spans = active.filter { $0.plan == planKey }
                 for case .recurring(let charge) in plan.charges {
-                    if let line = try recurringLine(
-                        charge, plan: plan, customer: customer, period: period, spans: spans)
-                    {
-                        customerLines.append(line)
+                    let line: RatedLine?
+                    do {
+                        line = try recurringLine(
+                            charge, plan: plan, customer: customer, period: period, spans: spans)
+                    } catch let error as ArithmeticError {
+                        throw AmountOverflow(
+                            customer: customer.id, plan: planKey, charge: charge.key,
+                            computation: "amount \(charge.amount) over the period's occurrences",
+                            cause: error)
                     }
+                    if let line { customerLines.append(line) }
                 }
                 if let commitment = plan.minimumCommitment {
                     var planTotal = Money.zero(plan.currency)
                     for line in customerLines where line.plan == planKey {
-                        planTotal = try planTotal + line.amount
+                        do {
+                            planTotal = try planTotal + line.amount
+                        } catch let error as ArithmeticError {
+                            throw AmountOverflow(
+                                customer: customer.id, plan: planKey, charge: nil,
+                                computation: "the plan's total for minimum_commitment "
+                                    + "\(commitment) (adding \(line.amount) to \(planTotal))",
+                                cause: error)
+                        }
                     }
-                    let shortfall = try commitment - planTotal.exact
+                    let shortfall: Rational
+                    do {
+                        shortfall = try commitment - planTotal.exact
+                    } catch let error as ArithmeticError {
+                        throw AmountOverflow(
+                            customer: customer.id, plan: planKey, charge: nil,
+                            computation: "minimum_commitment \(commitment) minus the plan's total "
+                                + "\(planTotal)",
+                            cause: error)
+                    }
                     if shortfall > .zero {
                         customerLines.append(
                             RatedLine(
@@ -110,21 +133,44 @@ public struct Rater {
     /// The charge key of a plan's minimum-commitment true-up line; reserved in catalogs.
     public static let trueUpCharge = "minimum_true_up"
 
+    /// Prices one aggregate; an overflow is thrown as `AmountOverflow` naming the line, its
+    /// quantity and its prices.
     func usageLine(_ aggregate: UsageAggregate) throws -> RatedLine {
         guard let plan = catalog.plans[aggregate.plan],
             case .usage(let charge)? = plan.charges.first(where: { $0.key == aggregate.charge })
         else { preconditionFailure("aggregate names a usage charge the catalog lacks") }
-        let quantity = try PriceModels.transform(aggregate.quantity, charge: charge)
         var groupValues: [String: String] = [:]
         for dimension in aggregate.group { groupValues[dimension.key] = dimension.value }
-        let tiers = try PriceModels.breakdown(quantity, model: charge.model, group: groupValues)
+        do {
+            let priced = try Rater.price(
+                aggregate.quantity, charge: charge, group: groupValues, currency: plan.currency,
+                rounding: catalog.rounding)
+            return RatedLine(
+                customer: aggregate.customer, plan: plan.key, charge: charge.key, kind: .usage,
+                group: aggregate.group, quantity: priced.quantity, amountExact: priced.exact,
+                amount: priced.amount, tiers: priced.tiers)
+        } catch let error as ArithmeticError {
+            throw AmountOverflow(
+                customer: aggregate.customer, plan: plan.key, charge: charge.key,
+                group: aggregate.group,
+                computation: "quantity \(aggregate.quantity) priced by "
+                    + charge.model.priceSummary(for: groupValues),
+                cause: error)
+        }
+    }
+
+    /// The pricing steps of a usage line (transform the quantity, price it, bound it, round it
+    /// to the currency), shared with the catalog's load-time check of the largest quantity.
+    public static func price(
+        _ quantity: Rational, charge: UsageCharge, group: [String: String], currency: Currency,
+        rounding: RoundingRule
+    ) throws -> (quantity: Rational, tiers: [TierAmount], exact: Rational, amount: Money) {
+        let transformed = try PriceModels.transform(quantity, charge: charge)
+        let tiers = try PriceModels.breakdown(transformed, model: charge.model, group: group)
         let exact = PriceModels.bounded(
             try PriceModels.total(tiers), minimum: charge.minimum, maximum: charge.maximum)
-        return RatedLine(
-            customer: aggregate.customer, plan: plan.key, charge: charge.key, kind: .usage,
-            group: aggregate.group, quantity: quantity, amountExact: exact,
-            amount: try Money(rounding: exact, currency: plan.currency, rule: catalog.rounding),
-            tiers: tiers)
+        let amount = try Money(rounding: exact, currency: currency, rule: rounding)
+        return (transformed, tiers, exact, amount)
     }
 
     func recurringLine(

@@ -69,14 +69,23 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
             + twoDigits(month) + "-" + twoDigits(day)
     }
 
-    /// Parses `YYYY-MM-DD`.
+    /// Parses `YYYY-MM-DD` (ASCII digits only), from its bytes: every subscription and
+    /// discount of every customer goes through here.
     public init?(iso text: String) {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-            parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }),
-            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2])
-        else { return nil }
-        self.init(year: year, month: month, day: day)
+        let bytes = text.utf8
+        guard bytes.count == 10 else { return nil }
+        var digits: [Int] = []
+        digits.reserveCapacity(8)
+        for (position, byte) in bytes.enumerated() {
+            if position == 4 || position == 7 {
+                guard byte == UInt8(ascii: "-") else { return nil }
+            } else {
+                guard byte >= 0x30, byte <= 0x39 else { return nil }
+                digits.append(Int(byte - 0x30))
+            }
+        }
+        let year = digits[0] * 1000 + digits[1] * 100 + digits[2] * 10 + digits[3]
+        self.init(year: year, month: digits[4] * 10 + digits[5], day: digits[6] * 10 + digits[7])
     }
 }
 
@@ -101,9 +110,27 @@ public struct YearMonth: Hashable, Comparable, Sendable, CustomStringConvertible
         self.init(year: year, month: month)
     }
 
+    /// The first and last month a run may bill: a period ends in the month after the one it
+    /// starts in (later still with an anchor day), and 9999-12-31 is the last date Ratebook
+    /// reads, so 9999-12 cannot be billed.
+    public static let billable =
+        YearMonth(year: 1, month: 1)!...YearMonth(year: 9998, month: 12)!
+
+    /// Whether a run may bill this month (see `billable`).
+    public var isBillable: Bool { YearMonth.billable.contains(self) }
+
+    /// The following month, or nil after 9999-12.
+    public var following: YearMonth? {
+        month == 12 ? YearMonth(year: year + 1, month: 1) : YearMonth(year: year, month: month + 1)
+    }
+
+    /// The following month of a billable month. Every entry point checks `isBillable` first
+    /// (`--period` is validated as a usage error), so 9999-12 here is a programmer error.
     public var next: YearMonth {
-        month == 12
-            ? YearMonth(year: year + 1, month: 1)! : YearMonth(year: year, month: month + 1)!
+        guard let following else {
+            preconditionFailure("\(self) has no next month; check isBillable before billing it")
+        }
+        return following
     }
 
     public var dayCount: Int { CivilDate.daysIn(year: year, month: month) }
