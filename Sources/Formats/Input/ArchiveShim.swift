@@ -26,7 +26,8 @@ enum ArchiveFilterSupport: CaseIterable {
     /// gzip (RFC 1952), including concatenated members. Not used by the reader, which decodes
     /// gzip itself (`DecodingByteSource`) so that every member's CRC-32 is checked.
     case gzip
-    /// Zstandard.
+    /// Zstandard. Not used by the reader, which decodes zstd itself (`DecodingByteSource`) so
+    /// that a tar's end-of-archive marker can be checked in a `.tar.zst`.
     case zstd
     /// xz (LZMA2).
     case xz
@@ -205,7 +206,7 @@ final class ArchiveReadHandle {
         (archive_format(archive) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_TAR
     }
 
-    /// Whether libarchive decompresses (a zstd, xz or bzip2 filter is in use), in which case
+    /// Whether libarchive decompresses (an xz or bzip2 filter is in use), in which case
     /// the source's bytes are not the bytes the format reads.
     var usesCompressionFilter: Bool {
         // The bottom filter (the client's bytes, "none") is always there.
