@@ -247,4 +247,21 @@ final class InputIntegrityEndToEndTests: XCTestCase {
             try readText(output.appendingPathComponent("usage.ndjson")),
             InputFormatTests.expectedUsage)
     }
+
+    func testTarXzAndTarBz2WithDataAfterTheEndMarkerExitThree() throws {
+        let (work, catalog, customers) = try makeWork()
+        try shell(
+            "tar -cf a.tar events.ndjson && cp events.ndjson more.ndjson && tar -cf b.tar "
+                + "more.ndjson && cat a.tar b.tar | xz > both.tar.xz"
+                + " && cat a.tar b.tar | bzip2 > both.tar.bz2",
+            in: work)
+        for name in ["both.tar.xz", "both.tar.bz2"] {
+            try assertCorrupt(
+                name,
+                message: "the tar end-of-archive marker (an all-NUL block) is followed by data "
+                    + "at decompressed byte 10240: members after it would be lost (a block "
+                    + "zeroed by a crash, or data appended to the archive)",
+                at: try size(name, in: work), in: work, catalog: catalog, customers: customers)
+        }
+    }
 }

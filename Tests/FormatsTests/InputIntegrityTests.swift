@@ -653,3 +653,54 @@ extension InputIntegrityTests {
         XCTAssertEqual(Array(bytes), [0x28, 0xB5, 0x2F])
     }
 }
+
+extension InputIntegrityTests {
+    // MARK: - xz and bzip2 decoded in the same layer
+
+    func testLeadingNULBlockAndDataAfterTheEndMarkerFailXzAndBzip2() throws {
+        let directory = try makeTemporaryDirectory(self)
+        try writeFile("events.ndjson", threeLines, in: directory)
+        try writeFile("in/a.ndjson", "a1\n", in: directory)
+        try writeFile("in/b.ndjson", "b1\n", in: directory)
+        try shell(
+            "(head -c 512 /dev/zero; cat events.ndjson) > zeroed"
+                + " && xz -c zeroed > zeroed.xz && bzip2 -c zeroed > zeroed.bz2"
+                + " && tar -C in -cf a.tar a.ndjson && tar -C in -cf b.tar b.ndjson"
+                + " && cat a.tar b.tar > both.tar"
+                + " && xz -c both.tar > both.tar.xz && bzip2 -c both.tar > both.tar.bz2",
+            in: directory)
+        for name in ["zeroed.xz", "zeroed.bz2"] {
+            XCTAssertEqual(
+                try inputError(name, in: directory)?.message,
+                "the data starts with NUL blocks (zeroed by a crash?) but holds data from "
+                    + "decompressed byte 512: it is not an empty tar archive", name)
+        }
+        for name in ["both.tar.xz", "both.tar.bz2"] {
+            XCTAssertEqual(
+                try inputError(name, in: directory)?.message,
+                "the tar end-of-archive marker (an all-NUL block) is followed by data at "
+                    + "decompressed byte 10240: members after it would be lost (a block zeroed "
+                    + "by a crash, or data appended to the archive)", name)
+        }
+    }
+
+    func testXzAndBzip2ArchivesAndMembersStillRead() throws {
+        let directory = try makeTemporaryDirectory(self)
+        try writeFile("in/a.ndjson", "a1\n", in: directory)
+        try writeFile("in/b.ndjson", "b1\n", in: directory)
+        try writeFile("bzh.ndjson", "BZh1 is not bzip2\n", in: directory)
+        try shell(
+            "cd in && bzip2 b.ndjson && tar -cJf ../batch.tar.xz a.ndjson b.ndjson.bz2"
+                + " && tar -cjf ../batch.tar.bz2 a.ndjson b.ndjson.bz2",
+            in: directory)
+        for name in ["batch.tar.xz", "batch.tar.bz2"] {
+            XCTAssertEqual(
+                try readTranscript(name, in: directory).events,
+                ["source \(name)!a.ndjson", "1: a1", "source \(name)!b.ndjson.bz2", "1: b1"])
+        }
+        // A bzip2-like start that libarchive does not take for bzip2 is read as it is.
+        XCTAssertEqual(
+            try readTranscript("bzh.ndjson", in: directory).events,
+            ["source bzh.ndjson", "1: BZh1 is not bzip2"])
+    }
+}

@@ -19,11 +19,16 @@ import Glibc
 /// it here rather than in libarchive's zstd filter means the reader sees the decompressed bytes
 /// of `.zst` and `.tar.zst` too, so the tar end-marker check (`drain`) covers them.
 ///
-/// libarchive sees decompressed bytes, so tar, zip and raw detection works as before; its gzip
-/// and zstd filters stay disabled. Content is recognised by magic in the first bytes (gzip
-/// 1f 8b; zstd 28 b5 2f fd, or a skippable frame 5? 2a 4d 18), never by name. The layer also
-/// records where the last block it handed on started, so the reader can check what libarchive
-/// leaves unread (see `drain`).
+/// xz and bzip2 are still decoded by libarchive's filters, but here, by a second libarchive
+/// reader in raw format whose data is the filter's output: so the reader's archive handle sees
+/// decompressed bytes for every compression, and the tar end-marker check covers `.tar.xz` and
+/// `.tar.bz2` too.
+///
+/// libarchive sees decompressed bytes, so tar, zip and raw detection works as before; the
+/// reader's handles enable no filters. Content is recognised by magic in the first bytes (gzip
+/// 1f 8b; zstd 28 b5 2f fd, or a skippable frame 5? 2a 4d 18; xz fd 37 7a 58 5a 00; bzip2
+/// `BZh1` to `BZh9`), never by name. The layer also records where the last block it handed on
+/// started, so the reader can check what libarchive leaves unread (see `drain`).
 final class DecodingByteSource: ArchiveByteSource {
     /// Decompressed bytes produced per `inflate` or `ZSTD_decompressStream` call, at most; above
     /// `ZSTD_DStreamOutSize()` (128 KiB), so a zstd block is flushed in one call.
@@ -33,8 +38,8 @@ final class DecodingByteSource: ArchiveByteSource {
     /// stream, sized by the frame header, so a small file could otherwise ask for 2 GiB (and an
     /// archive member for as much again); a frame needing more fails with a remedy.
     static let zstdWindowLogMax: Int32 = 27
-    /// Bytes looked at to recognise the content: the zstd magic is four.
-    static let magicBytesMax = 4
+    /// Bytes looked at to recognise the content: the xz magic is six.
+    static let magicBytesMax = 6
 
     /// What the layer does with the upstream bytes.
     private enum Mode {
@@ -52,6 +57,8 @@ final class DecodingByteSource: ArchiveByteSource {
         case zstdFrame
         /// A frame ended; the next byte must start another frame, or the input must end.
         case zstdBetweenFrames
+        /// xz or bzip2: blocks come from `filterHandle`.
+        case libarchiveFilter
         /// The upstream ended cleanly.
         case finished
         /// Decoding or the upstream failed; every later read fails too.
@@ -78,6 +85,13 @@ final class DecodingByteSource: ArchiveByteSource {
     /// Whether the last `ZSTD_decompressStream` call filled the output, so libzstd may hold
     /// more decoded bytes without needing input.
     private var zstdMayHoldOutput = false
+    /// The libarchive reader (raw format, one filter) that decodes xz or bzip2, when the
+    /// content is one of them; it reads `filterFeed`.
+    private var filterHandle: ArchiveReadHandle?
+    /// The sniffed blocks, then the upstream, for `filterHandle`.
+    private var filterFeed: FilterFeed?
+    /// Whether `filterHandle` found a stream (it finds none when the data decodes to nothing).
+    private var filterHasStream = false
     /// The decompressed-bytes buffer handed to libarchive.
     private let output: UnsafeMutableRawBufferPointer
     /// Upstream bytes consumed so far (the offset in the compressed data).
@@ -272,6 +286,8 @@ final class DecodingByteSource: ArchiveByteSource {
                 mode = .zstdFrame
             case .zstdFrame:
                 if let block = zstdStep() { return block }
+            case .libarchiveFilter:
+                if let block = filterStep() { return block }
             }
         }
     }
@@ -328,10 +344,74 @@ final class DecodingByteSource: ArchiveByteSource {
                 return fail("libzstd refused the window limit: \(zstdErrorName(status))")
             }
             mode = .zstdFrame
+        } else if let filter = DecodingByteSource.libarchiveFilter(for: head) {
+            return startLibarchiveFilter(filter)
         } else {
             mode = .passThrough
         }
         return nil
+    }
+
+    /// The libarchive filter for xz (fd 37 7a 58 5a 00) or bzip2 (`BZh` and a digit 1 to 9)
+    /// content, or nil.
+    static func libarchiveFilter(for head: UnsafeRawBufferPointer) -> ArchiveFilterSupport? {
+        if head.count >= 6, head.prefix(6).elementsEqual([0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]) {
+            return .xz
+        }
+        if head.count >= 4, head.prefix(3).elementsEqual("BZh".utf8),
+            (UInt8(ascii: "1")...UInt8(ascii: "9")).contains(head[3]) {
+            return .bzip2
+        }
+        return nil
+    }
+
+    /// Opens a raw libarchive reader with `filter` over the queued blocks and the upstream.
+    ///
+    /// When libarchive does not take the bytes for `filter` after all (a damaged header), its
+    /// raw format hands them on unchanged, as the reader's own handle did when it ran the
+    /// filters.
+    private func startLibarchiveFilter(_ filter: ArchiveFilterSupport) -> ArchiveSourceBlock? {
+        let feed = FilterFeed(upstream: upstream, queued: queued)
+        queued = []
+        filterFeed = feed
+        mode = .libarchiveFilter
+        do {
+            let handle = try ArchiveReadHandle(formats: [.raw, .empty], filters: [filter])
+            filterHandle = handle
+            try handle.open(feed, canSeek: false)
+            filterHasStream = try handle.nextEntry() != nil
+        } catch let error as ArchiveShimError {
+            return filterFailure(error)
+        } catch {
+            return fail(String(describing: error))
+        }
+        return nil
+    }
+
+    /// Hands on the next block `filterHandle` decoded; nil to go round again.
+    private func filterStep() -> ArchiveSourceBlock? {
+        guard let handle = filterHandle, let feed = filterFeed else { return fail("no filter") }
+        do {
+            guard filterHasStream, let block = try handle.nextDataBlock() else {
+                upstreamOffset = feed.bytesHandedOn
+                mode = .finished
+                return .end
+            }
+            upstreamOffset = feed.bytesHandedOn
+            return block.bytes.isEmpty ? nil : .bytes(block.bytes)
+        } catch let error as ArchiveShimError {
+            return filterFailure(error)
+        } catch {
+            return fail(String(describing: error))
+        }
+    }
+
+    /// Fails with libarchive's message, or as an upstream failure when the upstream failed
+    /// (the upstream keeps the reason).
+    private func filterFailure(_ error: ArchiveShimError) -> ArchiveSourceBlock {
+        upstreamOffset = filterFeed?.bytesHandedOn ?? upstreamOffset
+        if filterFeed?.upstreamFailed == true { return upstreamFailure() }
+        return fail(error.message)
     }
 
     /// Whether `head` starts with a zstd frame magic (28 b5 2f fd) or a skippable frame magic
@@ -533,5 +613,40 @@ final class DecodingByteSource: ArchiveByteSource {
     private func upstreamFailure() -> ArchiveSourceBlock {
         mode = .failed
         return .failure
+    }
+}
+
+/// What the libarchive reader that decodes xz or bzip2 reads: the blocks fetched while
+/// sniffing, then the upstream's.
+private final class FilterFeed: ArchiveByteSource {
+    /// The bytes after the sniffed ones.
+    private let upstream: ArchiveByteSource
+    /// Blocks fetched while sniffing, handed on first.
+    private var queued: [UnsafeRawBufferPointer]
+    /// Upstream bytes handed on so far (the offset in the compressed data).
+    private(set) var bytesHandedOn: Int64 = 0
+    /// Whether the upstream failed; it keeps the reason.
+    private(set) var upstreamFailed = false
+
+    /// Hands on `queued`, then the rest of `upstream`.
+    init(upstream: ArchiveByteSource, queued: [UnsafeRawBufferPointer]) {
+        self.upstream = upstream
+        self.queued = queued
+    }
+
+    /// Returns the next queued or upstream block.
+    func readBlock() -> ArchiveSourceBlock {
+        let block = queued.isEmpty ? upstream.readBlock() : .bytes(queued.removeFirst())
+        switch block {
+        case .bytes(let bytes): bytesHandedOn += Int64(bytes.count)
+        case .failure: upstreamFailed = true
+        case .end: break
+        }
+        return block
+    }
+
+    /// Never called: the filter's reader is opened without seeking.
+    func seek(offset: Int64, whence: Int32) -> Int64 {
+        -1
     }
 }

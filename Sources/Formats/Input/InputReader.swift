@@ -111,10 +111,10 @@ public struct InputError: Error, CustomStringConvertible {
 ///
 /// Compression and archive format are detected from content, never from the name. gzip and zstd
 /// are decoded by `DecodingByteSource` (zlib and libzstd, every member's or frame's checksum
-/// verified), xz and bzip2 by libarchive. Memory is bounded by the limits: one 1 MiB read
-/// block, a 256 KiB output block per open stream (and for zstd a window of at most 128 MiB),
-/// one line buffer of `lineBytesMax + 1` bytes, and libarchive's own buffers. Not thread-safe:
-/// use one reader per thread.
+/// verified), xz and bzip2 by libarchive's filters in that same layer. Memory is bounded by the
+/// limits: one 1 MiB read block, a 256 KiB output block per open stream (and for zstd a window
+/// of at most 128 MiB), one line buffer of `lineBytesMax + 1` bytes, and libarchive's own
+/// buffers. Not thread-safe: use one reader per thread.
 public final class InputReader {
     /// The limits every input is read under.
     public let limits: InputLimits
@@ -195,8 +195,10 @@ public final class InputReader {
             members: state.members, skippedMembers: state.skippedMembers)
     }
 
-    /// The filters libarchive runs; gzip and zstd are decoded by `DecodingByteSource` instead.
-    private static let libarchiveFilters: [ArchiveFilterSupport] = [.xz, .bzip2]
+    /// The filters the reader's libarchive handles run: none, since `DecodingByteSource`
+    /// decodes every compression (xz and bzip2 with a libarchive reader of its own), so the
+    /// handles see decompressed bytes.
+    private static let libarchiveFilters: [ArchiveFilterSupport] = []
 
     /// Walks the outer archive: one raw stream, or the members of a tar or zip.
     private func readArchive(
@@ -258,8 +260,8 @@ public final class InputReader {
     /// members after a zeroed block would vanish; this also catches a stream whose first block
     /// is NUL but which holds data, which libarchive takes for an empty tar).
     ///
-    /// The NUL check needs the bytes the tar format reads, so it is made when they pass through
-    /// `decoded` (plain, gzip and zstd inputs), not when libarchive decompresses (xz, bzip2).
+    /// The NUL check needs the bytes the tar format reads, which pass through `decoded` for
+    /// every compression (the outer handle runs no filter).
     private func finishOuter(
         _ outer: ArchiveReadHandle, decoded: DecodingByteSource, canSeek: Bool, hadMembers: Bool
     ) throws {
