@@ -20,7 +20,7 @@ let package = Package(
         .systemLibrary(
             name: "CArchive", pkgConfig: "libarchive",
             providers: [.apt(["libarchive-dev"])]),
-        // libzstd: for a direct .zst fast path (performance work); libarchive reads .zst today.
+        // libzstd: zstd decoded by Ratebook itself (every frame, checksums, what follows them).
         .systemLibrary(
             name: "CZstd", pkgConfig: "libzstd",
             providers: [.apt(["libzstd-dev"])]),

@@ -151,4 +151,117 @@ final class InputIntegrityEndToEndTests: XCTestCase {
             try readText(output.appendingPathComponent("usage.ndjson")),
             InputFormatTests.expectedUsage)
     }
+
+    // MARK: - zstd decoded by libzstd (issue 8 follow-up)
+
+    /// The size of `name` in `work`.
+    private func size(_ name: String, in work: URL) throws -> Int {
+        try FileManager.default.attributesOfItem(
+            atPath: work.appendingPathComponent(name).path)[.size] as! Int
+    }
+
+    /// Runs `rate` on `name` and checks exit 3, the exact standard error (`message`, then the
+    /// stored byte offset and the corrupt-file remedy) and that nothing was written.
+    private func assertCorrupt(
+        _ name: String, message: String, at offset: Int, in work: URL, catalog: URL,
+        customers: URL, file: StaticString = #filePath, line: UInt = #line
+    ) throws {
+        let (result, output) = try rate([name], in: work, catalog: catalog, customers: customers)
+        XCTAssertEqual(result.status, 3, result.transcript, file: file, line: line)
+        XCTAssertEqual(
+            result.standardError,
+            "rate: \(name): \(message) at byte \(offset); the file is unreadable or corrupt: fix "
+                + "or remove it and run again; nothing was written\n", file: file, line: line)
+        XCTAssertFalse(
+            FileManager.default.fileExists(atPath: output.path), file: file, line: line)
+    }
+
+    func testZstdWithALeadingNULBlockExitsThreeInsteadOfAnEmptyTar() throws {
+        let (work, catalog, customers) = try makeWork()
+        // libarchive's zstd filter read this as an empty tar: exit 0, every event gone.
+        try shell(
+            "(head -c 512 /dev/zero; cat events.ndjson) | zstd -q > zeroed.ndjson.zst", in: work)
+        try assertCorrupt(
+            "zeroed.ndjson.zst",
+            message: "the data starts with NUL blocks (zeroed by a crash?) but holds data from "
+                + "decompressed byte 512: it is not an empty tar archive",
+            at: try size("zeroed.ndjson.zst", in: work), in: work, catalog: catalog,
+            customers: customers)
+    }
+
+    func testTarZstWithDataAfterTheEndMarkerExitsThree() throws {
+        let (work, catalog, customers) = try makeWork()
+        try shell(
+            "tar -cf a.tar events.ndjson && cp events.ndjson more.ndjson"
+                + " && tar -cf b.tar more.ndjson && cat a.tar b.tar | zstd -q > both.tar.zst",
+            in: work)
+        try assertCorrupt(
+            "both.tar.zst",
+            message: "the tar end-of-archive marker (an all-NUL block) is followed by data at "
+                + "decompressed byte 10240: members after it would be lost (a block zeroed by a "
+                + "crash, or data appended to the archive)",
+            at: try size("both.tar.zst", in: work), in: work, catalog: catalog,
+            customers: customers)
+    }
+
+    func testZstdWithAFlippedByteExitsThree() throws {
+        let (work, catalog, customers) = try makeWork()
+        // Stored as raw literals, the flipped quantity digit still decodes: only the frame's
+        // content checksum catches it (zstd -t agrees).
+        try shell(
+            "zstd -q --no-compress-literals -c events.ndjson > events.ndjson.zst"
+                + " && sed -i 's/\"quantity\":\"1.5\"/\"quantity\":\"9.5\"/' events.ndjson.zst"
+                + " && ! zstd -q -t events.ndjson.zst",
+            in: work)
+        try assertCorrupt(
+            "events.ndjson.zst",
+            message: "zstd content checksum mismatch in zstd frame 1 (from byte 0): the data is "
+                + "corrupt; found",
+            at: try size("events.ndjson.zst", in: work), in: work, catalog: catalog,
+            customers: customers)
+    }
+
+    func testBytesAfterTheLastZstdFrameExitThree() throws {
+        let (work, catalog, customers) = try makeWork()
+        try shell(
+            "zstd -q -c events.ndjson > frame.zst && (cat frame.zst; echo more) > appended.zst",
+            in: work)
+        try assertCorrupt(
+            "appended.zst",
+            message: "bytes after zstd frame 1 are not another zstd frame (a damaged frame "
+                + "header, or data appended)",
+            at: try size("frame.zst", in: work), in: work, catalog: catalog,
+            customers: customers)
+    }
+
+    func testConcatenatedZstdFramesAreBilledWhole() throws {
+        let (work, catalog, customers) = try makeWork()
+        try shell(
+            "head -n 3 events.ndjson | zstd -q > two.zst && tail -n +4 events.ndjson | zstd -q"
+                + " >> two.zst",
+            in: work)
+        let (result, output) = try rate(
+            ["two.zst"], in: work, catalog: catalog, customers: customers)
+        XCTAssertEqual(result.status, 0, result.transcript)
+        XCTAssertEqual(
+            try readText(output.appendingPathComponent("usage.ndjson")),
+            InputFormatTests.expectedUsage)
+    }
+
+    func testTarXzAndTarBz2WithDataAfterTheEndMarkerExitThree() throws {
+        let (work, catalog, customers) = try makeWork()
+        try shell(
+            "tar -cf a.tar events.ndjson && cp events.ndjson more.ndjson && tar -cf b.tar "
+                + "more.ndjson && cat a.tar b.tar | xz > both.tar.xz"
+                + " && cat a.tar b.tar | bzip2 > both.tar.bz2",
+            in: work)
+        for name in ["both.tar.xz", "both.tar.bz2"] {
+            try assertCorrupt(
+                name,
+                message: "the tar end-of-archive marker (an all-NUL block) is followed by data "
+                    + "at decompressed byte 10240: members after it would be lost (a block "
+                    + "zeroed by a crash, or data appended to the archive)",
+                at: try size(name, in: work), in: work, catalog: catalog, customers: customers)
+        }
+    }
 }

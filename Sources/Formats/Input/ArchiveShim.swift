@@ -26,11 +26,13 @@ enum ArchiveFilterSupport: CaseIterable {
     /// gzip (RFC 1952), including concatenated members. Not used by the reader, which decodes
     /// gzip itself (`DecodingByteSource`) so that every member's CRC-32 is checked.
     case gzip
-    /// Zstandard.
+    /// Zstandard. Not used by the reader, which decodes zstd itself (`DecodingByteSource`) so
+    /// that a tar's end-of-archive marker can be checked in a `.tar.zst`.
     case zstd
-    /// xz (LZMA2).
+    /// xz (LZMA2). The reader runs it in `DecodingByteSource`'s own raw reader, not in the
+    /// handles that read formats.
     case xz
-    /// bzip2.
+    /// bzip2. Run like `xz`.
     case bzip2
 }
 
@@ -205,7 +207,8 @@ final class ArchiveReadHandle {
         (archive_format(archive) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_TAR
     }
 
-    /// Whether libarchive decompresses (a zstd, xz or bzip2 filter is in use), in which case
+    /// Whether libarchive decompresses (a filter is in use; never in the reader's format
+    /// handles, which enable none), in which case
     /// the source's bytes are not the bytes the format reads.
     var usesCompressionFilter: Bool {
         // The bottom filter (the client's bytes, "none") is always there.

@@ -1,30 +1,51 @@
 import CZlib
+import CZstd
 import Glibc
 
 /// The layer between stored bytes (a file, or an archive member's data) and libarchive: decodes
-/// gzip itself and passes any other content through unchanged.
+/// gzip and zstd itself and passes any other content through unchanged.
 ///
 /// Why not libarchive's gzip filter: it does not check a member's CRC-32 and ISIZE trailer, and
 /// it stops without a word at a damaged second member header or at bytes after the last member,
 /// so corrupt data was billed and events were dropped. Here zlib checks every member (windowBits
 /// 15 + 16), members are read until the input ends, and whatever follows the last member must
 /// be another member or NUL padding (like gzip(1), which ignores trailing zeros from tape
-/// blocking); anything else fails the input. libarchive still sees decompressed bytes, so tar,
-/// zip and raw detection works as before; libarchive's gzip filter stays disabled.
+/// blocking); anything else fails the input.
 ///
-/// Content is recognised by the gzip magic (1f 8b) in the first two bytes, never by name. The
-/// layer also records where the last block it handed on started, so the reader can check what
-/// libarchive leaves unread (see `drain`). It is general on purpose: another decoder (a direct
-/// zstd path) can be added as one more mode.
+/// zstd is decoded with libzstd's streaming API: every frame until the input ends (skippable
+/// frames are skipped by libzstd), each frame's content checksum verified when it has one, and
+/// whatever follows a frame must be another frame: unlike gzip, not even NUL padding, which
+/// `zstd -t` refuses too and which is what a trailing frame zeroed by a crash looks like. Doing
+/// it here rather than in libarchive's zstd filter means the reader sees the decompressed bytes
+/// of `.zst` and `.tar.zst` too, so the tar end-marker check (`drain`) covers them.
+///
+/// xz and bzip2 are still decoded by libarchive's filters, but here, by a second libarchive
+/// reader in raw format whose data is the filter's output: so the reader's archive handle sees
+/// decompressed bytes for every compression, and the tar end-marker check covers `.tar.xz` and
+/// `.tar.bz2` too.
+///
+/// libarchive sees decompressed bytes, so tar, zip and raw detection works as before; the
+/// reader's handles enable no filters. Content is recognised by magic in the first bytes (gzip
+/// 1f 8b; zstd 28 b5 2f fd, or a skippable frame 5? 2a 4d 18; xz fd 37 7a 58 5a 00; bzip2
+/// `BZh1` to `BZh9`), never by name. The layer also records where the last block it handed on
+/// started, so the reader can check what libarchive leaves unread (see `drain`).
 final class DecodingByteSource: ArchiveByteSource {
-    /// Decompressed bytes produced per `inflate` call, at most.
+    /// Decompressed bytes produced per `inflate` or `ZSTD_decompressStream` call, at most; above
+    /// `ZSTD_DStreamOutSize()` (128 KiB), so a zstd block is flushed in one call.
     static let outputBytesMax = 256 << 10
+    /// The largest zstd window accepted, as a power of two: 2^27 = 128 MiB, zstd's own default
+    /// (what `zstd -d` decodes without `--memory`). The window is memory libzstd allocates per
+    /// stream, sized by the frame header, so a small file could otherwise ask for 2 GiB (and an
+    /// archive member for as much again); a frame needing more fails with a remedy.
+    static let zstdWindowLogMax: Int32 = 27
+    /// Bytes looked at to recognise the content: the xz magic is six.
+    static let magicBytesMax = 6
 
     /// What the layer does with the upstream bytes.
     private enum Mode {
         /// The first bytes have not been looked at yet.
         case undecided
-        /// Not gzip: upstream blocks are handed on as they are.
+        /// Neither gzip nor zstd: upstream blocks are handed on as they are.
         case passThrough
         /// Inside a gzip member.
         case gzipMember
@@ -32,6 +53,12 @@ final class DecodingByteSource: ArchiveByteSource {
         case gzipBetweenMembers
         /// NUL bytes after the last member; only NUL may follow.
         case gzipPadding
+        /// Inside a zstd frame (or a skippable frame).
+        case zstdFrame
+        /// A frame ended; the next byte must start another frame, or the input must end.
+        case zstdBetweenFrames
+        /// xz or bzip2: blocks come from `filterHandle`.
+        case libarchiveFilter
         /// The upstream ended cleanly.
         case finished
         /// Decoding or the upstream failed; every later read fails too.
@@ -44,21 +71,35 @@ final class DecodingByteSource: ArchiveByteSource {
     private var mode = Mode.undecided
     /// Upstream blocks already fetched (while sniffing) and not yet handed on or decoded.
     private var queued: [UnsafeRawBufferPointer] = []
-    /// Holds a lone first byte 1f while the next upstream block is fetched (the first block may
-    /// be a single byte), since the upstream may reuse its buffer.
+    /// Holds the first bytes while more upstream blocks are fetched to see the whole magic (a
+    /// block may be a single byte), since the upstream may reuse its buffer.
     private let carry: UnsafeMutableRawBufferPointer
+    /// Upstream bytes fetched and not yet consumed by the decoder; valid until the next fetch.
+    private var input = UnsafeRawBufferPointer(start: nil, count: 0)
     /// zlib's stream; heap-allocated because zlib keeps a pointer back to it.
     private let stream: UnsafeMutablePointer<z_stream>
     /// Whether `inflateInit2` succeeded, so `inflateEnd` is owed.
     private var isInflateInitialized = false
+    /// libzstd's decompression context, created when the content is zstd.
+    private var zstdContext: OpaquePointer?
+    /// Whether the last `ZSTD_decompressStream` call filled the output, so libzstd may hold
+    /// more decoded bytes without needing input.
+    private var zstdMayHoldOutput = false
+    /// The libarchive reader (raw format, one filter) that decodes xz or bzip2, when the
+    /// content is one of them; it reads `filterFeed`.
+    private var filterHandle: ArchiveReadHandle?
+    /// The sniffed blocks, then the upstream, for `filterHandle`.
+    private var filterFeed: FilterFeed?
+    /// Whether `filterHandle` found a stream (it finds none when the data decodes to nothing).
+    private var filterHasStream = false
     /// The decompressed-bytes buffer handed to libarchive.
     private let output: UnsafeMutableRawBufferPointer
     /// Upstream bytes consumed so far (the offset in the compressed data).
     private var upstreamOffset: Int64 = 0
-    /// The upstream offset where the current gzip member started.
-    private var memberStart: Int64 = 0
-    /// The 1-based number of the current gzip member.
-    private var memberNumber = 1
+    /// The upstream offset where the current gzip member or zstd frame started.
+    private var partStart: Int64 = 0
+    /// The 1-based number of the current gzip member or zstd frame.
+    private var partNumber = 1
     /// Bytes handed on so far (decompressed offset).
     private(set) var deliveredBytes: Int64 = 0
     /// The last block handed on and its offset; valid until the next `readBlock`.
@@ -77,11 +118,13 @@ final class DecodingByteSource: ArchiveByteSource {
     private(set) var failureMessage: String?
     /// Where the failure was found, in upstream (stored or member) bytes.
     private(set) var failureOffset: Int64?
+    /// What to do about the failure, when it is not corruption (a zstd window over the limit).
+    private(set) var failureRemedy: String?
 
     /// Layers over `upstream`.
     init(upstream: ArchiveByteSource) {
         self.upstream = upstream
-        carry = .allocate(byteCount: 1, alignment: 1)
+        carry = .allocate(byteCount: DecodingByteSource.magicBytesMax, alignment: 1)
         stream = .allocate(capacity: 1)
         stream.initialize(to: z_stream())
         output = .allocate(byteCount: DecodingByteSource.outputBytesMax, alignment: 16)
@@ -90,6 +133,7 @@ final class DecodingByteSource: ArchiveByteSource {
 
     deinit {
         if isInflateInitialized { inflateEnd(stream) }
+        if let zstdContext { ZSTD_freeDCtx(zstdContext) }
         stream.deinitialize(count: 1)
         stream.deallocate()
         carry.deallocate()
@@ -104,7 +148,7 @@ final class DecodingByteSource: ArchiveByteSource {
         return block
     }
 
-    /// Forwards a seek in pass-through mode (zip inputs); a gzip stream cannot seek.
+    /// Forwards a seek in pass-through mode (zip inputs); a gzip or zstd stream cannot seek.
     ///
     /// Seeking is only enabled for inputs that start with a zip signature, so a seek before
     /// the first read settles the mode as pass-through.
@@ -115,8 +159,8 @@ final class DecodingByteSource: ArchiveByteSource {
         return upstream.seek(offset: offset, whence: whence)
     }
 
-    /// Reads the rest of the upstream after libarchive stopped, so every gzip trailer is checked
-    /// even when libarchive did not need the last bytes (a tar's end padding).
+    /// Reads the rest of the upstream after libarchive stopped, so every gzip trailer and zstd
+    /// frame is checked even when libarchive did not need the last bytes (a tar's end padding).
     ///
     /// - Parameter nulOnlyAfter: when set, every byte handed on from this decompressed offset
     ///   to the end must be NUL: bytes after a tar's end-of-archive marker would otherwise be
@@ -208,17 +252,12 @@ final class DecodingByteSource: ArchiveByteSource {
             case .failed:
                 return .failure
             case .gzipBetweenMembers:
-                guard let next = peekInputByte() else {
-                    if upstreamFailed { return upstreamFailure() }
-                    mode = .finished
-                    return .end
-                }
+                guard let next = peekInputByte() else { return endOfInput() }
                 if next == 0x1F {
                     guard inflateReset(stream) == Z_OK else {
                         return fail("zlib could not restart for the next gzip member")
                     }
-                    memberStart = upstreamOffset
-                    memberNumber += 1
+                    startNextPart()
                     mode = .gzipMember
                 } else if next == 0 {
                     mode = .gzipPadding
@@ -228,13 +267,7 @@ final class DecodingByteSource: ArchiveByteSource {
                             + "padding (a damaged member header, or data appended)")
                 }
             case .gzipPadding:
-                guard peekInputByte() != nil else {
-                    if upstreamFailed { return upstreamFailure() }
-                    mode = .finished
-                    return .end
-                }
-                let input = UnsafeRawBufferPointer(
-                    start: stream.pointee.next_in, count: Int(stream.pointee.avail_in))
+                guard peekInputByte() != nil else { return endOfInput() }
                 if let index = input.firstIndex(where: { $0 != 0 }) {
                     consumeInput(index)
                     return fail("non-NUL bytes after the NUL padding that follows a gzip member")
@@ -242,6 +275,19 @@ final class DecodingByteSource: ArchiveByteSource {
                 consumeInput(input.count)
             case .gzipMember:
                 if let block = inflateStep() { return block }
+            case .zstdBetweenFrames:
+                guard let next = peekInputByte() else { return endOfInput() }
+                // A frame starts 28 (zstd) or 5? (skippable); libzstd checks the other three
+                // magic bytes. NUL is not padding here: a whole frame zeroed would vanish.
+                guard next == 0x28 || next & 0xF0 == 0x50 else {
+                    return fail(bytesAfterFrameFailure(isNUL: next == 0))
+                }
+                startNextPart()
+                mode = .zstdFrame
+            case .zstdFrame:
+                if let block = zstdStep() { return block }
+            case .libarchiveFilter:
+                if let block = filterStep() { return block }
             }
         }
     }
@@ -254,48 +300,141 @@ final class DecodingByteSource: ArchiveByteSource {
             mode = .passThrough
             return first
         }
-        var isGzip = firstBytes.count >= 2 && firstBytes[0] == 0x1F && firstBytes[1] == 0x8B
+        var head = firstBytes
         queued = [firstBytes]
-        if firstBytes.count == 1, firstBytes[0] == 0x1F {
-            // One byte so far: copy it, since the next upstream read may reuse the buffer.
-            carry[0] = 0x1F
-            queued = [UnsafeRawBufferPointer(carry)]
-            let second = upstream.readBlock()
-            switch second {
-            case .failure:
-                return upstreamFailure()
-            case .end:
-                break
-            case .bytes(let bytes):
-                isGzip = bytes.count > 0 && bytes[0] == 0x8B
-                if bytes.count > 0 { queued.append(bytes) }
+        if firstBytes.count < DecodingByteSource.magicBytesMax {
+            // Too short to judge: copy what there is, since the next upstream read may reuse
+            // the buffer, and fetch until the magic is complete or the upstream ends.
+            var held = firstBytes.count
+            carry.copyMemory(from: firstBytes)
+            var rest: UnsafeRawBufferPointer?
+            fetching: while held < DecodingByteSource.magicBytesMax {
+                switch upstream.readBlock() {
+                case .failure:
+                    return upstreamFailure()
+                case .end:
+                    break fetching
+                case .bytes(let bytes):
+                    let taken = min(bytes.count, DecodingByteSource.magicBytesMax - held)
+                    UnsafeMutableRawBufferPointer(rebasing: carry[held..<(held + taken)])
+                        .copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[0..<taken]))
+                    held += taken
+                    if taken < bytes.count {
+                        rest = UnsafeRawBufferPointer(rebasing: bytes[taken...])
+                    }
+                }
             }
+            head = UnsafeRawBufferPointer(rebasing: carry[0..<held])
+            queued = [head] + (rest.map { [$0] } ?? [])
         }
-        if !isGzip {
+        if head.count >= 2, head[0] == 0x1F, head[1] == 0x8B {
+            guard ratebook_inflate_init_gzip(stream) == Z_OK else {
+                return fail("zlib could not start decoding gzip")
+            }
+            isInflateInitialized = true
+            mode = .gzipMember
+        } else if DecodingByteSource.startsZstdFrame(head) {
+            guard let context = ZSTD_createDCtx() else {
+                return fail("libzstd could not allocate a decoder")
+            }
+            zstdContext = context
+            let status = ZSTD_DCtx_setParameter(
+                context, ZSTD_d_windowLogMax, DecodingByteSource.zstdWindowLogMax)
+            guard ZSTD_isError(status) == 0 else {
+                return fail("libzstd refused the window limit: \(zstdErrorName(status))")
+            }
+            mode = .zstdFrame
+        } else if let filter = DecodingByteSource.libarchiveFilter(for: head) {
+            return startLibarchiveFilter(filter)
+        } else {
             mode = .passThrough
-            return nil
         }
-        guard ratebook_inflate_init_gzip(stream) == Z_OK else {
-            return fail("zlib could not start decoding gzip")
-        }
-        isInflateInitialized = true
-        mode = .gzipMember
         return nil
     }
 
-    /// Makes input available to zlib and returns its next byte, or nil at the upstream's end (or
-    /// on an upstream failure, which leaves `failureMessage` nil and returns `.failure` later).
+    /// The libarchive filter for xz (fd 37 7a 58 5a 00) or bzip2 (`BZh` and a digit 1 to 9)
+    /// content, or nil.
+    static func libarchiveFilter(for head: UnsafeRawBufferPointer) -> ArchiveFilterSupport? {
+        if head.count >= 6, head.prefix(6).elementsEqual([0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]) {
+            return .xz
+        }
+        if head.count >= 4, head.prefix(3).elementsEqual("BZh".utf8),
+            (UInt8(ascii: "1")...UInt8(ascii: "9")).contains(head[3]) {
+            return .bzip2
+        }
+        return nil
+    }
+
+    /// Opens a raw libarchive reader with `filter` over the queued blocks and the upstream.
+    ///
+    /// When libarchive does not take the bytes for `filter` after all (a damaged header), its
+    /// raw format hands them on unchanged, as the reader's own handle did when it ran the
+    /// filters.
+    private func startLibarchiveFilter(_ filter: ArchiveFilterSupport) -> ArchiveSourceBlock? {
+        let feed = FilterFeed(upstream: upstream, queued: queued)
+        queued = []
+        filterFeed = feed
+        mode = .libarchiveFilter
+        do {
+            let handle = try ArchiveReadHandle(formats: [.raw, .empty], filters: [filter])
+            filterHandle = handle
+            try handle.open(feed, canSeek: false)
+            filterHasStream = try handle.nextEntry() != nil
+        } catch let error as ArchiveShimError {
+            return filterFailure(error)
+        } catch {
+            return fail(String(describing: error))
+        }
+        return nil
+    }
+
+    /// Hands on the next block `filterHandle` decoded; nil to go round again.
+    private func filterStep() -> ArchiveSourceBlock? {
+        guard let handle = filterHandle, let feed = filterFeed else { return fail("no filter") }
+        do {
+            guard filterHasStream, let block = try handle.nextDataBlock() else {
+                upstreamOffset = feed.bytesHandedOn
+                mode = .finished
+                return .end
+            }
+            upstreamOffset = feed.bytesHandedOn
+            return block.bytes.isEmpty ? nil : .bytes(block.bytes)
+        } catch let error as ArchiveShimError {
+            return filterFailure(error)
+        } catch {
+            return fail(String(describing: error))
+        }
+    }
+
+    /// Fails with libarchive's message, or as an upstream failure when the upstream failed
+    /// (the upstream keeps the reason).
+    private func filterFailure(_ error: ArchiveShimError) -> ArchiveSourceBlock {
+        upstreamOffset = filterFeed?.bytesHandedOn ?? upstreamOffset
+        if filterFeed?.upstreamFailed == true { return upstreamFailure() }
+        return fail(error.message)
+    }
+
+    /// Whether `head` starts with a zstd frame magic (28 b5 2f fd) or a skippable frame magic
+    /// (5? 2a 4d 18), both little-endian 32-bit numbers.
+    static func startsZstdFrame(_ head: UnsafeRawBufferPointer) -> Bool {
+        guard head.count >= 4 else { return false }
+        if head[0] == 0x28, head[1] == 0xB5, head[2] == 0x2F, head[3] == 0xFD { return true }
+        return head[0] & 0xF0 == 0x50 && head[1] == 0x2A && head[2] == 0x4D && head[3] == 0x18
+    }
+
+    /// Makes input available and returns its next byte, or nil at the upstream's end (or on an
+    /// upstream failure, which leaves `failureMessage` nil; see `endOfInput`).
     private func peekInputByte() -> UInt8? {
-        if stream.pointee.avail_in == 0 {
+        if input.isEmpty {
             guard fetchInput() else { return nil }
         }
-        return stream.pointee.next_in.pointee
+        return input[0]
     }
 
     /// Whether the upstream failed (as opposed to ending) on the last fetch.
     private var upstreamFailed = false
 
-    /// Points zlib at the next queued or upstream block; false at the end or on failure.
+    /// Makes the next queued or upstream block the input; false at the end or on failure.
     private func fetchInput() -> Bool {
         while true {
             let block: UnsafeRawBufferPointer
@@ -312,39 +451,53 @@ final class DecodingByteSource: ArchiveByteSource {
                     block = bytes
                 }
             }
-            guard let base = block.baseAddress, block.count > 0 else { continue }
-            stream.pointee.next_in = UnsafeMutablePointer(
-                mutating: base.assumingMemoryBound(to: Bytef.self))
-            stream.pointee.avail_in = uInt(block.count)
+            guard block.baseAddress != nil, block.count > 0 else { continue }
+            input = block
             return true
         }
     }
 
-    /// Marks `count` input bytes as used without decoding them (NUL padding).
+    /// Marks `count` input bytes as used (decoded, or skipped as padding).
     private func consumeInput(_ count: Int) {
-        stream.pointee.next_in += count
-        stream.pointee.avail_in -= uInt(count)
+        input = UnsafeRawBufferPointer(rebasing: input[count...])
         upstreamOffset += Int64(count)
+    }
+
+    /// The upstream ended between members or frames: the clean end, or the upstream's failure.
+    private func endOfInput() -> ArchiveSourceBlock {
+        if upstreamFailed { return upstreamFailure() }
+        mode = .finished
+        return .end
+    }
+
+    /// The next gzip member or zstd frame starts at the current upstream offset.
+    private func startNextPart() {
+        partStart = upstreamOffset
+        partNumber += 1
     }
 
     /// Runs `inflate` once; returns decompressed bytes, a failure, or nil to go round again.
     private func inflateStep() -> ArchiveSourceBlock? {
-        if stream.pointee.avail_in == 0 {
+        if input.isEmpty {
             guard fetchInput() else {
                 if upstreamFailed { return upstreamFailure() }
-                return fail("truncated gzip input: \(currentMember) has no end")
+                return fail("truncated gzip input: \(currentPart) has no end")
             }
         }
-        let inputBefore = stream.pointee.avail_in
+        let inputBefore = input.count
+        stream.pointee.next_in = UnsafeMutablePointer(
+            mutating: input.baseAddress!.assumingMemoryBound(to: Bytef.self))
+        stream.pointee.avail_in = uInt(inputBefore)
         stream.pointee.next_out = output.baseAddress!.assumingMemoryBound(to: Bytef.self)
         stream.pointee.avail_out = uInt(output.count)
         let status = inflate(stream, Z_NO_FLUSH)
-        upstreamOffset += Int64(inputBefore - stream.pointee.avail_in)
+        let consumed = inputBefore - Int(stream.pointee.avail_in)
+        consumeInput(consumed)
         let produced = output.count - Int(stream.pointee.avail_out)
         switch status {
         case Z_OK, Z_BUF_ERROR:
             // No progress with input and room left would loop for ever; zlib never does this.
-            if produced == 0, inputBefore == stream.pointee.avail_in {
+            if produced == 0, consumed == 0 {
                 return fail(gzipFailure(status))
             }
         case Z_STREAM_END:
@@ -358,9 +511,43 @@ final class DecodingByteSource: ArchiveByteSource {
         return nil
     }
 
-    /// The current member, for messages: `gzip member 2 (from byte 215)`.
-    private var currentMember: String {
-        "gzip member \(memberNumber) (from byte \(memberStart))"
+    /// Runs `ZSTD_decompressStream` once; returns decompressed bytes, a failure, or nil to go
+    /// round again. Input blocks are decoded where the upstream left them (no copy).
+    private func zstdStep() -> ArchiveSourceBlock? {
+        if input.isEmpty, !zstdMayHoldOutput {
+            guard fetchInput() else {
+                if upstreamFailed { return upstreamFailure() }
+                return fail("truncated zstd input: \(currentPart) has no end")
+            }
+        }
+        var inBuffer = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
+        var outBuffer = ZSTD_outBuffer(dst: output.baseAddress, size: output.count, pos: 0)
+        let status = ZSTD_decompressStream(zstdContext, &outBuffer, &inBuffer)
+        consumeInput(inBuffer.pos)
+        if ZSTD_isError(status) != 0 {
+            if ZSTD_getErrorCode(status) == ZSTD_error_prefix_unknown, partNumber > 1 {
+                // The next part's first byte looked like a frame; the rest of its magic did not.
+                return fail(bytesAfterFrameFailure(isNUL: false), at: partStart)
+            }
+            // libzstd does not say how far it got before an error, so the offset is where the
+            // input handed to it ends: the damage lies before it, within the current frame.
+            return fail(zstdFailure(status), at: upstreamOffset + Int64(input.count))
+        }
+        // 0: the frame is decoded and flushed. Otherwise, a full output may hide more bytes;
+        // libzstd makes progress on every call with input and room, so this cannot spin.
+        zstdMayHoldOutput = status != 0 && outBuffer.pos == outBuffer.size
+        if status == 0 { mode = .zstdBetweenFrames }
+        if outBuffer.pos > 0 {
+            return .bytes(UnsafeRawBufferPointer(rebasing: output[0..<outBuffer.pos]))
+        }
+        return nil
+    }
+
+    /// The current part, for messages: `gzip member 2 (from byte 215)`, `zstd frame 1 (from
+    /// byte 0)`.
+    private var currentPart: String {
+        let kind = zstdContext == nil ? "gzip member" : "zstd frame"
+        return "\(kind) \(partNumber) (from byte \(partStart))"
     }
 
     /// Explains a zlib failure in words an operator can act on.
@@ -368,21 +555,56 @@ final class DecodingByteSource: ArchiveByteSource {
         let detail = stream.pointee.msg.map { String(cString: $0) } ?? "zlib status \(status)"
         switch detail {
         case "incorrect data check":
-            return "gzip CRC-32 mismatch in \(currentMember): the data is corrupt; found"
+            return "gzip CRC-32 mismatch in \(currentPart): the data is corrupt; found"
         case "incorrect length check":
-            return "gzip length (ISIZE) mismatch in \(currentMember): the data is corrupt; found"
+            return "gzip length (ISIZE) mismatch in \(currentPart): the data is corrupt; found"
         case "incorrect header check", "unknown compression method", "unknown header flags set",
             "header crc mismatch":
-            return "damaged gzip header (\(detail)) in \(currentMember)"
+            return "damaged gzip header (\(detail)) in \(currentPart)"
         default:
-            return "corrupt gzip data (\(detail)) in \(currentMember)"
+            return "corrupt gzip data (\(detail)) in \(currentPart)"
         }
     }
 
-    /// Records a failure at the current upstream offset and returns `.failure`.
-    private func fail(_ message: String) -> ArchiveSourceBlock {
+    /// libzstd's name for the error `status` stands for.
+    private func zstdErrorName(_ status: Int) -> String {
+        ZSTD_getErrorName(status).map { String(cString: $0) } ?? "libzstd error"
+    }
+
+    /// Explains a libzstd failure in words an operator can act on.
+    private func zstdFailure(_ status: Int) -> String {
+        let code = ZSTD_getErrorCode(status)
+        if code == ZSTD_error_checksum_wrong {
+            return "zstd content checksum mismatch in \(currentPart): the data is corrupt; found"
+        }
+        if code == ZSTD_error_frameParameter_windowTooLarge {
+            failureRemedy =
+                "recompress the file with a window of at most "
+                + "\(1 << (DecodingByteSource.zstdWindowLogMax - 20)) MiB (zstd without "
+                + "--long, or --long=\(DecodingByteSource.zstdWindowLogMax)) and run again"
+            return "\(currentPart) needs a window over Ratebook's limit of "
+                + "\(1 << (DecodingByteSource.zstdWindowLogMax - 20)) MiB (made with zstd "
+                + "--long or --ultra?)"
+        }
+        return "corrupt zstd data (\(zstdErrorName(status))) in \(currentPart)"
+    }
+
+    /// The message for bytes after a zstd frame that do not start another frame.
+    private func bytesAfterFrameFailure(isNUL: Bool) -> String {
+        let frame = "zstd frame \(mode == .zstdFrame ? partNumber - 1 : partNumber)"
+        if isNUL {
+            return "NUL bytes after \(frame), where only another frame may follow (a frame "
+                + "zeroed by a crash? zstd -t refuses them too)"
+        }
+        return "bytes after \(frame) are not another zstd frame (a damaged frame header, or "
+            + "data appended)"
+    }
+
+    /// Records a failure at `offset` (by default the current upstream offset) and returns
+    /// `.failure`.
+    private func fail(_ message: String, at offset: Int64? = nil) -> ArchiveSourceBlock {
         failureMessage = message
-        failureOffset = upstreamOffset
+        failureOffset = offset ?? upstreamOffset
         mode = .failed
         return .failure
     }
@@ -391,5 +613,40 @@ final class DecodingByteSource: ArchiveByteSource {
     private func upstreamFailure() -> ArchiveSourceBlock {
         mode = .failed
         return .failure
+    }
+}
+
+/// What the libarchive reader that decodes xz or bzip2 reads: the blocks fetched while
+/// sniffing, then the upstream's.
+private final class FilterFeed: ArchiveByteSource {
+    /// The bytes after the sniffed ones.
+    private let upstream: ArchiveByteSource
+    /// Blocks fetched while sniffing, handed on first.
+    private var queued: [UnsafeRawBufferPointer]
+    /// Upstream bytes handed on so far (the offset in the compressed data).
+    private(set) var bytesHandedOn: Int64 = 0
+    /// Whether the upstream failed; it keeps the reason.
+    private(set) var upstreamFailed = false
+
+    /// Hands on `queued`, then the rest of `upstream`.
+    init(upstream: ArchiveByteSource, queued: [UnsafeRawBufferPointer]) {
+        self.upstream = upstream
+        self.queued = queued
+    }
+
+    /// Returns the next queued or upstream block.
+    func readBlock() -> ArchiveSourceBlock {
+        let block = queued.isEmpty ? upstream.readBlock() : .bytes(queued.removeFirst())
+        switch block {
+        case .bytes(let bytes): bytesHandedOn += Int64(bytes.count)
+        case .failure: upstreamFailed = true
+        case .end: break
+        }
+        return block
+    }
+
+    /// Never called: the filter's reader is opened without seeking.
+    func seek(offset: Int64, whence: Int32) -> Int64 {
+        -1
     }
 }

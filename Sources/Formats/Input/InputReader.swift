@@ -109,10 +109,11 @@ public struct InputError: Error, CustomStringConvertible {
 
 /// Reads inputs (plain, compressed or archived NDJSON) as streams of lines.
 ///
-/// Compression and archive format are detected from content, never from the name. gzip is
-/// decoded by `DecodingByteSource` (zlib, every member's checksums verified), the rest by
-/// libarchive. Memory is bounded by the limits: one 1 MiB read block, a 256 KiB gzip output
-/// block per open stream, one line buffer of `lineBytesMax + 1` bytes, and libarchive's own
+/// Compression and archive format are detected from content, never from the name. gzip and zstd
+/// are decoded by `DecodingByteSource` (zlib and libzstd, every member's or frame's checksum
+/// verified), xz and bzip2 by libarchive's filters in that same layer. Memory is bounded by the
+/// limits: one 1 MiB read block, a 256 KiB output block per open stream (and for zstd a window
+/// of at most 128 MiB), one line buffer of `lineBytesMax + 1` bytes, and libarchive's own
 /// buffers. Not thread-safe: use one reader per thread.
 public final class InputReader {
     /// The limits every input is read under.
@@ -144,9 +145,10 @@ public final class InputReader {
     /// `skippedMembers`. Errors thrown by the callbacks propagate unchanged.
     ///
     /// - Throws: `InputError` when the input cannot be opened, is truncated or corrupt (a
-    ///   checksum fails, bytes follow the last gzip member or a tar's end-of-archive marker, or a
-    ///   container's header is damaged), holds two members with the same path or a member that
-    ///   is itself an archive, or decompresses to more than `decompressedBytesMax`.
+    ///   checksum fails, bytes follow the last gzip member or zstd frame or a tar's
+    ///   end-of-archive marker, or a container's header is damaged), holds two members with
+    ///   the same path or a member that is itself an archive, decompresses to more than
+    ///   `decompressedBytesMax`, or needs a zstd window over 128 MiB.
     public func read(
         _ input: InputFile, onSource: (String) throws -> Void, onLine: (InputLine) throws -> Void
     ) throws -> InputSummary {
@@ -175,10 +177,12 @@ public final class InputReader {
                 }
                 throw InputError(
                     file: name, byteOffset: decoded.failureOffset ?? source.position,
-                    message: message)
+                    message: message, remedy: decoded.failureRemedy ?? InputError.corruptRemedy)
             }
             let message = state.memberFailure ?? error.message
-            throw InputError(file: name, byteOffset: source.position, message: message)
+            throw InputError(
+                file: name, byteOffset: source.position, message: message,
+                remedy: state.memberFailureRemedy ?? InputError.corruptRemedy)
         }
         let digest: (sizeBytes: Int64, sha256: String)
         do {
@@ -191,8 +195,10 @@ public final class InputReader {
             members: state.members, skippedMembers: state.skippedMembers)
     }
 
-    /// The filters libarchive runs; gzip is decoded by `DecodingByteSource` instead.
-    private static let libarchiveFilters: [ArchiveFilterSupport] = [.zstd, .xz, .bzip2]
+    /// The filters the reader's libarchive handles run: none, since `DecodingByteSource`
+    /// decodes every compression (xz and bzip2 with a libarchive reader of its own), so the
+    /// handles see decompressed bytes.
+    private static let libarchiveFilters: [ArchiveFilterSupport] = []
 
     /// Walks the outer archive: one raw stream, or the members of a tar or zip.
     private func readArchive(
@@ -249,13 +255,13 @@ public final class InputReader {
         try finishOuter(outer, decoded: decoded, canSeek: canSeek, hadMembers: true)
     }
 
-    /// Reads what libarchive left of the outer input: gzip trailers are checked to the last
-    /// member, and after a tar's end-of-archive marker only NUL may follow (otherwise members
-    /// after a zeroed block would vanish; this also catches a stream whose first block is NUL
-    /// but which holds data, which libarchive takes for an empty tar).
+    /// Reads what libarchive left of the outer input: gzip trailers and zstd frames are checked
+    /// to the last one, and after a tar's end-of-archive marker only NUL may follow (otherwise
+    /// members after a zeroed block would vanish; this also catches a stream whose first block
+    /// is NUL but which holds data, which libarchive takes for an empty tar).
     ///
-    /// The NUL check needs the bytes the tar format reads, so it is made when they pass through
-    /// `decoded` (plain and gzip inputs), not when libarchive decompresses (zstd, xz, bzip2).
+    /// The NUL check needs the bytes the tar format reads, which pass through `decoded` for
+    /// every compression (the outer handle runs no filter).
     private func finishOuter(
         _ outer: ArchiveReadHandle, decoded: DecodingByteSource, canSeek: Bool, hadMembers: Bool
     ) throws {
@@ -292,6 +298,7 @@ public final class InputReader {
                 reason += " (byte \(offset) of the member)"
             }
             state.memberFailure = "member \"\(path)\": " + reason
+            state.memberFailureRemedy = decoded.failureRemedy
             throw error
         }
     }
@@ -335,7 +342,9 @@ public final class InputReader {
     /// Refuses a stream that libarchive read as plain data although it is a container: a tar
     /// block (`ustar` at byte 257) or a zip header that libarchive did not accept is a corrupt
     /// archive, and inside an archive it is a nested archive, which is not read
-    /// (DECISIONS.md). A stream that is still gzip after decoding was compressed twice, and one
+    /// (DECISIONS.md). A stream that is still gzip or zstd after decoding was compressed twice
+    /// (only one layer is decoded, as before for gzip: libarchive no longer stacks a zstd
+    /// filter on decoded bytes), and one
     /// that starts with 512 NUL bytes had a block zeroed by a crash. Reading any of these as
     /// lines would bill a container's bytes as rejects, or an inner member without its first
     /// event.
@@ -358,6 +367,8 @@ public final class InputReader {
             problem = "a zip header that is not readable: the archive is damaged"
         } else if head.count >= 2, head[0] == 0x1F, head[1] == 0x8B {
             problem = "data that is still gzip after decompression (compressed twice)"
+        } else if head.withUnsafeBytes(DecodingByteSource.startsZstdFrame) {
+            problem = "data that is still zstd after decompression (compressed twice)"
         } else if head.count == InputReader.headBytes, head.allSatisfy({ $0 == 0 }) {
             problem = "a first block of 512 NUL bytes (zeroed by a crash?) followed by data"
         } else {
@@ -386,6 +397,8 @@ private struct ReadState {
     var decompressedBytes: Int64 = 0
     /// The failing member and reason, when a member failed.
     var memberFailure: String?
+    /// What to do about the member's failure, when it is not corruption.
+    var memberFailureRemedy: String?
 }
 
 /// Feeds an inner reader with the data blocks of the outer archive's current entry, zero-copy.
