@@ -14,6 +14,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
+        // SHA-256 of every input file at hardware speed (BoringSSL's assembly); 3.x, not 4.x,
+        // because 4.x adds a Keccak C library (SHA-3) to every build for nothing we use.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C libraries from Debian (scripts/setup installs libarchive-dev and libzstd-dev).
@@ -37,6 +40,7 @@ let package = Package(
             dependencies: [
                 "Pricing", "CArchive", "CZstd", "CZlib",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]),
         // The exit-code mapping both executables share.
         .target(

@@ -63,6 +63,33 @@ final class SHA256Tests: XCTestCase {
         }
     }
 
+    func testLargeVariedMessageInMixedUpdatesAgainstSha256sum() throws {
+        // 3 MiB + 7 bytes that never repeat a 64-byte block, fed as StoredByteSource feeds it
+        // (whole 1 MiB blocks) mixed with odd small updates, so block order and the carry of a
+        // partial block between updates are both visible in the digest.
+        let directory = try makeTemporaryDirectory(self)
+        var seed: UInt64 = 42
+        let bytes: [UInt8] = (0..<(3 << 20) + 7).map { _ in
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return UInt8(truncatingIfNeeded: seed >> 56)
+        }
+        try writeFile("varied", bytes, in: directory)
+        let updateSizes = [1 << 20, 1, 63, 64, 65, 1 << 20, 4_099]
+        var state = SHA256()
+        var start = 0
+        var next = 0
+        bytes.withUnsafeBytes { buffer in
+            while start < buffer.count {
+                let end = min(start + updateSizes[next % updateSizes.count], buffer.count)
+                state.update(UnsafeRawBufferPointer(rebasing: buffer[start..<end]))
+                start = end
+                next += 1
+            }
+        }
+        XCTAssertEqual(SHA256.hex(state.finalize()), try sha256sum("varied", in: directory))
+        XCTAssertEqual(SHA256.hash(bytes), try sha256sum("varied", in: directory))
+    }
+
     func testHexIsLowercaseTwoDigitsPerByte() {
         XCTAssertEqual(SHA256.hex([0x00, 0x0f, 0xa0, 0xff]), "000fa0ff")
         XCTAssertEqual(SHA256.hex([]), "")

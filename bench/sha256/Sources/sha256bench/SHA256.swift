@@ -1,0 +1,1 @@
+../../../../Sources/Formats/Digest/SHA256.swift
