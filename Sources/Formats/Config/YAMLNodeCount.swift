@@ -166,10 +166,11 @@ func nodeLimitMessage(_ nodesMax: Int) -> String {
 ///
 /// Yams' own composer makes an event object, a tag and a mark per node and groups every
 /// mapping's keys in a dictionary of nodes to find repeated ones: 100,000 customers took
-/// seconds. A loader reads this tree first; anything unusual (a syntax error, a repeated key,
-/// a key that is not a scalar, an unknown alias, several documents) gives `nil`, and any
-/// error found while reading the tree sends the loader back to Yams for its places, so every
-/// message stays exactly as Yams locates it. Aliases share the anchored node, as in Yams.
+/// seconds. The customers loader reads this tree when the events reading
+/// (`YAMLCustomerEvents`) gave up, e.g. on aliases; anything unusual (a syntax error, a
+/// repeated key, a key that is not a scalar, an unknown alias, several documents) gives `nil`,
+/// and any error found while reading the tree sends the loader back to Yams for its places, so
+/// every message stays exactly as Yams locates it. Aliases share the anchored node, as in Yams.
 enum YAMLQuickComposer {
     /// What a quick reading found.
     enum Outcome {
