@@ -15,7 +15,9 @@ import Pricing
 /// the two.
 enum YAMLCustomerEvents {
     /// One value of a customer, as written (tags are ignored, as `NodeReader` ignores them).
-    indirect enum Value {
+    /// Not `indirect`: the arrays already hold their items apart, and boxing every scalar cost
+    /// an allocation per node.
+    enum Value {
         /// A scalar's text; `plain` when unquoted (only a plain scalar can be null).
         case scalar(String, plain: Bool)
         case list([Value])
