@@ -34,7 +34,7 @@ final class CustomersSizeTests: XCTestCase {
         XCTAssertTrue(
             yaml.standardError.contains(
                 "customers.yaml: larger than 67108864 bytes; for large books write "
-                    + "customers.ndjson (one customer a line: smaller and read faster), or "
+                    + "customers.ndjson (one customer a line, no indentation: smaller), or "
                     + "split the customers into several runs\n"),
             yaml.transcript)
 
