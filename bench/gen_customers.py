@@ -1,25 +1,32 @@
 #!/usr/bin/env python3
 """Writes N customers for bench/catalog.yaml (plan `bench`) as YAML or NDJSON, deterministic.
 
-Usage: bench/gen_customers.py N yaml|ndjson > customers.<ext>
+Usage: bench/gen_customers.py N yaml|ndjson [full] > customers.<ext>
 
-Each customer has a name, a time zone, a tax and a subscription. Used to measure
-configuration loading (docs/reliability.md); not a test.
+Each customer has a name, a time zone, a tax and a subscription (19 YAML nodes); with `full`
+also an address and a discount (38 nodes), like a real book. Used to measure configuration
+loading (docs/reliability.md); not a test.
 """
 import sys
 
 ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Australia/Sydney"]
 
 
-def customer(i):
-    # 19 YAML nodes a customer, so 100,000 customers stay under the 2,000,000-node limit.
-    return {
+def customer(i, full):
+    # 19 YAML nodes a customer (key included); 38 with `full`. A customers file has no node
+    # limit of its own (only the nodes aliases add are limited), so any count loads.
+    c = {
         "id": f"cus_{i:06d}",
         "name": f"Customer {i} GmbH",
         "timezone": ZONES[i % len(ZONES)],
         "tax": {"name": "VAT", "rate": "0.19"},
         "subscriptions": [{"plan": "bench", "start": "2026-01-01"}],
     }
+    if full:
+        c["address"] = {"street": f"{i} Main St", "city": "Berlin", "postal_code": "10115",
+                        "country": "DE"}
+        c["discounts"] = [{"key": "launch", "percent": "10", "until": "2026-12-31"}]
+    return c
 
 
 def ndjson(value):
@@ -38,11 +45,12 @@ def flow(value):
 
 def main():
     count, form = int(sys.argv[1]), sys.argv[2]
+    full = len(sys.argv) > 3 and sys.argv[3] == "full"
     out = sys.stdout
     if form == "yaml":
         out.write("customers:\n")
     for i in range(count):
-        c = customer(i)
+        c = customer(i, full)
         if form == "ndjson":
             out.write(ndjson(c) + "\n")
             continue
@@ -50,6 +58,11 @@ def main():
         for key in ["name", "timezone"]:
             out.write(f"    {key}: \"{c[key]}\"\n")
         out.write(f"    tax: {flow(c['tax'])}\n")
+        if full:
+            out.write(f"    address: {flow(c['address'])}\n")
+            out.write("    discounts:\n")
+            for d in c["discounts"]:
+                out.write(f"      - {flow(d)}\n")
         out.write("    subscriptions:\n")
         for s in c["subscriptions"]:
             out.write(f"      - {flow(s)}\n")

@@ -35,7 +35,9 @@ public struct StageConfiguration {
         let customersFile: ConfigFile
         do {
             catalogFile = try ConfigFile(path: catalogPath, bytesMax: limit)
-            customersFile = try ConfigFile(path: customersPath, bytesMax: limit)
+            customersFile = try ConfigFile(
+                path: customersPath, bytesMax: limit,
+                largeFileAdvice: customersYAMLAdvice(customersPath))
         } catch {
             throw StageFailure(.usage, "\(error)")
         }

@@ -131,6 +131,60 @@ final class ConfigLimitsTests: XCTestCase {
         XCTAssertEqual(YAMLNodeCount.count("", nodesMax: 100), .within(0))
     }
 
+    /// Aliases add the size of the node they repeat less their own: `*x` repeats a 3-node list
+    /// (2 added), twice is 4.
+    func testNodeCountCountsWhatAliasesAdd() {
+        let text = "a: &x [1, 2]\nb: *x\nc: *x\n"
+        XCTAssertEqual(YAMLNodeCount.count(text, nodesMax: .max, aliasNodesMax: 4), .within(13))
+        XCTAssertEqual(
+            YAMLNodeCount.count(text, nodesMax: .max, aliasNodesMax: 3), .aliasesOver(line: 3))
+    }
+
+    /// A customers file is not limited by its own nodes (the file-size cap bounds them): with
+    /// limits of 10 nodes, 50 customers of 9 nodes each load, by every reading (straight from
+    /// events; the quick tree, taken when an alias is present; Yams, taken on an error, which
+    /// then reports only the error).
+    func testCustomersFileIsNotLimitedByItsOwnNodes() throws {
+        var limits = ConfigLimits()
+        limits.nodesMax = 10
+        limits.aliasNodesMax = 10
+        let customer = ": { subscriptions: [{ plan: p0, start: 2026-01-01 }] }\n"
+        let many = (0..<50).map { "  c\($0)" + customer }.joined()
+        XCTAssertEqual(
+            try customerErrors("customers:\n" + many, file: "customers.yaml", limits: limits), [])
+        // `*n` repeats a 1-node name: it adds nothing.
+        let aliased = "customers:\n  a: { name: &n A, subscriptions: [] }\n"
+            + "  b: { name: *n, subscriptions: [] }\n"
+        XCTAssertEqual(
+            try customerErrors(aliased + many, file: "customers.yaml", limits: limits), [])
+        XCTAssertEqual(
+            try customerErrors(
+                aliased + many + "  z: { timezone: No/Where, subscriptions: [] }\n",
+                file: "customers.yaml", limits: limits),
+            ["customers.yaml:54:18: customers.z.timezone: unknown time zone \"No/Where\"; use an "
+                + "IANA name such as Europe/Berlin"])
+    }
+
+    /// The nodes aliases add to a customers file, on both sides: `*s` repeats a 6-node
+    /// subscription list (the list, its mapping, two keys and two values: 5 added); two add 10.
+    func testCustomersAliasNodesLimit() throws {
+        var limits = ConfigLimits()
+        let text = """
+            customers:
+              a: { subscriptions: &s [{ plan: p0, start: 2026-01-01 }] }
+              b: { subscriptions: *s }
+              c: { subscriptions: *s }
+
+            """
+        limits.aliasNodesMax = 10
+        XCTAssertEqual(try customerErrors(text, file: "customers.yaml", limits: limits), [])
+        limits.aliasNodesMax = 9
+        XCTAssertEqual(
+            try customerErrors(text, file: "customers.yaml", limits: limits),
+            ["customers.yaml:4: aliases add more than 9 YAML nodes; the limit is 9 nodes added "
+                + "by aliases: use fewer aliases or write the repeated parts out"])
+    }
+
     /// The node limit on both sides through the catalog loader, with its true message.
     func testNodeLimitNamesTheLimit() {
         let text = Self.catalog()

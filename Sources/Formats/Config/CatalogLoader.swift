@@ -5,8 +5,14 @@ import Yams
 public struct ConfigLimits: Sendable {
     /// Largest catalog or customers file read.
     public var fileBytesMax = 64 << 20
-    /// YAML nodes visited per file, aliases expanded.
+    /// YAML nodes visited per catalog file, aliases expanded (a catalog of 10,000 meters and
+    /// plans stays far below).
     public var nodesMax = 2_000_000
+    /// YAML nodes that aliases may add to a customers file (an alias adds the size of the node
+    /// it repeats, less its own). The file's own nodes are bounded by `fileBytesMax` instead: a
+    /// large book without aliases is never refused for its node count, and an alias bomb still
+    /// stops after this many nodes.
+    public var aliasNodesMax = 2_000_000
     /// Tiers in one charge.
     public var tiersMax = 1_000
     /// Meters in a catalog. Rating indexes meters with `Int32`, far above this limit; a real

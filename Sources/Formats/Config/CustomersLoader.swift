@@ -15,11 +15,10 @@ public enum CustomersLoader {
             throw ConfigErrors([
                 ConfigError(
                     file: file, line: nil, column: nil, path: "",
-                    message: "file is larger than \(limits.fileBytesMax) bytes")
+                    message: "file is larger than \(limits.fileBytesMax) bytes"
+                        + (customersYAMLAdvice(file).map { "; " + $0 } ?? ""))
             ])
         }
-        let reader = NodeReader(file: file, nodeBudget: limits.nodesMax)
-        let builder = CustomerBuilder(reader: reader, catalog: catalog, zones: zones)
         var customers: [Customer] = []
         var errors: [ConfigError] = []
         var seen: [String: String] = [:]
@@ -117,15 +116,31 @@ public enum CustomersLoader {
                 }
             }
         } else {
-            // A quick reading first (no places, on every core); any error, and the file is
-            // read again through Yams so every message is located as before.
-            if case .tree(let root?) = YAMLQuickComposer.compose(text, nodesMax: limits.nodesMax),
+            // Straight from libyaml's events first (no tree, no places); then a quick tree
+            // (no places, customers on every core), which takes aliases; any error, and the file
+            // is read again through Yams so every message is located as before.
+            if let customers = YAMLCustomerEvents.customers(
+                text, catalog: catalog, zones: zones, limits: limits)
+            {
+                return customers
+            }
+            // The file's own nodes are bounded by the file-size cap; only the nodes aliases add
+            // are limited, so a large book is never refused for its node count.
+            if case .tree(let root?, let nodes) = YAMLQuickComposer.compose(
+                text, nodesMax: .max, aliasNodesMax: limits.aliasNodesMax),
                 let quick = CustomersLoader.quickCustomers(
-                    yaml: root, file: file, catalog: catalog, limits: limits)
+                    yaml: root, file: file, catalog: catalog, limits: limits, nodeBudget: nodes)
             {
                 return quick.sorted { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
             }
-            switch composeYAML(text, file: file, nodesMax: limits.nodesMax) {
+            let nodes: Int
+            switch aliasLimitCheck(text, file: file, aliasNodesMax: limits.aliasNodesMax) {
+            case .failure(let error): throw ConfigErrors([error])
+            case .success(let count): nodes = count
+            }
+            let reader = NodeReader(file: file, nodeBudget: nodes)
+            let builder = CustomerBuilder(reader: reader, catalog: catalog, zones: zones)
+            switch composeYAML(text, file: file) {
             case .failure(let error):
                 throw ConfigErrors([error])
             case .success(nil):
@@ -134,7 +149,7 @@ public enum CustomersLoader {
                         file: file, line: nil, column: nil, path: "", message: "empty file")
                 ])
             case .success(let root?):
-                guard reader.treeWithinBudget(root, nodesMax: limits.nodesMax) else {
+                guard reader.treeWithinBudget(root, nodesMax: nodes) else {
                     throw ConfigErrors(reader.errors)
                 }
                 if let top = reader.mapping(root, "", allowed: ["customers"]),
@@ -159,8 +174,8 @@ public enum CustomersLoader {
                     reader.fail(root, "customers", "missing; expected customers: { <id>: … }")
                 }
             }
+            errors += reader.errors
         }
-        errors += reader.errors
         if !errors.isEmpty { throw ConfigErrors(errors) }
         return customers.sorted { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
     }
@@ -222,7 +237,7 @@ public enum CustomersLoader {
     /// The customers of a YAML tree read without places, when every one reads without any
     /// error; nil sends the loader to Yams for located errors. Split over two threads.
     static func quickCustomers(
-        yaml root: Node, file: String, catalog: Catalog, limits: ConfigLimits
+        yaml root: Node, file: String, catalog: Catalog, limits: ConfigLimits, nodeBudget: Int
     ) -> [Customer]? {
         guard case .mapping(let top) = root, top.count == 1,
             let (key, customersNode) = top.first, key.string == "customers",
@@ -238,7 +253,7 @@ public enum CustomersLoader {
                 let range = (items.count * part / threads)..<(items.count * (part + 1) / threads)
                 for index in range {
                     let (id, node) = items[index]
-                    let reader = NodeReader(file: file, nodeBudget: limits.nodesMax)
+                    let reader = NodeReader(file: file, nodeBudget: nodeBudget)
                     let builder = CustomerBuilder(reader: reader, catalog: catalog, zones: zones)
                     if let customer = builder.customer(id: id, node, "customers.\(id)"),
                         reader.errors.isEmpty

@@ -16,14 +16,17 @@ enum YAMLNodeCount {
         /// Counting passed `nodesMax` at this 1-based line; `aliases` tells whether an alias
         /// came before (only then can an alias key explain the size).
         case over(line: Int, aliases: Bool)
+        /// The nodes aliases add (each alias counts as the nodes it repeats, less the one it
+        /// is) passed `aliasNodesMax` at this 1-based line.
+        case aliasesOver(line: Int)
         /// libyaml refused the text; composing it reports the syntax error with its place.
         case unreadable
     }
 
     /// Counts the nodes of the first document of `text`, stopping as soon as the count passes
-    /// `nodesMax`. An alias counts as the whole node it names, as `NodeReader` walks it.
-    /// O(min(events, nodesMax)) time.
-    static func count(_ text: String, nodesMax: Int) -> Outcome {
+    /// `nodesMax`, or the nodes added by aliases pass `aliasNodesMax`. An alias counts as the
+    /// whole node it names, as `NodeReader` walks it. O(min(events, nodesMax)) time.
+    static func count(_ text: String, nodesMax: Int, aliasNodesMax: Int = .max) -> Outcome {
         var bytes = Array(text.utf8)
         // libyaml reads `size` bytes; an empty buffer still needs a valid pointer.
         if bytes.isEmpty { bytes = [0x0A] }
@@ -57,6 +60,7 @@ enum YAMLNodeCount {
                 if counter.nodes > nodesMax {
                     return .over(line: line, aliases: counter.aliases)
                 }
+                if counter.aliasNodes > aliasNodesMax { return .aliasesOver(line: line) }
             }
         }
     }
@@ -69,6 +73,8 @@ enum YAMLNodeCount {
         var open: [(start: Int, anchor: [UInt8]?)] = []
         var anchorSizes: [[UInt8]: Int] = [:]
         var aliases = false
+        /// Nodes added by aliases beyond the one node each alias is in the text.
+        var aliasNodes = 0
 
         init(nodesMax: Int) {
             self.nodesMax = nodesMax
@@ -83,7 +89,9 @@ enum YAMLNodeCount {
         mutating func alias(_ anchor: UnsafeMutablePointer<yaml_char_t>?) {
             // Sizes are capped by the budget, so the sum cannot overflow before it stops.
             aliases = true
-            nodes += Counter.name(anchor).flatMap { anchorSizes[$0] } ?? 1
+            let size = Counter.name(anchor).flatMap { anchorSizes[$0] } ?? 1
+            nodes += size
+            aliasNodes += size - 1
         }
 
         mutating func open(anchor: UnsafeMutablePointer<yaml_char_t>?) {
@@ -120,6 +128,33 @@ func nodeLimitError(_ text: String, file: String, nodesMax: Int) -> ConfigError?
         message: nodeLimitMessage(nodesMax))
 }
 
+/// For a customers file: the error when its aliases add more than `aliasNodesMax` nodes (an
+/// alias key reported first), else the file's node count with aliases expanded, the budget for
+/// reading its tree. The file's own nodes are not limited here: the file-size cap bounds them.
+func aliasLimitCheck(_ text: String, file: String, aliasNodesMax: Int)
+    -> Result<Int, ConfigError>
+{
+    switch YAMLNodeCount.count(text, nodesMax: .max, aliasNodesMax: aliasNodesMax) {
+    case .within(let nodes):
+        return .success(nodes)
+    case .unreadable, .over:
+        // Composing reports the syntax error with its place; no budget is spent before.
+        return .success(.max)
+    case .aliasesOver(let line):
+        if let error = aliasKeyError(text, file: file) { return .failure(error) }
+        return .failure(
+            ConfigError(
+                file: file, line: line, column: nil, path: "",
+                message: aliasNodeLimitMessage(aliasNodesMax)))
+    }
+}
+
+/// The message for a customers file whose aliases add more nodes than the limit.
+func aliasNodeLimitMessage(_ aliasNodesMax: Int) -> String {
+    "aliases add more than \(aliasNodesMax) YAML nodes; the limit is \(aliasNodesMax) nodes "
+        + "added by aliases: use fewer aliases or write the repeated parts out"
+}
+
 /// The one message for a file over the node limit, whether counted from events or the tree.
 func nodeLimitMessage(_ nodesMax: Int) -> String {
     "has more than \(nodesMax) YAML nodes (aliases expanded); the limit is \(nodesMax) nodes: "
@@ -131,16 +166,18 @@ func nodeLimitMessage(_ nodesMax: Int) -> String {
 ///
 /// Yams' own composer makes an event object, a tag and a mark per node and groups every
 /// mapping's keys in a dictionary of nodes to find repeated ones: 100,000 customers took
-/// seconds. A loader reads this tree first; anything unusual (a syntax error, a repeated key,
-/// a key that is not a scalar, an unknown alias, several documents) gives `nil`, and any
-/// error found while reading the tree sends the loader back to Yams for its places, so every
-/// message stays exactly as Yams locates it. Aliases share the anchored node, as in Yams.
+/// seconds. The customers loader reads this tree when the events reading
+/// (`YAMLCustomerEvents`) gave up, e.g. on aliases; anything unusual (a syntax error, a
+/// repeated key, a key that is not a scalar, an unknown alias, several documents) gives `nil`,
+/// and any error found while reading the tree sends the loader back to Yams for its places, so
+/// every message stays exactly as Yams locates it. Aliases share the anchored node, as in Yams.
 enum YAMLQuickComposer {
     /// What a quick reading found.
     enum Outcome {
-        /// The document's root (nil for an empty stream).
-        case tree(Node?)
-        /// Over `nodesMax`; the line where it passed, and whether an alias came before.
+        /// The document's root (nil for an empty stream) and its node count, aliases expanded.
+        case tree(Node?, nodes: Int)
+        /// Over `nodesMax` or `aliasNodesMax`; the line where it passed, and whether an alias
+        /// came before.
         case overLimit(line: Int, aliases: Bool)
         /// Something only Yams reports well: compose with Yams.
         case unusual
@@ -156,7 +193,9 @@ enum YAMLQuickComposer {
         var keys: Set<String> = []
     }
 
-    static func compose(_ text: String, nodesMax: Int) -> Outcome {
+    /// Reads `text`, giving up once its nodes pass `nodesMax` or the nodes its aliases add (as
+    /// `YAMLNodeCount` counts them) pass `aliasNodesMax`.
+    static func compose(_ text: String, nodesMax: Int, aliasNodesMax: Int = .max) -> Outcome {
         var bytes = Array(text.utf8)
         if bytes.isEmpty { bytes = [0x0A] }
         return bytes.withUnsafeBufferPointer { buffer in
@@ -165,6 +204,7 @@ enum YAMLQuickComposer {
             defer { yaml_parser_delete(&parser) }
             yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
             var nodes = 0
+            var aliasNodes = 0
             var aliases = false
             var documents = 0
             var stack: [Frame] = []
@@ -236,6 +276,7 @@ enum YAMLQuickComposer {
                         let (node, size) = anchors[name]
                     else { return .unusual }
                     nodes += size
+                    aliasNodes += size - 1
                     guard attach(node) else { return .unusual }
                 case YAML_SEQUENCE_START_EVENT:
                     stack.append(
@@ -258,11 +299,11 @@ enum YAMLQuickComposer {
                     if let name = frame.anchor { anchors[name] = (node, nodes - frame.start) }
                     guard attach(node) else { return .unusual }
                 case YAML_STREAM_END_EVENT:
-                    return .tree(root)
+                    return .tree(root, nodes: nodes)
                 default:
                     break
                 }
-                if nodes > nodesMax {
+                if nodes > nodesMax || aliasNodes > aliasNodesMax {
                     return .overLimit(line: Int(event.start_mark.line) + 1, aliases: aliases)
                 }
             }
