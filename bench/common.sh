@@ -81,7 +81,7 @@ for label, rs in rows.items():
     print(f"{label:<14} {len(rs):>4} {min(walls):>7.2f} {median[label]:>9.2f} {max(walls):>7.2f} "
           f"{statistics.median(r[2] for r in rs):>11.2f} {max(r[1] for r in rs) / 1024:>18.0f}")
 for spec in specs:
-    name, _, pair = spec.partition("=")
+    name, _, pair = spec.rpartition("=")
     a, _, b = pair.partition("/")
     if a in median and b in median and median[b] > 0:
         print(f"{name:<34} {median[a] / median[b]:6.2f}x   (median {a} / median {b})")
