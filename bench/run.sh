@@ -102,8 +102,11 @@ bench_summary "rate / zstd -dc (target <= 2.5)=rate/zstd-dc" \
 for other in rate-gz "rate-$hourly-files"; do
   if [ -d "$data/out-$other" ]; then
     for f in usage.ndjson rated.ndjson; do
-      cmp -s "$data/out-rate/$f" "$data/out-$other/$f" \
-        || echo "bench: $f differs between rate and $other" >&2
+      if cmp -s "$data/out-rate/$f" "$data/out-$other/$f"; then
+        echo "$f: the same bytes from $other as from rate on one .zst"
+      else
+        echo "bench: $f differs between rate and $other" >&2
+      fi
     done
   fi
 done
