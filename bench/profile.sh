@@ -62,7 +62,7 @@ echo "commit $commit, $events events: $total instructions" \
 table() {  # title, file
   echo; echo "$1"
   # Rows are "count (percent)  file:function [object]"; keep the object's base name only.
-  grep -E '^ *[0-9,]+ +\( *[0-9.]+%\) ' "$2" | grep -v 'PROGRAM TOTALS' | head -n "$top" \
+  grep -E '^ *[0-9,]+ +\( *[0-9.]+%\) ' "$2" | grep -v 'PROGRAM TOTALS' | sed -n "1,${top}p" \
     | sed -E -e 's#\[/[^]]*/([^]/]+)\]$#[\1]#' -e 's#\?\?\?:##' | cut -c1-160
 }
 table "top $top functions by self instructions (Ir)" "$prof/self.txt"
