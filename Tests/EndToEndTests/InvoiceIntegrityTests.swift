@@ -351,6 +351,30 @@ final class InvoiceIntegrityTests: XCTestCase {
             ], work)
     }
 
+    /// The smallest Int (-2^63) as a priority, written as a number or as a string, is out of
+    /// range (exit 2), not a trap in `abs`; one past either end of Int is out of range too.
+    func testGrantPriorityAtTheEndsOfIntIsOutOfRange() throws {
+        func grant(_ id: String, _ priority: String) -> String {
+            "{\"id\":\"\(id)\",\"customer\":\"cus_1\",\"ts\":\"2026-10-04T10:00:00Z\","
+                + "\"amount\":\"1.00\",\"currency\":\"USD\",\"priority\":\(priority)}\n"
+        }
+        let work = try ratedSamples()
+        let grants = try writeFile(
+            "grants.ndjson",
+            grant("min", "-9223372036854775808") + grant("text", "\"-9223372036854775808\"")
+                + grant("max", "9223372036854775807") + grant("below", "-9223372036854775809"),
+            in: work.root)
+        let range = "is out of range; expected a whole number from -1000000 to 1000000"
+        assertRefused(
+            try invoice(work, grants: [grants]), 2,
+            [
+                "grants.ndjson:1: priority: -9223372036854775808 \(range) (grant min)",
+                "grants.ndjson:2: priority: -9223372036854775808 \(range) (grant text)",
+                "grants.ndjson:3: priority: 9223372036854775807 \(range) (grant max)",
+                "grants.ndjson:4: priority: -9223372036854775809 \(range) (grant below)",
+            ], work)
+    }
+
     /// A byte-order mark at the start and CRLF line endings read as the plain file does.
     func testGrantsWithByteOrderMarkAndCRLFAreRead() throws {
         let work = try ratedSamples()

@@ -458,6 +458,59 @@ final class CustomersLoaderTests: XCTestCase {
         ])
     }
 
+    /// `"k<first>":0,"k<first+1>":0,…` for `count` keys, the members of a line of many keys.
+    func manyKeys(_ count: Int, from first: Int = 0, prefix: String = "k") -> String {
+        (first..<(first + count)).map { "\"\(prefix)\($0)\":0," }.joined()
+    }
+
+    /// A line holding more nodes than `nodesMax` is refused with the node-limit message every
+    /// configuration file gets, at the node that passed the limit: the parse stops there, so a
+    /// 64 MiB line of millions of keys fails fast instead of building (twice) a tree of them.
+    func testNDJSONLineOverTheNodeLimitFailsFast() {
+        var limits = ConfigLimits()
+        limits.nodesMax = 100
+        let subscription = #""subscriptions":[{"plan":"pro","start":"2026-01-01"}]"#
+        let text = [
+            #"{"id":"c1",\#(subscription)}"#,
+            "{" + manyKeys(1_000) + #""id":"c2",\#(subscription)}"#,
+        ].joined(separator: "\n")
+        // The object is node 1 and each member two more: node 101 is the value of k49.
+        let column = ("{" + manyKeys(49) + #""k49":"#).count + 1
+        XCTAssertEqual(
+            errors(text, file: "customers.ndjson", limits: limits).map(\.description),
+            ["customers.ndjson:2:\(column): has more than 100 YAML nodes (aliases expanded); "
+                + "the limit is 100 nodes: remove unused entries or split the file"])
+        // 100 nodes exactly still read (listing the unknown keys): the object, the id pair
+        // and the subscriptions pair (key, list, one object of two pairs) make 10.
+        let exact = "{" + manyKeys(45) + #""id":"c3",\#(subscription)}"#
+        XCTAssertEqual(
+            errors(exact, file: "customers.ndjson", limits: limits).map(\.path),
+            (0..<45).map { "k\($0)" })
+    }
+
+    /// Past 16 keys the parser looks keys up in a set: a line of many distinct keys still
+    /// reads whole (every unknown key is listed, none taken for a repeat), and a repeated key
+    /// among many is still found at its column, whether it first came before or after the
+    /// 16th key.
+    func testNDJSONManyKeysAndARepeatAmongThem() {
+        let subscription = #""subscriptions":[{"plan":"pro","start":"2026-01-01"}]"#
+        let distinct = #"{"id":"c1","# + manyKeys(40, prefix: "x") + subscription + "}"
+        XCTAssertEqual(
+            errors(distinct, file: "customers.ndjson").map(\.path), (0..<40).map { "x\($0)" })
+
+        // k25 first came after the 16th key, id as the first key of all.
+        let late = #"{"id":"c2","# + manyKeys(30) + #""k25":1,"# + subscription + "}"
+        let early = #"{"id":"c3","# + manyKeys(30) + #""id":"c4","# + subscription + "}"
+        let lateColumn = (#"{"id":"c2","# + manyKeys(30)).count + 1
+        let earlyColumn = (#"{"id":"c3","# + manyKeys(30)).count + 1
+        XCTAssertEqual(
+            errors(late + "\n" + early, file: "customers.ndjson").map(\.description),
+            [
+                #"customers.ndjson:1:\#(lateColumn): invalid JSON: repeated key "k25""#,
+                #"customers.ndjson:2:\#(earlyColumn): invalid JSON: repeated key "id""#,
+            ])
+    }
+
     /// Past 1,000 lines the first reading is split over two threads; results, duplicates and
     /// errors are still decided in line order.
     func testLargeNDJSONReadsInLineOrder() throws {

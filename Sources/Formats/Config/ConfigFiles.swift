@@ -5,7 +5,21 @@ import Pricing
 public struct ConfigFile: Sendable {
     /// The last path component, as manifests and messages show it.
     public let name: String
-    public let text: String
+    /// The file's text. A file made from bytes (`rated.ndjson`, grants, wallets: their readers
+    /// work from the bytes) keeps only the bytes it shares with its reader and decodes them
+    /// (lossily) when asked, so a large file is not held twice.
+    public var text: String {
+        switch content {
+        case .text(let text): text
+        case .bytes(let bytes): String(decoding: bytes, as: UTF8.self)
+        }
+    }
+    /// What the file holds: validated text, or bytes decoded only on use.
+    enum Content: Sendable {
+        case text(String)
+        case bytes([UInt8])
+    }
+    let content: Content
     public let sha256: String
     public let sizeBytes: Int
 
@@ -19,7 +33,7 @@ public struct ConfigFile: Sendable {
             throw ConfigFileError(message: "\(path): not UTF-8 text")
         }
         self.name = name
-        self.text = text
+        self.content = .text(text)
         self.sha256 = SHA256.hash(bytes)
         self.sizeBytes = bytes.count
     }

@@ -65,16 +65,19 @@ public enum CustomersLoader {
                             message: "expected a JSON object")
                     ]
                 }
-                var parser = JSONNodeParser(bytes, locating: true)
+                var parser = JSONNodeParser(bytes, locating: true, nodesMax: limits.nodesMax)
                 let node: Node
                 do {
                     node = try parser.document()
                 } catch {
+                    // The node limit is not a syntax error: its message is the one every
+                    // configuration file gets.
                     return [
                         ConfigError(
                             file: file, line: lineNumber,
                             column: parser.column(ofOffset: error.offset), path: "",
-                            message: "invalid JSON: \(error.message)")
+                            message: parser.overNodeLimit
+                                ? error.message : "invalid JSON: \(error.message)")
                     ]
                 }
                 let lineReader = NodeReader(file: file, nodeBudget: limits.nodesMax)
@@ -221,7 +224,8 @@ public enum CustomersLoader {
                     let bytes = UnsafeRawBufferPointer(
                         UnsafeBufferPointer(rebasing: all[lines[index].bytes]))
                     guard bytes.first == UInt8(ascii: "{") else { continue }
-                    var parser = JSONNodeParser(bytes, locating: false)
+                    var parser = JSONNodeParser(
+                        bytes, locating: false, nodesMax: limits.nodesMax)
                     guard let node = try? parser.document() else { continue }
                     let reader = NodeReader(file: file, nodeBudget: limits.nodesMax)
                     let builder = CustomerBuilder(reader: reader, catalog: catalog, zones: zones)

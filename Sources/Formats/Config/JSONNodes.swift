@@ -20,6 +20,15 @@ struct JSONNodeParser {
     let locating: Bool
     /// The byte offset where each node starts, by its tag's identity (when `locating`).
     var offsets: [ObjectIdentifier: Int] = [:]
+    /// Nodes (keys included, as `NodeReader.treeWithinBudget` counts) one line may hold. The
+    /// parse stops as soon as it is passed, so a 64 MiB line of millions of keys is refused
+    /// before its tree is built, not after.
+    let nodesMax: Int
+    /// Nodes counted so far.
+    private var nodes = 0
+    /// Whether the parse stopped at `nodesMax` (the error is then the node-limit message,
+    /// not a JSON syntax error).
+    private(set) var overNodeLimit = false
     /// Shared by every tag: `Constructor.default` builds a new dictionary on each use, which
     /// was a quarter of the loading time when every tag took its own.
     nonisolated(unsafe) private static let constructor = Constructor.default
@@ -33,9 +42,10 @@ struct JSONNodeParser {
         shared[name == .str ? 0 : name == .map ? 1 : 2]
     }
 
-    init(_ bytes: UnsafeRawBufferPointer, locating: Bool) {
+    init(_ bytes: UnsafeRawBufferPointer, locating: Bool, nodesMax: Int) {
         self.bytes = bytes
         self.locating = locating
+        self.nodesMax = nodesMax
     }
 
     /// Parses the whole line as one JSON value.
@@ -72,6 +82,15 @@ struct JSONNodeParser {
         JSONParseError(offset: index, message: message)
     }
 
+    /// Counts the node starting at `index`, failing there once `nodesMax` is passed.
+    mutating func countNode() throws(JSONParseError) {
+        nodes += 1
+        guard nodes <= nodesMax else {
+            overNodeLimit = true
+            throw failure(nodeLimitMessage(nodesMax))
+        }
+    }
+
     mutating func skipWhitespace() {
         while index < bytes.count {
             let byte = bytes[index]
@@ -94,13 +113,16 @@ struct JSONNodeParser {
     mutating func value(depth: Int) throws(JSONParseError) -> Node {
         guard depth < EventLineParser.depthMax else { throw failure("nested too deeply") }
         guard index < bytes.count else { throw failure("unexpected end") }
+        try countNode()
         let start = index
         switch bytes[index] {
         case UInt8(ascii: "{"):
             index += 1
             var pairs: [(Node, Node)] = []
-            // A customer's objects have a few keys: a linear search beats hashing them.
+            // A customer's objects have a few keys: a linear search beats hashing them. Past
+            // 16 keys a set takes over, so a line of millions of keys is not quadratic.
             var keys: [String] = []
+            var keySet: Set<String> = []
             skipWhitespace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
                 index += 1
@@ -108,12 +130,22 @@ struct JSONNodeParser {
                 while true {
                     skipWhitespace()
                     let keyStart = index
+                    if index < bytes.count, bytes[index] == UInt8(ascii: "\"") {
+                        try countNode()
+                    }
                     let key = try string()
-                    guard !keys.contains(key) else {
+                    let repeated: Bool
+                    if keys.count < 16 {
+                        repeated = keys.contains(key)
+                        if !repeated { keys.append(key) }
+                    } else {
+                        if keySet.isEmpty { keySet = Set(keys) }
+                        repeated = !keySet.insert(key).inserted
+                    }
+                    guard !repeated else {
                         index = keyStart
                         throw failure("repeated key \"\(key)\"")
                     }
-                    keys.append(key)
                     skipWhitespace()
                     try expect(UInt8(ascii: ":"))
                     skipWhitespace()

@@ -353,7 +353,8 @@ public struct InvoiceInputReader {
                 return nil
             }
             let limit = InvoiceInputReader.priorityMagnitudeMax
-            guard let value = Int(text), abs(value) <= limit else {
+            // `magnitude`, not `abs`: abs(Int.min) traps, and -9223372036854775808 is an Int.
+            guard let value = Int(text), value.magnitude <= UInt(limit) else {
                 fail(
                     file, number, "priority",
                     "\(text) is out of range; expected a whole number from -\(limit) to \(limit) "

@@ -45,7 +45,8 @@ public struct RatedFolder {
         let ratedBytes = try readBytes(file(path, ratedName), bytesMax: Int.max / 2)
         let creditsBytes = try readBytes(file(path, includedCreditsName), bytesMax: Int.max / 2)
         var problems: [String] = []
-        for (name, bytes) in [(ratedName, ratedBytes), (includedCreditsName, creditsBytes)] {
+        /// The SHA-256 of `bytes`, noting a problem when it is not the recorded one.
+        func checked(_ name: String, _ bytes: [UInt8]) -> String {
             let actual = SHA256.hash(bytes)
             let expected = recorded.outputs[name]!
             if actual != expected {
@@ -54,12 +55,16 @@ public struct RatedFolder {
                         + "\(manifestPath): the file or the manifest changed after rate wrote "
                         + "them; re-run rate to rebuild \(path)")
             }
+            return actual
         }
+        let ratedDigest = checked(ratedName, ratedBytes)
+        _ = checked(includedCreditsName, creditsBytes)
         if !problems.isEmpty { throw RatedFolderError(problems) }
+        // The digest just checked, not a second pass over a file that can be gigabytes.
         return RatedFolder(
             path: path, period: period,
-            rated: ConfigFile(name: ratedName, bytes: ratedBytes), ratedBytes: ratedBytes,
-            includedCreditsBytes: creditsBytes, recorded: recorded)
+            rated: ConfigFile(name: ratedName, bytes: ratedBytes, sha256: ratedDigest),
+            ratedBytes: ratedBytes, includedCreditsBytes: creditsBytes, recorded: recorded)
     }
 
     /// Checks that `catalog` and `customers` are the very files the folder was rated with: a
@@ -158,12 +163,14 @@ public struct RatedFolderError: Error, CustomStringConvertible {
 }
 
 extension ConfigFile {
-    /// A file already read as `bytes`, named `name` in manifests. Bytes that are not UTF-8 keep
-    /// a lossy `text`; the readers that take such files work from the bytes and report the line.
-    public init(name: String, bytes: [UInt8]) {
+    /// A file already read as `bytes`, named `name` in manifests; `sha256` is their digest when
+    /// the caller has computed it already (else it is computed here). Bytes that are not UTF-8
+    /// give a lossy `text`; the readers that take such files work from the bytes and report the
+    /// line.
+    public init(name: String, bytes: [UInt8], sha256: String? = nil) {
         self.name = name
-        self.text = String(decoding: bytes, as: UTF8.self)
-        self.sha256 = SHA256.hash(bytes)
+        self.content = .bytes(bytes)
+        self.sha256 = sha256 ?? SHA256.hash(bytes)
         self.sizeBytes = bytes.count
     }
 }
