@@ -180,8 +180,8 @@ final class OutputIntegrityTests: XCTestCase {
     }
 
     /// A run killed between the two fallback renames left no `out`, the previous output in
-    /// `.out.old-<pid>` and the new one in `.out.tmp-<pid>`: the next run restores the newer,
-    /// says so, then replaces it as usual.
+    /// `.out.old-<pid>` and the new one in `.out.tmp-<pid>`: the next run restores the previous
+    /// output (that run never committed), says so, then replaces it as usual.
     func testNextRunRestoresAnOutputLeftAsideAndSaysSo() throws {
         let work = try makeSampleCopy()
         try writeFile(".out.old-4242/manifest.json", "old\n", in: work)
@@ -192,7 +192,7 @@ final class OutputIntegrityTests: XCTestCase {
         XCTAssertTrue(
             result.standardError.contains(
                 "note: output folder '\(output.path)' was missing after an interrupted run; "
-                    + "restored it from '.out.tmp-4242' before writing the new one"),
+                    + "restored it from '.out.old-4242' before writing the new one"),
             result.transcript)
         XCTAssertEqual(
             folderEntries(work),
@@ -205,6 +205,35 @@ final class OutputIntegrityTests: XCTestCase {
             [
                 "included-credits.ndjson", "manifest.json", "rated.ndjson", "rejects.ndjson",
                 "usage.ndjson",
+            ])
+    }
+
+    /// Review finding 4(b): a run killed while deleting the output it replaced left part of it
+    /// (here, as older versions named it, `.out.tmp-<pid>` still holding `manifest.json`); the
+    /// user then removed `out`. A run that fails on a corrupt input must leave no `out`: a
+    /// stale, partly deleted folder is never restored.
+    func testAPartlyDeletedOldOutputIsNotRestoredByAFailingRun() throws {
+        let work = try makeSampleCopy()
+        try writeFile(".out.tmp-4242/manifest.json", "stale\n", in: work)
+        try writeFile(".out.del-4243/manifest.json", "stale\n", in: work)
+        // A gzip header followed by bytes that are no deflate stream.
+        try Data([0x1F, 0x8B, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0x03, 0xFF, 0xFF, 0xFF, 0xFF])
+            .write(to: work.appendingPathComponent("bad.ndjson.gz"))
+        let output = work.appendingPathComponent("out", isDirectory: true)
+        let result = try rate(in: work, output: output, inputs: ["bad.ndjson.gz"])
+        XCTAssertEqual(result.status, 3, result.transcript)
+        XCTAssertTrue(
+            result.standardError.contains(
+                "bad.ndjson.gz: corrupt gzip data (invalid block type) in gzip member 1 (from "
+                    + "byte 0) at byte 11; the file is unreadable or corrupt: fix or remove it "
+                    + "and run again; nothing was written"),
+            result.transcript)
+        XCTAssertFalse(result.standardError.contains("restored"), result.transcript)
+        XCTAssertEqual(
+            folderEntries(work),
+            [
+                ".out.lock", "bad.ndjson.gz", "catalog.yaml", "customers.yaml", "events",
+                "grants.ndjson", "wallets.ndjson",
             ])
     }
 

@@ -466,40 +466,20 @@ final class OutputFolderTests: XCTestCase {
     }
 
     /// A run killed between the fallback's two renames leaves no target, the previous output
-    /// in `.out.old-<pid>` and the complete new one in `.out.tmp-<pid>`. The next run puts
-    /// the newer (the new one) in place instead of deleting both.
-    func testNextRunRestoresTheNewestCompleteFolderAfterAnInterruptedFallback() throws {
+    /// in `.out.old-<pid>` and the complete new one in `.out.tmp-<pid>`. The run did not
+    /// commit, so the next run puts the previous output back, whatever the files' times say.
+    func testNextRunRestoresThePreviousOutputAfterAnInterruptedFallback() throws {
         try makeFile(scratch + "/.out.old-4242/manifest.json", "old\n")
         try makeFile(scratch + "/.out.old-4242/usage.ndjson", "old usage\n")
         try makeFile(scratch + "/.out.tmp-4242/manifest.json", "new\n")
         try makeFile(scratch + "/.out.tmp-4242/usage.ndjson", "new usage\n")
-        // An incomplete leftover (no manifest) of an older crash is never restored.
+        // A failed or older run's folder, even one holding a manifest, is never restored.
         try makeFile(scratch + "/.out.tmp-17/usage.ndjson", "partial\n")
-        // The same modification time for both manifests: the `.tmp-` (new) one wins the tie.
-        for name in [".out.old-4242", ".out.tmp-4242"] {
-            let path = scratch + "/" + name + "/manifest.json"
-            var times = [
-                timespec(tv_sec: 1_700_000_000, tv_nsec: 0),
-                timespec(tv_sec: 1_700_000_000, tv_nsec: 0),
-            ]
-            XCTAssertEqual(utimensat(AT_FDCWD, path, &times, 0), 0)
-        }
-        let folder = try OutputFolder(target: target)
-        XCTAssertEqual(folder.restoredFrom, ".out.tmp-4242")
-        folder.abandon()
-        XCTAssertEqual(try snapshot(target), [
-            "manifest.json": Array("new\n".utf8), "usage.ndjson": Array("new usage\n".utf8),
-        ])
-        XCTAssertEqual(try names(scratch), [".out.lock", "out"])
-    }
-
-    /// The newest complete folder is chosen by its manifest's modification time, whatever its
-    /// kind: here the `.old-` folder of a later run.
-    func testRestoreChoosesTheLatestManifest() throws {
-        try makeFile(scratch + "/.out.tmp-5/manifest.json", "earlier\n")
-        try makeFile(scratch + "/.out.old-6/manifest.json", "later\n")
+        try makeFile(scratch + "/.out.tmp-18/manifest.json", "failed run\n")
+        // The previous output's manifest is the older one: times play no part.
         let stamps: [(String, Int)] = [
-            (".out.tmp-5", 1_700_000_000), (".out.old-6", 1_700_000_100),
+            (".out.old-4242", 1_600_000_000), (".out.tmp-4242", 1_700_000_000),
+            (".out.tmp-18", 1_800_000_000),
         ]
         for (name, seconds) in stamps {
             let path = scratch + "/" + name + "/manifest.json"
@@ -509,15 +489,115 @@ final class OutputFolderTests: XCTestCase {
             XCTAssertEqual(utimensat(AT_FDCWD, path, &times, 0), 0)
         }
         let folder = try OutputFolder(target: target)
-        XCTAssertEqual(folder.restoredFrom, ".out.old-6")
+        XCTAssertEqual(folder.restoredFrom, ".out.old-4242")
+        XCTAssertEqual(try names(scratch), [".out.lock", temporaryName, "out"])
         folder.abandon()
-        XCTAssertEqual(try snapshot(target), ["manifest.json": Array("later\n".utf8)])
+        XCTAssertEqual(try snapshot(target), [
+            "manifest.json": Array("old\n".utf8), "usage.ndjson": Array("old usage\n".utf8),
+        ])
         XCTAssertEqual(try names(scratch), [".out.lock", "out"])
+    }
+
+    /// Only `.old-<n>` next to `.tmp-<n>` (same digits, both folders) is restored. Each of these
+    /// leftovers alone is removed and nothing is restored: the target stays missing.
+    func testOnlyTheExactSignatureOfAnInterruptedSwapIsRestored() throws {
+        let leftovers: [(String, [String])] = [
+            ("a failed run's folder", [".out.tmp-5/manifest.json"]),
+            ("a replaced output being deleted", [".out.del-6/manifest.json"]),
+            ("the replaced target of a committed run", [".out.old-7/manifest.json"]),
+            ("a pair of different runs", [".out.old-8/manifest.json", ".out.tmp-9/a"]),
+            ("a pair with a deleted half", [".out.old-10/manifest.json", ".out.del-10/a"]),
+            ("names without digits are not leftovers", [".out.old-x/manifest.json", ".out.tmp-x/a"]),
+        ]
+        for (label, files) in leftovers {
+            for file in files {
+                try makeFile(scratch + "/" + file, "{}\n")
+            }
+            let folder = try OutputFolder(target: target)
+            XCTAssertNil(folder.restoredFrom, label)
+            folder.abandon()
+            let kept = label.hasPrefix("names without") ? [".out.old-x", ".out.tmp-x"] : []
+            XCTAssertEqual(try names(scratch), [".out.lock"] + kept, label)
+            for name in kept {
+                try FileManager.default.removeItem(atPath: scratch + "/" + name)
+            }
+        }
+    }
+
+    /// A previous output left by two interrupted swaps cannot happen through runs alone; which
+    /// one to restore is then unknown, so the run stops and touches nothing.
+    func testTwoInterruptedSwapsAreRefusedAndLeftAlone() throws {
+        for digits in ["31", "32"] {
+            try makeFile(scratch + "/.out.old-\(digits)/manifest.json", "{}\n")
+            try makeFile(scratch + "/.out.tmp-\(digits)/manifest.json", "{}\n")
+        }
+        var before = try snapshot(scratch)
+        before[".out.lock"] = []  // Only the lock file is new.
+        for _ in 0..<2 {  // The second attempt shows the lock was released.
+            XCTAssertThrowsError(try OutputFolder(target: target)) { error in
+                XCTAssertEqual(
+                    error as? OutputError,
+                    .ambiguousRestore(target: target, candidates: [".out.old-31", ".out.old-32"]))
+                XCTAssertEqual(
+                    (error as? OutputError)?.description,
+                    "output folder '\(target)' is missing, and more than one interrupted run "
+                        + "left a previous output next to it: '.out.old-31', '.out.old-32'. "
+                        + "Rename the one to keep to '\(target)' (or remove them all), then run "
+                        + "again.")
+            }
+        }
+        XCTAssertEqual(try snapshot(scratch), before)
+    }
+
+    /// Review finding 4(b), through the real commit: the replaced output, left behind by a run
+    /// stopped during its cleanup, is never brought back after the user removes the target.
+    /// Exchange: rename #1 swaps, #2 renames the old content to `.del-` (fails here, as if
+    /// killed before it). Fallback: #1 (EINVAL), #2 aside, #3 into place, #4 to `.del-`.
+    func testReplacedOutputLeftByAnInterruptedCleanupIsNeverRestored() throws {
+        let cases: [(String, [OutputSystemCalls.Fault], String)] = [
+            ("exchange", [.init(call: .rename, occurrence: 2, errno: EIO)], temporaryName),
+            ("fallback", [
+                .init(call: .rename, occurrence: 1, errno: EINVAL),
+                .init(call: .rename, occurrence: 4, errno: EIO),
+            ], ".out.old-\(getpid())"),
+        ]
+        for (label, faults, leftover) in cases {
+            try makeFile(target + "/manifest.json", "previous\n")
+            let system = OutputSystemCalls(faults: faults)
+            let folder = try OutputFolder(target: target, system: system)
+            try folder.write("manifest.json", bytes: Array("new\n".utf8))
+            try folder.commit()
+            XCTAssertEqual(try snapshot(target), ["manifest.json": Array("new\n".utf8)], label)
+            XCTAssertEqual(try names(scratch), [".out.lock", leftover, "out"].sorted(), label)
+            XCTAssertEqual(
+                try snapshot(scratch + "/" + leftover),
+                ["manifest.json": Array("previous\n".utf8)], label)
+            // `rm -rf out`, then a run that fails: no output folder appears.
+            try FileManager.default.removeItem(atPath: target)
+            let next = try OutputFolder(target: target)
+            XCTAssertNil(next.restoredFrom, label)
+            next.abandon()
+            XCTAssertEqual(try names(scratch), [".out.lock"], label)
+        }
+    }
+
+    /// A run killed while deleting the replaced output leaves part of `.out.del-<pid>` (the
+    /// deletion goes in byte order, so `manifest.json` may outlive `invoices/`), and older
+    /// versions left such a part under `.out.tmp-<pid>`. After `rm -rf out`, neither is restored.
+    func testPartlyDeletedOutputIsNeverRestored() throws {
+        try makeFile(scratch + "/.out.del-4242/manifest.json", "stale\n")
+        try makeFile(scratch + "/.out.del-4242/rated.ndjson", "stale\n")
+        try makeFile(scratch + "/.out.tmp-4243/manifest.json", "stale\n")
+        let folder = try OutputFolder(target: target)
+        XCTAssertNil(folder.restoredFrom)
+        XCTAssertEqual(try names(scratch), [".out.lock", temporaryName])
+        folder.abandon()
+        XCTAssertEqual(try names(scratch), [".out.lock"])
     }
 
     /// Fallback renames: #1 exchange (EINVAL), #2 target aside, #3 new folder into place
     /// (fails), #4 moving the old one back (fails too). The target is gone for now, the previous
-    /// output waits in `.out.old-<pid>`, and the next run restores it.
+    /// output waits in `.out.old-<pid>` next to `.out.tmp-<pid>`, and the next run restores it.
     func testPreviousOutputIsRestoredWhenTheFallbackCannotMoveItBack() throws {
         try makeFile(target + "/manifest.json", "{}\n")
         let previous = try snapshot(target)
@@ -538,9 +618,12 @@ final class OutputFolderTests: XCTestCase {
                 "cannot rename the new output into '\(target)': Input/output error (errno 5), "
                     + "nor move the previous output back: it waits in "
                     + "'\(scratch)/.out.old-\(getpid())'. The next run on '\(target)' puts it "
-                    + "back before anything else.")
+                    + "back before anything else, if the hidden folders next to it are left as "
+                    + "they are.")
         }
-        XCTAssertEqual(try names(scratch), [".out.lock", ".out.old-\(getpid())"])
+        // The new folder stays next to the previous output: together they mark it to restore.
+        XCTAssertEqual(
+            try names(scratch), [".out.lock", ".out.old-\(getpid())", temporaryName])
         let next = try OutputFolder(target: target)
         XCTAssertEqual(next.restoredFrom, ".out.old-\(getpid())")
         next.abandon()

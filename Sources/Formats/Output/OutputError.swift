@@ -16,6 +16,9 @@ public enum OutputError: Error, Equatable, CustomStringConvertible {
     /// Without `RENAME_EXCHANGE`, the new folder could not be renamed to `target` (`errno`)
     /// and the previous output could not be moved back from `aside`, where it waits.
     case previousOutputAside(target: String, aside: String, errno: Int32)
+    /// `target` is missing and several interrupted swaps each left a previous output
+    /// (`candidates`, hidden folder names): which one to restore is not known.
+    case ambiguousRestore(target: String, candidates: [String])
 
     /// Whether the new output folder is in place despite the error (`notDurable`): a caller
     /// must then not say that nothing was written.
@@ -51,7 +54,13 @@ public enum OutputError: Error, Equatable, CustomStringConvertible {
             let reason = String(cString: strerror(errorNumber))
             return "cannot rename the new output into '\(target)': \(reason) (errno "
                 + "\(errorNumber)), nor move the previous output back: it waits in '\(aside)'. "
-                + "The next run on '\(target)' puts it back before anything else."
+                + "The next run on '\(target)' puts it back before anything else, if the "
+                + "hidden folders next to it are left as they are."
+        case .ambiguousRestore(let target, let candidates):
+            let names = candidates.map { "'\($0)'" }.joined(separator: ", ")
+            return "output folder '\(target)' is missing, and more than one interrupted run "
+                + "left a previous output next to it: \(names). Rename the one to keep to "
+                + "'\(target)' (or remove them all), then run again."
         }
     }
 }

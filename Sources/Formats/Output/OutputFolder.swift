@@ -14,10 +14,13 @@ import Glibc
 /// - `<parent>/.<name>.tmp-<pid>`: the temporary folder files are written into.
 /// - `<parent>/.<name>.old-<pid>`: the previous target, renamed aside while the new one is
 ///   renamed into place, only where the file system cannot exchange two folders.
+/// - `<parent>/.<name>.del-<pid>`: replaced or leftover content, renamed here before it is
+///   deleted, so that a deletion cut short never leaves a folder that looks restorable.
 ///
-/// A run killed between those two renames leaves no target. The next run on the target
-/// restores the newest complete hidden folder (one holding `completeMarker`, the file a stage
-/// writes last) before it removes the other leftovers.
+/// A run killed between the two renames of that fallback leaves no target, `.old-<pid>` and
+/// `.tmp-<pid>`. The next run on the target renames that `.old-<pid>` back (the previous
+/// target, whole: it is only ever made by one rename and never deleted in place) before it
+/// removes the other leftovers. Nothing else is ever restored.
 ///
 /// Not thread-safe: one run writes through one `OutputFolder` from one thread.
 public final class OutputFolder {
@@ -58,10 +61,6 @@ public final class OutputFolder {
     public convenience init(target: String) throws {
         try self.init(target: target, system: OutputSystemCalls())
     }
-
-    /// The file every stage writes last (after its self-checks): a hidden leftover folder
-    /// holding it is complete and may be restored as the target.
-    public static let completeMarker = "manifest.json"
 
     /// As `init(target:)`, making its system calls through `system` (tests inject faults).
     init(target: String, system: OutputSystemCalls) throws {
@@ -148,9 +147,9 @@ public final class OutputFolder {
     /// releases the lock.
     ///
     /// An existing target is swapped with `renameat2(RENAME_EXCHANGE)` and the old content,
-    /// now at the temporary path, is removed; a missing target is a plain `rename`. On file
-    /// systems without `RENAME_EXCHANGE` the old target is first renamed aside: readers may
-    /// then briefly see no target, but never a partial one.
+    /// now at the temporary path, is renamed to `.<name>.del-<pid>` and removed; a missing
+    /// target is a plain `rename`. On file systems without `RENAME_EXCHANGE` the old target is
+    /// first renamed aside: readers may then briefly see no target, but never a partial one.
     ///
     /// - Throws: `OutputError.io` if the swap itself fails: the folder is abandoned and the
     ///   previous target is untouched. `OutputError.notDurable` if only the final fsync of the
@@ -159,7 +158,8 @@ public final class OutputFolder {
     ///   folder nor the previous one could be renamed to the target: the next run restores.
     public func commit() throws {
         precondition(state == .open, "OutputFolder.commit after commit() or abandon()")
-        let replacedOld: Bool
+        // Where the previous target's content sits after the swap; `nil` if there was none.
+        let replacedOld: String?
         do {
             // Deepest first is not needed for durability; sorting only makes the order fixed.
             for folder in createdFolders.sorted() {
@@ -169,24 +169,34 @@ public final class OutputFolder {
             switch try system.kind(target) {
             case .missing:
                 try system.rename(temporaryPath, to: target)
-                replacedOld = false
+                replacedOld = nil
             case .folder:
-                try swapIntoPlace()
-                replacedOld = true
+                replacedOld = try swapIntoPlace()
             case .other:
                 throw OutputError.io(path: target, errno: ENOTDIR, operation: "replace")
             }
         } catch {
-            abandon()
+            if case OutputError.previousOutputAside = error {
+                // The new folder stays too: `.old-<pid>` next to `.tmp-<pid>` is what tells
+                // the next run that `.old-<pid>` is the previous output to put back.
+                state = .abandoned
+                system.unlock(lockDescriptor)
+            } else {
+                abandon()
+            }
             throw error
         }
         state = .committed
         defer { system.unlock(lockDescriptor) }
         defer {
-            if replacedOld {
-                // Best effort: the new output is already in place. Anything left here is
-                // removed by the next run on this target, under the lock.
-                try? system.removeTree(temporaryPath)
+            if let replacedOld {
+                // Best effort: the new output is already in place. Renamed first so that a
+                // kill during the deletion leaves a `.del-` folder, which is never restored;
+                // anything left is removed by the next run on this target, under the lock.
+                let deleting = leftoverPath("del", getpid())
+                if (try? system.rename(replacedOld, to: deleting)) != nil {
+                    try? system.removeTree(deleting)
+                }
             }
         }
         do {
@@ -214,17 +224,18 @@ public final class OutputFolder {
 
     /// Exchanges the temporary folder with the existing target. Where the file system cannot
     /// exchange, renames the target aside to `.<name>.old-<pid>` and the temporary folder into
-    /// place, moving the old one back if the second rename fails.
-    private func swapIntoPlace() throws {
+    /// place, moving the old one back if the second rename fails. Returns where the previous
+    /// target's content now is.
+    private func swapIntoPlace() throws -> String {
         do {
             try system.exchange(temporaryPath, target)
-            return
+            return temporaryPath
         } catch OutputError.io(_, let errorNumber, _)
             where errorNumber == EINVAL || errorNumber == ENOSYS
         {
             // Fall through to two renames.
         }
-        let asidePath = parent + "/." + name + ".old-" + String(getpid())
+        let asidePath = leftoverPath("old", getpid())
         try system.rename(target, to: asidePath)
         do {
             try system.rename(temporaryPath, to: target)
@@ -233,7 +244,8 @@ public final class OutputFolder {
                 try system.rename(asidePath, to: target)
             } catch {
                 // Saying the previous output is unchanged would be false: it is aside, and
-                // `restoreInterruptedSwap` of the next run puts it back.
+                // `restoreInterruptedSwap` of the next run puts it back (`commit` keeps the
+                // temporary folder for that).
                 guard case OutputError.io(_, let errorNumber, _) = intoPlace else {
                     throw intoPlace
                 }
@@ -242,64 +254,80 @@ public final class OutputFolder {
             }
             throw intoPlace
         }
-        // Leave the old content where `commit()` removes it after the swap.
-        try system.rename(asidePath, to: temporaryPath)
+        // `commit()` removes the old content after the swap. A kill before that leaves
+        // `.old-<pid>` without `.tmp-<pid>`, which the next run removes and never restores.
+        return asidePath
     }
 
-    /// Puts the newest complete `.<name>.tmp-<digits>` or `.<name>.old-<digits>` sibling in
-    /// place of the missing target, and returns its name; `nil` when none is complete.
+    /// Puts the previous target back in place of the missing target after a two-rename swap
+    /// that was cut short, and returns the name of the folder restored; `nil` when there is
+    /// none.
     ///
-    /// Only the two-rename fallback leaves a run's outputs in such folders with no target.
-    /// "Complete" means it holds `completeMarker`, written last by every stage; "newest" means
-    /// the latest modification time of that file, a `.tmp-` (new) before an `.old-` (previous)
-    /// folder on a tie, then the greater name, so the choice never depends on listing order.
+    /// The signature is exact: no target, and `.<name>.old-<digits>` next to
+    /// `.<name>.tmp-<digits>` of the same digits. Only two states make it: a run killed
+    /// between the fallback's first and second rename, and `previousOutputAside`. In both the
+    /// `.old-` folder is the previous target, whole. A `.tmp-` folder is never restored: it
+    /// may be a failed run's output or a replaced one being deleted. An `.old-` folder alone is
+    /// the replaced target of a run that did commit (its `.tmp-` became the target), so it is
+    /// stale once the target is gone.
+    ///
+    /// - Throws: `OutputError.ambiguousRestore` if more than one pair matches, which no
+    ///   sequence of runs makes: which is the previous output is then not known.
     private func restoreInterruptedSwap() throws -> String? {
-        var best: (time: FileTime, isNew: Bool, name: String)?
+        var candidates: [String] = []
         for entry in try system.names(in: parent) {
-            guard let isNew = leftoverKind(entry) else { continue }
-            let path = parent + "/" + entry
-            guard try system.kind(path) == .folder,
-                let time = try system.regularFileTime(path + "/" + OutputFolder.completeMarker)
+            guard let found = leftover(entry), found.kind == "old",
+                try system.kind(parent + "/" + entry) == .folder,
+                try system.kind(leftoverPath("tmp", found.digits)) == .folder
             else { continue }
-            let candidate = (time: time, isNew: isNew, name: entry)
-            if let current = best {
-                let later =
-                    current.time != time
-                    ? current.time < time
-                    : current.isNew != isNew
-                        ? isNew
-                        : current.name.utf8.lexicographicallyPrecedes(entry.utf8)
-                if !later { continue }
-            }
-            best = candidate
+            candidates.append(entry)
         }
-        guard let best else { return nil }
-        try system.rename(parent + "/" + best.name, to: target)
+        if candidates.count > 1 {
+            throw OutputError.ambiguousRestore(target: target, candidates: candidates)
+        }
+        guard let chosen = candidates.first else { return nil }
+        try system.rename(parent + "/" + chosen, to: target)
         try system.fsyncFolder(parent)
-        return best.name
+        return chosen
     }
 
-    /// `true` for a `.<name>.tmp-<digits>` folder name, `false` for `.<name>.old-<digits>`,
-    /// `nil` for any other name.
-    private func leftoverKind(_ entry: String) -> Bool? {
-        for (prefix, isNew) in [("." + name + ".tmp-", true), ("." + name + ".old-", false)]
-        where entry.hasPrefix(prefix) {
+    /// The path of the hidden sibling `.<name>.<kind>-<digits>`.
+    private func leftoverPath(_ kind: String, _ digits: some CustomStringConvertible) -> String {
+        parent + "/." + name + "." + kind + "-" + digits.description
+    }
+
+    /// The kind (`tmp`, `old` or `del`) and digits of a `.<name>.<kind>-<digits>` name; `nil`
+    /// for any other name.
+    private func leftover(_ entry: String) -> (kind: String, digits: String)? {
+        for kind in ["tmp", "old", "del"] {
+            let prefix = "." + name + "." + kind + "-"
+            guard entry.hasPrefix(prefix) else { continue }
             let suffix = entry.utf8.dropFirst(prefix.utf8.count)
             if !suffix.isEmpty && suffix.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
-                return isNew
+                return (kind, String(decoding: suffix, as: UTF8.self))
             }
         }
         return nil
     }
 
-    /// Removes `.<name>.tmp-<digits>` and `.<name>.old-<digits>` siblings of the target.
+    /// Removes `.<name>.tmp-<digits>`, `.<name>.old-<digits>` and `.<name>.del-<digits>`
+    /// siblings of the target. `.del-` folders go first; each other one is renamed to
+    /// `.<name>.del-<digits>` before it is deleted, so a kill during the deletion never leaves
+    /// a part of it under a name that `restoreInterruptedSwap` looks at.
     ///
     /// Called with the lock held, which proves that no live run owns them: a run keeps the
     /// lock from before it creates its temporary folder until after that folder is gone or in
     /// place. This is stronger than asking whether the pid still runs, which pid reuse fools.
     private func removeStaleTemporaryFolders() throws {
-        for entry in try system.names(in: parent) where leftoverKind(entry) != nil {
+        let entries = try system.names(in: parent)
+        for entry in entries where leftover(entry)?.kind == "del" {
             try system.removeTree(parent + "/" + entry)
+        }
+        for entry in entries {
+            guard let found = leftover(entry), found.kind != "del" else { continue }
+            let deleting = leftoverPath("del", found.digits)
+            try system.rename(parent + "/" + entry, to: deleting)
+            try system.removeTree(deleting)
         }
     }
 

@@ -145,20 +145,6 @@ final class OutputSystemCalls {
         return (status.st_mode & S_IFMT) == S_IFDIR ? .folder : .other
     }
 
-    /// The modification time of a regular file (not followed through a symlink); `nil` when
-    /// nothing or something else is at `path`.
-    func regularFileTime(_ path: String) throws -> FileTime? {
-        var status = stat()
-        if lstat(path, &status) != 0 {
-            let error = errno
-            if error == ENOENT || error == ENOTDIR { return nil }
-            throw OutputError.io(path: path, errno: error, operation: "inspect")
-        }
-        guard (status.st_mode & S_IFMT) == S_IFREG else { return nil }
-        return FileTime(
-            seconds: Int64(status.st_mtim.tv_sec), nanoseconds: Int64(status.st_mtim.tv_nsec))
-    }
-
     /// The names in a folder except `.` and `..`, sorted by bytes so callers never depend on
     /// the file system's order.
     func names(in folder: String) throws -> [String] {
@@ -284,15 +270,5 @@ final class OutputSystemCalls {
                 throw OutputError.io(path: path, errno: error, operation: operation)
             }
         }
-    }
-}
-
-/// A file's modification time, ordered by seconds then nanoseconds.
-struct FileTime: Comparable {
-    var seconds: Int64
-    var nanoseconds: Int64
-
-    static func < (left: FileTime, right: FileTime) -> Bool {
-        (left.seconds, left.nanoseconds) < (right.seconds, right.nanoseconds)
     }
 }
