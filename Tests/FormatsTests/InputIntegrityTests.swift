@@ -347,7 +347,8 @@ extension InputIntegrityTests {
             upstream: ScriptedByteSource([first, [UInt8](repeating: 0, count: 600)]))
         _ = clean.readBlock()
         _ = clean.readBlock()
-        XCTAssertNoThrow(try clean.drain(nulOnlyAfter: 900, hadMembers: true, unreadFrom: 0, bytesMax: .max))
+        XCTAssertNoThrow(
+            try clean.drain(nulOnlyAfter: 900, hadMembers: true, unreadFrom: 0, bytesMax: .max))
     }
 }
 
@@ -733,7 +734,8 @@ extension InputIntegrityTests {
 
     /// Finding 1 end to end: 256 bytes of junk right after a .tar.gz's first end-marker block,
     /// at the end of a 256 KiB output block (the first gzip member holds 256 bytes, so output
-    /// blocks end 256 bytes after multiples of 256 KiB), then NUL to the end.
+    /// blocks end 256 bytes after multiples of 256 KiB), then 300 KiB of NUL, whose output block
+    /// overwrites the whole buffer the junk was decoded into.
     func testJunkAfterTheEndMarkerAtAnOutputBoundaryFailsTarGz() throws {
         let directory = try makeTemporaryDirectory(self)
         let boundary = DecodingByteSource.outputBytesMax
@@ -744,7 +746,7 @@ extension InputIntegrityTests {
         try shell(
             "tar -C in -cf a.tar a.ndjson"
                 + " && (head -c \(boundary) a.tar; head -c 256 /dev/zero | tr '\\0' J;"
-                + " head -c 4096 /dev/zero) > junk.tar"
+                + " head -c 307200 /dev/zero) > junk.tar"
                 + " && head -c 256 junk.tar | gzip -n > junk.tar.gz"
                 + " && tail -c +257 junk.tar | gzip -n >> junk.tar.gz",
             in: directory)
@@ -855,23 +857,26 @@ extension InputIntegrityTests {
         XCTAssertEqual(String(decoding: text, as: UTF8.self), "a1\na2\n")
     }
 
-    /// Finding 9: with two names that are not UTF-8, the one reported is the first by bytes,
-    /// whatever order the file system lists them in.
+    /// Finding 9: with many names that are not UTF-8, the one reported is the first by bytes,
+    /// whatever order the file system lists them in (created first, last and in between).
     func testTheBadNameReportedDoesNotDependOnTheListingOrder() throws {
         let directory = try makeTemporaryDirectory(self)
+        let others = (10..<30).map { "\"$d/$(printf 'b\\376')\($0)\"" }
         try shell(
-            "mkdir one two"
-                + " && printf 'x\\n' > \"one/$(printf 'a\\377')\""
-                + " && printf 'x\\n' > \"one/$(printf 'b\\376')\""
-                + " && printf 'x\\n' > \"two/$(printf 'b\\376')\""
-                + " && printf 'x\\n' > \"two/$(printf 'a\\377')\"",
+            "for d in first middle last; do mkdir $d; done"
+                + " && d=first && touch \"$d/$(printf 'a\\377')\" " + others.joined(separator: " ")
+                + " && d=middle && touch " + others[0..<10].joined(separator: " ")
+                + " \"$d/$(printf 'a\\377')\" " + others[10...].joined(separator: " ")
+                + " && d=last && touch " + others.joined(separator: " ")
+                + " \"$d/$(printf 'a\\377')\"",
             in: directory)
-        for folder in ["one", "two"] {
+        for folder in ["first", "middle", "last"] {
+            XCTAssertEqual(try shell("ls \(folder) | wc -l", in: directory), "21\n")
             let path = directory.appendingPathComponent(folder).path
             XCTAssertThrowsError(try selectInputs([path])) { error in
                 XCTAssertEqual(
                     error as? InputSelectionError,
-                    .nameNotUTF8(argument: path, name: "\(folder)/a\\xFF"))
+                    .nameNotUTF8(argument: path, name: "\(folder)/a\\xFF"), folder)
             }
         }
     }
