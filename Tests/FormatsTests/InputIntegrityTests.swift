@@ -332,7 +332,9 @@ extension InputIntegrityTests {
         for _ in 0..<2 {
             guard case .bytes = decoded.readBlock() else { return XCTFail("expected bytes") }
         }
-        XCTAssertThrowsError(try decoded.drain(nulOnlyAfter: 900, hadMembers: true)) { error in
+        XCTAssertThrowsError(
+            try decoded.drain(nulOnlyAfter: 900, hadMembers: true, unreadFrom: 0, bytesMax: .max)
+        ) { error in
             XCTAssertEqual(
                 (error as? ArchiveShimError)?.message,
                 "the tar end-of-archive marker (an all-NUL block) is followed by data at "
@@ -345,7 +347,8 @@ extension InputIntegrityTests {
             upstream: ScriptedByteSource([first, [UInt8](repeating: 0, count: 600)]))
         _ = clean.readBlock()
         _ = clean.readBlock()
-        XCTAssertNoThrow(try clean.drain(nulOnlyAfter: 900, hadMembers: true))
+        XCTAssertNoThrow(
+            try clean.drain(nulOnlyAfter: 900, hadMembers: true, unreadFrom: 0, bytesMax: .max))
     }
 }
 
@@ -702,5 +705,200 @@ extension InputIntegrityTests {
         XCTAssertEqual(
             try readTranscript("bzh.ndjson", in: directory).events,
             ["source bzh.ndjson", "1: BZh1 is not bzip2"])
+    }
+}
+
+extension InputIntegrityTests {
+    // MARK: - Review findings on the input layer
+
+    /// Finding 1: the end of the previous block is kept before the next block is fetched,
+    /// since the next block may overwrite the same buffer (here: all of it).
+    func testDrainKeepsThePreviousBlockBeforeItsBufferIsReused() throws {
+        var first = [UInt8](repeating: 0x41, count: 900) + [UInt8](repeating: 0, count: 100)
+        first[950] = 0x78
+        let decoded = DecodingByteSource(
+            upstream: ScriptedByteSource([first, [UInt8](repeating: 0, count: 1000)]))
+        for _ in 0..<2 {
+            guard case .bytes = decoded.readBlock() else { return XCTFail("expected bytes") }
+        }
+        XCTAssertThrowsError(
+            try decoded.drain(nulOnlyAfter: 900, hadMembers: true, unreadFrom: 0, bytesMax: .max)
+        ) { error in
+            XCTAssertEqual(
+                (error as? ArchiveShimError)?.message,
+                "the tar end-of-archive marker (an all-NUL block) is followed by data at "
+                    + "decompressed byte 950: members after it would be lost (a block zeroed by "
+                    + "a crash, or data appended to the archive)")
+        }
+    }
+
+    /// Finding 1 end to end: 256 bytes of junk right after a .tar.gz's first end-marker block,
+    /// at the end of a 256 KiB output block (the first gzip member holds 256 bytes, so output
+    /// blocks end 256 bytes after multiples of 256 KiB), then 300 KiB of NUL, whose output block
+    /// overwrites the whole buffer the junk was decoded into.
+    func testJunkAfterTheEndMarkerAtAnOutputBoundaryFailsTarGz() throws {
+        let directory = try makeTemporaryDirectory(self)
+        let boundary = DecodingByteSource.outputBytesMax
+        // The member's data ends, and the first end block starts, at boundary - 512.
+        try writeFile(
+            "in/a.ndjson",
+            String(repeating: "a", count: boundary - 1024 - 1) + "\n", in: directory)
+        try shell(
+            "tar -C in -cf a.tar a.ndjson"
+                + " && (head -c \(boundary) a.tar; head -c 256 /dev/zero | tr '\\0' J;"
+                + " head -c 307200 /dev/zero) > junk.tar"
+                + " && head -c 256 junk.tar | gzip -n > junk.tar.gz"
+                + " && tail -c +257 junk.tar | gzip -n >> junk.tar.gz",
+            in: directory)
+        for name in ["junk.tar", "junk.tar.gz"] {
+            XCTAssertEqual(
+                try inputError(name, in: directory)?.message,
+                "the tar end-of-archive marker (an all-NUL block) is followed by data at "
+                    + "decompressed byte \(boundary): members after it would be lost (a block "
+                    + "zeroed by a crash, or data appended to the archive)", name)
+        }
+    }
+
+    /// Finding 2: bytes after the last bzip2 stream are not dropped silently; concatenated
+    /// streams are still all read.
+    func testBytesAfterTheLastBzip2OrXzStreamFailTheInput() throws {
+        let directory = try makeTemporaryDirectory(self)
+        try writeFile("events.ndjson", threeLines, in: directory)
+        try writeFile("in/a.ndjson", "a1\n", in: directory)
+        try shell(
+            "bzip2 -c events.ndjson > a.bz2 && (cat a.bz2; printf 'junk\\n') > junk.bz2"
+                + " && cat a.bz2 a.bz2 > two.bz2"
+                + " && tar -C in -cjf a.tar.bz2 a.ndjson"
+                + " && (cat a.tar.bz2; printf 'junk\\n') > junk.tar.bz2"
+                + " && xz -c events.ndjson > a.xz && (cat a.xz; printf 'junk\\n') > junk.xz",
+            in: directory)
+        for (name, stored) in [("junk.bz2", "a.bz2"), ("junk.tar.bz2", "a.tar.bz2")] {
+            let error = try inputError(name, in: directory)
+            XCTAssertEqual(
+                error?.message,
+                "bytes after the last bzip2 stream are not another stream (a damaged stream "
+                    + "header, or data appended)", name)
+            XCTAssertEqual(error?.byteOffset, try fileSize(stored, in: directory), name)
+        }
+        _ = try inputError("junk.xz", in: directory)
+        let lines = try readTranscript("two.bz2", in: directory).events.filter {
+            !$0.hasPrefix("source")
+        }
+        XCTAssertEqual(lines.count, 6)
+    }
+
+    /// Finding 5: what follows a tar's end marker counts against the decompressed limit, beyond
+    /// an allowance of 1 MiB for record padding. Here 3 bytes of data, then 4,202,496 bytes after
+    /// what the tar format consumed (2,048 bytes: header, data block, two end blocks).
+    func testNULAfterTheEndMarkerCountsAgainstTheDecompressedLimit() throws {
+        let directory = try makeTemporaryDirectory(self)
+        try writeFile("in/a.ndjson", "a1\n", in: directory)
+        try shell(
+            "tar -C in -cf a.tar a.ndjson && head -c 4194304 /dev/zero >> a.tar"
+                + " && zstd -q -c a.tar > a.tar.zst",
+            in: directory)
+        XCTAssertEqual(InputReader.paddingBytesAllowance, 1_048_576)
+        let fitting: Int64 = 3 + 4_202_496 - 1_048_576
+        var limits = InputLimits()
+        for name in ["a.tar", "a.tar.zst"] {
+            limits.decompressedBytesMax = fitting - 1
+            let input = InputFile(
+                displayName: name, path: directory.appendingPathComponent(name).path)
+            XCTAssertThrowsError(
+                try InputReader(limits: limits).read(input, onSource: { _ in }, onLine: { _ in })
+            ) { error in
+                let inputError = error as? InputError
+                XCTAssertEqual(
+                    inputError?.message,
+                    "decompressed data exceeds the limit of \(fitting - 1) bytes", name)
+                XCTAssertEqual(inputError?.remedy, InputError.limitRemedy)
+            }
+            limits.decompressedBytesMax = fitting
+            XCTAssertEqual(
+                try readTranscript(name, in: directory, limits: limits).events,
+                ["source \(name)!a.ndjson", "1: a1"])
+        }
+    }
+
+    /// Finding 6: `ustar` at byte 257 of an NDJSON line is not a tar header.
+    func testUstarInTextAtByte257IsNotATarHeader() throws {
+        let directory = try makeTemporaryDirectory(self)
+        let note = String(repeating: "x", count: 256 - 9)
+        let line = "{\"note\":\"" + note + "mustard\"}"
+        XCTAssertEqual(Array(line.utf8)[257..<262], ArraySlice("ustar".utf8))
+        try writeFile("mustard.ndjson", line + "\n" + threeLines, in: directory)
+        XCTAssertEqual(
+            try readTranscript("mustard.ndjson", in: directory).events.count, 5)
+        // The magic followed by NUL but no octal checksum field is not a header either.
+        var head = [UInt8](repeating: UInt8(ascii: "x"), count: 512)
+        head.replaceSubrange(257..<263, with: Array("ustar".utf8) + [0])
+        XCTAssertFalse(InputReader.looksLikeTarHeader(head))
+        head.replaceSubrange(148..<156, with: Array("0012345".utf8) + [0])
+        XCTAssertTrue(InputReader.looksLikeTarHeader(head))
+    }
+}
+
+extension InputIntegrityTests {
+    /// Finding 10: an empty upstream block is not handed on, since libarchive takes a
+    /// zero-byte block for the end of the data.
+    func testEmptyUpstreamBlocksAreNotHandedOn() throws {
+        let blocks: [[UInt8]] = [[], Array("a1\n".utf8), [], Array("a2\n".utf8), []]
+        let decoded = DecodingByteSource(upstream: ScriptedByteSource(blocks))
+        var text: [UInt8] = []
+        reading: while true {
+            switch decoded.readBlock() {
+            case .bytes(let bytes):
+                XCTAssertFalse(bytes.isEmpty, "an empty block was handed on")
+                text += bytes
+            case .end: break reading
+            case .failure: return XCTFail(decoded.failureMessage ?? "failure")
+            }
+        }
+        XCTAssertEqual(String(decoding: text, as: UTF8.self), "a1\na2\n")
+    }
+
+    /// Finding 9: with many names that are not UTF-8, the one reported is the first by bytes,
+    /// whatever order the file system lists them in (created first, last and in between).
+    func testTheBadNameReportedDoesNotDependOnTheListingOrder() throws {
+        let directory = try makeTemporaryDirectory(self)
+        let others = (10..<30).map { "\"$d/$(printf 'b\\376')\($0)\"" }
+        try shell(
+            "for d in first middle last; do mkdir $d; done"
+                + " && d=first && touch \"$d/$(printf 'a\\377')\" " + others.joined(separator: " ")
+                + " && d=middle && touch " + others[0..<10].joined(separator: " ")
+                + " \"$d/$(printf 'a\\377')\" " + others[10...].joined(separator: " ")
+                + " && d=last && touch " + others.joined(separator: " ")
+                + " \"$d/$(printf 'a\\377')\"",
+            in: directory)
+        for folder in ["first", "middle", "last"] {
+            XCTAssertEqual(try shell("ls \(folder) | wc -l", in: directory), "21\n")
+            let path = directory.appendingPathComponent(folder).path
+            XCTAssertThrowsError(try selectInputs([path])) { error in
+                XCTAssertEqual(
+                    error as? InputSelectionError,
+                    .nameNotUTF8(argument: path, name: "\(folder)/a\\xFF"), folder)
+            }
+        }
+    }
+}
+
+extension InputIntegrityTests {
+    /// Finding 11: a bzip2 file whose block magic is damaged is not billed as text; text that
+    /// starts like bzip2 still is.
+    func testBzip2WithADamagedBlockMagicFailsTheInput() throws {
+        let directory = try makeTemporaryDirectory(self)
+        try writeFile("events.ndjson", manyLines(), in: directory)
+        try shell("bzip2 -c events.ndjson > damaged.bz2", in: directory)
+        try patch("damaged.bz2", at: 4, to: UInt8(ascii: "2"), in: directory)  // "1AY&SY"
+        let error = try inputError("damaged.bz2", in: directory)
+        XCTAssertEqual(
+            error?.message,
+            "damaged bzip2 header: \"BZh\" and a block size are followed by neither a block nor "
+                + "an end-of-stream magic, and by bytes that are not text")
+        XCTAssertEqual(error?.byteOffset, 4)
+        try writeFile("bzh.ndjson", "BZh91AY&SX is text\n", in: directory)
+        XCTAssertEqual(
+            try readTranscript("bzh.ndjson", in: directory).events,
+            ["source bzh.ndjson", "1: BZh91AY&SX is text"])
     }
 }

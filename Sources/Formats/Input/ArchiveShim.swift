@@ -220,6 +220,13 @@ final class ArchiveReadHandle {
         Int64(archive_filter_bytes(archive, 0))
     }
 
+    /// How many bytes of the source the filters (or the format, when there is none) have
+    /// consumed so far: bytes read ahead and not consumed are not counted.
+    var clientConsumedBytes: Int64 {
+        // Filter -1 is the bottom one, which reads the source.
+        Int64(archive_filter_bytes(archive, -1))
+    }
+
     /// Throws unless `status` is ARCHIVE_OK; ARCHIVE_WARN counts as failure.
     private func check(_ status: Int32, _ action: @autoclosure () -> String) throws {
         guard status != ARCHIVE_OK else { return }

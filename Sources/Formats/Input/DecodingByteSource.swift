@@ -90,6 +90,8 @@ final class DecodingByteSource: ArchiveByteSource {
     private var filterHandle: ArchiveReadHandle?
     /// The sniffed blocks, then the upstream, for `filterHandle`.
     private var filterFeed: FilterFeed?
+    /// The compression `filterHandle` decodes, for messages.
+    private var filterKind: ArchiveFilterSupport?
     /// Whether `filterHandle` found a stream (it finds none when the data decodes to nothing).
     private var filterHasStream = false
     /// The decompressed-bytes buffer handed to libarchive.
@@ -143,8 +145,14 @@ final class DecodingByteSource: ArchiveByteSource {
 
     /// Returns the next decoded (or passed-on) block.
     func readBlock() -> ArchiveSourceBlock {
+        // Before fetching: the next block may be decoded into (or read over) the buffer that
+        // holds the last one.
+        keepTailOfLastBlock()
         let block = nextBlock()
-        if case .bytes(let bytes) = block { noteDelivered(bytes) }
+        if case .bytes(let bytes) = block {
+            lastBlock = bytes
+            deliveredBytes += Int64(bytes.count)
+        }
         return block
     }
 
@@ -167,9 +175,16 @@ final class DecodingByteSource: ArchiveByteSource {
     ///   members nobody reads. Bytes more than `tailBytesMax` before the last block handed out
     ///   are no longer held; libarchive consumed up to at most that far back (it reads ahead
     ///   one tar block), so nothing it did not judge goes unchecked.
+    /// - Parameter unreadFrom: the decompressed offset up to which libarchive's format consumed
+    ///   the data; what was handed on after it (read ahead, or drained here) was not read.
+    /// - Parameter bytesMax: how many decompressed bytes after `unreadFrom` may be handed on: a
+    ///   few MB of zstd can hold tens of GB of NUL after a tar's end marker.
     /// - Throws: `ArchiveShimError` on a decoding or read failure, or a non-NUL byte where only
-    ///   NUL may be; the message names the decompressed offset.
-    func drain(nulOnlyAfter checkedFrom: Int64?, hadMembers: Bool) throws {
+    ///   NUL may be; the message names the decompressed offset. `DrainLimitExceeded` when more
+    ///   than `bytesMax` bytes follow `unreadFrom`.
+    func drain(
+        nulOnlyAfter checkedFrom: Int64?, hadMembers: Bool, unreadFrom: Int64, bytesMax: Int64
+    ) throws {
         if let checkedFrom {
             let tailStart = lastBlockStart - Int64(tailCount)
             if checkedFrom < lastBlockStart {
@@ -185,6 +200,7 @@ final class DecodingByteSource: ArchiveByteSource {
                     at: lastBlockStart + start, hadMembers: hadMembers)
             }
         }
+        if deliveredBytes - unreadFrom > bytesMax { throw DrainLimitExceeded() }
         while true {
             let start = deliveredBytes
             switch readBlock() {
@@ -196,6 +212,7 @@ final class DecodingByteSource: ArchiveByteSource {
                 if checkedFrom != nil {
                     try requireNUL(bytes, at: start, hadMembers: hadMembers)
                 }
+                if deliveredBytes - unreadFrom > bytesMax { throw DrainLimitExceeded() }
             }
         }
     }
@@ -218,10 +235,11 @@ final class DecodingByteSource: ArchiveByteSource {
                 + "zeroed by a crash, or data appended to the archive)")
     }
 
-    /// Records a block handed on and its offset, keeping the end of the one before.
-    private func noteDelivered(_ bytes: UnsafeRawBufferPointer) {
-        // The tail must end where `bytes` starts: the last block's end, plus what was kept
-        // before it when the last block is shorter than the tail.
+    /// Copies the end of `lastBlock` into `tail` while its buffer still holds it, and empties
+    /// `lastBlock`; the tail then ends at `deliveredBytes`, where the next block starts.
+    private func keepTailOfLastBlock() {
+        // The tail must end where the next block starts: the last block's end, plus what was
+        // kept before it when the last block is shorter than the tail.
         let fromLast = min(lastBlock.count, DecodingByteSource.tailBytesMax)
         let keptBefore = min(tailCount, DecodingByteSource.tailBytesMax - fromLast)
         if keptBefore > 0, keptBefore < tailCount {
@@ -233,9 +251,8 @@ final class DecodingByteSource: ArchiveByteSource {
                 from: lastBlock.baseAddress! + (lastBlock.count - fromLast), byteCount: fromLast)
         }
         tailCount = keptBefore + fromLast
-        lastBlock = bytes
+        lastBlock = UnsafeRawBufferPointer(start: nil, count: 0)
         lastBlockStart = deliveredBytes
-        deliveredBytes += Int64(bytes.count)
     }
 
     /// The next block in the current mode.
@@ -246,7 +263,10 @@ final class DecodingByteSource: ArchiveByteSource {
                 if let failure = sniff() { return failure }
             case .passThrough:
                 if !queued.isEmpty { return .bytes(queued.removeFirst()) }
-                return upstream.readBlock()
+                let block = upstream.readBlock()
+                // libarchive takes a zero-byte block for the end of the data.
+                if case .bytes(let bytes) = block, bytes.isEmpty { continue }
+                return block
             case .finished:
                 return .end
             case .failed:
@@ -295,8 +315,11 @@ final class DecodingByteSource: ArchiveByteSource {
     /// Looks at the first upstream bytes and picks the mode; returns a block to hand on when the
     /// upstream ended or failed before a decision.
     private func sniff() -> ArchiveSourceBlock? {
-        let first = upstream.readBlock()
-        guard case .bytes(let firstBytes) = first, firstBytes.count > 0 else {
+        var first = upstream.readBlock()
+        // An empty block is not the end (that is `.end`); handed on, libarchive would take it
+        // for one.
+        while case .bytes(let bytes) = first, bytes.isEmpty { first = upstream.readBlock() }
+        guard case .bytes(let firstBytes) = first else {
             mode = .passThrough
             return first
         }
@@ -345,7 +368,8 @@ final class DecodingByteSource: ArchiveByteSource {
             }
             mode = .zstdFrame
         } else if let filter = DecodingByteSource.libarchiveFilter(for: head) {
-            return startLibarchiveFilter(filter)
+            return startLibarchiveFilter(
+                filter, isBinary: DecodingByteSource.holdsControlBytes(after: 4, in: head))
         } else {
             mode = .passThrough
         }
@@ -365,12 +389,30 @@ final class DecodingByteSource: ArchiveByteSource {
         return nil
     }
 
+    /// Bytes `holdsControlBytes` looks at, from the start of the data.
+    static let binaryCheckBytes = 64
+
+    /// Whether `head` holds, from byte `start` up to `binaryCheckBytes`, a control byte that
+    /// NDJSON text never has (anything below 0x20 but tab, LF and CR, or DEL): compressed data
+    /// almost always does (60 random bytes lack one with odds of about 1 in 1,400).
+    static func holdsControlBytes(after start: Int, in head: UnsafeRawBufferPointer) -> Bool {
+        guard head.count > start else { return false }
+        return head[start..<min(head.count, binaryCheckBytes)].contains { byte in
+            (byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D) || byte == 0x7F
+        }
+    }
+
     /// Opens a raw libarchive reader with `filter` over the queued blocks and the upstream.
     ///
-    /// When libarchive does not take the bytes for `filter` after all (a damaged header), its
-    /// raw format hands them on unchanged, as the reader's own handle did when it ran the
-    /// filters.
-    private func startLibarchiveFilter(_ filter: ArchiveFilterSupport) -> ArchiveSourceBlock? {
+    /// When libarchive does not take the bytes for `filter` after all (its bzip2 check also
+    /// wants a block or end-of-stream magic after `BZh1`), they are a damaged header, unless
+    /// they can be text (`isBinary` false: "BZh1 is not bzip2"), which the raw format hands on
+    /// unchanged. libarchive's xz check is the magic the layer looked for, so xz never gets
+    /// that far; were it to, it fails too.
+    private func startLibarchiveFilter(
+        _ filter: ArchiveFilterSupport, isBinary: Bool
+    ) -> ArchiveSourceBlock? {
+        filterKind = filter
         let feed = FilterFeed(upstream: upstream, queued: queued)
         queued = []
         filterFeed = feed
@@ -380,6 +422,17 @@ final class DecodingByteSource: ArchiveByteSource {
             filterHandle = handle
             try handle.open(feed, canSeek: false)
             filterHasStream = try handle.nextEntry() != nil
+            if filterHasStream, !handle.usesCompressionFilter {
+                if filter == .xz {
+                    return fail("damaged xz header: libarchive did not accept the stream", at: 0)
+                }
+                if isBinary {
+                    return fail(
+                        "damaged bzip2 header: \"BZh\" and a block size are followed by "
+                            + "neither a block nor an end-of-stream magic, and by bytes that are "
+                            + "not text", at: 4)
+                }
+            }
         } catch let error as ArchiveShimError {
             return filterFailure(error)
         } catch {
@@ -393,9 +446,7 @@ final class DecodingByteSource: ArchiveByteSource {
         guard let handle = filterHandle, let feed = filterFeed else { return fail("no filter") }
         do {
             guard filterHasStream, let block = try handle.nextDataBlock() else {
-                upstreamOffset = feed.bytesHandedOn
-                mode = .finished
-                return .end
+                return filterEnd(handle, feed)
             }
             upstreamOffset = feed.bytesHandedOn
             return block.bytes.isEmpty ? nil : .bytes(block.bytes)
@@ -404,6 +455,27 @@ final class DecodingByteSource: ArchiveByteSource {
         } catch {
             return fail(String(describing: error))
         }
+    }
+
+    /// The filter's reader ended: the clean end only if its filter consumed every upstream
+    /// byte. libarchive's bzip2 filter ends without a word where the next bytes do not look
+    /// like another stream (`cat a.bz2 junk`, or a later stream's damaged header), and its
+    /// reader never asks for the rest, so the rest is read here and must have been consumed.
+    private func filterEnd(_ handle: ArchiveReadHandle, _ feed: FilterFeed) -> ArchiveSourceBlock {
+        let consumed = handle.clientConsumedBytes
+        guard feed.readToEnd() else {
+            upstreamOffset = feed.bytesHandedOn
+            return upstreamFailure()
+        }
+        upstreamOffset = feed.bytesHandedOn
+        if consumed != feed.bytesHandedOn {
+            let kind = filterKind == .xz ? "xz" : "bzip2"
+            return fail(
+                "bytes after the last \(kind) stream are not another stream (a damaged stream "
+                    + "header, or data appended)", at: consumed)
+        }
+        mode = .finished
+        return .end
     }
 
     /// Fails with libarchive's message, or as an upstream failure when the upstream failed
@@ -616,6 +688,9 @@ final class DecodingByteSource: ArchiveByteSource {
     }
 }
 
+/// `DecodingByteSource.drain` read more bytes than it was allowed.
+struct DrainLimitExceeded: Error {}
+
 /// What the libarchive reader that decodes xz or bzip2 reads: the blocks fetched while
 /// sniffing, then the upstream's.
 private final class FilterFeed: ArchiveByteSource {
@@ -643,6 +718,17 @@ private final class FilterFeed: ArchiveByteSource {
         case .end: break
         }
         return block
+    }
+
+    /// Reads the upstream to its end, counting its bytes; false when the upstream failed.
+    func readToEnd() -> Bool {
+        while true {
+            switch readBlock() {
+            case .bytes: continue
+            case .end: return true
+            case .failure: return false
+            }
+        }
     }
 
     /// Never called: the filter's reader is opened without seeking.

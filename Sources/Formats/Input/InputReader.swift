@@ -213,7 +213,8 @@ public final class InputReader {
             // Zero bytes after decompression is a plain file with no lines; a tar or zip without
             // entries has no members.
             if outer.detectedFormat != .archive { try onSource(state.displayName) }
-            try finishOuter(outer, decoded: decoded, canSeek: canSeek, hadMembers: false)
+            try finishOuter(
+                outer, decoded: decoded, canSeek: canSeek, hadMembers: false, state: state)
             return
         }
         if outer.detectedFormat != .archive {
@@ -222,7 +223,8 @@ public final class InputReader {
             guard try outer.nextEntry() == nil else {
                 throw ArchiveShimError(message: "unexpected second stream in a plain file")
             }
-            try finishOuter(outer, decoded: decoded, canSeek: canSeek, hadMembers: true)
+            try finishOuter(
+                outer, decoded: decoded, canSeek: canSeek, hadMembers: true, state: state)
             return
         }
         var entry: ArchiveEntryInfo? = first
@@ -252,7 +254,8 @@ public final class InputReader {
             }
             entry = try outer.nextEntry()
         }
-        try finishOuter(outer, decoded: decoded, canSeek: canSeek, hadMembers: true)
+        try finishOuter(
+                outer, decoded: decoded, canSeek: canSeek, hadMembers: true, state: state)
     }
 
     /// Reads what libarchive left of the outer input: gzip trailers and zstd frames are checked
@@ -262,14 +265,39 @@ public final class InputReader {
     ///
     /// The NUL check needs the bytes the tar format reads, which pass through `decoded` for
     /// every compression (the outer handle runs no filter).
+    ///
+    /// The bytes after the end of the format (a tar's padding) count against
+    /// `decompressedBytesMax` beyond `paddingBytesAllowance`: a tar whose members fill the limit
+    /// exactly still has its record padding.
     private func finishOuter(
-        _ outer: ArchiveReadHandle, decoded: DecodingByteSource, canSeek: Bool, hadMembers: Bool
+        _ outer: ArchiveReadHandle, decoded: DecodingByteSource, canSeek: Bool, hadMembers: Bool,
+        state: ReadState
     ) throws {
         // A seekable zip was read through its central directory; there is nothing to drain.
         if canSeek { return }
         let checkNUL = outer.isTar && !outer.usesCompressionFilter
-        try decoded.drain(
-            nulOnlyAfter: checkNUL ? outer.formatConsumedBytes : nil, hadMembers: hadMembers)
+        do {
+            try decoded.drain(
+                nulOnlyAfter: checkNUL ? outer.formatConsumedBytes : nil, hadMembers: hadMembers,
+                unreadFrom: outer.formatConsumedBytes,
+                bytesMax: limits.decompressedBytesMax - state.decompressedBytes
+                    + InputReader.paddingBytesAllowance)
+        } catch is DrainLimitExceeded {
+            throw limitError(state)
+        }
+    }
+
+    /// Decompressed bytes after the end of a tar (or zip) that do not count against
+    /// `decompressedBytesMax`: the padding to a full record, which `tar -b 2048` makes 1 MiB.
+    static let paddingBytesAllowance: Int64 = 1 << 20
+
+    /// The error for an input that decompresses to more than `decompressedBytesMax`.
+    private func limitError(_ state: ReadState) -> InputError {
+        InputError(
+            file: state.displayName, byteOffset: state.source.position,
+            message: "decompressed data exceeds the limit of "
+                + "\(limits.decompressedBytesMax) bytes",
+            remedy: InputError.limitRemedy)
     }
 
     /// Reads one archive member through an inner raw reader, which decompresses it by content.
@@ -323,17 +351,24 @@ public final class InputReader {
                 }
             }
             state.decompressedBytes += Int64(block.bytes.count)
-            if state.decompressedBytes > limits.decompressedBytesMax {
-                throw InputError(
-                    file: state.displayName, byteOffset: state.source.position,
-                    message: "decompressed data exceeds the limit of "
-                        + "\(limits.decompressedBytesMax) bytes",
-                    remedy: InputError.limitRemedy)
-            }
+            if state.decompressedBytes > limits.decompressedBytesMax { throw limitError(state) }
             try splitter.feed(block.bytes, onLine: onLine)
         }
         if !isHeadChecked { try checkHead(head, member: member, state: state) }
         try splitter.finish(onLine: onLine)
+    }
+
+    /// Whether `head` starts with what a tar header has: the magic `ustar` at byte 257 followed
+    /// by NUL (POSIX `ustar\0`) or a space (GNU `ustar  `), and a checksum field (bytes 148 to
+    /// 155) of octal digits, spaces and NUL. `ustar` alone also occurs in text: a first line
+    /// with "mustard" at that place is NDJSON, not a damaged tar.
+    static func looksLikeTarHeader(_ head: [UInt8]) -> Bool {
+        guard head.count >= 263, head[257..<262].elementsEqual("ustar".utf8),
+            head[262] == 0 || head[262] == 0x20
+        else { return false }
+        return head[148..<156].allSatisfy { byte in
+            byte == 0 || byte == 0x20 || (UInt8(ascii: "0")...UInt8(ascii: "7")).contains(byte)
+        }
     }
 
     /// How many leading bytes of a stream `checkHead` looks at: one tar block.
@@ -349,7 +384,7 @@ public final class InputReader {
     /// lines would bill a container's bytes as rejects, or an inner member without its first
     /// event.
     private func checkHead(_ head: [UInt8], member: String?, state: ReadState) throws {
-        let isTar = head.count >= 262 && head[257..<262].elementsEqual("ustar".utf8)
+        let isTar = InputReader.looksLikeTarHeader(head)
         let isZip = head.count >= 4 && head[0] == 0x50 && head[1] == 0x4B
             && ((head[2] == 3 && head[3] == 4) || (head[2] == 5 && head[3] == 6))
         if let member, isTar || isZip {

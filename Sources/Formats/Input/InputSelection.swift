@@ -238,7 +238,8 @@ private struct DirectoryListingError: Error {
     let reason: String
 }
 
-/// The names in directory `path` as the bytes the file system stores (without `.` and `..`).
+/// The names in directory `path` as the bytes the file system stores (without `.` and `..`),
+/// sorted by bytes.
 ///
 /// Not `FileManager.contentsOfDirectory`, which turns a name that is not UTF-8 into a lossy
 /// string that names no file, so the file was silently skipped.
@@ -252,7 +253,9 @@ private func directoryEntryNames(atPath path: String) throws(DirectoryListingErr
         errno = 0
         guard let entry = readdir(directory) else {
             if errno != 0 { throw DirectoryListingError(reason: String(cString: strerror(errno))) }
-            return names
+            // readdir's order depends on the file system; the walk (and so which of two bad
+            // entries is reported) must not.
+            return names.sorted { $0.lexicographicallyPrecedes($1) }
         }
         let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
             Array(bytes.prefix(while: { $0 != 0 }))
