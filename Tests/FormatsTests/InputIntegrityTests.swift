@@ -324,31 +324,43 @@ extension InputIntegrityTests {
     /// tar's second end block is peeked at); the bytes it left in the previous block, whose
     /// buffer the source has reused, are still checked.
     func testDrainChecksTheEndOfThePreviousBlock() throws {
+        try assertDrainFindsTheByteAfterTheEndMarker(secondBlockCount: 600)
+    }
+
+    /// Reads two blocks as libarchive does (both fetched, 900 bytes consumed) and drains: a
+    /// non-NUL byte at 950 in the first block fails, and the same blocks with NUL there pass.
+    /// A second block of `secondBlockCount` bytes from the same buffer overwrites the first
+    /// block's bytes up to that count.
+    func assertDrainFindsTheByteAfterTheEndMarker(
+        secondBlockCount: Int, file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         var first = [UInt8](repeating: 0x41, count: 900) + [UInt8](repeating: 0, count: 100)
-        first[950] = 0x78
-        let decoded = DecodingByteSource(
-            upstream: ScriptedByteSource([first, [UInt8](repeating: 0, count: 600)]))
-        // What libarchive does: read both blocks, consume up to byte 900.
-        for _ in 0..<2 {
-            guard case .bytes = decoded.readBlock() else { return XCTFail("expected bytes") }
+        for junk: UInt8 in [0x78, 0] {
+            first[950] = junk
+            let decoded = DecodingByteSource(
+                upstream: ScriptedByteSource(
+                    [first, [UInt8](repeating: 0, count: secondBlockCount)]))
+            for _ in 0..<2 {
+                guard case .bytes = decoded.readBlock() else {
+                    return XCTFail("expected bytes", file: file, line: line)
+                }
+            }
+            let drain = {
+                try decoded.drain(
+                    nulOnlyAfter: 900, hadMembers: true, unreadFrom: 0, bytesMax: .max)
+            }
+            if junk == 0 {
+                XCTAssertNoThrow(try drain(), file: file, line: line)
+                continue
+            }
+            XCTAssertThrowsError(try drain(), file: file, line: line) { error in
+                XCTAssertEqual(
+                    (error as? ArchiveShimError)?.message,
+                    "the tar end-of-archive marker (an all-NUL block) is followed by data at "
+                        + "decompressed byte 950: members after it would be lost (a block zeroed "
+                        + "by a crash, or data appended to the archive)", file: file, line: line)
+            }
         }
-        XCTAssertThrowsError(
-            try decoded.drain(nulOnlyAfter: 900, hadMembers: true, unreadFrom: 0, bytesMax: .max)
-        ) { error in
-            XCTAssertEqual(
-                (error as? ArchiveShimError)?.message,
-                "the tar end-of-archive marker (an all-NUL block) is followed by data at "
-                    + "decompressed byte 950: members after it would be lost (a block zeroed by "
-                    + "a crash, or data appended to the archive)")
-        }
-        // The same blocks with NUL at byte 950 drain cleanly.
-        first[950] = 0
-        let clean = DecodingByteSource(
-            upstream: ScriptedByteSource([first, [UInt8](repeating: 0, count: 600)]))
-        _ = clean.readBlock()
-        _ = clean.readBlock()
-        XCTAssertNoThrow(
-            try clean.drain(nulOnlyAfter: 900, hadMembers: true, unreadFrom: 0, bytesMax: .max))
     }
 }
 
@@ -714,22 +726,7 @@ extension InputIntegrityTests {
     /// Finding 1: the end of the previous block is kept before the next block is fetched,
     /// since the next block may overwrite the same buffer (here: all of it).
     func testDrainKeepsThePreviousBlockBeforeItsBufferIsReused() throws {
-        var first = [UInt8](repeating: 0x41, count: 900) + [UInt8](repeating: 0, count: 100)
-        first[950] = 0x78
-        let decoded = DecodingByteSource(
-            upstream: ScriptedByteSource([first, [UInt8](repeating: 0, count: 1000)]))
-        for _ in 0..<2 {
-            guard case .bytes = decoded.readBlock() else { return XCTFail("expected bytes") }
-        }
-        XCTAssertThrowsError(
-            try decoded.drain(nulOnlyAfter: 900, hadMembers: true, unreadFrom: 0, bytesMax: .max)
-        ) { error in
-            XCTAssertEqual(
-                (error as? ArchiveShimError)?.message,
-                "the tar end-of-archive marker (an all-NUL block) is followed by data at "
-                    + "decompressed byte 950: members after it would be lost (a block zeroed by "
-                    + "a crash, or data appended to the archive)")
-        }
+        try assertDrainFindsTheByteAfterTheEndMarker(secondBlockCount: 1000)
     }
 
     /// Finding 1 end to end: 256 bytes of junk right after a .tar.gz's first end-marker block,
