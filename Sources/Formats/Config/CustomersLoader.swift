@@ -213,25 +213,34 @@ public enum CustomersLoader {
         _ all: UnsafeBufferPointer<UInt8>, _ lines: [(number: Int, bytes: Range<Int>)],
         file: String, catalog: Catalog, limits: ConfigLimits
     ) -> [Customer?] {
-        var results = [Customer?](repeating: nil, count: lines.count)
-        let threads = lines.count < 1_000 ? 1 : 2
+        splitOverTwoThreads(count: lines.count) { index, zones in
+            let bytes = UnsafeRawBufferPointer(
+                UnsafeBufferPointer(rebasing: all[lines[index].bytes]))
+            guard bytes.first == UInt8(ascii: "{") else { return nil }
+            var parser = JSONNodeParser(bytes, locating: false, nodesMax: limits.nodesMax)
+            guard let node = try? parser.document() else { return nil }
+            let reader = NodeReader(file: file, nodeBudget: limits.nodesMax)
+            let builder = CustomerBuilder(reader: reader, catalog: catalog, zones: zones)
+            guard let customer = builder.customer(id: nil, node, ""), reader.errors.isEmpty
+            else { return nil }
+            return customer
+        }
+    }
+
+    /// `customer(index, zones)` for every index below `count`, in index order, computed on two
+    /// threads (one below 1,000 items) that each split off a contiguous half and have their own
+    /// time-zone directory; the results land by index, so the order never depends on timing.
+    static func splitOverTwoThreads(
+        count: Int, _ customer: (Int, TimeZoneDirectory) -> Customer?
+    ) -> [Customer?] {
+        var results = [Customer?](repeating: nil, count: count)
+        let threads = count < 1_000 ? 1 : 2
         results.withUnsafeMutableBufferPointer { output in
             let slots = output
             DispatchQueue.concurrentPerform(iterations: threads) { part in
                 let zones = TimeZoneDirectory()
-                let range = (lines.count * part / threads)..<(lines.count * (part + 1) / threads)
-                for index in range {
-                    let bytes = UnsafeRawBufferPointer(
-                        UnsafeBufferPointer(rebasing: all[lines[index].bytes]))
-                    guard bytes.first == UInt8(ascii: "{") else { continue }
-                    var parser = JSONNodeParser(
-                        bytes, locating: false, nodesMax: limits.nodesMax)
-                    guard let node = try? parser.document() else { continue }
-                    let reader = NodeReader(file: file, nodeBudget: limits.nodesMax)
-                    let builder = CustomerBuilder(reader: reader, catalog: catalog, zones: zones)
-                    if let customer = builder.customer(id: nil, node, ""), reader.errors.isEmpty {
-                        slots[index] = customer
-                    }
+                for index in (count * part / threads)..<(count * (part + 1) / threads) {
+                    slots[index] = customer(index, zones)
                 }
             }
         }
@@ -248,24 +257,14 @@ public enum CustomersLoader {
             case .mapping(let mapping) = customersNode, mapping.count <= limits.customersMax
         else { return nil }
         let items: [(String, Node)] = mapping.map { ($0.key.string ?? "", $0.value) }
-        var results = [Customer?](repeating: nil, count: items.count)
-        let threads = items.count < 1_000 ? 1 : 2
-        results.withUnsafeMutableBufferPointer { output in
-            let slots = output
-            DispatchQueue.concurrentPerform(iterations: threads) { part in
-                let zones = TimeZoneDirectory()
-                let range = (items.count * part / threads)..<(items.count * (part + 1) / threads)
-                for index in range {
-                    let (id, node) = items[index]
-                    let reader = NodeReader(file: file, nodeBudget: nodeBudget)
-                    let builder = CustomerBuilder(reader: reader, catalog: catalog, zones: zones)
-                    if let customer = builder.customer(id: id, node, "customers.\(id)"),
-                        reader.errors.isEmpty
-                    {
-                        slots[index] = customer
-                    }
-                }
-            }
+        let results = splitOverTwoThreads(count: items.count) { index, zones in
+            let (id, node) = items[index]
+            let reader = NodeReader(file: file, nodeBudget: nodeBudget)
+            let builder = CustomerBuilder(reader: reader, catalog: catalog, zones: zones)
+            guard let customer = builder.customer(id: id, node, "customers.\(id)"),
+                reader.errors.isEmpty
+            else { return nil }
+            return customer
         }
         var customers: [Customer] = []
         customers.reserveCapacity(results.count)

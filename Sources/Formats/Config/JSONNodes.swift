@@ -214,19 +214,9 @@ struct JSONNodeParser {
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
             throw failure("expected a string")
         }
-        var scanner = JSONScanner(bytes)
-        scanner.index = index
-        do {
-            let text = try scanner.string(decode: true) ?? ""
-            index = scanner.index
-            return text
-        } catch JSONScanner.Failure.unpairedSurrogate(let offset) {
-            throw JSONParseError(offset: offset, message: "unpaired surrogate escape")
-        } catch JSONScanner.Failure.malformed(let offset, let why) {
-            throw JSONParseError(offset: offset, message: why)
-        } catch {
-            throw failure("invalid string")
-        }
+        let (text, end) = try JSONScanner.decodedString(bytes, at: index)
+        index = end
+        return text
     }
 
     mutating func expect(_ byte: UInt8) throws(JSONParseError) {

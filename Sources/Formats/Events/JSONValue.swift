@@ -142,17 +142,9 @@ struct JSONValueParser {
     }
 
     mutating func string() throws -> String {
-        var scanner = JSONScanner(bytes)
-        scanner.index = index
-        do {
-            let text = try scanner.string(decode: true) ?? ""
-            index = scanner.index
-            return text
-        } catch JSONScanner.Failure.unpairedSurrogate(let offset) {
-            throw JSONParseError(offset: offset, message: "unpaired surrogate escape")
-        } catch JSONScanner.Failure.malformed(let offset, let why) {
-            throw JSONParseError(offset: offset, message: why)
-        }
+        let (text, end) = try JSONScanner.decodedString(bytes, at: index)
+        index = end
+        return text
     }
 
     mutating func expect(_ byte: UInt8) throws {
@@ -160,5 +152,27 @@ struct JSONValueParser {
             throw failure("expected '\(Character(Unicode.Scalar(byte)))'")
         }
         index += 1
+    }
+}
+
+extension JSONScanner {
+    /// The string starting at `index` (its opening quote), decoded, and the index after its
+    /// closing quote: the one string reading of both small JSON parsers (`JSONValueParser`,
+    /// `JSONNodeParser`), with the scanner's failures as `JSONParseError`s at their offsets.
+    static func decodedString(
+        _ bytes: UnsafeRawBufferPointer, at index: Int
+    ) throws(JSONParseError) -> (text: String, end: Int) {
+        var scanner = JSONScanner(bytes)
+        scanner.index = index
+        do {
+            let text = try scanner.string(decode: true) ?? ""
+            return (text, scanner.index)
+        } catch Failure.unpairedSurrogate(let offset) {
+            throw JSONParseError(offset: offset, message: "unpaired surrogate escape")
+        } catch Failure.malformed(let offset, let why) {
+            throw JSONParseError(offset: offset, message: why)
+        } catch {
+            throw JSONParseError(offset: index, message: "invalid string")
+        }
     }
 }
