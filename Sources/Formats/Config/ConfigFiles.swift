@@ -71,6 +71,19 @@ public func customersYAMLAdvice(_ file: String) -> String? {
         + "smaller), or split the customers into several runs"
 }
 
+extension ConfigFile {
+    /// A file already read as `bytes`, named `name` in manifests; `sha256` is their digest when
+    /// the caller has computed it already (else it is computed here). Bytes that are not UTF-8
+    /// give a lossy `text`; the readers that take such files work from the bytes and report the
+    /// line.
+    public init(name: String, bytes: [UInt8], sha256: String? = nil) {
+        self.name = name
+        self.content = .bytes(bytes)
+        self.sha256 = sha256 ?? SHA256.hash(bytes)
+        self.sizeBytes = bytes.count
+    }
+}
+
 /// A configuration file that could not be read at all (exit code 1).
 public struct ConfigFileError: Error, CustomStringConvertible {
     public let message: String

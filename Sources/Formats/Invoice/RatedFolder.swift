@@ -162,19 +162,6 @@ public struct RatedFolderError: Error, CustomStringConvertible {
     public var description: String { problems.joined(separator: "\n") }
 }
 
-extension ConfigFile {
-    /// A file already read as `bytes`, named `name` in manifests; `sha256` is their digest when
-    /// the caller has computed it already (else it is computed here). Bytes that are not UTF-8
-    /// give a lossy `text`; the readers that take such files work from the bytes and report the
-    /// line.
-    public init(name: String, bytes: [UInt8], sha256: String? = nil) {
-        self.name = name
-        self.content = .bytes(bytes)
-        self.sha256 = sha256 ?? SHA256.hash(bytes)
-        self.sizeBytes = bytes.count
-    }
-}
-
 extension InvoiceInputReader {
     /// Reads a grants or wallets file whole, as bytes: the readers check UTF-8 line by line so
     /// a bad byte is reported with its line. Throws `ConfigFileError` when the file is missing,
