@@ -42,6 +42,8 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
+        // The hot path of `rate`: event scanning, admission, dedupe, aggregation, spilling.
+        .target(name: "Ingest", dependencies: ["Pricing", "Formats"]),
         // The exit-code mapping both executables share.
         .target(
             name: "CommandSupport",
@@ -51,7 +53,7 @@ let package = Package(
         .executableTarget(
             name: "rate",
             dependencies: [
-                "Pricing", "Formats", "CommandSupport",
+                "Pricing", "Formats", "Ingest", "CommandSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -71,6 +73,7 @@ let package = Package(
             ]),
         .testTarget(name: "FormatsTests", dependencies: ["Formats", "Pricing"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Formats", "Pricing"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Formats", "Pricing"]),
     ],
     swiftLanguageModes: [.v5]
