@@ -2,6 +2,7 @@ import ArgumentParser
 import CommandSupport
 import Formats
 import Foundation
+import Ingest
 import Logging
 import Pricing
 
@@ -44,6 +45,14 @@ struct RateCommand: ParsableCommand {
     )
     var maxInputBytes: Int64 = 64 << 30
 
+    @Option(
+        help: """
+            Memory the run aims to stay under (K, M, G: binary units). Past a quarter of it, \
+            events are spilled to temporary files in $TMPDIR (or /tmp), partitioned by customer; \
+            the outputs are the same bytes at any limit. Example: --memory-limit 256M
+            """)
+    var memoryLimit: String = "1G"
+
     @Argument(help: "Event files, directories (read recursively) or - for standard input.")
     var inputs: [String] = []
 
@@ -67,6 +76,10 @@ struct RateCommand: ParsableCommand {
             }
         }
         guard maxInputBytes > 0 else { throw ValidationError("--max-input-bytes must be positive") }
+        guard IngestLimits.bytes(memoryLimit) != nil else {
+            throw ValidationError(
+                "--memory-limit must be a positive size such as 1G, 256M or 1048576")
+        }
     }
 
     func run() throws {
@@ -76,9 +89,12 @@ struct RateCommand: ParsableCommand {
         }
         var limits = InputLimits()
         limits.decompressedBytesMax = maxInputBytes
+        var ingestLimits = IngestLimits()
+        ingestLimits.memoryBytes = IngestLimits.bytes(memoryLimit)!
         let job = RateJob(
             catalogPath: stage.catalog, customersPath: stage.customers, month: stage.month!,
-            outputPath: stage.output, inputs: inputs, maxRejectRate: maxRate, limits: limits)
+            outputPath: stage.output, inputs: inputs, maxRejectRate: maxRate, limits: limits,
+            ingestLimits: ingestLimits)
         let status = job.run()
         if status != .success { throw ExitCode(status.rawValue) }
     }

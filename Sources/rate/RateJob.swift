@@ -1,5 +1,6 @@
 import Formats
 import Foundation
+import Ingest
 import Logging
 import Pricing
 
@@ -13,6 +14,7 @@ struct RateJob {
     let inputs: [String]
     let maxRejectRate: Rational?
     let limits: InputLimits
+    let ingestLimits: IngestLimits
 
     func fail(_ status: ExitStatus, _ message: String) -> ExitStatus {
         FileHandle.standardError.write(Data(("rate: " + message + "\n").utf8))
@@ -100,11 +102,15 @@ struct RateJob {
         catalog: Catalog, customers: [Customer], files: [InputFile], selection: InputSelection,
         catalogFile: ConfigFile, customersFile: ConfigFile, folder: OutputFolder
     ) throws -> ExitStatus {
-        let collector = UsageCollector(catalog: catalog, customers: customers, month: month)
+        let collector = UsageIngest(
+            catalog: catalog, customers: customers, month: month, limits: ingestLimits)
         let parser = EventLineParser()
         let reader = InputReader(limits: limits)
         var sources: [(file: String, member: String?)] = []
-        var rejects: [RejectRecord] = []
+        // Rejects are encoded as found and spooled (to a temporary file past 8 MiB).
+        let rejects = RejectSpool(
+            memoryBytes: min(8 << 20, ingestLimits.memoryBytes / 8),
+            folder: ingestLimits.spillFolder)
         var summaries: [InputSummary] = []
         for file in files {
             var currentSource: Int32 = -1
@@ -130,19 +136,19 @@ struct RateJob {
                             collector.addRejected(reason)
                             reject = (reason, detail)
                         case .event(let event):
-                            switch collector.add(event, at: location) {
-                            case .accepted, .duplicate: reject = nil
-                            case .rejected(.conflict, _): reject = nil  // written after reading
+                            switch try collector.add(event, at: location) {
+                            case .admitted: reject = nil
                             case .rejected(let reason, let detail): reject = (reason, detail)
                             }
                         }
                     }
                     if let (reason, detail) = reject {
                         let source = sources[Int(currentSource)]
-                        rejects.append(
+                        try rejects.append(
                             RejectRecord(
                                 file: source.file, member: source.member, line: location.line,
-                                reason: reason, detail: detail, raw: line.bytes))
+                                reason: reason, detail: detail, raw: line.bytes),
+                            source: currentSource)
                     }
                 })
             summaries.append(summary)
@@ -154,19 +160,21 @@ struct RateJob {
         if !notRead.isEmpty {
             let shown = notRead.prefix(10).joined(separator: ", ")
             let more = notRead.count > 10 ? " and \(notRead.count - 10) more" : ""
-            let note = "\(notRead.count) entries not read (hidden, links or special files; "
+            let note =
+                "\(notRead.count) entries not read (hidden, links or special files; "
                 + "listed in manifest.json): \(shown)\(more)"
             Logger(label: "rate").notice("\(note)")
         }
         let usage = try collector.finish()
-        rejects += try conflictRejects(
+        let conflicts = try conflictRejects(
             usage.conflicts, files: files, sources: sources, reader: reader)
-        rejects.sort(by: RejectRecord.precedes)
         let rating = try Rater(catalog: catalog, month: month).rate(
             customers: customers, aggregates: usage.aggregates)
         try RateInvariants.check(
-            counts: usage.counts, rejectReasons: rejects.map(\.reason), lines: rating.lines,
-            catalog: catalog)
+            counts: usage.counts,
+            rejectRecords: rejects.reasons.merging(
+                [.conflict: Int64(conflicts.count)], uniquingKeysWith: +),
+            lines: rating.lines, catalog: catalog)
 
         let periods = Dictionary(
             uniqueKeysWithValues: customers.map { ($0.id, $0.billingPeriod(startingIn: month)) })
@@ -183,8 +191,10 @@ struct RateJob {
         for credit in rating.includedCredits {
             RateOutputs.includedCreditLine(credit, into: &creditsWriter)
         }
-        var rejectsWriter = JSONWriter()
-        for reject in rejects { reject.write(into: &rejectsWriter) }
+        var rejectsBytes: [UInt8] = []
+        try rejects.write(sources: sources, later: conflicts) {
+            rejectsBytes.append(contentsOf: $0)
+        }
         var outputs: [(String, String)] = []
         outputs.append(
             (
@@ -193,7 +203,7 @@ struct RateJob {
             ))
         outputs.append(("rated.ndjson", try folder.write("rated.ndjson", bytes: ratedWriter.bytes)))
         outputs.append(
-            ("rejects.ndjson", try folder.write("rejects.ndjson", bytes: rejectsWriter.bytes)))
+            ("rejects.ndjson", try folder.write("rejects.ndjson", bytes: rejectsBytes)))
         outputs.append(("usage.ndjson", try folder.write("usage.ndjson", bytes: usageWriter.bytes)))
 
         var options: [(String, String?)] = [("period", month.description)]
@@ -207,10 +217,11 @@ struct RateJob {
 
         precondition(usage.counts.addsUp, "every line is accounted for")
         let counts = usage.counts
-        let logLine = "\(files.count) inputs, \(counts.lines) lines: \(counts.billed) billed, "
-                + "\(counts.outOfPeriod) out of period, \(counts.duplicates) duplicates, "
-                + "\(counts.rejectedTotal) rejected, \(counts.blank) blank; "
-                + "\(rating.lines.count) rated lines"
+        let logLine =
+            "\(files.count) inputs, \(counts.lines) lines: \(counts.billed) billed, "
+            + "\(counts.outOfPeriod) out of period, \(counts.duplicates) duplicates, "
+            + "\(counts.rejectedTotal) rejected, \(counts.blank) blank; "
+            + "\(rating.lines.count) rated lines"
         Logger(label: "rate").info("\(logLine)")
         if let maxRejectRate, usage.counts.lines > 0 {
             let rate = try Rational(
@@ -237,7 +248,7 @@ struct RateJob {
     func conflictRejects(
         _ conflicts: [ConflictCopy], files: [InputFile],
         sources: [(file: String, member: String?)], reader: InputReader
-    ) throws -> [RejectRecord] {
+    ) throws -> [(source: Int32, record: RejectRecord)] {
         guard !conflicts.isEmpty else { return [] }
         var wanted: [Int32: Set<Int64>] = [:]
         for conflict in conflicts {
@@ -277,11 +288,12 @@ struct RateJob {
                 + "differing copies; none is billed. Other copies: "
                 + others.joined(separator: ", ")
             let bytes = raw[conflict.location] ?? []
-            return bytes.withUnsafeBytes {
+            let record = bytes.withUnsafeBytes {
                 RejectRecord(
                     file: source.file, member: source.member, line: conflict.location.line,
                     reason: .conflict, detail: detail, raw: $0)
             }
+            return (conflict.location.source, record)
         }
     }
 }

@@ -28,8 +28,18 @@ public enum RateInvariants {
     public static func check(
         counts: LineCounts, rejectReasons: [RejectReason], lines: [RatedLine], catalog: Catalog
     ) throws(InvariantViolation) {
+        var written: [RejectReason: Int64] = [:]
+        for reason in rejectReasons { written[reason, default: 0] += 1 }
+        try check(counts: counts, rejectRecords: written, lines: lines, catalog: catalog)
+    }
+
+    /// The same checks, given how many reject records were written per reason.
+    public static func check(
+        counts: LineCounts, rejectRecords: [RejectReason: Int64], lines: [RatedLine],
+        catalog: Catalog
+    ) throws(InvariantViolation) {
         let failures =
-            countFailures(counts, rejectReasons: rejectReasons)
+            countFailures(counts, rejectRecords: rejectRecords)
             + lines.compactMap { lineFailure($0, catalog: catalog) }
         if !failures.isEmpty { throw InvariantViolation(failures: failures) }
     }
@@ -37,7 +47,9 @@ public enum RateInvariants {
     /// `lines = blank + accepted + duplicates + rejected`; `accepted = billed + out_of_period`
     /// (billed is defined so) with neither negative, nor any other count; and the reject
     /// records match the rejected counts by reason.
-    static func countFailures(_ counts: LineCounts, rejectReasons: [RejectReason]) -> [String] {
+    static func countFailures(
+        _ counts: LineCounts, rejectRecords written: [RejectReason: Int64]
+    ) -> [String] {
         var failures: [String] = []
         if !counts.addsUp {
             failures.append(
@@ -53,8 +65,6 @@ public enum RateInvariants {
         for (name, value) in parts where value < 0 {
             failures.append("counts: \(name) is negative (\(value))")
         }
-        var written: [RejectReason: Int64] = [:]
-        for reason in rejectReasons { written[reason, default: 0] += 1 }
         for reason in RejectReason.allCases.sorted() {
             let counted = counts.rejected[reason] ?? 0
             let records = written[reason] ?? 0

@@ -1,10 +1,11 @@
+import Formats
 import Pricing
 import XCTest
 
-@testable import Formats
+@testable import Ingest
 
-/// UsageCollector with parsed events, a loaded catalog and real time zones (SPEC §3, §4, §11).
-final class UsageCollectorTests: XCTestCase {
+/// UsageIngest with parsed events, a loaded catalog and real time zones (SPEC §3, §4, §11).
+final class UsageIngestTests: XCTestCase {
     static let catalogText = """
         version: 1
         currency: EUR
@@ -87,33 +88,57 @@ final class UsageCollectorTests: XCTestCase {
             + #""ts":"\#(ts)"\#(tail)}"#
     }
 
-    /// Feeds lines through the parser into a collector, as `rate` does; returns the collector
-    /// and each line's outcome code (`accepted`, `duplicate`, `blank` or a reason).
-    func collect(_ lines: [Line], month: String = "2026-10") throws
-        -> (UsageCollector, [String])
-    {
-        let collector = UsageCollector(
-            catalog: catalog, customers: customers, month: try XCTUnwrap(YearMonth(month)))
+    /// A finished run: `finish()` hands back its result, as the collector's did.
+    struct Finished {
+        let usage: CollectedUsage
+        func finish() -> CollectedUsage { usage }
+    }
+
+    /// Feeds lines through the parser into a `UsageIngest`, as `rate` does, and finishes it;
+    /// returns the result and each line's final outcome: `accepted` (the first copy of a key
+    /// whose copies are identical), `duplicate` (a later identical copy), `conflict` (every
+    /// copy of a key whose copies differ), `blank` or the reject reason.
+    func collect(
+        _ lines: [Line], month: String = "2026-10", limits: IngestLimits = IngestLimits()
+    ) throws -> (Finished, [String]) {
+        let ingest = UsageIngest(
+            catalog: catalog, customers: customers, month: try XCTUnwrap(YearMonth(month)),
+            limits: limits)
         var codes: [String] = []
+        var keys: [(customer: String, id: String)?] = []
         for line in lines {
             let outcome = Array(line.text.utf8).withUnsafeBytes { EventLineParser().parse($0) }
+            var key: (String, String)?
             switch outcome {
             case .blank:
-                collector.addBlank()
+                ingest.addBlank()
                 codes.append("blank")
             case .rejected(let reason, _):
-                collector.addRejected(reason)
+                ingest.addRejected(reason)
                 codes.append(reason.rawValue)
             case .event(let event):
                 let location = LineLocation(source: line.source, line: line.number)
-                switch collector.add(event, at: location) {
-                case .accepted: codes.append("accepted")
-                case .duplicate: codes.append("duplicate")
+                switch try ingest.add(event, at: location) {
+                case .admitted:
+                    codes.append("admitted")
+                    key = (event.customer, event.id)
                 case .rejected(let reason, _): codes.append(reason.rawValue)
                 }
             }
+            keys.append(key)
         }
-        return (collector, codes)
+        let usage = try ingest.finish()
+        let conflicting = Set(usage.conflicts.map(\.location))
+        var seen = Set<[String]>()
+        for (index, line) in lines.enumerated() {
+            guard let key = keys[index] else { continue }
+            if conflicting.contains(LineLocation(source: line.source, line: line.number)) {
+                codes[index] = "conflict"
+            } else {
+                codes[index] = seen.insert([key.customer, key.id]).inserted ? "accepted" : "duplicate"
+            }
+        }
+        return (Finished(usage: usage), codes)
     }
 
     /// `customer plan charge {k=v,…} quantity ×events`, one per aggregate.
@@ -175,7 +200,7 @@ final class UsageCollectorTests: XCTestCase {
             "accepted", "missing_field", "missing_field", "missing_field", "no_subscription",
             "accepted", "accepted", "unknown_customer", "blank", "malformed_json",
         ])
-        let usage = try collector.finish()
+        let usage = collector.finish()
         // 15 lines = 1 blank + 4 accepted + 0 duplicates + 10 rejected (1 malformed, 5 missing,
         // 1 no_subscription, 2 unknown_customer, 1 unknown_meter); billed = 4 − 1 (e12) = 3.
         XCTAssertEqual(
@@ -206,7 +231,7 @@ final class UsageCollectorTests: XCTestCase {
                     line("a", "c_berlin", "calls", "2026-10-05T10:00:00Z"),
                 ]))
         XCTAssertEqual(codes, ["accepted", "duplicate", "accepted", "duplicate", "accepted"])
-        let usage = try collector.finish()
+        let usage = collector.finish()
         XCTAssertEqual(
             countsText(usage.counts),
             "lines=5 blank=0 accepted=3 duplicates=2 out_of_period=0 billed=3")
@@ -221,9 +246,9 @@ final class UsageCollectorTests: XCTestCase {
         let b = line("k", "c_utc", "tokens", "2026-10-05T10:00:00Z", #""quantity":"2""#)
         let other = line("z", "c_utc", "tokens", "2026-10-06T10:00:00Z", #""quantity":"7""#)
         let (collector, codes) = try collect(source(0, [a, other, a]) + source(1, [b]))
-        // B turns the accepted A and its duplicate into conflicts after the fact.
-        XCTAssertEqual(codes, ["accepted", "accepted", "duplicate", "conflict"])
-        let usage = try collector.finish()
+        // B makes A and its identical copy conflicts too, though they were read first.
+        XCTAssertEqual(codes, ["conflict", "accepted", "conflict", "conflict"])
+        let usage = collector.finish()
         // lines 4 = accepted 1 (z) + duplicates 0 + rejected 3 (conflict).
         XCTAssertEqual(
             countsText(usage.counts),
@@ -247,7 +272,7 @@ final class UsageCollectorTests: XCTestCase {
         let b = line("k", "c_utc", "tokens", "2026-10-05T10:00:00Z", #""quantity":"2""#)
         for order in [[a, b, a], [b, a, a], [a, a, b], [b, b, a]] {
             let (collector, _) = try collect(source(0, order))
-            let usage = try collector.finish()
+            let usage = collector.finish()
             XCTAssertEqual(
                 countsText(usage.counts),
                 "lines=3 blank=0 accepted=0 duplicates=0 out_of_period=0 billed=0 conflict=3")
@@ -269,7 +294,7 @@ final class UsageCollectorTests: XCTestCase {
         ]
         for variant in variants {
             let (_, codes) = try collect(source(0, [base, variant]))
-            XCTAssertEqual(codes, ["accepted", "conflict"], variant)
+            XCTAssertEqual(codes, ["conflict", "conflict"], variant)
         }
         // Equal dims in another order are the same content.
         let (_, codes) = try collect(source(0, [
@@ -292,8 +317,8 @@ final class UsageCollectorTests: XCTestCase {
         ]))
         XCTAssertEqual(
             codes,
-            ["accepted", "duplicate", "duplicate", "accepted", "duplicate", "accepted", "conflict"])
-        let usage = try collector.finish()
+            ["accepted", "duplicate", "duplicate", "accepted", "duplicate", "conflict", "conflict"])
+        let usage = collector.finish()
         // count counts events: a and b (c conflicts), whatever their quantity: 2.
         XCTAssertEqual(summary(usage, customer: "c_utc", charge: "calls"),
                        ["c_utc pro calls {} 2 ×2"])
@@ -312,8 +337,8 @@ final class UsageCollectorTests: XCTestCase {
             line("u", "c_utc", "tokens", "2026-11-05T10:00:00Z", #""quantity":"1""#),
         ]))
         XCTAssertEqual(
-            codes, ["accepted", "duplicate", "accepted", "conflict", "accepted", "conflict"])
-        let usage = try collector.finish()
+            codes, ["accepted", "duplicate", "conflict", "conflict", "conflict", "conflict"])
+        let usage = collector.finish()
         // 6 lines = accepted 1 (s, out of period) + duplicate 1 + conflict 4; billed 0.
         XCTAssertEqual(
             countsText(usage.counts),
@@ -346,7 +371,7 @@ final class UsageCollectorTests: XCTestCase {
             line("6", "c_berlin", "calls", "2026-11-01T00:30:00+01:00"),
         ]))
         XCTAssertEqual(codes, Array(repeating: "accepted", count: 6))
-        let usage = try collector.finish()
+        let usage = collector.finish()
         // Events 2, 3, 4 are billed; 1, 5, 6 are out of period.
         XCTAssertEqual(
             countsText(usage.counts),
@@ -367,7 +392,7 @@ final class UsageCollectorTests: XCTestCase {
             line("3", "c_anchor", "calls", "2027-03-30T23:59:59Z"),
             line("4", "c_anchor", "calls", "2027-03-31T00:00:00Z"),
         ]), month: "2027-02")
-        let usage = try collector.finish()
+        let usage = collector.finish()
         XCTAssertEqual(
             countsText(usage.counts),
             "lines=4 blank=0 accepted=4 duplicates=0 out_of_period=2 billed=2")
@@ -393,7 +418,7 @@ final class UsageCollectorTests: XCTestCase {
             line("6", "c_switch", "tokens", "2026-10-02T00:00:00Z", #""quantity":"9""#),
             line("7", "c_switch", "tokens", "2026-10-16T00:00:00Z", #""quantity":"4""#),
         ]))
-        let usage = try collector.finish()
+        let usage = collector.finish()
         XCTAssertEqual(summary(usage, customer: "c_switch", charge: "calls"), [
             "c_switch basic calls {} 2 ×2",
             "c_switch pro calls {} 3 ×3",
@@ -417,7 +442,7 @@ final class UsageCollectorTests: XCTestCase {
             line("n2", "c_utc", "floor", "2026-10-03T00:00:00Z", #""quantity":"0.5""#),
             line("n3", "c_utc", "floor", "2026-10-04T00:00:00Z", #""quantity":"8""#),
         ]))
-        let usage = try collector.finish()
+        let usage = collector.finish()
         // sum: 0.000000001 + 99999999999 = 99999999999.000000001.
         XCTAssertEqual(summary(usage, customer: "c_utc", charge: "tokens"),
                        ["c_utc pro tokens {} 99999999999.000000001 ×2"])
@@ -441,7 +466,7 @@ final class UsageCollectorTests: XCTestCase {
         ]
         for order in [events, events.reversed(), [events[2], events[0], events[3], events[1]]] {
             let (collector, _) = try collect(source(0, order))
-            let usage = try collector.finish()
+            let usage = collector.finish()
             XCTAssertEqual(summary(usage, customer: "c_utc", charge: "balance"),
                            ["c_utc pro balance {} 5 ×4"])
         }
@@ -458,7 +483,7 @@ final class UsageCollectorTests: XCTestCase {
             // Case matters: "U1" is another value.
             line("7", "c_utc", "users", "2026-10-02T00:00:00Z", #""dims":{"user":"U1"}"#),
         ]))
-        let usage = try collector.finish()
+        let usage = collector.finish()
         // Distinct non-empty values: u1, u2, U1 = 3, from 7 events.
         XCTAssertEqual(summary(usage, customer: "c_utc", charge: "users"),
                        ["c_utc pro users {} 3 ×7"])
@@ -483,7 +508,7 @@ final class UsageCollectorTests: XCTestCase {
             line("7", "c_utc", "tokens", "2026-10-02T00:00:00Z",
                  #""quantity":"64","dims":{"region":"eu-west-1","model":"m-small"}"#),
         ]))
-        let usage = try collector.finish()
+        let usage = collector.finish()
         // tokens_eu: "" ← 4; m-large ← 1 + 2 = 3; m-small ← 64. Groups sorted bytewise.
         XCTAssertEqual(summary(usage, customer: "c_utc", charge: "tokens_eu"), [
             "c_utc pro tokens_eu {model=} 4 ×1",
@@ -497,7 +522,7 @@ final class UsageCollectorTests: XCTestCase {
 
     func testZeroUsageLinesForEveryActivePlan() throws {
         let (collector, _) = try collect([])
-        let usage = try collector.finish()
+        let usage = collector.finish()
         // Every ungrouped usage charge of each plan active in October 2026, at 0 and 0 events;
         // tokens_eu (grouped) has no line. c_switch has both plans; c_late has basic from the
         // 15th. Sorted by customer, plan, charge (bytewise: "c_anchor" < "c_berlin" < "c_late"
@@ -527,7 +552,7 @@ final class UsageCollectorTests: XCTestCase {
     func testNoZeroUsageLineForAPlanNotActiveInThePeriod() throws {
         // In September 2026, c_late (from 2026-10-15) has no plan and c_switch only basic.
         let (collector, _) = try collect([], month: "2026-09")
-        let usage = try collector.finish()
+        let usage = collector.finish()
         XCTAssertFalse(summary(usage).contains { $0.hasPrefix("c_late ") })
         XCTAssertEqual(summary(usage).filter { $0.hasPrefix("c_switch ") },
                        ["c_switch basic calls {} 0 ×0"])
@@ -548,10 +573,112 @@ final class UsageCollectorTests: XCTestCase {
         for round in 0..<5 {
             let shuffled = lines.shuffled(using: &generator)
             let (collector, _) = try collect(source(0, shuffled))
-            let usage = try collector.finish()
+            let usage = collector.finish()
             XCTAssertEqual(summary(usage), summary(reference), "round \(round), seed 20261001")
             XCTAssertEqual(usage.counts, reference.counts)
             XCTAssertEqual(usage.conflicts.count, reference.conflicts.count)
+        }
+    }
+
+    // MARK: Spilling
+
+    /// Seeded lines over every aggregation, five customers (two time zones, a plan change),
+    /// repeated ids with identical and differing copies (three-copy conflicts across sources),
+    /// out-of-period and uncovered events, dims in both orders, rejects and blanks.
+    func mixedLines(seed: UInt64, count: Int) -> [Line] {
+        var random = SeededGenerator(seed: seed)
+        let customers = ["c_utc", "c_berlin", "c_anchor", "c_switch", "c_late", "nobody"]
+        let meters = ["calls", "tokens", "seats", "floor", "balance", "users", "nope"]
+        let regions = ["eu-west-1", "eu-central-1", "us-east-1"]
+        var lines: [Line] = []
+        for index in 0..<count {
+            let source = Int32(index % 3)
+            let customer = customers[Int(random.next() % UInt64(customers.count))]
+            let meter = meters[Int(random.next() % UInt64(meters.count))]
+            // Days from 28 September to 3 November: some out of period, some before c_late's plan.
+            let day = Int(random.next() % 37)
+            let month = day < 3 ? "09" : day < 34 ? "10" : "11"
+            let dayOfMonth = day < 3 ? 28 + day : day < 34 ? day - 2 : day - 33
+            let ts = "2026-\(month)-\(dayOfMonth < 10 ? "0" : "")\(dayOfMonth)T"
+                + "\(random.next() % 2 == 0 ? "00:30:00Z" : "23:59:59.5+01:00")"
+            let id = "e\(random.next() % UInt64(count / 2 + 1))"
+            let quantity = "\(random.next() % 1000).\(random.next() % 10)"
+            let region = regions[Int(random.next() % 3)]
+            let dims = random.next() % 2 == 0
+                ? #"{"region":"\#(region)","model":"m\#(random.next() % 3)","user":"u\#(random.next() % 4)"}"#
+                : #"{"user":"u\#(random.next() % 4)","region":"\#(region)"}"#
+            switch random.next() % 40 {
+            case 0: lines.append(Line(source: source, number: 0, text: ""))
+            case 1: lines.append(Line(source: source, number: 0, text: "{not json"))
+            case 2 where !lines.isEmpty:
+                // An exact copy of an earlier line, maybe in another source.
+                let earlier = lines[Int(random.next() % UInt64(lines.count))]
+                lines.append(Line(source: source, number: 0, text: earlier.text))
+            default:
+                lines.append(
+                    Line(
+                        source: source, number: 0,
+                        text: line(id, customer, meter, ts, #""quantity":"\#(quantity)","dims":\#(dims)"#)))
+            }
+        }
+        // Number the lines within their source.
+        var next: [Int32: Int64] = [:]
+        return lines.map { line in
+            next[line.source, default: 0] += 1
+            return Line(source: line.source, number: next[line.source]!, text: line.text)
+        }
+    }
+
+    func testSpillingAndPartitionCountsGiveTheSameResult() throws {
+        let lines = mixedLines(seed: 42, count: 3000)
+        let (reference, _) = try collect(lines)
+        let expected = reference.finish()
+        // The data exercises what it should.
+        XCTAssertGreaterThan(expected.counts.duplicates, 20)
+        XCTAssertGreaterThan(expected.counts.rejected[.conflict]!, 100)
+        XCTAssertGreaterThan(expected.counts.outOfPeriod, 20)
+        XCTAssertGreaterThan(expected.aggregates.count, 15)
+        XCTAssertTrue(expected.conflicts.contains { $0.others.count >= 2 })
+        for (memory, partitions) in [(1, 1), (1, 7), (4096, 64), (1 << 30, 1), (1 << 30, 3)] {
+            var limits = IngestLimits()
+            limits.memoryBytes = memory
+            limits.partitionCount = partitions
+            let (run, _) = try collect(lines, limits: limits)
+            let usage = run.finish()
+            let label = "memory \(memory), partitions \(partitions)"
+            XCTAssertEqual(summary(usage), summary(expected), label)
+            XCTAssertEqual(usage.counts, expected.counts, label)
+            XCTAssertEqual(
+                usage.conflicts.map { "\($0.location) \($0.others) \($0.customer) \($0.id)" },
+                expected.conflicts.map { "\($0.location) \($0.others) \($0.customer) \($0.id)" },
+                label)
+        }
+    }
+
+    func testTinyMemoryLimitSpills() throws {
+        var limits = IngestLimits()
+        limits.memoryBytes = 1
+        let ingest = UsageIngest(
+            catalog: catalog, customers: customers, month: try XCTUnwrap(YearMonth("2026-10")),
+            limits: limits)
+        XCTAssertFalse(ingest.isSpilling)
+        let event = UsageEvent(
+            id: "a", customer: "c_utc", meter: "calls",
+            instant: Instant(secondsSinceEpoch: 1_791_158_400), quantityNanos: nil, dims: [])
+        _ = try ingest.add(event, at: LineLocation(source: 0, line: 1))
+        XCTAssertTrue(ingest.isSpilling)
+        let usage = try ingest.finish()
+        XCTAssertEqual(summary(usage, customer: "c_utc", charge: "calls"), ["c_utc pro calls {} 1 ×1"])
+    }
+
+    func testMemoryLimitText() {
+        XCTAssertEqual(IngestLimits.bytes("1G"), 1 << 30)
+        XCTAssertEqual(IngestLimits.bytes("256M"), 256 << 20)
+        XCTAssertEqual(IngestLimits.bytes("256MiB"), 256 << 20)
+        XCTAssertEqual(IngestLimits.bytes("512k"), 512 << 10)
+        XCTAssertEqual(IngestLimits.bytes("1048576"), 1_048_576)
+        for bad in ["", "0", "-1", "1.5G", "G", "1X", "999999999999999999G", "1 G"] {
+            XCTAssertNil(IngestLimits.bytes(bad), bad)
         }
     }
 }

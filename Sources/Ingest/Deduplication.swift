@@ -1,0 +1,104 @@
+import Foundation
+import Pricing
+
+/// What dedupe decides for one partition's records (SPEC §3): the events that count, the
+/// counts of copies, and every copy of a key whose copies differ.
+struct DedupeResult {
+    /// Indices of the records that are billed or out of period: the first copy of every key
+    /// whose copies are all identical, in arrival order.
+    var survivors: [Int32] = []
+    var accepted: Int64 = 0
+    var duplicates: Int64 = 0
+    var outOfPeriod: Int64 = 0
+    var conflicts: Int64 = 0
+    /// One entry per copy of every conflicting key.
+    var conflictCopies: [ConflictCopy] = []
+}
+
+/// Finds the copies of each (customer, id) among one partition's records with an open-addressing
+/// table over the id bytes, after the whole input is read — so whether a copy read first is
+/// kept never depends on what comes later: a key whose copies differ is a conflict whichever
+/// copy came first, and identical copies count once.
+enum Deduplication {
+    static func run(
+        records: [EventRecord], ids: [UInt8], customerIDs: [String]
+    ) -> DedupeResult {
+        var result = DedupeResult()
+        guard !records.isEmpty else { return result }
+        var capacity = 16
+        while capacity < records.count * 2 { capacity *= 2 }
+        let mask = capacity - 1
+        /// Per slot: the first copy's record index + 1.
+        var slots = [Int32](repeating: 0, count: capacity)
+        /// First copy → the later copies' record indices (only for keys seen more than once).
+        var laterCopies: [Int32: [Int32]] = [:]
+        var conflicted = Set<Int32>()
+        var firsts: [Int32] = []
+        firsts.reserveCapacity(records.count)
+        ids.withUnsafeBytes { idBytes in
+            func id(_ record: EventRecord) -> UnsafeRawBufferPointer {
+                let start = Int(record.idOffset)
+                return UnsafeRawBufferPointer(
+                    rebasing: idBytes[start..<start + Int(record.idLength)])
+            }
+            for index in records.indices {
+                let record = records[index]
+                let key = id(record)
+                var slot =
+                    Int(truncatingIfNeeded: byteHash(key, seed: UInt64(UInt32(record.customer))))
+                    & mask
+                while true {
+                    let entry = slots[slot]
+                    if entry == 0 {
+                        slots[slot] = Int32(index) + 1
+                        firsts.append(Int32(index))
+                        break
+                    }
+                    let first = records[Int(entry - 1)]
+                    let firstID = id(first)
+                    if first.customer == record.customer && firstID.count == key.count
+                        && (key.count == 0
+                            || memcmp(firstID.baseAddress!, key.baseAddress!, key.count) == 0)
+                    {
+                        laterCopies[entry - 1, default: []].append(Int32(index))
+                        let same =
+                            first.meter == record.meter && first.seconds == record.seconds
+                            && first.nanoseconds == record.nanoseconds
+                            && first.quantityLow == record.quantityLow
+                            && first.quantityHigh == record.quantityHigh
+                            && first.dims == record.dims
+                        if !same { conflicted.insert(entry - 1) }
+                        break
+                    }
+                    slot = (slot + 1) & mask
+                }
+            }
+            for first in firsts {
+                let copies = laterCopies[first]?.count ?? 0
+                if conflicted.contains(first) {
+                    result.conflicts += Int64(1 + copies)
+                    continue
+                }
+                result.accepted += 1
+                result.duplicates += Int64(copies)
+                if records[Int(first)].subscription < 0 { result.outOfPeriod += 1 }
+                result.survivors.append(first)
+            }
+            // Every copy of a conflicting key, each naming the others, in location order.
+            for first in conflicted.sorted() {
+                let record = records[Int(first)]
+                let all = ([first] + laterCopies[first]!).map { records[Int($0)].location }
+                    .sorted { ($0.source, $0.line) < ($1.source, $1.line) }
+                let customer = customerIDs[Int(record.customer)]
+                let eventID = String(decoding: id(record), as: UTF8.self)
+                for location in all {
+                    result.conflictCopies.append(
+                        ConflictCopy(
+                            location: location, others: all.filter { $0 != location },
+                            customer: customer, id: eventID))
+                }
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,103 @@
+import Pricing
+
+/// Where an admitted event belongs: its customer, meter and the customer's active subscription
+/// at its instant (-1 when the instant is outside the customer's billing period).
+public struct AdmittedEvent {
+    public let customer: Int32
+    public let meter: Int32
+    public let subscription: Int16
+    /// The quantity in billionths; a count event without one holds one unit (SPEC §3: the same
+    /// content as `"1"`).
+    public let quantityNanos: Int128
+}
+
+/// The outcome of checking one event against the catalog and the customers.
+public enum AdmissionOutcome {
+    case admitted(AdmittedEvent)
+    case rejected(RejectReason, String)
+}
+
+/// Checks events against the catalog and customers (SPEC §11 order after the line's own
+/// checks: meter, quantity required by the meter, customer, subscription covering the event),
+/// looking meters and customers up by their bytes.
+public struct EventAdmission {
+    /// Meter keys, sorted bytewise; a meter's position is its number everywhere in Ingest.
+    public let meterKeys: [String]
+    public let meters: [Meter]
+    public let customers: [Customer]
+    public let periods: [BillingPeriod]
+    public let activeSubscriptions: [[ActiveSubscription]]
+    private var meterTable: ByteKeyTable
+    private var customerTable: ByteKeyTable
+
+    /// Prepares the lookups for `month`.
+    public init(catalog: Catalog, customers: [Customer], month: YearMonth) {
+        meterKeys = catalog.meters.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        meters = meterKeys.map { catalog.meters[$0]! }
+        precondition(meterKeys.count < Int(Int32.max), "the catalog loader limits meters")
+        var meterTable = ByteKeyTable(expected: meterKeys.count)
+        for key in meterKeys {
+            var key = key
+            _ = key.withUTF8 { meterTable.intern(UnsafeRawBufferPointer($0)) }
+        }
+        self.meterTable = meterTable
+        self.customers = customers
+        var customerTable = ByteKeyTable(expected: customers.count)
+        for customer in customers {
+            var id = customer.id
+            let (_, inserted) = id.withUTF8 { customerTable.intern(UnsafeRawBufferPointer($0)) }
+            precondition(inserted, "the customers loader refuses repeated ids")
+        }
+        self.customerTable = customerTable
+        periods = customers.map { $0.billingPeriod(startingIn: month) }
+        activeSubscriptions = zip(customers, periods).map { $0.activeSubscriptions(in: $1) }
+    }
+
+    /// The number of a meter key, or nil.
+    public func meterNumber(_ key: UnsafeRawBufferPointer) -> Int32? { meterTable.find(key) }
+
+    /// The number of a customer id, or nil.
+    public func customerNumber(_ id: UnsafeRawBufferPointer) -> Int32? { customerTable.find(id) }
+
+    /// Checks one event's meter, quantity, customer and subscription.
+    public func admit(
+        customer: UnsafeRawBufferPointer, meter: UnsafeRawBufferPointer, instant: Instant,
+        quantityNanos: Int128?
+    ) -> AdmissionOutcome {
+        guard let meterPosition = meterTable.find(meter) else {
+            return .rejected(
+                .unknownMeter,
+                "meter \"\(String(decoding: meter, as: UTF8.self))\" is not in the catalog")
+        }
+        let meterValue = meters[Int(meterPosition)]
+        if meterValue.aggregation.needsQuantity && quantityNanos == nil {
+            return .rejected(
+                .missingField,
+                "missing field \"quantity\" (meter \"\(meterValue.key)\" aggregates "
+                    + "\(meterValue.aggregation.rawValue))"
+            )
+        }
+        guard let customerPosition = customerTable.find(customer) else {
+            return .rejected(
+                .unknownCustomer,
+                "customer \"\(String(decoding: customer, as: UTF8.self))\" is not in the "
+                    + "customers file")
+        }
+        var subscription: Int16 = -1
+        if periods[Int(customerPosition)].range.contains(instant) {
+            let active = activeSubscriptions[Int(customerPosition)]
+            guard let found = active.firstIndex(where: { $0.range.contains(instant) }) else {
+                return .rejected(
+                    .noSubscription,
+                    "no plan of customer \"\(customers[Int(customerPosition)].id)\" covers "
+                        + instant.rfc3339(offsetSeconds: 0)
+                )
+            }
+            subscription = Int16(found)
+        }
+        return .admitted(
+            AdmittedEvent(
+                customer: customerPosition, meter: meterPosition, subscription: subscription,
+                quantityNanos: quantityNanos ?? QuantityScale.unit))
+    }
+}

@@ -1,0 +1,220 @@
+import Foundation
+import Pricing
+
+/// How much memory `rate`'s event state may use, and where it spills beyond that.
+public struct IngestLimits: Sendable {
+    /// The whole run's memory target (`--memory-limit`). A quarter of it is the budget for
+    /// event records held in memory; past that budget they go to spill files, since the array
+    /// of records may briefly hold twice its length while growing, and dedupe, aggregation and
+    /// the outputs need the rest.
+    public var memoryBytes: Int = 1 << 30
+    /// Where spill files are created (unlinked at once).
+    public var spillFolder: String = IngestLimits.defaultSpillFolder
+    /// How many partitions the customers are hashed into. Results never depend on it.
+    public var partitionCount: Int = 64
+
+    /// `TMPDIR`, or `/tmp`.
+    public static var defaultSpillFolder: String {
+        let value = ProcessInfo.processInfo.environment["TMPDIR"] ?? ""
+        return value.isEmpty ? "/tmp" : value
+    }
+
+    /// The defaults: 1 GiB, `TMPDIR`, 64 partitions.
+    public init() {}
+
+    /// The records' budget in bytes.
+    var recordBudget: Int { max(memoryBytes / 4, 1) }
+    /// The records one partition keeps in memory between writes once spilling.
+    var chunkRecords: Int { max(min(recordBudget / partitionCount / 128, 2048), 16) }
+}
+
+/// Everything `rate` does with events after a line has been read as one: admission against the
+/// catalog and customers (`EventAdmission`), compact records partitioned by a hash of the
+/// customer (`EventPartition`, spilled past the memory budget), and at the end, partition by
+/// partition, dedupe (`Deduplication`) and aggregation (`Aggregation`).
+///
+/// Dedupe runs after reading, so a conflicting copy read last takes back an event read first,
+/// and the result never depends on the order lines were read in, on the memory limit or on the
+/// number of partitions: every partition holds whole customers, and the aggregates are sorted
+/// at the end.
+public final class UsageIngest {
+    public let admission: EventAdmission
+    private let catalog: Catalog
+    private let limits: IngestLimits
+    private let partitions: [EventPartition]
+    /// Customer number → partition.
+    private let partitionOf: [Int32]
+    private let dims = DimsTable()
+    private var dimsKey = DimsKeyBuilder()
+    private var heldRecords = 0
+    private var heldIDBytes = 0
+    /// Whether records now go to spill files.
+    public private(set) var isSpilling = false
+    /// Counts of lines seen so far (dedupe's share is added by `finish`).
+    public private(set) var counts = LineCounts()
+
+    public init(
+        catalog: Catalog, customers: [Customer], month: YearMonth,
+        limits: IngestLimits = IngestLimits()
+    ) {
+        precondition(limits.partitionCount > 0, "at least one partition")
+        self.catalog = catalog
+        self.limits = limits
+        admission = EventAdmission(catalog: catalog, customers: customers, month: month)
+        partitions = (0..<limits.partitionCount).map { _ in EventPartition() }
+        partitionOf = customers.map { customer in
+            var id = customer.id
+            let hash = id.withUTF8 { byteHash(UnsafeRawBufferPointer($0)) }
+            return Int32(truncatingIfNeeded: hash % UInt64(limits.partitionCount))
+        }
+        for key in RejectReason.allCases { counts.rejected[key] = 0 }
+    }
+
+    /// The partition of a customer id: the same on every machine (see `byteHash`).
+    public static func partition(ofCustomer id: UnsafeRawBufferPointer, count: Int) -> Int {
+        Int(byteHash(id) % UInt64(count))
+    }
+
+    /// Counts a blank line.
+    public func addBlank() {
+        counts.lines += 1
+        counts.blank += 1
+    }
+
+    /// Counts a line rejected before it became an event (syntax, field rules, too long).
+    public func addRejected(_ reason: RejectReason) {
+        counts.lines += 1
+        counts.rejected[reason, default: 0] += 1
+    }
+
+    /// Checks one event given as bytes and keeps it when admitted. `dims` is its canonical key
+    /// (`DimsKeyBuilder`). Throws only when a spill file cannot be written.
+    public func add(
+        id: UnsafeRawBufferPointer, customer: UnsafeRawBufferPointer,
+        meter: UnsafeRawBufferPointer, instant: Instant, quantityNanos: Int128?,
+        dims dimsBytes: UnsafeRawBufferPointer, at location: LineLocation
+    ) throws -> AdmissionOutcome {
+        counts.lines += 1
+        let outcome = admission.admit(
+            customer: customer, meter: meter, instant: instant, quantityNanos: quantityNanos)
+        switch outcome {
+        case .rejected(let reason, _):
+            counts.rejected[reason, default: 0] += 1
+        case .admitted(let event):
+            let quantity = event.quantityNanos
+            let record = EventRecord(
+                quantityLow: UInt64(truncatingIfNeeded: quantity),
+                quantityHigh: Int64(truncatingIfNeeded: quantity >> 64),
+                seconds: instant.secondsSinceEpoch, line: location.line, idOffset: 0,
+                customer: event.customer, meter: event.meter, dims: dims.intern(dimsBytes),
+                source: location.source, nanoseconds: instant.nanoseconds,
+                subscription: event.subscription, idLength: UInt16(id.count))
+            let partition = partitions[Int(partitionOf[Int(event.customer)])]
+            partition.append(record, id: id)
+            heldRecords += 1
+            heldIDBytes += id.count
+            if isSpilling {
+                if partition.records.count >= limits.chunkRecords {
+                    heldRecords -= partition.records.count
+                    heldIDBytes -= partition.ids.count
+                    try partition.spill(folder: limits.spillFolder)
+                }
+            } else if heldRecords * MemoryLayout<EventRecord>.stride + heldIDBytes
+                > limits.recordBudget
+            {
+                try startSpilling()
+            }
+        }
+        return outcome
+    }
+
+    /// Checks one event from the slow parser (Strings) and keeps it when admitted.
+    public func add(_ event: UsageEvent, at location: LineLocation) throws -> AdmissionOutcome {
+        dimsKey.set(event.dims)
+        var id = event.id
+        var customer = event.customer
+        var meter = event.meter
+        let dimsKey = self.dimsKey
+        return try id.withUTF8 { id in
+            try customer.withUTF8 { customer in
+                try meter.withUTF8 { meter in
+                    try dimsKey.withBytes { dims in
+                        try add(
+                            id: UnsafeRawBufferPointer(id),
+                            customer: UnsafeRawBufferPointer(customer),
+                            meter: UnsafeRawBufferPointer(meter), instant: event.instant,
+                            quantityNanos: event.quantityNanos, dims: dims, at: location)
+                    }
+                }
+            }
+        }
+    }
+
+    private func startSpilling() throws {
+        isSpilling = true
+        for partition in partitions {
+            try partition.spill(folder: limits.spillFolder)
+            partition.shrink()
+        }
+        heldRecords = 0
+        heldIDBytes = 0
+    }
+
+    /// Dedupes and aggregates partition by partition, and lists the conflicts.
+    public func finish() throws -> CollectedUsage {
+        let plan = AggregationPlan(catalog: catalog, admission: admission)
+        var customersOf = Array(repeating: [Int32](), count: partitions.count)
+        for (customer, partition) in partitionOf.enumerated() {
+            customersOf[Int(partition)].append(Int32(customer))
+        }
+        var aggregates: [UsageAggregate] = []
+        var conflicts: [ConflictCopy] = []
+        for (number, partition) in partitions.enumerated() {
+            let (records, ids) = try partition.takeAll()
+            let dedupe = Deduplication.run(
+                records: records, ids: ids, customerIDs: plan.customerIDs)
+            counts.accepted += dedupe.accepted
+            counts.duplicates += dedupe.duplicates
+            counts.outOfPeriod += dedupe.outOfPeriod
+            counts.rejected[.conflict, default: 0] += dedupe.conflicts
+            conflicts += dedupe.conflictCopies
+            aggregates += try Aggregation.run(
+                survivors: dedupe.survivors, records: records, ids: ids,
+                customers: customersOf[number], plan: plan, dims: dims)
+        }
+        precondition(counts.addsUp, "line counts must add up after dedupe")
+        aggregates = sortedByKey(aggregates) {
+            LineKey($0.customer, $0.plan, $0.charge, $0.group)
+        }
+        conflicts.sort {
+            ($0.location.source, $0.location.line) < ($1.location.source, $1.location.line)
+        }
+        return CollectedUsage(counts: counts, aggregates: aggregates, conflicts: conflicts)
+    }
+}
+
+extension IngestLimits {
+    /// Reads a size such as `1G`, `256M`, `512K` or `1048576` (binary units: `K` = 1024 bytes;
+    /// a trailing `B`, `iB` or lower case is accepted). Nil when it is not a positive size.
+    public static func bytes(_ text: String) -> Int? {
+        var digits = Substring(text)
+        var scale = 1
+        for suffix in ["iB", "B", "ib", "b"] where digits.hasSuffix(suffix) {
+            digits = digits.dropLast(suffix.count)
+            break
+        }
+        switch digits.last {
+        case "K", "k": scale = 1 << 10
+        case "M", "m": scale = 1 << 20
+        case "G", "g": scale = 1 << 30
+        case "T", "t": scale = 1 << 40
+        default: break
+        }
+        if scale != 1 { digits = digits.dropLast() }
+        guard !digits.isEmpty, digits.count <= 15, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
+            let value = Int(digits), value > 0
+        else { return nil }
+        let (bytes, overflow) = value.multipliedReportingOverflow(by: scale)
+        return overflow ? nil : bytes
+    }
+}
