@@ -1,0 +1,1 @@
+../../../../Sources/Formats/Events/JSONScanner.swift
