@@ -20,15 +20,15 @@ public enum AdmissionOutcome {
 /// Checks events against the catalog and customers (SPEC §11 order after the line's own
 /// checks: meter, quantity required by the meter, customer, subscription covering the event),
 /// looking meters and customers up by their bytes.
-public struct EventAdmission {
+public final class EventAdmission {
     /// Meter keys, sorted bytewise; a meter's position is its number everywhere in Ingest.
     public let meterKeys: [String]
     public let meters: [Meter]
     public let customers: [Customer]
     public let periods: [BillingPeriod]
     public let activeSubscriptions: [[ActiveSubscription]]
-    private var meterTable: ByteKeyTable
-    private var customerTable: ByteKeyTable
+    private let meterTable: ByteKeyTable
+    private let customerTable: ByteKeyTable
 
     /// Prepares the lookups for `month`.
     public init(catalog: Catalog, customers: [Customer], month: YearMonth) {

@@ -1,3 +1,4 @@
+import Formats
 import Foundation
 import Pricing
 
@@ -216,5 +217,62 @@ extension IngestLimits {
         else { return nil }
         let (bytes, overflow) = value.multipliedReportingOverflow(by: scale)
         return overflow ? nil : bytes
+    }
+}
+
+/// One input line into `UsageIngest`: the scanner's fast path for the common event line, the
+/// strict `EventLineParser` for everything else (which decides every reject and its message).
+public struct LineIntake {
+    public let ingest: UsageIngest
+    private var scanner = EventScanner()
+    private var event = ScannedEvent()
+    private let parser = EventLineParser()
+    private var dimsKey = DimsKeyBuilder()
+    private let lineBytesMax: Int
+
+    /// Feeds `ingest`; `lineBytesMax` only words the detail of a too-long line.
+    public init(ingest: UsageIngest, lineBytesMax: Int) {
+        self.ingest = ingest
+        self.lineBytesMax = lineBytesMax
+    }
+
+    /// Counts one line and keeps its event when admitted; returns the reject reason and detail
+    /// when the line is rejected now (a conflict is found only by `UsageIngest.finish`).
+    public mutating func take(
+        _ line: UnsafeRawBufferPointer, isTooLong: Bool, at location: LineLocation
+    ) throws -> (reason: RejectReason, detail: String)? {
+        if isTooLong {
+            ingest.addRejected(.lineTooLong)
+            return (.lineTooLong, "line longer than \(lineBytesMax) bytes")
+        }
+        if scanner.scan(line, into: &event) {
+            dimsKey.reset()
+            for index in 0..<event.dimsCount {
+                dimsKey.append(
+                    key: event.dimKey(index).bytes(in: line),
+                    value: event.dimValue(index).bytes(in: line))
+            }
+            let outcome = try dimsKey.withBytes { dims in
+                try ingest.add(
+                    id: event.id.bytes(in: line), customer: event.customer.bytes(in: line),
+                    meter: event.meter.bytes(in: line), instant: event.instant,
+                    quantityNanos: event.quantityNanos, dims: dims, at: location)
+            }
+            if case .rejected(let reason, let detail) = outcome { return (reason, detail) }
+            return nil
+        }
+        switch parser.parse(line) {
+        case .blank:
+            ingest.addBlank()
+            return nil
+        case .rejected(let reason, let detail):
+            ingest.addRejected(reason)
+            return (reason, detail)
+        case .event(let parsed):
+            if case .rejected(let reason, let detail) = try ingest.add(parsed, at: location) {
+                return (reason, detail)
+            }
+            return nil
+        }
     }
 }

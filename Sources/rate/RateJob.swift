@@ -104,7 +104,7 @@ struct RateJob {
     ) throws -> ExitStatus {
         let collector = UsageIngest(
             catalog: catalog, customers: customers, month: month, limits: ingestLimits)
-        let parser = EventLineParser()
+        var intake = LineIntake(ingest: collector, lineBytesMax: limits.lineBytesMax)
         let reader = InputReader(limits: limits)
         var sources: [(file: String, member: String?)] = []
         // Rejects are encoded as found and spooled (to a temporary file past 8 MiB).
@@ -123,25 +123,8 @@ struct RateJob {
                 },
                 onLine: { line in
                     let location = LineLocation(source: currentSource, line: Int64(line.number))
-                    let reject: (RejectReason, String)?
-                    if line.isTooLong {
-                        collector.addRejected(.lineTooLong)
-                        reject = (.lineTooLong, "line longer than \(limits.lineBytesMax) bytes")
-                    } else {
-                        switch parser.parse(line.bytes) {
-                        case .blank:
-                            collector.addBlank()
-                            reject = nil
-                        case .rejected(let reason, let detail):
-                            collector.addRejected(reason)
-                            reject = (reason, detail)
-                        case .event(let event):
-                            switch try collector.add(event, at: location) {
-                            case .admitted: reject = nil
-                            case .rejected(let reason, let detail): reject = (reason, detail)
-                            }
-                        }
-                    }
+                    let reject = try intake.take(
+                        line.bytes, isTooLong: line.isTooLong, at: location)
                     if let (reason, detail) = reject {
                         let source = sources[Int(currentSource)]
                         try rejects.append(

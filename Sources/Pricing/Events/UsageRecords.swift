@@ -84,29 +84,55 @@ public struct CollectedUsage: Sendable {
     }
 }
 
-/// `items` sorted by `key`, each key computed once (a key allocates; a comparison must not).
+/// `items` sorted by `key`, each key computed once; the sort moves indices, not items.
 public func sortedByKey<Item>(_ items: [Item], _ key: (Item) -> LineKey) -> [Item] {
-    items.map { (key($0), $0) }.sorted { $0.0 < $1.0 }.map(\.1)
+    let keys = items.map(key)
+    return keys.indices.sorted { keys[$0] < keys[$1] }.map { items[$0] }
 }
 
 /// The total sort key of usage and rated lines: customer, plan, charge, then group values,
 /// each compared as UTF-8 bytes so the order never depends on locale or Unicode tables.
+///
+/// Held as one byte string that compares like the list of parts: each part's bytes with 0x00
+/// written as 0x01 0x01 and 0x01 as 0x01 0x02, then a 0x00 terminator — so a part that is a
+/// prefix of another sorts first, and fewer parts sort before more.
 public struct LineKey: Comparable {
-    let parts: [String]
+    let bytes: [UInt8]
 
     public init(_ customer: String, _ plan: String, _ charge: String, _ group: [Dimension]) {
-        var parts = [customer, plan, charge]
-        for dimension in group {
-            parts.append(dimension.key)
-            parts.append(dimension.value)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(
+            customer.utf8.count + plan.utf8.count + charge.utf8.count + 3 + group.count * 16)
+        func append(_ part: String) {
+            for byte in part.utf8 {
+                if byte <= 0x01 {
+                    bytes.append(0x01)
+                    bytes.append(byte + 1)
+                } else {
+                    bytes.append(byte)
+                }
+            }
+            bytes.append(0x00)
         }
-        self.parts = parts
+        append(customer)
+        append(plan)
+        append(charge)
+        for dimension in group {
+            append(dimension.key)
+            append(dimension.value)
+        }
+        self.bytes = bytes
     }
 
     public static func < (left: LineKey, right: LineKey) -> Bool {
-        for (a, b) in zip(left.parts, right.parts) where a != b {
-            return a.utf8.lexicographicallyPrecedes(b.utf8)
+        left.bytes.withUnsafeBufferPointer { a in
+            right.bytes.withUnsafeBufferPointer { b in
+                let common = min(a.count, b.count)
+                for index in 0..<common where a[index] != b[index] {
+                    return a[index] < b[index]
+                }
+                return a.count < b.count
+            }
         }
-        return left.parts.count < right.parts.count
     }
 }
