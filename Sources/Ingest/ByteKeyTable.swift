@@ -14,7 +14,7 @@ public func byteHash(_ bytes: UnsafeRawBufferPointer, seed: UInt64 = 0) -> UInt6
     var index = 0
     let count = bytes.count
     while index + 8 <= count {
-        let word = bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+        let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self))
         hash = (hash ^ (word &* 0xFF51_AFD7_ED55_8CCD)) &* multiplier
         hash = (hash << 29) | (hash >> 35)
         index += 8
@@ -37,100 +37,149 @@ public func byteHash(_ bytes: UnsafeRawBufferPointer, seed: UInt64 = 0) -> UInt6
 
 /// Interns byte strings: each distinct key gets the next number from 0, found again from its
 /// bytes without building a `String`. Open addressing with linear probing over a power-of-two
-/// slot array, at most half full; keys live in one byte arena.
+/// slot array, at most half full; keys live in one byte arena. Storage is raw memory owned by a
+/// class, so a lookup costs a hash, a load and a compare, with no reference counting or
+/// copy-on-write check on the way.
 public struct ByteKeyTable {
-    /// Per slot: the key's number + 1 (0 is empty).
-    private var slots: [Int32]
-    /// Per slot: the high 32 bits of the key's hash, to skip most byte comparisons.
-    private var tags: [UInt32]
-    private var mask: Int
-    private var arena: [UInt8] = []
-    /// Per key: start and end in `arena`.
-    private var bounds: [(start: Int, end: Int)] = []
+    private final class Storage {
+        /// Per slot: the high 32 bits of the key's hash, then the key's number + 1 (0 = empty).
+        var slots: UnsafeMutablePointer<UInt64>
+        var mask: Int
+        var arena: UnsafeMutableRawPointer
+        var arenaCapacity: Int
+        var arenaCount = 0
+        /// Per key: its end in the arena (its start is the previous key's end).
+        var ends: UnsafeMutablePointer<Int>
+        var endsCapacity: Int
+        var count = 0
+
+        init(slotCount: Int) {
+            slots = .allocate(capacity: slotCount)
+            slots.initialize(repeating: 0, count: slotCount)
+            mask = slotCount - 1
+            arenaCapacity = 256
+            arena = .allocate(byteCount: arenaCapacity, alignment: 8)
+            endsCapacity = 16
+            ends = .allocate(capacity: endsCapacity)
+        }
+
+        deinit {
+            slots.deallocate()
+            arena.deallocate()
+            ends.deallocate()
+        }
+
+        func key(_ number: Int) -> UnsafeRawBufferPointer {
+            let start = number == 0 ? 0 : ends[number - 1]
+            return UnsafeRawBufferPointer(start: arena + start, count: ends[number] - start)
+        }
+    }
+
+    private var storage: Storage
 
     /// An empty table sized for about `expected` keys.
     public init(expected: Int = 16) {
         var capacity = 16
         while capacity < expected * 2 { capacity *= 2 }
-        slots = Array(repeating: 0, count: capacity)
-        tags = Array(repeating: 0, count: capacity)
-        mask = capacity - 1
+        storage = Storage(slotCount: capacity)
     }
 
     /// The number of keys.
-    public var count: Int { bounds.count }
+    public var count: Int { storage.count }
 
-    /// Bytes held (slots, tags, arena, bounds), for memory accounting.
-    public var bytesHeld: Int { slots.count * 8 + arena.capacity + bounds.capacity * 16 }
+    /// Bytes held (slots, arena, key ends), for memory accounting.
+    public var bytesHeld: Int {
+        (storage.mask + 1) * 8 + storage.arenaCapacity + storage.endsCapacity * 8
+    }
 
     /// The number of `key`, or nil when it was never inserted.
     public func find(_ key: UnsafeRawBufferPointer) -> Int32? {
+        let storage = self.storage
         let hash = byteHash(key)
-        let tag = UInt32(truncatingIfNeeded: hash >> 32)
-        var slot = Int(truncatingIfNeeded: hash) & mask
+        let tag = hash >> 32
+        var slot = Int(truncatingIfNeeded: hash) & storage.mask
         while true {
-            let entry = slots[slot]
+            let entry = storage.slots[slot]
             if entry == 0 { return nil }
-            if tags[slot] == tag && equals(Int(entry - 1), key) { return entry - 1 }
-            slot = (slot + 1) & mask
+            if entry >> 32 == tag {
+                let number = Int(entry & 0xFFFF_FFFF) - 1
+                if ByteKeyTable.same(storage.key(number), key) { return Int32(number) }
+            }
+            slot = (slot + 1) & storage.mask
         }
     }
 
     /// The number of `key`, inserting it when new.
     public mutating func intern(_ key: UnsafeRawBufferPointer) -> (number: Int32, inserted: Bool) {
+        let storage = self.storage
         let hash = byteHash(key)
-        let tag = UInt32(truncatingIfNeeded: hash >> 32)
-        var slot = Int(truncatingIfNeeded: hash) & mask
+        let tag = hash >> 32
+        var slot = Int(truncatingIfNeeded: hash) & storage.mask
         while true {
-            let entry = slots[slot]
+            let entry = storage.slots[slot]
             if entry == 0 { break }
-            if tags[slot] == tag && equals(Int(entry - 1), key) { return (entry - 1, false) }
-            slot = (slot + 1) & mask
+            if entry >> 32 == tag {
+                let number = Int(entry & 0xFFFF_FFFF) - 1
+                if ByteKeyTable.same(storage.key(number), key) { return (Int32(number), false) }
+            }
+            slot = (slot + 1) & storage.mask
         }
-        let number = Int32(bounds.count)
-        let start = arena.count
-        arena.append(contentsOf: key)
-        bounds.append((start, arena.count))
-        slots[slot] = number + 1
-        tags[slot] = tag
-        if bounds.count * 2 > slots.count { grow() }
-        return (number, true)
+        precondition(storage.count < Int(Int32.max) - 1, "more keys than a table numbers")
+        let number = storage.count
+        if storage.arenaCount + key.count > storage.arenaCapacity {
+            var grown = storage.arenaCapacity * 2
+            while grown < storage.arenaCount + key.count { grown *= 2 }
+            let bigger = UnsafeMutableRawPointer.allocate(byteCount: grown, alignment: 8)
+            bigger.copyMemory(from: storage.arena, byteCount: storage.arenaCount)
+            storage.arena.deallocate()
+            storage.arena = bigger
+            storage.arenaCapacity = grown
+        }
+        if let source = key.baseAddress {
+            (storage.arena + storage.arenaCount).copyMemory(from: source, byteCount: key.count)
+        }
+        storage.arenaCount += key.count
+        if number == storage.endsCapacity {
+            let bigger = UnsafeMutablePointer<Int>.allocate(capacity: storage.endsCapacity * 2)
+            bigger.moveInitialize(from: storage.ends, count: number)
+            storage.ends.deallocate()
+            storage.ends = bigger
+            storage.endsCapacity *= 2
+        }
+        (storage.ends + number).initialize(to: storage.arenaCount)
+        storage.count += 1
+        storage.slots[slot] = tag << 32 | UInt64(number + 1)
+        if storage.count * 2 > storage.mask + 1 { grow() }
+        return (Int32(number), true)
     }
 
     /// Calls `body` with the bytes of key `number`.
     public func withKey<Result>(
         _ number: Int32, _ body: (UnsafeRawBufferPointer) throws -> Result
     ) rethrows -> Result {
-        let (start, end) = bounds[Int(number)]
-        return try arena.withUnsafeBytes {
-            try body(UnsafeRawBufferPointer(rebasing: $0[start..<end]))
-        }
+        try body(storage.key(Int(number)))
     }
 
-    private func equals(_ number: Int, _ key: UnsafeRawBufferPointer) -> Bool {
-        let (start, end) = bounds[number]
-        guard end - start == key.count else { return false }
-        return arena.withUnsafeBytes { held in
-            key.count == 0 || memcmp(held.baseAddress! + start, key.baseAddress!, key.count) == 0
-        }
+    private static func same(_ held: UnsafeRawBufferPointer, _ key: UnsafeRawBufferPointer) -> Bool
+    {
+        guard held.count == key.count else { return false }
+        return key.count == 0 || memcmp(held.baseAddress!, key.baseAddress!, key.count) == 0
     }
 
-    private mutating func grow() {
-        let capacity = slots.count * 2
-        var newSlots = [Int32](repeating: 0, count: capacity)
-        var newTags = [UInt32](repeating: 0, count: capacity)
-        let newMask = capacity - 1
-        arena.withUnsafeBytes { held in
-            for (number, (start, end)) in bounds.enumerated() {
-                let hash = byteHash(UnsafeRawBufferPointer(rebasing: held[start..<end]))
-                var slot = Int(truncatingIfNeeded: hash) & newMask
-                while newSlots[slot] != 0 { slot = (slot + 1) & newMask }
-                newSlots[slot] = Int32(number) + 1
-                newTags[slot] = UInt32(truncatingIfNeeded: hash >> 32)
-            }
+    private func grow() {
+        let storage = self.storage
+        let capacity = (storage.mask + 1) * 2
+        let slots = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity)
+        slots.initialize(repeating: 0, count: capacity)
+        let mask = capacity - 1
+        for number in 0..<storage.count {
+            let hash = byteHash(storage.key(number))
+            var slot = Int(truncatingIfNeeded: hash) & mask
+            while slots[slot] != 0 { slot = (slot + 1) & mask }
+            slots[slot] = (hash >> 32) << 32 | UInt64(number + 1)
         }
-        slots = newSlots
-        tags = newTags
-        mask = newMask
+        storage.slots.deallocate()
+        storage.slots = slots
+        storage.mask = mask
     }
 }

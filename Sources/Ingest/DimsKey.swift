@@ -5,53 +5,78 @@ import Pricing
 /// dims are the same set exactly when their keys are the same bytes, so they are interned from
 /// these bytes without a `String` per event.
 public struct DimsKeyBuilder {
-    private var bytes: [UInt8] = []
+    /// The buffer, reused line after line (a class so appends need no uniqueness check).
+    private final class Buffer {
+        var base: UnsafeMutableRawPointer
+        var capacity: Int
+        var count = 0
 
-    /// An empty builder; its buffer is reused line after line.
-    public init() {
-        bytes.reserveCapacity(256)
+        init(capacity: Int) {
+            self.capacity = capacity
+            base = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
+        }
+
+        deinit { base.deallocate() }
+
+        func reserve(_ extra: Int) {
+            guard count + extra > capacity else { return }
+            var grown = capacity * 2
+            while grown < count + extra { grown *= 2 }
+            let bigger = UnsafeMutableRawPointer.allocate(byteCount: grown, alignment: 8)
+            bigger.copyMemory(from: base, byteCount: count)
+            base.deallocate()
+            base = bigger
+            capacity = grown
+        }
+
+        func append(_ bytes: UnsafeRawBufferPointer) {
+            reserve(4 + bytes.count)
+            base.storeBytes(
+                of: UInt32(truncatingIfNeeded: bytes.count).littleEndian, toByteOffset: count,
+                as: UInt32.self)
+            if let source = bytes.baseAddress {
+                (base + count + 4).copyMemory(from: source, byteCount: bytes.count)
+            }
+            count += 4 + bytes.count
+        }
     }
 
+    private let buffer = Buffer(capacity: 256)
+
+    /// An empty builder; its buffer is reused line after line.
+    public init() {}
+
     /// Starts a new key.
-    public mutating func reset() {
-        bytes.removeAll(keepingCapacity: true)
+    public func reset() {
+        buffer.count = 0
     }
 
     /// Appends one pair; pairs must come sorted by key bytes.
-    public mutating func append(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
-        appendLength(key.count)
-        bytes.append(contentsOf: key)
-        appendLength(value.count)
-        bytes.append(contentsOf: value)
+    public func append(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
+        buffer.append(key)
+        buffer.append(value)
     }
 
     /// Replaces the key with `dims`' (from the slow parser), sorted by key bytes.
-    public mutating func set(_ dims: [Dimension]) {
+    public func set(_ dims: [Dimension]) {
         reset()
         let sorted = dims.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
         for dimension in sorted {
-            appendLength(dimension.key.utf8.count)
-            bytes.append(contentsOf: dimension.key.utf8)
-            appendLength(dimension.value.utf8.count)
-            bytes.append(contentsOf: dimension.value.utf8)
+            var key = dimension.key
+            var value = dimension.value
+            key.withUTF8 { key in
+                value.withUTF8 { value in
+                    append(key: UnsafeRawBufferPointer(key), value: UnsafeRawBufferPointer(value))
+                }
+            }
         }
     }
 
     /// Calls `body` with the key's bytes.
-    public func withBytes<Result>(
-        _ body: (UnsafeRawBufferPointer) throws -> Result
-    ) rethrows
+    public func withBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows
         -> Result
     {
-        try bytes.withUnsafeBytes(body)
-    }
-
-    private mutating func appendLength(_ count: Int) {
-        let value = UInt32(truncatingIfNeeded: count)
-        bytes.append(UInt8(truncatingIfNeeded: value))
-        bytes.append(UInt8(truncatingIfNeeded: value >> 8))
-        bytes.append(UInt8(truncatingIfNeeded: value >> 16))
-        bytes.append(UInt8(truncatingIfNeeded: value >> 24))
+        try body(UnsafeRawBufferPointer(start: buffer.base, count: buffer.count))
     }
 
     /// The dimensions a key holds, in key order.

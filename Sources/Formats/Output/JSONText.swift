@@ -129,6 +129,13 @@ public struct JSONWriter {
     // MARK: Private
 
     private static func appendEscaped(_ text: String, to output: inout [UInt8]) {
+        // Most text needs no escape: copied in one go once a scan finds nothing to escape.
+        let plain = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            for byte in bytes where byte < 0x20 || byte == 0x22 || byte == 0x5C { return false }
+            output.append(contentsOf: bytes)
+            return true
+        }
+        if plain == true { return }
         let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
         output.reserveCapacity(output.count + text.utf8.count)
         for byte in text.utf8 {

@@ -116,11 +116,26 @@ public struct BillingPeriod: Hashable, Sendable {
     public let startOffsetSeconds: Int
     public let endOffsetSeconds: Int
 
+    /// `2026-10-01T00:00:00+02:00`: written on every output line of the customer, so made once.
+    public let startText: String
+    public let endText: String
+
+    init(
+        month: YearMonth, startDate: CivilDate, endDate: CivilDate, range: TimeRange,
+        startOffsetSeconds: Int, endOffsetSeconds: Int
+    ) {
+        self.month = month
+        self.startDate = startDate
+        self.endDate = endDate
+        self.range = range
+        self.startOffsetSeconds = startOffsetSeconds
+        self.endOffsetSeconds = endOffsetSeconds
+        startText = range.start.rfc3339(offsetSeconds: startOffsetSeconds)
+        endText = range.end.rfc3339(offsetSeconds: endOffsetSeconds)
+    }
+
     /// The number of local days in the period.
     public var dayCount: Int { endDate.daysSinceEpoch - startDate.daysSinceEpoch }
-    /// `2026-10-01T00:00:00+02:00`.
-    public var startText: String { range.start.rfc3339(offsetSeconds: startOffsetSeconds) }
-    public var endText: String { range.end.rfc3339(offsetSeconds: endOffsetSeconds) }
 }
 
 /// The part of a period one subscription covers: local dates `[startDate, endDate)`.
