@@ -43,7 +43,12 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
         // The hot path of `rate`: event scanning, admission, dedupe, aggregation, spilling.
-        .target(name: "Ingest", dependencies: ["Pricing", "Formats"]),
+        // Dynamic exclusivity checks are off in this module only: on the path taken for every
+        // event they cost ~7% of a 20M-event run (perf, docs/performance.md). Its mutable state
+        // is confined to one thread at a time, and its tests run with the checks on in debug.
+        .target(
+            name: "Ingest", dependencies: ["Pricing", "Formats"],
+            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
         // The exit-code mapping both executables share.
         .target(
             name: "CommandSupport",

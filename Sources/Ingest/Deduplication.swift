@@ -30,11 +30,15 @@ enum Deduplication {
         let mask = capacity - 1
         /// Per slot: the first copy's record index + 1.
         var slots = [Int32](repeating: 0, count: capacity)
-        /// First copy → the later copies' record indices (only for keys seen more than once).
-        var laterCopies: [Int32: [Int32]] = [:]
-        var conflicted = Set<Int32>()
+        /// Per record: the next copy of its key (a record index), or -1; `last` finds the end.
+        var next = [Int32](repeating: -1, count: records.count)
+        /// Per first copy: its last copy so far, the number of copies, and whether any differs.
+        var last = [Int32](repeating: -1, count: records.count)
+        var copies = [Int32](repeating: 0, count: records.count)
+        var differs = [Bool](repeating: false, count: records.count)
         var firsts: [Int32] = []
         firsts.reserveCapacity(records.count)
+        var conflictedFirsts: [Int32] = []
         ids.withUnsafeBytes { idBytes in
             func id(_ record: EventRecord) -> UnsafeRawBufferPointer {
                 let start = Int(record.idOffset)
@@ -52,43 +56,55 @@ enum Deduplication {
                     if entry == 0 {
                         slots[slot] = Int32(index) + 1
                         firsts.append(Int32(index))
+                        last[index] = Int32(index)
                         break
                     }
-                    let first = records[Int(entry - 1)]
+                    let firstIndex = Int(entry - 1)
+                    let first = records[firstIndex]
                     let firstID = id(first)
                     if first.customer == record.customer && firstID.count == key.count
                         && (key.count == 0
                             || memcmp(firstID.baseAddress!, key.baseAddress!, key.count) == 0)
                     {
-                        laterCopies[entry - 1, default: []].append(Int32(index))
+                        next[Int(last[firstIndex])] = Int32(index)
+                        last[firstIndex] = Int32(index)
+                        copies[firstIndex] += 1
                         let same =
                             first.meter == record.meter && first.seconds == record.seconds
                             && first.nanoseconds == record.nanoseconds
                             && first.quantityLow == record.quantityLow
                             && first.quantityHigh == record.quantityHigh
                             && first.dims == record.dims
-                        if !same { conflicted.insert(entry - 1) }
+                        if !same && !differs[firstIndex] {
+                            differs[firstIndex] = true
+                            conflictedFirsts.append(Int32(firstIndex))
+                        }
                         break
                     }
                     slot = (slot + 1) & mask
                 }
             }
             for first in firsts {
-                let copies = laterCopies[first]?.count ?? 0
-                if conflicted.contains(first) {
-                    result.conflicts += Int64(1 + copies)
+                let later = Int64(copies[Int(first)])
+                if differs[Int(first)] {
+                    result.conflicts += 1 + later
                     continue
                 }
                 result.accepted += 1
-                result.duplicates += Int64(copies)
+                result.duplicates += later
                 if records[Int(first)].subscription < 0 { result.outOfPeriod += 1 }
                 result.survivors.append(first)
             }
             // Every copy of a conflicting key, each naming the others, in location order.
-            for first in conflicted.sorted() {
+            for first in conflictedFirsts.sorted() {
                 let record = records[Int(first)]
-                let all = ([first] + laterCopies[first]!).map { records[Int($0)].location }
-                    .sorted { ($0.source, $0.line) < ($1.source, $1.line) }
+                var all: [LineLocation] = []
+                var copy = first
+                while copy >= 0 {
+                    all.append(records[Int(copy)].location)
+                    copy = next[Int(copy)]
+                }
+                all.sort { ($0.source, $0.line) < ($1.source, $1.line) }
                 let customer = customerIDs[Int(record.customer)]
                 let eventID = String(decoding: id(record), as: UTF8.self)
                 for location in all {
