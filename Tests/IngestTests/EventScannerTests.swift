@@ -613,6 +613,16 @@ final class EventScannerTests: XCTestCase {
             0x2D, 0x2E, 0x2B, 0x75, 0x6E,
         ]
 
+        /// UTF-8 edges: the first and last of each length, surrogates, overlong forms, past
+        /// U+10FFFF, cut sequences.
+        static let sequences: [[UInt8]] = [
+            [0xC2, 0x80], [0xDF, 0xBF], [0xE0, 0xA0, 0x80], [0xED, 0x9F, 0xBF], [0xEE, 0x80, 0x80],
+            [0xF0, 0x90, 0x80, 0x80], [0xF4, 0x8F, 0xBF, 0xBF], [0xED, 0xA0, 0x80],
+            [0xED, 0xBF, 0xBF], [0xC0, 0x80], [0xC1, 0xBF], [0xE0, 0x9F, 0xBF],
+            [0xF0, 0x8F, 0xBF, 0xBF], [0xF4, 0x90, 0x80, 0x80], [0xF5, 0x80, 0x80, 0x80],
+            [0xE2, 0x98], [0x80], [0xFF],
+        ]
+
         mutating func quoted(_ text: String) -> String { "\"" + text + "\"" }
 
         mutating func whitespace() -> String {
@@ -736,6 +746,12 @@ final class EventScannerTests: XCTestCase {
                     default: bytes.removeSubrange(position...)
                     }
                 }
+            }
+            if chance(5), !bytes.isEmpty {
+                // A multi-byte sequence, valid or not, just inside some string.
+                let position = count(0...(bytes.count - 1))
+                let quote = bytes[position...].firstIndex(of: 0x22) ?? position
+                bytes.insert(contentsOf: pick(LineMaker.sequences), at: min(quote + 1, bytes.count))
             }
             return bytes
         }
