@@ -67,6 +67,22 @@ public struct ScannedEvent {
     }
 }
 
+extension ScannedEvent {
+    /// The same event as `EventLineParser` returns it, its strings copied out of `line` (the
+    /// line this event was scanned from): for callers that take a `UsageEvent`. Allocates.
+    public func usageEvent(in line: UnsafeRawBufferPointer) -> UsageEvent {
+        func text(_ span: ByteSpan) -> String {
+            String(decoding: span.bytes(in: line), as: UTF8.self)
+        }
+        let dims = (0..<dimsCount).map {
+            Dimension(key: text(dimKey($0)), value: text(dimValue($0)))
+        }
+        return UsageEvent(
+            id: text(id), customer: text(customer), meter: text(meter), instant: instant,
+            quantityNanos: quantityNanos, dims: dims)
+    }
+}
+
 /// The fast path for event lines: reads the common line in place, with no allocation, and says
 /// whether it could.
 ///

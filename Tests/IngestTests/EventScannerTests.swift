@@ -59,6 +59,16 @@ final class EventScannerTests: XCTestCase {
                 return "dims value \(index) differs"
             }
         }
+        // The same again through the copy for UsageEvent callers.
+        let copy = scanned.usageEvent(in: line)
+        guard copy.id.utf8.elementsEqual(event.id.utf8),
+            copy.customer.utf8.elementsEqual(event.customer.utf8),
+            copy.meter.utf8.elementsEqual(event.meter.utf8), copy.instant == event.instant,
+            copy.quantityNanos == event.quantityNanos, copy.dims.count == event.dims.count,
+            zip(copy.dims, event.dims).allSatisfy({
+                $0.key.utf8.elementsEqual($1.key.utf8) && $0.value.utf8.elementsEqual($1.value.utf8)
+            })
+        else { return "usageEvent(in:) differs" }
         return nil
     }
 
