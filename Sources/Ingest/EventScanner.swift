@@ -205,18 +205,43 @@ struct LineCursor {
     /// JSON whitespace: space, tab, LF, CR (not VT or FF, as in the slow path).
     @inline(__always)
     mutating func skipWhitespace() {
+        // The common case, a token at once, is one load and one comparison.
+        if index < end && byte(index) > 0x20 { return }
+        skipWhitespaceBytes()
+    }
+
+    mutating func skipWhitespaceBytes() {
         while index < end {
             let byte = byte(index)
-            if byte > 0x20 { return }  // the common case: a token follows at once
             guard byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D else { return }
             index &+= 1
         }
     }
 
+    /// The next byte after optional whitespace (0 at the end of the line), consumed.
+    @inline(__always)
+    mutating func take() -> UInt8 {
+        if index < end {
+            let byte = byte(index)
+            if byte > 0x20 {
+                index &+= 1
+                return byte
+            }
+        }
+        skipWhitespaceBytes()
+        let byte = peek()
+        index &+= 1
+        return byte
+    }
+
     /// Consumes `expected` after optional whitespace.
     @inline(__always)
     mutating func consume(_ expected: UInt8) -> Bool {
-        skipWhitespace()
+        if index < end && byte(index) == expected {
+            index &+= 1
+            return true
+        }
+        skipWhitespaceBytes()
         guard peek() == expected else { return false }
         index &+= 1
         return true
@@ -281,9 +306,7 @@ struct LineCursor {
                 // Members of the top-level object sit at depth 2, as in the slow path.
                 guard skipValue(depth: 2, keys: &keys) else { return false }
             }
-            skipWhitespace()
-            let next = peek()
-            index &+= 1
+            let next = take()
             if next == JSONByte.comma { continue }
             guard next == JSONByte.closeBrace else { return false }
             break
@@ -301,20 +324,23 @@ struct LineCursor {
         let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: start, as: UInt64.self))
         var field: UInt8 = 0
         var count = 0
-        if word & 0xFF_FFFF == EventField.idQuoted {
+        // The first byte picks the one name to compare with.
+        switch UInt8(truncatingIfNeeded: word) {
+        case UInt8(ascii: "i") where word & 0xFF_FFFF == EventField.idQuoted:
             (field, count) = (EventField.id, 2)
-        } else if word & 0xFF_FFFF == EventField.tsQuoted {
-            (field, count) = (EventField.timestamp, 2)
-        } else if word & 0xFF_FFFF_FFFF == EventField.dimsQuoted {
-            (field, count) = (EventField.dims, 4)
-        } else if word & 0xFFFF_FFFF_FFFF == EventField.meterQuoted {
+        case UInt8(ascii: "c")
+        where word == EventField.customerWord && byte(start &+ 8) == JSONByte.quote:
+            (field, count) = (EventField.customer, 8)
+        case UInt8(ascii: "m") where word & 0xFFFF_FFFF_FFFF == EventField.meterQuoted:
             (field, count) = (EventField.meter, 5)
-        } else if byte(start &+ 8) == JSONByte.quote {
-            if word == EventField.customerWord {
-                (field, count) = (EventField.customer, 8)
-            } else if word == EventField.quantityWord {
-                (field, count) = (EventField.quantity, 8)
-            }
+        case UInt8(ascii: "t") where word & 0xFF_FFFF == EventField.tsQuoted:
+            (field, count) = (EventField.timestamp, 2)
+        case UInt8(ascii: "q")
+        where word == EventField.quantityWord && byte(start &+ 8) == JSONByte.quote:
+            (field, count) = (EventField.quantity, 8)
+        case UInt8(ascii: "d") where word & 0xFF_FFFF_FFFF == EventField.dimsQuoted:
+            (field, count) = (EventField.dims, 4)
+        default: return 0
         }
         if field != 0 { index = start &+ count &+ 1 }
         return field
@@ -482,9 +508,7 @@ struct LineCursor {
             event.dimSpans[4 &* slot &+ 2] = Int32(truncatingIfNeeded: valueStart)
             event.dimSpans[4 &* slot &+ 3] = Int32(truncatingIfNeeded: valueCount)
             count &+= 1
-            skipWhitespace()
-            let next = peek()
-            index &+= 1
+            let next = take()
             if next == JSONByte.comma { continue }
             guard next == JSONByte.closeBrace else { return false }
             event.dimsCount = count
@@ -533,9 +557,7 @@ struct LineCursor {
             while true {
                 skipWhitespace()
                 guard skipValue(depth: depth &+ 1, keys: &keys) else { return false }
-                skipWhitespace()
-                let next = peek()
-                index &+= 1
+                let next = take()
                 if next == JSONByte.comma { continue }
                 return next == JSONByte.closeBracket
             }
@@ -571,9 +593,7 @@ struct LineCursor {
             guard consume(JSONByte.colon) else { return false }
             skipWhitespace()
             guard skipValue(depth: depth &+ 1, keys: &keys) else { return false }
-            skipWhitespace()
-            let next = peek()
-            index &+= 1
+            let next = take()
             if next == JSONByte.comma { continue }
             return next == JSONByte.closeBrace
         }
@@ -671,6 +691,21 @@ struct LineCursor {
                 break
             }
             position &+= 8
+        }
+        if position < end && end >= 8 && position &+ 8 > end {
+            // Under eight bytes left: the line's last eight, the bytes before `position`
+            // shifted out. Their borrows can only add false hits, which the quote test below
+            // catches; a true hit always stays.
+            let word = UInt64(
+                littleEndian: base.loadUnaligned(fromByteOffset: end &- 8, as: UInt64.self))
+            let special = LineCursor.specialBytes(word) >> (UInt64(8 &- (end &- position)) &* 8)
+            if special != 0 {
+                let at = position &+ special.trailingZeroBitCount >> 3
+                if byte(at) == JSONByte.quote {
+                    index = at &+ 1
+                    return true
+                }
+            }
         }
         index = position
         var escaped = false

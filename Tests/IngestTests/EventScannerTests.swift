@@ -287,6 +287,31 @@ final class EventScannerTests: XCTestCase {
         XCTAssertEqual(checked, 14 * 9 * 7 + 8 * 7 * 13 + 6)
     }
 
+    /// Strings ending in the line's last eight bytes are found with one load of those bytes:
+    /// every length and content there, against the parser.
+    func testStringsNearTheLineEnd() {
+        var scanner = EventScanner()
+        for length in 1...12 {
+            let meter = String(repeating: "m", count: length)
+            let text =
+                #"{"id":"e","customer":"c","ts":"2026-10-01T00:00:00Z","meter":""# + meter
+                + #""}"#
+            var expected = Self.plain(nil)
+            expected.meter = meter
+            assertScans(text, expected)
+            for tail in ["", #"\n"#, "é", #"\""#, "\u{01}", #"\ud83d"#, "\u{7F}"] {
+                for padding in 0...9 {
+                    let line = EventScannerTests.line(
+                        #","x":""# + String(repeating: "a", count: padding) + tail + #"""#)
+                    let verdict = EventScannerTests.verdict(Array(line.utf8), scanner: &scanner)
+                    XCTAssertNil(verdict.mismatch, line)
+                    let valid = tail != "\u{01}" && tail != #"\ud83d"#
+                    XCTAssertEqual(verdict.fast, valid, line)
+                }
+            }
+        }
+    }
+
     func testLimitsOnTheTakenSide() {
         // id and customer of 256 bytes; 16 dims; 16 keys in one nested object.
         let long = String(repeating: "x", count: EventLineParser.keyBytesMax)
