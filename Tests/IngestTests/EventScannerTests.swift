@@ -309,16 +309,16 @@ final class EventScannerTests: XCTestCase {
                     XCTAssertEqual(verdict.fast, valid, line)
                 }
             }
-            // A string cut short by a bad byte would leave valid JSON after it: refused.
+            // A meter cut short by a bad byte would leave valid JSON after it: refused.
             for bad: [UInt8] in [
                 [0x5C, 0x2C], [0x01, 0x2C], [0x80, 0x2C], [0x1F, 0x2C], [0xC3, 0x2C],
             ] {
-                for padding in 0...9 {
+                for padding in 1...9 {
                     let line =
-                        Array(EventScannerTests.line("").dropLast().utf8)
-                        + Array(#","x":""#.utf8)
-                        + Array(repeating: UInt8(ascii: "a"), count: padding)
-                        + bad + Array(#""":1}"#.utf8)
+                        Array(
+                            #"{"id":"e","customer":"c","ts":"2026-10-01T00:00:00Z","meter":""#.utf8)
+                        + Array(repeating: UInt8(ascii: "m"), count: padding) + bad
+                        + Array(#""":1}"#.utf8)
                     assertFallsBack(line)
                 }
             }
