@@ -32,7 +32,7 @@ public struct ByteSpan: Equatable, Sendable {
 /// The content equals what `EventLineParser.parse` returns as `.event` for the same line: the
 /// bytes of `id`, `customer` and `meter` (no escapes, so the bytes are the text), the instant,
 /// the quantity in billionths, and the dims sorted by key bytes (unsigned, bytewise).
-public struct ScannedEvent {
+public struct ScannedEvent: Sendable {
     /// Dims pairs held in place; a line with more falls back to `EventLineParser`.
     public static let dimsCountMax = 16
 
@@ -96,7 +96,7 @@ extension ScannedEvent {
 ///
 /// Cost is linear in the line: strings are skipped eight bytes at a time, and repeated keys are
 /// found by comparing each key with the earlier keys of its object (at most `keysPerObjectMax`).
-public struct EventScanner {
+public struct EventScanner: Sendable {
     /// Keys of one object checked for repeats one by one; an object with more falls back.
     public static let keysPerObjectMax = 16
     /// Keys held at once over all open objects; a line needing more falls back.
@@ -110,7 +110,8 @@ public struct EventScanner {
     /// A scanner; one per thread, reused for every line.
     public init() {}
 
-    /// Scans one line (without its line ending) into `event`.
+    /// Scans one line (without its LF; a CR left before it is JSON whitespace, as for the
+    /// parser) into `event`.
     ///
     /// - Returns: true when the line is an event and `event` holds exactly what
     ///   `EventLineParser.parse` would return as `.event`; false when the caller must run
