@@ -176,7 +176,6 @@ enum JSONByte {
     static let plus: UInt8 = 0x2B
     static let dot: UInt8 = 0x2E
     static let zero: UInt8 = 0x30
-    static let nine: UInt8 = 0x39
 }
 
 /// A position in one line, valid only during one `scan` call (the line's memory is borrowed).
