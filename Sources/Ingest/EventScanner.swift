@@ -430,10 +430,10 @@ struct LineCursor {
         } else {
             repeat {
                 digits &+= 1
+                guard digits <= QuantityScale.integerDigitsMax else { return nil }
                 if digits <= 19 {
                     integer = integer &* 10 &+ UInt64(byte &- JSONByte.zero)
                 } else {
-                    guard digits <= QuantityScale.integerDigitsMax else { return nil }
                     if digits == 20 { integerWide = Int128(integer) }
                     integerWide = integerWide &* 10 &+ Int128(byte &- JSONByte.zero)
                 }
