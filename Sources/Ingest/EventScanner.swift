@@ -32,7 +32,7 @@ public struct ByteSpan: Equatable, Sendable {
 /// The content equals what `EventLineParser.parse` returns as `.event` for the same line: the
 /// bytes of `id`, `customer` and `meter` (no escapes, so the bytes are the text), the instant,
 /// the quantity in billionths, and the dims sorted by key bytes (unsigned, bytewise).
-public struct ScannedEvent {
+public struct ScannedEvent: Sendable {
     /// Dims pairs held in place; a line with more falls back to `EventLineParser`.
     public static let dimsCountMax = 16
 
@@ -67,6 +67,22 @@ public struct ScannedEvent {
     }
 }
 
+extension ScannedEvent {
+    /// The same event as `EventLineParser` returns it, its strings copied out of `line` (the
+    /// line this event was scanned from): for callers that take a `UsageEvent`. Allocates.
+    public func usageEvent(in line: UnsafeRawBufferPointer) -> UsageEvent {
+        func text(_ span: ByteSpan) -> String {
+            String(decoding: span.bytes(in: line), as: UTF8.self)
+        }
+        let dims = (0..<dimsCount).map {
+            Dimension(key: text(dimKey($0)), value: text(dimValue($0)))
+        }
+        return UsageEvent(
+            id: text(id), customer: text(customer), meter: text(meter), instant: instant,
+            quantityNanos: quantityNanos, dims: dims)
+    }
+}
+
 /// The fast path for event lines: reads the common line in place, with no allocation, and says
 /// whether it could.
 ///
@@ -80,7 +96,7 @@ public struct ScannedEvent {
 ///
 /// Cost is linear in the line: strings are skipped eight bytes at a time, and repeated keys are
 /// found by comparing each key with the earlier keys of its object (at most `keysPerObjectMax`).
-public struct EventScanner {
+public struct EventScanner: Sendable {
     /// Keys of one object checked for repeats one by one; an object with more falls back.
     public static let keysPerObjectMax = 16
     /// Keys held at once over all open objects; a line needing more falls back.
@@ -94,7 +110,8 @@ public struct EventScanner {
     /// A scanner; one per thread, reused for every line.
     public init() {}
 
-    /// Scans one line (without its line ending) into `event`.
+    /// Scans one line (without its LF; a CR left before it is JSON whitespace, as for the
+    /// parser) into `event`.
     ///
     /// - Returns: true when the line is an event and `event` holds exactly what
     ///   `EventLineParser.parse` would return as `.event`; false when the caller must run
@@ -159,7 +176,6 @@ enum JSONByte {
     static let plus: UInt8 = 0x2B
     static let dot: UInt8 = 0x2E
     static let zero: UInt8 = 0x30
-    static let nine: UInt8 = 0x39
 }
 
 /// A position in one line, valid only during one `scan` call (the line's memory is borrowed).
@@ -189,18 +205,43 @@ struct LineCursor {
     /// JSON whitespace: space, tab, LF, CR (not VT or FF, as in the slow path).
     @inline(__always)
     mutating func skipWhitespace() {
+        // The common case, a token at once, is one load and one comparison.
+        if index < end && byte(index) > 0x20 { return }
+        skipWhitespaceBytes()
+    }
+
+    mutating func skipWhitespaceBytes() {
         while index < end {
             let byte = byte(index)
-            if byte > 0x20 { return }  // the common case: a token follows at once
             guard byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D else { return }
             index &+= 1
         }
     }
 
+    /// The next byte after optional whitespace (0 at the end of the line), consumed.
+    @inline(__always)
+    mutating func take() -> UInt8 {
+        if index < end {
+            let byte = byte(index)
+            if byte > 0x20 {
+                index &+= 1
+                return byte
+            }
+        }
+        skipWhitespaceBytes()
+        let byte = peek()
+        index &+= 1
+        return byte
+    }
+
     /// Consumes `expected` after optional whitespace.
     @inline(__always)
     mutating func consume(_ expected: UInt8) -> Bool {
-        skipWhitespace()
+        if index < end && byte(index) == expected {
+            index &+= 1
+            return true
+        }
+        skipWhitespaceBytes()
         guard peek() == expected else { return false }
         index &+= 1
         return true
@@ -265,9 +306,7 @@ struct LineCursor {
                 // Members of the top-level object sit at depth 2, as in the slow path.
                 guard skipValue(depth: 2, keys: &keys) else { return false }
             }
-            skipWhitespace()
-            let next = peek()
-            index &+= 1
+            let next = take()
             if next == JSONByte.comma { continue }
             guard next == JSONByte.closeBrace else { return false }
             break
@@ -285,20 +324,23 @@ struct LineCursor {
         let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: start, as: UInt64.self))
         var field: UInt8 = 0
         var count = 0
-        if word & 0xFF_FFFF == EventField.idQuoted {
+        // The first byte picks the one name to compare with.
+        switch UInt8(truncatingIfNeeded: word) {
+        case UInt8(ascii: "i") where word & 0xFF_FFFF == EventField.idQuoted:
             (field, count) = (EventField.id, 2)
-        } else if word & 0xFF_FFFF == EventField.tsQuoted {
-            (field, count) = (EventField.timestamp, 2)
-        } else if word & 0xFF_FFFF_FFFF == EventField.dimsQuoted {
-            (field, count) = (EventField.dims, 4)
-        } else if word & 0xFFFF_FFFF_FFFF == EventField.meterQuoted {
+        case UInt8(ascii: "c")
+        where word == EventField.customerWord && byte(start &+ 8) == JSONByte.quote:
+            (field, count) = (EventField.customer, 8)
+        case UInt8(ascii: "m") where word & 0xFFFF_FFFF_FFFF == EventField.meterQuoted:
             (field, count) = (EventField.meter, 5)
-        } else if byte(start &+ 8) == JSONByte.quote {
-            if word == EventField.customerWord {
-                (field, count) = (EventField.customer, 8)
-            } else if word == EventField.quantityWord {
-                (field, count) = (EventField.quantity, 8)
-            }
+        case UInt8(ascii: "t") where word & 0xFF_FFFF == EventField.tsQuoted:
+            (field, count) = (EventField.timestamp, 2)
+        case UInt8(ascii: "q")
+        where word == EventField.quantityWord && byte(start &+ 8) == JSONByte.quote:
+            (field, count) = (EventField.quantity, 8)
+        case UInt8(ascii: "d") where word & 0xFF_FFFF_FFFF == EventField.dimsQuoted:
+            (field, count) = (EventField.dims, 4)
+        default: return 0
         }
         if field != 0 { index = start &+ count &+ 1 }
         return field
@@ -388,10 +430,10 @@ struct LineCursor {
         } else {
             repeat {
                 digits &+= 1
+                guard digits <= QuantityScale.integerDigitsMax else { return nil }
                 if digits <= 19 {
                     integer = integer &* 10 &+ UInt64(byte &- JSONByte.zero)
                 } else {
-                    guard digits <= QuantityScale.integerDigitsMax else { return nil }
                     if digits == 20 { integerWide = Int128(integer) }
                     integerWide = integerWide &* 10 &+ Int128(byte &- JSONByte.zero)
                 }
@@ -466,9 +508,7 @@ struct LineCursor {
             event.dimSpans[4 &* slot &+ 2] = Int32(truncatingIfNeeded: valueStart)
             event.dimSpans[4 &* slot &+ 3] = Int32(truncatingIfNeeded: valueCount)
             count &+= 1
-            skipWhitespace()
-            let next = peek()
-            index &+= 1
+            let next = take()
             if next == JSONByte.comma { continue }
             guard next == JSONByte.closeBrace else { return false }
             event.dimsCount = count
@@ -517,9 +557,7 @@ struct LineCursor {
             while true {
                 skipWhitespace()
                 guard skipValue(depth: depth &+ 1, keys: &keys) else { return false }
-                skipWhitespace()
-                let next = peek()
-                index &+= 1
+                let next = take()
                 if next == JSONByte.comma { continue }
                 return next == JSONByte.closeBracket
             }
@@ -555,9 +593,7 @@ struct LineCursor {
             guard consume(JSONByte.colon) else { return false }
             skipWhitespace()
             guard skipValue(depth: depth &+ 1, keys: &keys) else { return false }
-            skipWhitespace()
-            let next = peek()
-            index &+= 1
+            let next = take()
             if next == JSONByte.comma { continue }
             return next == JSONByte.closeBrace
         }
@@ -655,6 +691,21 @@ struct LineCursor {
                 break
             }
             position &+= 8
+        }
+        if position < end && end >= 8 && position &+ 8 > end {
+            // Under eight bytes left: the line's last eight, the bytes before `position`
+            // shifted out. Their borrows can only add false hits, which the quote test below
+            // catches; a true hit always stays.
+            let word = UInt64(
+                littleEndian: base.loadUnaligned(fromByteOffset: end &- 8, as: UInt64.self))
+            let special = LineCursor.specialBytes(word) >> (UInt64(8 &- (end &- position)) &* 8)
+            if special != 0 {
+                let at = position &+ special.trailingZeroBitCount >> 3
+                if byte(at) == JSONByte.quote {
+                    index = at &+ 1
+                    return true
+                }
+            }
         }
         index = position
         var escaped = false

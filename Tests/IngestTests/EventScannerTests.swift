@@ -19,8 +19,16 @@ final class EventScannerTests: XCTestCase {
     }
 
     static func verdict(_ bytes: [UInt8], scanner: inout EventScanner) -> Verdict {
+        var scanned = ScannedEvent()
+        return verdict(bytes, scanner: &scanner, reusing: &scanned)
+    }
+
+    /// As `verdict(_:scanner:)`, scanning into `scanned` as `rate` does, line after line: what
+    /// the previous line left there must never show through.
+    static func verdict(
+        _ bytes: [UInt8], scanner: inout EventScanner, reusing scanned: inout ScannedEvent
+    ) -> Verdict {
         bytes.withUnsafeBytes { line in
-            var scanned = ScannedEvent()
             let fast = scanner.scan(line, into: &scanned)
             let slow = EventLineParser().parse(line)
             var mismatch: String?
@@ -59,6 +67,16 @@ final class EventScannerTests: XCTestCase {
                 return "dims value \(index) differs"
             }
         }
+        // The same again through the copy for UsageEvent callers.
+        let copy = scanned.usageEvent(in: line)
+        guard copy.id.utf8.elementsEqual(event.id.utf8),
+            copy.customer.utf8.elementsEqual(event.customer.utf8),
+            copy.meter.utf8.elementsEqual(event.meter.utf8), copy.instant == event.instant,
+            copy.quantityNanos == event.quantityNanos, copy.dims.count == event.dims.count,
+            zip(copy.dims, event.dims).allSatisfy({
+                $0.key.utf8.elementsEqual($1.key.utf8) && $0.value.utf8.elementsEqual($1.value.utf8)
+            })
+        else { return "usageEvent(in:) differs" }
         return nil
     }
 
@@ -232,6 +250,7 @@ final class EventScannerTests: XCTestCase {
     /// One scanner for all, so its cache of the last date is crossed in every way.
     func testTimestampsAgreeWithRFC3339() {
         var scanner = EventScanner()
+        var scanned = ScannedEvent()
         var checked = 0
         let years = [
             "0000", "0001", "0004", "0100", "0400", "1900", "1969", "1970", "2000",
@@ -251,7 +270,7 @@ final class EventScannerTests: XCTestCase {
         func check(_ text: String) {
             let bytes = Array(
                 (#"{"id":"e","customer":"c","meter":"m","ts":""# + text + #""}"#).utf8)
-            let verdict = EventScannerTests.verdict(bytes, scanner: &scanner)
+            let verdict = EventScannerTests.verdict(bytes, scanner: &scanner, reusing: &scanned)
             XCTAssertNil(verdict.mismatch, text)
             let expected = Array(text.utf8).withUnsafeBytes { RFC3339.parse($0) }
             XCTAssertEqual(verdict.fast, expected != nil, text)
@@ -275,6 +294,44 @@ final class EventScannerTests: XCTestCase {
             check(text)
         }
         XCTAssertEqual(checked, 14 * 9 * 7 + 8 * 7 * 13 + 6)
+    }
+
+    /// Strings ending in the line's last eight bytes are found with one load of those bytes:
+    /// every length and content there, against the parser.
+    func testStringsNearTheLineEnd() {
+        var scanner = EventScanner()
+        for length in 1...12 {
+            let meter = String(repeating: "m", count: length)
+            let text =
+                #"{"id":"e","customer":"c","ts":"2026-10-01T00:00:00Z","meter":""# + meter
+                + #""}"#
+            var expected = Self.plain(nil)
+            expected.meter = meter
+            assertScans(text, expected)
+            for tail in ["", #"\n"#, "é", #"\""#, "\u{01}", #"\ud83d"#, "\u{7F}"] {
+                for padding in 0...9 {
+                    let line = EventScannerTests.line(
+                        #","x":""# + String(repeating: "a", count: padding) + tail + #"""#)
+                    let verdict = EventScannerTests.verdict(Array(line.utf8), scanner: &scanner)
+                    XCTAssertNil(verdict.mismatch, line)
+                    let valid = tail != "\u{01}" && tail != #"\ud83d"#
+                    XCTAssertEqual(verdict.fast, valid, line)
+                }
+            }
+            // A meter cut short by a bad byte would leave valid JSON after it: refused.
+            for bad: [UInt8] in [
+                [0x5C, 0x2C], [0x01, 0x2C], [0x80, 0x2C], [0x1F, 0x2C], [0xC3, 0x2C],
+            ] {
+                for padding in 1...9 {
+                    let line =
+                        Array(
+                            #"{"id":"e","customer":"c","ts":"2026-10-01T00:00:00Z","meter":""#.utf8)
+                        + Array(repeating: UInt8(ascii: "m"), count: padding) + bad
+                        + Array(#""":1}"#.utf8)
+                    assertFallsBack(line)
+                }
+            }
+        }
     }
 
     func testLimitsOnTheTakenSide() {
@@ -533,13 +590,15 @@ final class EventScannerTests: XCTestCase {
 
     func testRealLines() {
         var scanner = EventScanner()
+        var scanned = ScannedEvent()
         var taken = 0
         var events = 0
         let lines = EventScannerTests.realLines.split(
             separator: "\n", omittingEmptySubsequences: false)
         XCTAssertEqual(lines.count, 32)
         for line in lines {
-            let verdict = EventScannerTests.verdict(Array(line.utf8), scanner: &scanner)
+            let verdict = EventScannerTests.verdict(
+                Array(line.utf8), scanner: &scanner, reusing: &scanned)
             XCTAssertNil(verdict.mismatch, String(line))
             if case .event = verdict.slow {
                 events += 1
@@ -611,6 +670,16 @@ final class EventScannerTests: XCTestCase {
             0x22, 0x5C, 0x7B, 0x7D, 0x5B, 0x5D, 0x2C, 0x3A, 0x20, 0x09, 0x0A, 0x0D, 0x0B, 0x0C,
             0x00, 0x1F, 0x7F, 0x80, 0xBF, 0xC3, 0xA9, 0xED, 0xF4, 0xFF, 0x30, 0x31, 0x39, 0x65,
             0x2D, 0x2E, 0x2B, 0x75, 0x6E,
+        ]
+
+        /// UTF-8 edges: the first and last of each length, surrogates, overlong forms, past
+        /// U+10FFFF, cut sequences.
+        static let sequences: [[UInt8]] = [
+            [0xC2, 0x80], [0xDF, 0xBF], [0xE0, 0xA0, 0x80], [0xED, 0x9F, 0xBF], [0xEE, 0x80, 0x80],
+            [0xF0, 0x90, 0x80, 0x80], [0xF4, 0x8F, 0xBF, 0xBF], [0xED, 0xA0, 0x80],
+            [0xED, 0xBF, 0xBF], [0xC0, 0x80], [0xC1, 0xBF], [0xE0, 0x9F, 0xBF],
+            [0xF0, 0x8F, 0xBF, 0xBF], [0xF4, 0x90, 0x80, 0x80], [0xF5, 0x80, 0x80, 0x80],
+            [0xE2, 0x98], [0x80], [0xFF],
         ]
 
         mutating func quoted(_ text: String) -> String { "\"" + text + "\"" }
@@ -737,6 +806,12 @@ final class EventScannerTests: XCTestCase {
                     }
                 }
             }
+            if chance(5), !bytes.isEmpty {
+                // A multi-byte sequence, valid or not, just inside some string.
+                let position = count(0...(bytes.count - 1))
+                let quote = bytes[position...].firstIndex(of: 0x22) ?? position
+                bytes.insert(contentsOf: pick(LineMaker.sequences), at: min(quote + 1, bytes.count))
+            }
             return bytes
         }
     }
@@ -745,13 +820,14 @@ final class EventScannerTests: XCTestCase {
         let seed: UInt64 = 0x5CA4_2026_1201_0009
         var maker = LineMaker(random: SplitMix64(state: seed))
         var scanner = EventScanner()
+        var scanned = ScannedEvent()
         var events = 0
         var taken = 0
         var lines = 0
         var reasons: [String: Int] = [:]
         for _ in 0..<20_000 {
             let line = maker.line()
-            let verdict = EventScannerTests.verdict(line, scanner: &scanner)
+            let verdict = EventScannerTests.verdict(line, scanner: &scanner, reusing: &scanned)
             lines += 1
             if let mismatch = verdict.mismatch {
                 XCTFail(

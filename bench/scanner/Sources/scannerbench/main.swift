@@ -8,7 +8,7 @@ import Pricing
 // and parse only where scan declines), and RFC3339.parse alone on each line's `ts` text. Also
 // checks on every line that a line the scanner takes is an `.event` of the parser with the
 // same content, and counts the parser's events the scanner declined.
-// Usage: scannerbench FILE [ROUNDS [scan]]
+// Usage: scannerbench FILE [ROUNDS [scan|parse]]
 let arguments = CommandLine.arguments
 guard arguments.count > 1 else {
     print("usage: scannerbench FILE [ROUNDS]")
@@ -92,7 +92,8 @@ func line(_ bytes: UnsafeRawBufferPointer, _ index: Int) -> UnsafeRawBufferPoint
         count: bounds[2 * index + 1] - bounds[2 * index])
 }
 
-// `scannerbench FILE ROUNDS scan` times the scanner alone (for a profiler).
+// `scannerbench FILE ROUNDS scan` times the scanner alone, `… parse` the parser alone (for a
+// profiler, or callgrind's instruction counts).
 if arguments.count > 3 && arguments[3] == "scan" {
     measure("EventScanner.scan") { bytes in
         var scanner = EventScanner()
@@ -102,6 +103,17 @@ if arguments.count > 3 && arguments[3] == "scan" {
             taken &+= 1
         }
         return taken
+    }
+    exit(0)
+}
+if arguments.count > 3 && arguments[3] == "parse" {
+    measure("EventLineParser.parse") { bytes in
+        let parser = EventLineParser()
+        var accepted = 0
+        for index in 0..<lineCount {
+            if case .event = parser.parse(line(bytes, index)) { accepted &+= 1 }
+        }
+        return accepted
     }
     exit(0)
 }
