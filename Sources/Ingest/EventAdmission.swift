@@ -29,6 +29,12 @@ public final class EventAdmission {
     public let activeSubscriptions: [[ActiveSubscription]]
     private let meterTable: ByteKeyTable
     private let customerTable: ByteKeyTable
+    /// Per customer, its billing period: flat, so the per-event check reads two values.
+    private let periodRanges: [TimeRange]
+    /// Customer k's active subscriptions are `subscriptionRanges[subscriptionStarts[k]..<
+    /// subscriptionStarts[k + 1]]`, in time order.
+    private let subscriptionStarts: [Int]
+    private let subscriptionRanges: [TimeRange]
 
     /// Prepares the lookups for `month`.
     public init(catalog: Catalog, customers: [Customer], month: YearMonth) {
@@ -51,6 +57,15 @@ public final class EventAdmission {
         self.customerTable = customerTable
         periods = customers.map { $0.billingPeriod(startingIn: month) }
         activeSubscriptions = zip(customers, periods).map { $0.activeSubscriptions(in: $1) }
+        periodRanges = periods.map(\.range)
+        var starts = [0]
+        var ranges: [TimeRange] = []
+        for spans in activeSubscriptions {
+            ranges += spans.map(\.range)
+            starts.append(ranges.count)
+        }
+        subscriptionStarts = starts
+        subscriptionRanges = ranges
     }
 
     /// The number of a meter key, or nil.
@@ -84,16 +99,19 @@ public final class EventAdmission {
                     + "customers file")
         }
         var subscription: Int16 = -1
-        if periods[Int(customerPosition)].range.contains(instant) {
-            let active = activeSubscriptions[Int(customerPosition)]
-            guard let found = active.firstIndex(where: { $0.range.contains(instant) }) else {
+        if periodRanges[Int(customerPosition)].contains(instant) {
+            let first = subscriptionStarts[Int(customerPosition)]
+            let end = subscriptionStarts[Int(customerPosition) + 1]
+            var found = first
+            while found < end && !subscriptionRanges[found].contains(instant) { found += 1 }
+            guard found < end else {
                 return .rejected(
                     .noSubscription,
                     "no plan of customer \"\(customers[Int(customerPosition)].id)\" covers "
                         + instant.rfc3339(offsetSeconds: 0)
                 )
             }
-            subscription = Int16(found)
+            subscription = Int16(found - first)
         }
         return .admitted(
             AdmittedEvent(

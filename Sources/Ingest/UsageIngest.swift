@@ -13,6 +13,9 @@ public struct IngestLimits: Sendable {
     public var spillFolder: String = IngestLimits.defaultSpillFolder
     /// How many partitions the customers are hashed into. Results never depend on it.
     public var partitionCount: Int = 64
+    /// Threads that dedupe and aggregate partitions at the end (reading is over by then, so
+    /// both cores of a small machine are free). Results never depend on it.
+    public var finishThreads: Int = 2
 
     /// `TMPDIR`, or `/tmp`.
     public static var defaultSpillFolder: String {
@@ -163,25 +166,44 @@ public final class UsageIngest {
 
     /// Dedupes and aggregates partition by partition, and lists the conflicts.
     public func finish() throws -> CollectedUsage {
-        let plan = AggregationPlan(catalog: catalog, admission: admission)
         var customersOf = Array(repeating: [Int32](), count: partitions.count)
         for (customer, partition) in partitionOf.enumerated() {
             customersOf[Int(partition)].append(Int32(customer))
         }
+        // Partitions share nothing, so `finishThreads` workers take every n-th partition, each
+        // with its own plan (its caches are written); results are put together in partition
+        // order, and the first failure in partition order is the one reported.
+        let workers = max(1, min(limits.finishThreads, partitions.count))
+        let results = PartitionResults(count: partitions.count)
+        let work = { (worker: Int) in
+            let plan = AggregationPlan(catalog: self.catalog, admission: self.admission)
+            for number in stride(from: worker, to: self.partitions.count, by: workers) {
+                results.set(number) {
+                    let (records, ids) = try self.partitions[number].takeAll()
+                    let dedupe = Deduplication.run(
+                        records: records, ids: ids, customerIDs: plan.customerIDs)
+                    let aggregates = try Aggregation.run(
+                        survivors: dedupe.survivors, records: records, ids: ids,
+                        customers: customersOf[number], plan: plan, dims: self.dims)
+                    return (dedupe, aggregates)
+                }
+            }
+        }
+        if workers == 1 {
+            work(0)
+        } else {
+            DispatchQueue.concurrentPerform(iterations: workers, execute: work)
+        }
         var aggregates: [UsageAggregate] = []
         var conflicts: [ConflictCopy] = []
-        for (number, partition) in partitions.enumerated() {
-            let (records, ids) = try partition.takeAll()
-            let dedupe = Deduplication.run(
-                records: records, ids: ids, customerIDs: plan.customerIDs)
+        for number in 0..<partitions.count {
+            let (dedupe, partitionAggregates) = try results.get(number)
             counts.accepted += dedupe.accepted
             counts.duplicates += dedupe.duplicates
             counts.outOfPeriod += dedupe.outOfPeriod
             counts.rejected[.conflict, default: 0] += dedupe.conflicts
             conflicts += dedupe.conflictCopies
-            aggregates += try Aggregation.run(
-                survivors: dedupe.survivors, records: records, ids: ids,
-                customers: customersOf[number], plan: plan, dims: dims)
+            aggregates += partitionAggregates
         }
         precondition(counts.addsUp, "line counts must add up after dedupe")
         aggregates = sortedByKey(aggregates) {
@@ -274,5 +296,28 @@ public struct LineIntake {
             }
             return nil
         }
+    }
+}
+
+/// Each partition's result (or failure), filled by the finishing workers.
+private final class PartitionResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var results: [Result<(DedupeResult, [UsageAggregate]), any Error>?]
+
+    init(count: Int) {
+        results = Array(repeating: nil, count: count)
+    }
+
+    func set(_ number: Int, _ body: () throws -> (DedupeResult, [UsageAggregate])) {
+        let result = Result { try body() }
+        lock.lock()
+        results[number] = result
+        lock.unlock()
+    }
+
+    func get(_ number: Int) throws -> (DedupeResult, [UsageAggregate]) {
+        lock.lock()
+        defer { lock.unlock() }
+        return try results[number]!.get()
     }
 }

@@ -639,13 +639,17 @@ final class UsageIngestTests: XCTestCase {
         XCTAssertGreaterThan(expected.counts.outOfPeriod, 20)
         XCTAssertGreaterThan(expected.aggregates.count, 15)
         XCTAssertTrue(expected.conflicts.contains { $0.others.count >= 2 })
-        for (memory, partitions) in [(1, 1), (1, 7), (4096, 64), (1 << 30, 1), (1 << 30, 3)] {
+        let runs = [
+            (1, 1, 1), (1, 7, 2), (4096, 64, 2), (1 << 30, 1, 2), (1 << 30, 3, 3), (1 << 30, 64, 1),
+        ]
+        for (memory, partitions, threads) in runs {
             var limits = IngestLimits()
             limits.memoryBytes = memory
             limits.partitionCount = partitions
+            limits.finishThreads = threads
             let (run, _) = try collect(lines, limits: limits)
             let usage = run.finish()
-            let label = "memory \(memory), partitions \(partitions)"
+            let label = "memory \(memory), partitions \(partitions), threads \(threads)"
             XCTAssertEqual(summary(usage), summary(expected), label)
             XCTAssertEqual(usage.counts, expected.counts, label)
             XCTAssertEqual(
