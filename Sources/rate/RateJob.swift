@@ -233,9 +233,12 @@ struct RateJob {
         sources: [(file: String, member: String?)], reader: InputReader
     ) throws -> [(source: Int32, record: RejectRecord)] {
         guard !conflicts.isEmpty else { return [] }
-        var wanted: [Int32: Set<Int64>] = [:]
-        for conflict in conflicts {
-            wanted[conflict.location.source, default: []].insert(conflict.location.line)
+        // Per source, the wanted line numbers ascending (conflicts come sorted by location), so
+        // each line read costs one comparison with the next wanted number.
+        var wanted: [Int32: [Int64]] = [:]
+        for conflict in conflicts
+        where wanted[conflict.location.source]?.last != conflict.location.line {
+            wanted[conflict.location.source, default: []].append(conflict.location.line)
         }
         let wantedFiles = Set(wanted.keys.map { sources[Int($0)].file })
         var raw: [LineLocation: [UInt8]] = [:]
@@ -250,13 +253,20 @@ struct RateJob {
                 }
                 continue
             }
+            var lines: [Int64] = []
+            var next = 0
             _ = try reader.read(
-                file, onSource: { _ in sourceCursor += 1 },
+                file,
+                onSource: { _ in
+                    sourceCursor += 1
+                    lines = wanted[sourceCursor] ?? []
+                    next = 0
+                },
                 onLine: { line in
-                    if wanted[sourceCursor]?.contains(Int64(line.number)) == true {
-                        raw[LineLocation(source: sourceCursor, line: Int64(line.number))] =
-                            Array(line.bytes.prefix(RejectRecord.rawBytesMax))
-                    }
+                    guard next < lines.count, lines[next] == Int64(line.number) else { return }
+                    next += 1
+                    raw[LineLocation(source: sourceCursor, line: Int64(line.number))] =
+                        Array(line.bytes.prefix(RejectRecord.rawBytesMax))
                 })
         }
         return conflicts.map { conflict in
