@@ -3,7 +3,7 @@
 //   WORK     none (empty onLine) or fnv (FNV-1a over every line's bytes, about 1 ns a byte:
 //            a stand-in for the event parser's ~200 ns per line)
 //   INPUT    files, or one folder whose regular files are read in byte order of their names
-// Prints one line: threads, work, inputs, lines, decompressed bytes, wall and CPU seconds.
+// Prints one line on standard error: threads, work, inputs, lines, decompressed bytes, wall and CPU seconds.
 import Foundation
 import Formats
 
@@ -30,7 +30,7 @@ let inputs = paths.map { InputFile(displayName: ($0 as NSString).lastPathCompone
 /// User plus system CPU seconds of the process so far.
 func cpuSeconds() -> Double {
     var usage = rusage()
-    getrusage(RUSAGE_SELF, &usage)
+    getrusage(RUSAGE_SELF.rawValue, &usage)
     let user = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
     let system = Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
     return user + system
@@ -54,7 +54,8 @@ let summaries = try reader.read(
 let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 let cpu = cpuSeconds() - cpuStart
 let first = summaries.first?.sha256.prefix(12) ?? ""
-print(
+// On standard error, which bench/reader/run.sh keeps in its logs.
+FileHandle.standardError.write(Data((
     "threads \(threads)  work \(arguments[2])  inputs \(summaries.count)  lines \(lines)  "
         + "bytes \(bytes)  wall \(String(format: "%.3f", wall)) s  "
-        + "cpu \(String(format: "%.3f", cpu)) s  (fnv \(String(hash, radix: 16)), sha256 \(first))")
+        + "cpu \(String(format: "%.3f", cpu)) s  (fnv \(String(hash, radix: 16)), sha256 \(first))\n").utf8))
