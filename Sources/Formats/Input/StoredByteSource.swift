@@ -13,7 +13,7 @@ import Foundation
 /// not (tar end padding, bytes after a compressed stream) so the digest and size always cover
 /// the whole file and equal `sha256sum` and `stat`.
 final class StoredByteSource: ArchiveByteSource {
-    /// Bytes per `read`/`pread` call.
+    /// Bytes per `read`/`pread` call, unless a smaller block is asked for (tests).
     static let blockBytesMax = 1 << 20
 
     /// The descriptor read from.
@@ -22,7 +22,7 @@ final class StoredByteSource: ArchiveByteSource {
     private let ownsFileDescriptor: Bool
     /// Whether the descriptor is a regular file, which allows `pread` and seeking.
     let isRegularFile: Bool
-    /// The block buffer, `blockBytesMax` bytes.
+    /// The block buffer, `blockBytes` bytes (`blockBytesMax` by default).
     private let buffer: UnsafeMutableRawBufferPointer
     /// The file offset of `buffer[0]`.
     private var bufferOffset: Int64 = 0
@@ -39,8 +39,12 @@ final class StoredByteSource: ArchiveByteSource {
     /// Why the last read failed (errno text), for the error report.
     private(set) var failureMessage: String?
 
-    /// Opens `path` for reading, or wraps standard input when `path` is nil.
-    init(path: String?) throws(ArchiveShimError) {
+    /// Opens `path` for reading, or wraps standard input when `path` is nil; reads blocks of
+    /// `blockBytes` (tests pass a few bytes, so that lines and magic numbers span blocks).
+    init(
+        path: String?, blockBytes: Int = StoredByteSource.blockBytesMax
+    ) throws(ArchiveShimError) {
+        precondition(blockBytes > 0, "blockBytes must be positive")
         if let path {
             let descriptor = open(path, O_RDONLY | O_CLOEXEC)
             guard descriptor >= 0 else {
@@ -64,7 +68,7 @@ final class StoredByteSource: ArchiveByteSource {
             throw ArchiveShimError(message: "is a directory, not a file")
         }
         isRegularFile = kind == S_IFREG
-        buffer = .allocate(byteCount: StoredByteSource.blockBytesMax, alignment: 16)
+        buffer = .allocate(byteCount: blockBytes, alignment: 16)
     }
 
     deinit {
