@@ -111,31 +111,27 @@ struct RateJob {
         let rejects = RejectSpool(
             memoryBytes: min(8 << 20, ingestLimits.memoryBytes / 8),
             folder: ingestLimits.spillFolder)
-        var summaries: [InputSummary] = []
-        for file in files {
-            var currentSource: Int32 = -1
-            let summary = try reader.read(
-                file,
-                onSource: { name in
-                    sources.append(
-                        (file.displayName, RateJob.member(of: name, in: file.displayName)))
-                    currentSource = Int32(sources.count - 1)
-                },
-                onLine: { line in
-                    let location = LineLocation(source: currentSource, line: Int64(line.number))
-                    let reject = try intake.take(
-                        line.bytes, isTooLong: line.isTooLong, at: location)
-                    if let (reason, detail) = reject {
-                        let source = sources[Int(currentSource)]
-                        try rejects.append(
-                            RejectRecord(
-                                file: source.file, member: source.member, line: location.line,
-                                reason: reason, detail: detail, raw: line.bytes),
-                            source: currentSource)
-                    }
-                })
-            summaries.append(summary)
-        }
+        // Inputs are decoded ahead on their own threads and handed over strictly in order.
+        var currentFile = ""
+        var currentSource: Int32 = -1
+        let summaries = try reader.read(
+            files, onFile: { currentFile = $0.displayName },
+            onSource: { name in
+                sources.append((currentFile, RateJob.member(of: name, in: currentFile)))
+                currentSource = Int32(sources.count - 1)
+            },
+            onLine: { line in
+                let location = LineLocation(source: currentSource, line: Int64(line.number))
+                let reject = try intake.take(line.bytes, isTooLong: line.isTooLong, at: location)
+                if let (reason, detail) = reject {
+                    let source = sources[Int(currentSource)]
+                    try rejects.append(
+                        RejectRecord(
+                            file: source.file, member: source.member, line: location.line,
+                            reason: reason, detail: detail, raw: line.bytes),
+                        source: currentSource)
+                }
+            })
         try checkMemberDisplayNames(summaries)
         // Nothing is left out without a word: hidden entries, links and special files are listed
         // in the manifest and named here (the first ten).
