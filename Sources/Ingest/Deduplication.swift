@@ -28,8 +28,9 @@ enum Deduplication {
         var capacity = 16
         while capacity < records.count * 2 { capacity *= 2 }
         let mask = capacity - 1
-        /// Per slot: the first copy's record index + 1.
-        var slots = [Int32](repeating: 0, count: capacity)
+        /// Per slot: the key hash's high 32 bits, then the first copy's record index + 1 (0 is
+        /// empty): a probe reads another record only when the tags match.
+        var slots = [UInt64](repeating: 0, count: capacity)
         /// Per record: the next copy of its key (a record index), or -1; `last` finds the end.
         var next = [Int32](repeating: -1, count: records.count)
         /// Per first copy: its last copy so far, the number of copies, and whether any differs.
@@ -48,18 +49,22 @@ enum Deduplication {
             for index in records.indices {
                 let record = records[index]
                 let key = id(record)
-                var slot =
-                    Int(truncatingIfNeeded: byteHash(key, seed: UInt64(UInt32(record.customer))))
-                    & mask
+                let hash = byteHash(key, seed: UInt64(UInt32(record.customer)))
+                let tag = hash >> 32
+                var slot = Int(truncatingIfNeeded: hash) & mask
                 while true {
                     let entry = slots[slot]
                     if entry == 0 {
-                        slots[slot] = Int32(index) + 1
+                        slots[slot] = tag << 32 | UInt64(index + 1)
                         firsts.append(Int32(index))
                         last[index] = Int32(index)
                         break
                     }
-                    let firstIndex = Int(entry - 1)
+                    guard entry >> 32 == tag else {
+                        slot = (slot + 1) & mask
+                        continue
+                    }
+                    let firstIndex = Int(entry & 0xFFFF_FFFF) - 1
                     let first = records[firstIndex]
                     let firstID = id(first)
                     if first.customer == record.customer && firstID.count == key.count

@@ -12,7 +12,7 @@ public struct IngestLimits: Sendable {
     /// Where spill files are created (unlinked at once).
     public var spillFolder: String = IngestLimits.defaultSpillFolder
     /// How many partitions the customers are hashed into. Results never depend on it.
-    public var partitionCount: Int = 64
+    public var partitionCount: Int = 256
     /// Threads that dedupe and aggregate partitions at the end (reading is over by then, so
     /// both cores of a small machine are free). Results never depend on it.
     public var finishThreads: Int = 2
@@ -23,7 +23,7 @@ public struct IngestLimits: Sendable {
         return value.isEmpty ? "/tmp" : value
     }
 
-    /// The defaults: 1 GiB, `TMPDIR`, 64 partitions.
+    /// The defaults: 1 GiB, `TMPDIR`, 256 partitions.
     public init() {}
 
     /// The records' budget in bytes.
