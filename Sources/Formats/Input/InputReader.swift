@@ -115,7 +115,7 @@ public struct InputError: Error, CustomStringConvertible {
 /// with libarchive, lines split with `memchr`) and copies whole lines into 1 MiB blocks with a
 /// compact index, which travel through a bounded queue (4 blocks per thread, reused) to the
 /// caller's thread; the callbacks run there, in input order. So decompression and the caller's
-/// parsing run on two cores, and everything the callbacks see (sources, lines, line numbers,
+/// parsing can run on two cores, and everything the callbacks see (sources, lines, line numbers,
 /// errors and where they fall in the line sequence, summaries) is what reading on one thread
 /// gives. With several inputs, up to `decodingThreads` of them are decoded at once (input `k`
 /// by thread `k % decodingThreads`) while the caller consumes them strictly in the given order.
@@ -123,7 +123,8 @@ public struct InputError: Error, CustomStringConvertible {
 /// Memory per decoding thread: the queue's blocks (about 5 MiB), the decoder's line buffer of
 /// `lineBytesMax + 1` bytes, a 1 MiB read block, a 256 KiB output block per open stream (and
 /// for zstd a window of at most 128 MiB), and libarchive's buffers. Not thread-safe: use one
-/// reader per thread; the threads and blocks of a read are reused by the next.
+/// reader per thread. Threads are started per `read` call and joined before it returns; their
+/// blocks and decoders are kept for the next call.
 public final class InputReader {
     /// The limits every input is read under.
     public let limits: InputLimits
