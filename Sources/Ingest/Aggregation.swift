@@ -84,6 +84,11 @@ final class AggregationPlan {
         return number
     }
 
+    /// The text of a unique_count value number.
+    func distinctValueText(_ number: Int32) -> String {
+        distinctValues.withKey(number) { String(decoding: $0, as: UTF8.self) }
+    }
+
     func internGroup(_ group: [Dimension]) -> Int32 {
         if let known = groupIndex[group] { return known }
         groups.append(group)
@@ -121,43 +126,51 @@ final class DimsTable {
 
 /// The running state of one aggregate.
 struct AggregateState {
-    var customer: Int32
-    var slot: Int32
-    var group: Int32
     var events: Int64 = 0
     var sum: Int128 = 0
     var maximum: Int128?
     var minimum: Int128?
-    /// The record holding the latest event so far (by instant, then id bytewise), or -1.
-    var latest: Int32 = -1
+    /// The latest event so far: by instant, then by id (bytewise).
+    var latest: (instant: Instant, id: [UInt8], quantity: Int128)?
+    /// unique_count: the distinct values, as numbers of the worker's plan while accumulating.
     var distinct: Set<Int32> = []
-
-    init(customer: Int32, slot: Int32, group: Int32) {
-        self.customer = customer
-        self.slot = slot
-        self.group = group
-    }
 }
 
-/// Aggregates one partition's surviving events per (customer, charge, group). Every aggregate
-/// belongs to one customer and every customer to one partition, so partitions never share an
-/// aggregate and their results only need sorting together.
-enum Aggregation {
-    static func run(
-        survivors: [Int32], records: [EventRecord], ids: [UInt8], customers: [Int32],
-        plan: AggregationPlan, dims: DimsTable
-    ) throws -> [UsageAggregate] {
-        var index = PairKeyTable(expected: 1024)
-        var states: [AggregateState] = []
-        func state(_ customer: Int32, _ slot: Int32, _ group: Int32) -> Int {
-            let first =
-                UInt64(UInt32(bitPattern: customer)) << 32 | UInt64(UInt32(bitPattern: slot))
-            let second = UInt64(UInt32(bitPattern: group))
-            if let known = index.find(first, second) { return Int(known) }
-            states.append(AggregateState(customer: customer, slot: slot, group: group))
-            index.insert(first, second, value: Int32(states.count - 1))
-            return states.count - 1
-        }
+/// An aggregate's identity across workers: customer, charge slot and group values.
+struct AggregateKey: Hashable {
+    let customer: Int32
+    let slot: Int32
+    let group: [Dimension]
+}
+
+/// One finishing worker's aggregates, accumulated over every partition it takes. Partitions
+/// hold events by a hash of (customer, id) — so one customer's events, however many, spread over
+/// all of them and no partition outgrows the memory budget — and an aggregate's events may come
+/// from many partitions and both workers; states are merged by value at the end
+/// (`AggregateMerge`). Every aggregation merges exactly: counts and sums add, max and min
+/// compare, the latest compares (instant, id), unique counts unite their sets.
+final class AggregationStates {
+    let plan: AggregationPlan
+    private var index = PairKeyTable(expected: 4096)
+    private(set) var keys: [(customer: Int32, slot: Int32, group: Int32)] = []
+    private(set) var states: [AggregateState] = []
+
+    init(plan: AggregationPlan) {
+        self.plan = plan
+    }
+
+    private func state(_ customer: Int32, _ slot: Int32, _ group: Int32) -> Int {
+        let first = UInt64(UInt32(bitPattern: customer)) << 32 | UInt64(UInt32(bitPattern: slot))
+        let second = UInt64(UInt32(bitPattern: group))
+        if let known = index.find(first, second) { return Int(known) }
+        keys.append((customer, slot, group))
+        states.append(AggregateState())
+        index.insert(first, second, value: Int32(states.count - 1))
+        return states.count - 1
+    }
+
+    /// Adds one partition's surviving events.
+    func add(survivors: [Int32], records: [EventRecord], ids: [UInt8], dims: DimsTable) throws {
         try ids.withUnsafeBytes { idBytes in
             func id(_ record: EventRecord) -> UnsafeRawBufferPointer {
                 let start = Int(record.idOffset)
@@ -182,13 +195,9 @@ enum Aggregation {
                     case .sum:
                         let (sum, overflow) = states[at].sum.addingReportingOverflow(quantity)
                         if overflow {
-                            let slot = plan.slots[Int(slotID)]
-                            throw AmountOverflow(
-                                customer: plan.customerIDs[Int(record.customer)], plan: slot.plan,
-                                charge: slot.charge.key, group: plan.groups[Int(groupID)],
-                                computation: "the sum of meter \"\(meter.key)\" quantities over "
-                                    + "\(states[at].events) events",
-                                cause: ArithmeticError.overflow(operation: "usage sum"))
+                            throw Aggregation.overflow(
+                                plan: plan, customer: record.customer, slot: slotID,
+                                group: plan.groups[Int(groupID)], events: states[at].events)
                         }
                         states[at].sum = sum
                     case .max:
@@ -196,17 +205,15 @@ enum Aggregation {
                     case .min:
                         states[at].minimum = Swift.min(states[at].minimum ?? quantity, quantity)
                     case .latest:
-                        // The latest event by instant, then by id (bytewise).
+                        let eventID = id(record)
                         var later = true
-                        if states[at].latest >= 0 {
-                            let held = records[Int(states[at].latest)]
-                            if held.instant != record.instant {
-                                later = held.instant < record.instant
-                            } else {
-                                later = id(held).lexicographicallyPrecedes(id(record))
-                            }
+                        if let held = states[at].latest {
+                            later =
+                                held.instant != record.instant
+                                ? held.instant < record.instant
+                                : held.id.lexicographicallyPrecedes(eventID)
                         }
-                        if later { states[at].latest = position }
+                        if later { states[at].latest = (record.instant, Array(eventID), quantity) }
                     case .uniqueCount:
                         let value = plan.distinctValue(slot: slotID, dims: record.dims, table: dims)
                         if value >= 0 { states[at].distinct.insert(value) }
@@ -214,40 +221,121 @@ enum Aggregation {
                 }
             }
         }
-        // Every active plan's ungrouped usage charges get a line, even at zero usage.
-        let noGroup = plan.internGroup([])
-        for customer in customers {
-            for byMeter in plan.planSlots[Int(customer)] {
-                for slotID in byMeter.joined()
-                where plan.slots[Int(slotID)].charge.groupBy.isEmpty {
-                    _ = state(customer, slotID, noGroup)
+    }
+}
+
+/// Puts the workers' aggregates together by value, adds the zero lines, and makes the usage
+/// aggregates (unsorted).
+struct AggregateMerge {
+    private var index: [AggregateKey: Int] = [:]
+    private var keys: [AggregateKey] = []
+    private var states: [AggregateState] = []
+    private var distinct: [Set<String>] = []
+    private let plan: AggregationPlan
+
+    /// `plan` gives the slots and customers (any worker's: they agree on everything but the
+    /// numbering of groups and distinct values, which the merge does not use).
+    init(plan: AggregationPlan) {
+        self.plan = plan
+    }
+
+    private mutating func slot(for key: AggregateKey) -> Int {
+        if let known = index[key] { return known }
+        index[key] = keys.count
+        keys.append(key)
+        states.append(AggregateState())
+        distinct.append([])
+        return keys.count - 1
+    }
+
+    /// Merges one worker's states (workers in a fixed order, so an overflow is reported the
+    /// same way every run).
+    mutating func merge(_ worker: AggregationStates) throws {
+        for (key, state) in zip(worker.keys, worker.states) {
+            let group = worker.plan.groups[Int(key.group)]
+            let at = slot(for: AggregateKey(customer: key.customer, slot: key.slot, group: group))
+            var merged = states[at]
+            merged.events += state.events
+            let (sum, overflow) = merged.sum.addingReportingOverflow(state.sum)
+            if overflow {
+                throw Aggregation.overflow(
+                    plan: plan, customer: key.customer, slot: key.slot, group: group,
+                    events: merged.events)
+            }
+            merged.sum = sum
+            if let value = state.maximum {
+                merged.maximum = Swift.max(merged.maximum ?? value, value)
+            }
+            if let value = state.minimum {
+                merged.minimum = Swift.min(merged.minimum ?? value, value)
+            }
+            if let latest = state.latest {
+                if let held = merged.latest {
+                    let later =
+                        held.instant != latest.instant
+                        ? held.instant < latest.instant
+                        : held.id.lexicographicallyPrecedes(latest.id)
+                    if later { merged.latest = latest }
+                } else {
+                    merged.latest = latest
+                }
+            }
+            states[at] = merged
+            for number in state.distinct {
+                distinct[at].insert(worker.plan.distinctValueText(number))
+            }
+        }
+    }
+
+    /// The aggregates, with a zero line for every active plan's ungrouped usage charges.
+    mutating func aggregates() throws -> [UsageAggregate] {
+        for (customer, spans) in plan.planSlots.enumerated() {
+            for byMeter in spans {
+                for slotID in byMeter.joined() where plan.slots[Int(slotID)].charge.groupBy.isEmpty
+                {
+                    _ = slot(for: AggregateKey(customer: Int32(customer), slot: slotID, group: []))
                 }
             }
         }
-        var aggregates: [UsageAggregate] = []
-        aggregates.reserveCapacity(states.count)
-        for state in states {
-            let slot = plan.slots[Int(state.slot)]
+        var result: [UsageAggregate] = []
+        result.reserveCapacity(keys.count)
+        for (at, key) in keys.enumerated() {
+            let state = states[at]
+            let chargeSlot = plan.slots[Int(key.slot)]
             let nanos: Int128
-            switch slot.meter.aggregation {
-            case .count: nanos = try multiply(Int128(state.events), QuantityScale.unit)
+            switch chargeSlot.meter.aggregation {
+            case .count: nanos = try Aggregation.multiply(Int128(state.events), QuantityScale.unit)
             case .sum: nanos = state.sum
             case .max: nanos = state.maximum ?? 0
             case .min: nanos = state.minimum ?? 0
-            case .latest: nanos = state.latest >= 0 ? records[Int(state.latest)].quantityNanos : 0
+            case .latest: nanos = state.latest?.quantity ?? 0
             case .uniqueCount:
-                nanos = try multiply(Int128(state.distinct.count), QuantityScale.unit)
+                nanos = try Aggregation.multiply(Int128(distinct[at].count), QuantityScale.unit)
             }
-            aggregates.append(
+            result.append(
                 UsageAggregate(
-                    customer: plan.customerIDs[Int(state.customer)], plan: slot.plan,
-                    charge: slot.charge.key, group: plan.groups[Int(state.group)],
+                    customer: plan.customerIDs[Int(key.customer)], plan: chargeSlot.plan,
+                    charge: chargeSlot.charge.key, group: key.group,
                     quantity: QuantityScale.rational(nanos: nanos), events: state.events))
         }
-        return aggregates
+        return result
+    }
+}
+
+enum Aggregation {
+    static func overflow(
+        plan: AggregationPlan, customer: Int32, slot: Int32, group: [Dimension], events: Int64
+    ) -> AmountOverflow {
+        let chargeSlot = plan.slots[Int(slot)]
+        return AmountOverflow(
+            customer: plan.customerIDs[Int(customer)], plan: chargeSlot.plan,
+            charge: chargeSlot.charge.key, group: group,
+            computation: "the sum of meter \"\(chargeSlot.meter.key)\" quantities over "
+                + "\(events) events",
+            cause: ArithmeticError.overflow(operation: "usage sum"))
     }
 
-    private static func multiply(_ left: Int128, _ right: Int128) throws -> Int128 {
+    static func multiply(_ left: Int128, _ right: Int128) throws -> Int128 {
         let (product, overflow) = left.multipliedReportingOverflow(by: right)
         if overflow { throw ArithmeticError.overflow(operation: "usage count") }
         return product

@@ -73,7 +73,9 @@ public struct DimsKeyBuilder {
     }
 
     /// Calls `body` with the key's bytes.
-    public func withBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows
+    public func withBytes<Result>(
+        _ body: (UnsafeRawBufferPointer) throws -> Result
+    ) rethrows
         -> Result
     {
         try body(UnsafeRawBufferPointer(start: buffer.base, count: buffer.count))

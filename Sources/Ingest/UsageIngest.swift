@@ -46,8 +46,8 @@ public final class UsageIngest {
     private let catalog: Catalog
     private let limits: IngestLimits
     private let partitions: [EventPartition]
-    /// Customer number → partition.
-    private let partitionOf: [Int32]
+    /// Customer number → the hash of its id, the seed of its events' partition hash.
+    private let customerHashes: [UInt64]
     private let dims = DimsTable()
     private var dimsKey = DimsKeyBuilder()
     private var heldRecords = 0
@@ -66,17 +66,20 @@ public final class UsageIngest {
         self.limits = limits
         admission = EventAdmission(catalog: catalog, customers: customers, month: month)
         partitions = (0..<limits.partitionCount).map { _ in EventPartition() }
-        partitionOf = customers.map { customer in
+        customerHashes = customers.map { customer in
             var id = customer.id
-            let hash = id.withUTF8 { byteHash(UnsafeRawBufferPointer($0)) }
-            return Int32(truncatingIfNeeded: hash % UInt64(limits.partitionCount))
+            return id.withUTF8 { byteHash(UnsafeRawBufferPointer($0)) }
         }
         for key in RejectReason.allCases { counts.rejected[key] = 0 }
     }
 
-    /// The partition of a customer id: the same on every machine (see `byteHash`).
-    public static func partition(ofCustomer id: UnsafeRawBufferPointer, count: Int) -> Int {
-        Int(byteHash(id) % UInt64(count))
+    /// The partition of an event: a hash of its id seeded with the hash of its customer id, the
+    /// same on every machine (see `byteHash`). Every copy of a (customer, id) key falls in the
+    /// same partition; one customer's events spread over all of them.
+    public static func partition(
+        customer: UnsafeRawBufferPointer, id: UnsafeRawBufferPointer, count: Int
+    ) -> Int {
+        Int(byteHash(id, seed: byteHash(customer)) % UInt64(count))
     }
 
     /// Counts a blank line.
@@ -113,7 +116,8 @@ public final class UsageIngest {
                 customer: event.customer, meter: event.meter, dims: dims.intern(dimsBytes),
                 source: location.source, nanoseconds: instant.nanoseconds,
                 subscription: event.subscription, idLength: UInt16(id.count))
-            let partition = partitions[Int(partitionOf[Int(event.customer)])]
+            let hash = byteHash(id, seed: customerHashes[Int(event.customer)])
+            let partition = partitions[Int(hash % UInt64(partitions.count))]
             partition.append(record, id: id)
             heldRecords += 1
             heldIDBytes += id.count
@@ -166,27 +170,27 @@ public final class UsageIngest {
 
     /// Dedupes and aggregates partition by partition, and lists the conflicts.
     public func finish() throws -> CollectedUsage {
-        var customersOf = Array(repeating: [Int32](), count: partitions.count)
-        for (customer, partition) in partitionOf.enumerated() {
-            customersOf[Int(partition)].append(Int32(customer))
-        }
-        // Partitions share nothing, so `finishThreads` workers take every n-th partition, each
-        // with its own plan (its caches are written); results are put together in partition
+        // Partitions share no dedupe key, so `finishThreads` workers take every n-th partition,
+        // each with its own plan and aggregate states; the states are merged by value in worker
         // order, and the first failure in partition order is the one reported.
         let workers = max(1, min(limits.finishThreads, partitions.count))
         let results = PartitionResults(count: partitions.count)
+        let plans = (0..<workers).map { _ in
+            AggregationStates(plan: AggregationPlan(catalog: catalog, admission: admission))
+        }
         let work = { (worker: Int) in
-            let plan = AggregationPlan(catalog: self.catalog, admission: self.admission)
+            let states = plans[worker]
             for number in stride(from: worker, to: self.partitions.count, by: workers) {
-                results.set(number) {
+                let failed = results.set(number) {
                     let (records, ids) = try self.partitions[number].takeAll()
-                    let dedupe = Deduplication.run(
-                        records: records, ids: ids, customerIDs: plan.customerIDs)
-                    let aggregates = try Aggregation.run(
-                        survivors: dedupe.survivors, records: records, ids: ids,
-                        customers: customersOf[number], plan: plan, dims: self.dims)
-                    return (dedupe, aggregates)
+                    var dedupe = Deduplication.run(
+                        records: records, ids: ids, customerIDs: states.plan.customerIDs)
+                    try states.add(
+                        survivors: dedupe.survivors, records: records, ids: ids, dims: self.dims)
+                    dedupe.survivors = []
+                    return dedupe
                 }
+                if failed { return }
             }
         }
         if workers == 1 {
@@ -194,17 +198,18 @@ public final class UsageIngest {
         } else {
             DispatchQueue.concurrentPerform(iterations: workers, execute: work)
         }
-        var aggregates: [UsageAggregate] = []
         var conflicts: [ConflictCopy] = []
         for number in 0..<partitions.count {
-            let (dedupe, partitionAggregates) = try results.get(number)
+            guard let dedupe = try results.get(number) else { continue }
             counts.accepted += dedupe.accepted
             counts.duplicates += dedupe.duplicates
             counts.outOfPeriod += dedupe.outOfPeriod
             counts.rejected[.conflict, default: 0] += dedupe.conflicts
             conflicts += dedupe.conflictCopies
-            aggregates += partitionAggregates
         }
+        var merge = AggregateMerge(plan: plans[0].plan)
+        for states in plans { try merge.merge(states) }
+        var aggregates = try merge.aggregates()
         precondition(counts.addsUp, "line counts must add up after dedupe")
         aggregates = sortedByKey(aggregates) {
             LineKey($0.customer, $0.plan, $0.charge, $0.group)
@@ -299,25 +304,31 @@ public struct LineIntake {
     }
 }
 
-/// Each partition's result (or failure), filled by the finishing workers.
+/// Each partition's dedupe result (or failure), filled by the finishing workers.
 private final class PartitionResults: @unchecked Sendable {
     private let lock = NSLock()
-    private var results: [Result<(DedupeResult, [UsageAggregate]), any Error>?]
+    private var results: [Result<DedupeResult, any Error>?]
 
     init(count: Int) {
         results = Array(repeating: nil, count: count)
     }
 
-    func set(_ number: Int, _ body: () throws -> (DedupeResult, [UsageAggregate])) {
+    /// Runs `body` for partition `number`; true when it failed (the worker then stops: its
+    /// states are incomplete, and the run fails anyway).
+    func set(_ number: Int, _ body: () throws -> DedupeResult) -> Bool {
         let result = Result { try body() }
         lock.lock()
         results[number] = result
         lock.unlock()
+        if case .failure = result { return true }
+        return false
     }
 
-    func get(_ number: Int) throws -> (DedupeResult, [UsageAggregate]) {
+    /// The result of partition `number`, nil when its worker stopped before it; rethrows its
+    /// failure.
+    func get(_ number: Int) throws -> DedupeResult? {
         lock.lock()
         defer { lock.unlock() }
-        return try results[number]!.get()
+        return try results[number]?.get()
     }
 }

@@ -55,7 +55,11 @@ final class ByteKeyTableTests: XCTestCase {
             Array("cus_1".utf8).withUnsafeBytes { byteHash($0) }, 9_449_139_523_449_268_620)
         let long = Array("a customer id longer than sixteen bytes".utf8)
         XCTAssertEqual(long.withUnsafeBytes { byteHash($0) }, 4_369_387_288_064_990_179)
-        XCTAssertEqual(
-            long.withUnsafeBytes { UsageIngest.partition(ofCustomer: $0, count: 64) }, 35)
+        let partition = long.withUnsafeBytes { customer in
+            Array("evt_0123456789abcdef".utf8).withUnsafeBytes { id in
+                UsageIngest.partition(customer: customer, id: id, count: 256)
+            }
+        }
+        XCTAssertEqual(partition, 159)
     }
 }

@@ -135,7 +135,8 @@ final class UsageIngestTests: XCTestCase {
             if conflicting.contains(LineLocation(source: line.source, line: line.number)) {
                 codes[index] = "conflict"
             } else {
-                codes[index] = seen.insert([key.customer, key.id]).inserted ? "accepted" : "duplicate"
+                codes[index] =
+                    seen.insert([key.customer, key.id]).inserted ? "accepted" : "duplicate"
             }
         }
         return (Finished(usage: usage), codes)
@@ -157,7 +158,8 @@ final class UsageIngestTests: XCTestCase {
 
     /// Counts as `lines blank accepted duplicates outOfPeriod billed` plus non-zero rejects.
     func countsText(_ counts: LineCounts) -> String {
-        var text = "lines=\(counts.lines) blank=\(counts.blank) accepted=\(counts.accepted) "
+        var text =
+            "lines=\(counts.lines) blank=\(counts.blank) accepted=\(counts.accepted) "
             + "duplicates=\(counts.duplicates) out_of_period=\(counts.outOfPeriod) "
             + "billed=\(counts.billed)"
         for (reason, count) in counts.rejected.sorted(by: { $0.key < $1.key }) where count != 0 {
@@ -169,37 +171,42 @@ final class UsageIngestTests: XCTestCase {
     // MARK: Counts and check order
 
     func testCatalogChecksInSpecOrder() throws {
-        let (collector, codes) = try collect(source(0, [
-            // Unknown meter, no quantity, unknown customer: unknown_meter first.
-            line("e1", "nobody", "nope", "2026-10-05T00:00:00Z"),
-            // Known sum meter without quantity, unknown customer: missing_field first.
-            line("e2", "nobody", "tokens", "2026-10-05T00:00:00Z"),
-            // quantity: null is absent too.
-            line("e3", "c_utc", "tokens", "2026-10-05T00:00:00Z", #""quantity":null"#),
-            // Known meter with quantity, unknown customer.
-            line("e4", "nobody", "tokens", "2026-10-05T00:00:00Z", #""quantity":"1""#),
-            // count and unique_count may omit the quantity.
-            line("e5", "c_utc", "calls", "2026-10-05T00:00:00Z"),
-            line("e6", "c_utc", "users", "2026-10-05T00:00:00Z"),
-            // max, min, latest need one.
-            line("e7", "c_utc", "seats", "2026-10-05T00:00:00Z"),
-            line("e8", "c_utc", "floor", "2026-10-05T00:00:00Z"),
-            line("e9", "c_utc", "balance", "2026-10-05T00:00:00Z"),
-            // c_late subscribes from 2026-10-15: in period, before that, no plan covers it.
-            line("e10", "c_late", "calls", "2026-10-14T23:59:59Z"),
-            line("e11", "c_late", "calls", "2026-10-15T00:00:00Z"),
-            // Out of period whatever the subscriptions: September, before c_late's plan.
-            line("e12", "c_late", "calls", "2026-09-20T00:00:00Z"),
-            // Out of period is decided after unknown_customer.
-            line("e13", "nobody", "calls", "2026-09-20T00:00:00Z"),
-            "",
-            "not json",
-        ]))
-        XCTAssertEqual(codes, [
-            "unknown_meter", "missing_field", "missing_field", "unknown_customer", "accepted",
-            "accepted", "missing_field", "missing_field", "missing_field", "no_subscription",
-            "accepted", "accepted", "unknown_customer", "blank", "malformed_json",
-        ])
+        let (collector, codes) = try collect(
+            source(
+                0,
+                [
+                    // Unknown meter, no quantity, unknown customer: unknown_meter first.
+                    line("e1", "nobody", "nope", "2026-10-05T00:00:00Z"),
+                    // Known sum meter without quantity, unknown customer: missing_field first.
+                    line("e2", "nobody", "tokens", "2026-10-05T00:00:00Z"),
+                    // quantity: null is absent too.
+                    line("e3", "c_utc", "tokens", "2026-10-05T00:00:00Z", #""quantity":null"#),
+                    // Known meter with quantity, unknown customer.
+                    line("e4", "nobody", "tokens", "2026-10-05T00:00:00Z", #""quantity":"1""#),
+                    // count and unique_count may omit the quantity.
+                    line("e5", "c_utc", "calls", "2026-10-05T00:00:00Z"),
+                    line("e6", "c_utc", "users", "2026-10-05T00:00:00Z"),
+                    // max, min, latest need one.
+                    line("e7", "c_utc", "seats", "2026-10-05T00:00:00Z"),
+                    line("e8", "c_utc", "floor", "2026-10-05T00:00:00Z"),
+                    line("e9", "c_utc", "balance", "2026-10-05T00:00:00Z"),
+                    // c_late subscribes from 2026-10-15: in period, before that, no plan covers it.
+                    line("e10", "c_late", "calls", "2026-10-14T23:59:59Z"),
+                    line("e11", "c_late", "calls", "2026-10-15T00:00:00Z"),
+                    // Out of period whatever the subscriptions: September, before c_late's plan.
+                    line("e12", "c_late", "calls", "2026-09-20T00:00:00Z"),
+                    // Out of period is decided after unknown_customer.
+                    line("e13", "nobody", "calls", "2026-09-20T00:00:00Z"),
+                    "",
+                    "not json",
+                ]))
+        XCTAssertEqual(
+            codes,
+            [
+                "unknown_meter", "missing_field", "missing_field", "unknown_customer", "accepted",
+                "accepted", "missing_field", "missing_field", "missing_field", "no_subscription",
+                "accepted", "accepted", "unknown_customer", "blank", "malformed_json",
+            ])
         let usage = collector.finish()
         // 15 lines = 1 blank + 4 accepted + 0 duplicates + 10 rejected (1 malformed, 5 missing,
         // 1 no_subscription, 2 unknown_customer, 1 unknown_meter); billed = 4 − 1 (e12) = 3.
@@ -217,27 +224,32 @@ final class UsageIngestTests: XCTestCase {
     func testDuplicatesWithinAndAcrossSources() throws {
         let first = line("a", "c_utc", "tokens", "2026-10-05T10:00:00Z", #""quantity":"1.5""#)
         let (collector, codes) = try collect(
-            source(0, [
-                first,
-                // Same content, written differently: same instant in +02:00, "1.50" = 1.5,
-                // key order changed.
-                #"{"quantity":1.50,"ts":"2026-10-05T12:00:00+02:00","meter":"tokens","#
-                    + #""customer":"c_utc","id":"a","dims":null}"#,
-                line("b", "c_utc", "tokens", "2026-10-05T10:00:00Z", #""quantity":"2""#),
-            ])
-                + source(1, [
+            source(
+                0,
+                [
                     first,
-                    // Same id, different customer: a different key.
-                    line("a", "c_berlin", "calls", "2026-10-05T10:00:00Z"),
-                ]))
+                    // Same content, written differently: same instant in +02:00, "1.50" = 1.5,
+                    // key order changed.
+                    #"{"quantity":1.50,"ts":"2026-10-05T12:00:00+02:00","meter":"tokens","#
+                        + #""customer":"c_utc","id":"a","dims":null}"#,
+                    line("b", "c_utc", "tokens", "2026-10-05T10:00:00Z", #""quantity":"2""#),
+                ])
+                + source(
+                    1,
+                    [
+                        first,
+                        // Same id, different customer: a different key.
+                        line("a", "c_berlin", "calls", "2026-10-05T10:00:00Z"),
+                    ]))
         XCTAssertEqual(codes, ["accepted", "duplicate", "accepted", "duplicate", "accepted"])
         let usage = collector.finish()
         XCTAssertEqual(
             countsText(usage.counts),
             "lines=5 blank=0 accepted=3 duplicates=2 out_of_period=0 billed=3")
         // tokens: 1.5 (a, once) + 2 (b) = 3.5 from 2 events.
-        XCTAssertEqual(summary(usage, customer: "c_utc", charge: "tokens"),
-                       ["c_utc pro tokens {} 3.5 ×2"])
+        XCTAssertEqual(
+            summary(usage, customer: "c_utc", charge: "tokens"),
+            ["c_utc pro tokens {} 3.5 ×2"])
         XCTAssertTrue(usage.conflicts.isEmpty)
     }
 
@@ -255,8 +267,9 @@ final class UsageIngestTests: XCTestCase {
             "lines=4 blank=0 accepted=1 duplicates=0 out_of_period=0 billed=1 conflict=3")
         XCTAssertTrue(usage.counts.addsUp)
         // Only z is billed.
-        XCTAssertEqual(summary(usage, customer: "c_utc", charge: "tokens"),
-                       ["c_utc pro tokens {} 7 ×1"])
+        XCTAssertEqual(
+            summary(usage, customer: "c_utc", charge: "tokens"),
+            ["c_utc pro tokens {} 7 ×1"])
         // Every copy listed in location order with the others' locations.
         let copies = usage.conflicts.map { copy in
             "\(copy.location.source):\(copy.location.line) "
@@ -278,8 +291,9 @@ final class UsageIngestTests: XCTestCase {
                 "lines=3 blank=0 accepted=0 duplicates=0 out_of_period=0 billed=0 conflict=3")
             XCTAssertEqual(usage.conflicts.count, 3)
             // The ungrouped tokens line stays, at zero.
-            XCTAssertEqual(summary(usage, customer: "c_utc", charge: "tokens"),
-                           ["c_utc pro tokens {} 0 ×0"])
+            XCTAssertEqual(
+                summary(usage, customer: "c_utc", charge: "tokens"),
+                ["c_utc pro tokens {} 0 ×0"])
         }
     }
 
@@ -289,53 +303,66 @@ final class UsageIngestTests: XCTestCase {
             line("k", "c_utc", "seats", "2026-10-05T10:00:00Z", #""quantity":"1""#),
             line("k", "c_utc", "tokens", "2026-10-05T10:00:00.000000001Z", #""quantity":"1""#),
             line("k", "c_utc", "tokens", "2026-10-05T10:00:00Z", #""quantity":"1.000000001""#),
-            line("k", "c_utc", "tokens", "2026-10-05T10:00:00Z",
-                 #""quantity":"1","dims":{"a":""}"#),
+            line(
+                "k", "c_utc", "tokens", "2026-10-05T10:00:00Z",
+                #""quantity":"1","dims":{"a":""}"#),
         ]
         for variant in variants {
             let (_, codes) = try collect(source(0, [base, variant]))
             XCTAssertEqual(codes, ["conflict", "conflict"], variant)
         }
         // Equal dims in another order are the same content.
-        let (_, codes) = try collect(source(0, [
-            line("d", "c_utc", "calls", "2026-10-05T10:00:00Z", #""dims":{"a":"1","b":"2"}"#),
-            line("d", "c_utc", "calls", "2026-10-05T10:00:00Z", #""dims":{"b":"2","a":"1"}"#),
-        ]))
+        let (_, codes) = try collect(
+            source(
+                0,
+                [
+                    line(
+                        "d", "c_utc", "calls", "2026-10-05T10:00:00Z", #""dims":{"a":"1","b":"2"}"#),
+                    line(
+                        "d", "c_utc", "calls", "2026-10-05T10:00:00Z", #""dims":{"b":"2","a":"1"}"#),
+                ]))
         XCTAssertEqual(codes, ["accepted", "duplicate"])
     }
 
     func testCountEventWithoutQuantityEqualsOneWithOne() throws {
-        let (collector, codes) = try collect(source(0, [
-            line("a", "c_utc", "calls", "2026-10-05T10:00:00Z"),
-            line("a", "c_utc", "calls", "2026-10-05T10:00:00Z", #""quantity":"1""#),
-            line("a", "c_utc", "calls", "2026-10-05T10:00:00Z", #""quantity":1.0"#),
-            line("b", "c_utc", "calls", "2026-10-05T10:00:00Z", #""quantity":"1""#),
-            line("b", "c_utc", "calls", "2026-10-05T10:00:00Z", #""quantity":null"#),
-            // Another quantity is other content: 5 ≠ 1.
-            line("c", "c_utc", "calls", "2026-10-05T10:00:00Z"),
-            line("c", "c_utc", "calls", "2026-10-05T10:00:00Z", #""quantity":"5""#),
-        ]))
+        let (collector, codes) = try collect(
+            source(
+                0,
+                [
+                    line("a", "c_utc", "calls", "2026-10-05T10:00:00Z"),
+                    line("a", "c_utc", "calls", "2026-10-05T10:00:00Z", #""quantity":"1""#),
+                    line("a", "c_utc", "calls", "2026-10-05T10:00:00Z", #""quantity":1.0"#),
+                    line("b", "c_utc", "calls", "2026-10-05T10:00:00Z", #""quantity":"1""#),
+                    line("b", "c_utc", "calls", "2026-10-05T10:00:00Z", #""quantity":null"#),
+                    // Another quantity is other content: 5 ≠ 1.
+                    line("c", "c_utc", "calls", "2026-10-05T10:00:00Z"),
+                    line("c", "c_utc", "calls", "2026-10-05T10:00:00Z", #""quantity":"5""#),
+                ]))
         XCTAssertEqual(
             codes,
             ["accepted", "duplicate", "duplicate", "accepted", "duplicate", "conflict", "conflict"])
         let usage = collector.finish()
         // count counts events: a and b (c conflicts), whatever their quantity: 2.
-        XCTAssertEqual(summary(usage, customer: "c_utc", charge: "calls"),
-                       ["c_utc pro calls {} 2 ×2"])
+        XCTAssertEqual(
+            summary(usage, customer: "c_utc", charge: "calls"),
+            ["c_utc pro calls {} 2 ×2"])
     }
 
     func testOutOfPeriodEventsTakePartInDedupe() throws {
         let september = line("s", "c_utc", "tokens", "2026-09-05T10:00:00Z", #""quantity":"1""#)
-        let (collector, codes) = try collect(source(0, [
-            september, september,
-            // A copy of an out-of-period key that differs is a conflict; the key is then no
-            // longer out_of_period.
-            line("t", "c_utc", "tokens", "2026-09-05T10:00:00Z", #""quantity":"1""#),
-            line("t", "c_utc", "tokens", "2026-10-05T10:00:00Z", #""quantity":"1""#),
-            // ...also when the in-period copy comes first.
-            line("u", "c_utc", "tokens", "2026-10-05T10:00:00Z", #""quantity":"1""#),
-            line("u", "c_utc", "tokens", "2026-11-05T10:00:00Z", #""quantity":"1""#),
-        ]))
+        let (collector, codes) = try collect(
+            source(
+                0,
+                [
+                    september, september,
+                    // A copy of an out-of-period key that differs is a conflict; the key is then no
+                    // longer out_of_period.
+                    line("t", "c_utc", "tokens", "2026-09-05T10:00:00Z", #""quantity":"1""#),
+                    line("t", "c_utc", "tokens", "2026-10-05T10:00:00Z", #""quantity":"1""#),
+                    // ...also when the in-period copy comes first.
+                    line("u", "c_utc", "tokens", "2026-10-05T10:00:00Z", #""quantity":"1""#),
+                    line("u", "c_utc", "tokens", "2026-11-05T10:00:00Z", #""quantity":"1""#),
+                ]))
         XCTAssertEqual(
             codes, ["accepted", "duplicate", "conflict", "conflict", "conflict", "conflict"])
         let usage = collector.finish()
@@ -343,17 +370,21 @@ final class UsageIngestTests: XCTestCase {
         XCTAssertEqual(
             countsText(usage.counts),
             "lines=6 blank=0 accepted=1 duplicates=1 out_of_period=1 billed=0 conflict=4")
-        XCTAssertEqual(summary(usage, customer: "c_utc", charge: "tokens"),
-                       ["c_utc pro tokens {} 0 ×0"])
+        XCTAssertEqual(
+            summary(usage, customer: "c_utc", charge: "tokens"),
+            ["c_utc pro tokens {} 0 ×0"])
     }
 
     func testRejectedLinesDoNotTakePartInDedupe() throws {
-        let (_, codes) = try collect(source(0, [
-            line("k", "c_late", "calls", "2026-10-20T00:00:00Z"),
-            // Same key, differing, but rejected for no_subscription: no conflict.
-            line("k", "c_late", "calls", "2026-10-02T00:00:00Z"),
-            line("k", "c_late", "tokens", "2026-10-20T00:00:00Z"),
-        ]))
+        let (_, codes) = try collect(
+            source(
+                0,
+                [
+                    line("k", "c_late", "calls", "2026-10-20T00:00:00Z"),
+                    // Same key, differing, but rejected for no_subscription: no conflict.
+                    line("k", "c_late", "calls", "2026-10-02T00:00:00Z"),
+                    line("k", "c_late", "tokens", "2026-10-20T00:00:00Z"),
+                ]))
         XCTAssertEqual(codes, ["accepted", "no_subscription", "missing_field"])
     }
 
@@ -362,22 +393,26 @@ final class UsageIngestTests: XCTestCase {
     func testBerlinPeriodBoundsAreLocalMidnights() throws {
         // October 2026 in Europe/Berlin: 2026-10-01T00:00+02:00 = 2026-09-30T22:00:00Z to
         // 2026-11-01T00:00+01:00 (DST ended on 2026-10-25) = 2026-10-31T23:00:00Z, half-open.
-        let (collector, codes) = try collect(source(0, [
-            line("1", "c_berlin", "calls", "2026-09-30T21:59:59.999999999Z"),
-            line("2", "c_berlin", "calls", "2026-09-30T22:00:00Z"),
-            line("3", "c_berlin", "calls", "2026-10-25T01:30:00Z"),
-            line("4", "c_berlin", "calls", "2026-10-31T22:59:59.999999999Z"),
-            line("5", "c_berlin", "calls", "2026-10-31T23:00:00Z"),
-            line("6", "c_berlin", "calls", "2026-11-01T00:30:00+01:00"),
-        ]))
+        let (collector, codes) = try collect(
+            source(
+                0,
+                [
+                    line("1", "c_berlin", "calls", "2026-09-30T21:59:59.999999999Z"),
+                    line("2", "c_berlin", "calls", "2026-09-30T22:00:00Z"),
+                    line("3", "c_berlin", "calls", "2026-10-25T01:30:00Z"),
+                    line("4", "c_berlin", "calls", "2026-10-31T22:59:59.999999999Z"),
+                    line("5", "c_berlin", "calls", "2026-10-31T23:00:00Z"),
+                    line("6", "c_berlin", "calls", "2026-11-01T00:30:00+01:00"),
+                ]))
         XCTAssertEqual(codes, Array(repeating: "accepted", count: 6))
         let usage = collector.finish()
         // Events 2, 3, 4 are billed; 1, 5, 6 are out of period.
         XCTAssertEqual(
             countsText(usage.counts),
             "lines=6 blank=0 accepted=6 duplicates=0 out_of_period=3 billed=3")
-        XCTAssertEqual(summary(usage, customer: "c_berlin", charge: "calls"),
-                       ["c_berlin basic calls {} 3 ×3"])
+        XCTAssertEqual(
+            summary(usage, customer: "c_berlin", charge: "calls"),
+            ["c_berlin basic calls {} 3 ×3"])
         let period = customers.first { $0.id == "c_berlin" }!
             .billingPeriod(startingIn: YearMonth(year: 2026, month: 10)!)
         XCTAssertEqual(period.startText, "2026-10-01T00:00:00+02:00")
@@ -386,18 +421,22 @@ final class UsageIngestTests: XCTestCase {
 
     func testAnchorDay31InFebruary() throws {
         // anchor_day 31 in February 2027 clamps to the 28th; the period ends on March 31.
-        let (collector, _) = try collect(source(0, [
-            line("1", "c_anchor", "calls", "2027-02-27T23:59:59Z"),
-            line("2", "c_anchor", "calls", "2027-02-28T00:00:00Z"),
-            line("3", "c_anchor", "calls", "2027-03-30T23:59:59Z"),
-            line("4", "c_anchor", "calls", "2027-03-31T00:00:00Z"),
-        ]), month: "2027-02")
+        let (collector, _) = try collect(
+            source(
+                0,
+                [
+                    line("1", "c_anchor", "calls", "2027-02-27T23:59:59Z"),
+                    line("2", "c_anchor", "calls", "2027-02-28T00:00:00Z"),
+                    line("3", "c_anchor", "calls", "2027-03-30T23:59:59Z"),
+                    line("4", "c_anchor", "calls", "2027-03-31T00:00:00Z"),
+                ]), month: "2027-02")
         let usage = collector.finish()
         XCTAssertEqual(
             countsText(usage.counts),
             "lines=4 blank=0 accepted=4 duplicates=0 out_of_period=2 billed=2")
-        XCTAssertEqual(summary(usage, customer: "c_anchor", charge: "calls"),
-                       ["c_anchor basic calls {} 2 ×2"])
+        XCTAssertEqual(
+            summary(usage, customer: "c_anchor", charge: "calls"),
+            ["c_anchor basic calls {} 2 ×2"])
         let period = customers.first { $0.id == "c_anchor" }!
             .billingPeriod(startingIn: YearMonth(year: 2027, month: 2)!)
         XCTAssertEqual(period.startText, "2027-02-28T00:00:00Z")
@@ -408,23 +447,29 @@ final class UsageIngestTests: XCTestCase {
     func testPlanChangeMidPeriodRatesEachEventUnderItsPlan() throws {
         // c_switch (Europe/Berlin): basic until 2026-10-15 local, pro from then;
         // 2026-10-15T00:00+02:00 = 2026-10-14T22:00:00Z.
-        let (collector, _) = try collect(source(0, [
-            line("1", "c_switch", "calls", "2026-10-01T10:00:00Z"),
-            line("2", "c_switch", "calls", "2026-10-14T21:59:59Z"),
-            line("3", "c_switch", "calls", "2026-10-14T22:00:00Z"),
-            line("4", "c_switch", "calls", "2026-10-20T00:00:00Z"),
-            line("5", "c_switch", "calls", "2026-10-21T00:00:00Z"),
-            // tokens exist only in pro; before the switch there is no charge for them.
-            line("6", "c_switch", "tokens", "2026-10-02T00:00:00Z", #""quantity":"9""#),
-            line("7", "c_switch", "tokens", "2026-10-16T00:00:00Z", #""quantity":"4""#),
-        ]))
+        let (collector, _) = try collect(
+            source(
+                0,
+                [
+                    line("1", "c_switch", "calls", "2026-10-01T10:00:00Z"),
+                    line("2", "c_switch", "calls", "2026-10-14T21:59:59Z"),
+                    line("3", "c_switch", "calls", "2026-10-14T22:00:00Z"),
+                    line("4", "c_switch", "calls", "2026-10-20T00:00:00Z"),
+                    line("5", "c_switch", "calls", "2026-10-21T00:00:00Z"),
+                    // tokens exist only in pro; before the switch there is no charge for them.
+                    line("6", "c_switch", "tokens", "2026-10-02T00:00:00Z", #""quantity":"9""#),
+                    line("7", "c_switch", "tokens", "2026-10-16T00:00:00Z", #""quantity":"4""#),
+                ]))
         let usage = collector.finish()
-        XCTAssertEqual(summary(usage, customer: "c_switch", charge: "calls"), [
-            "c_switch basic calls {} 2 ×2",
-            "c_switch pro calls {} 3 ×3",
-        ])
-        XCTAssertEqual(summary(usage, customer: "c_switch", charge: "tokens"),
-                       ["c_switch pro tokens {} 4 ×1"])
+        XCTAssertEqual(
+            summary(usage, customer: "c_switch", charge: "calls"),
+            [
+                "c_switch basic calls {} 2 ×2",
+                "c_switch pro calls {} 3 ×3",
+            ])
+        XCTAssertEqual(
+            summary(usage, customer: "c_switch", charge: "tokens"),
+            ["c_switch pro tokens {} 4 ×1"])
         // All seven were accepted and billed (event 6 feeds no charge of basic).
         XCTAssertEqual(usage.counts.billed, 7)
     }
@@ -432,25 +477,35 @@ final class UsageIngestTests: XCTestCase {
     // MARK: Aggregations
 
     func testAggregations() throws {
-        let (collector, _) = try collect(source(0, [
-            line("s1", "c_utc", "tokens", "2026-10-02T00:00:00Z", #""quantity":"0.000000001""#),
-            line("s2", "c_utc", "tokens", "2026-10-03T00:00:00Z", #""quantity":"99999999999""#),
-            line("m1", "c_utc", "seats", "2026-10-02T00:00:00Z", #""quantity":"3""#),
-            line("m2", "c_utc", "seats", "2026-10-03T00:00:00Z", #""quantity":"12.5""#),
-            line("m3", "c_utc", "seats", "2026-10-04T00:00:00Z", #""quantity":"0""#),
-            line("n1", "c_utc", "floor", "2026-10-02T00:00:00Z", #""quantity":"3""#),
-            line("n2", "c_utc", "floor", "2026-10-03T00:00:00Z", #""quantity":"0.5""#),
-            line("n3", "c_utc", "floor", "2026-10-04T00:00:00Z", #""quantity":"8""#),
-        ]))
+        let (collector, _) = try collect(
+            source(
+                0,
+                [
+                    line(
+                        "s1", "c_utc", "tokens", "2026-10-02T00:00:00Z",
+                        #""quantity":"0.000000001""#),
+                    line(
+                        "s2", "c_utc", "tokens", "2026-10-03T00:00:00Z",
+                        #""quantity":"99999999999""#),
+                    line("m1", "c_utc", "seats", "2026-10-02T00:00:00Z", #""quantity":"3""#),
+                    line("m2", "c_utc", "seats", "2026-10-03T00:00:00Z", #""quantity":"12.5""#),
+                    line("m3", "c_utc", "seats", "2026-10-04T00:00:00Z", #""quantity":"0""#),
+                    line("n1", "c_utc", "floor", "2026-10-02T00:00:00Z", #""quantity":"3""#),
+                    line("n2", "c_utc", "floor", "2026-10-03T00:00:00Z", #""quantity":"0.5""#),
+                    line("n3", "c_utc", "floor", "2026-10-04T00:00:00Z", #""quantity":"8""#),
+                ]))
         let usage = collector.finish()
         // sum: 0.000000001 + 99999999999 = 99999999999.000000001.
-        XCTAssertEqual(summary(usage, customer: "c_utc", charge: "tokens"),
-                       ["c_utc pro tokens {} 99999999999.000000001 ×2"])
+        XCTAssertEqual(
+            summary(usage, customer: "c_utc", charge: "tokens"),
+            ["c_utc pro tokens {} 99999999999.000000001 ×2"])
         // max of 3, 12.5, 0; min of 3, 0.5, 8.
-        XCTAssertEqual(summary(usage, customer: "c_utc", charge: "seats"),
-                       ["c_utc pro seats {} 12.5 ×3"])
-        XCTAssertEqual(summary(usage, customer: "c_utc", charge: "floor"),
-                       ["c_utc pro floor {} 0.5 ×3"])
+        XCTAssertEqual(
+            summary(usage, customer: "c_utc", charge: "seats"),
+            ["c_utc pro seats {} 12.5 ×3"])
+        XCTAssertEqual(
+            summary(usage, customer: "c_utc", charge: "floor"),
+            ["c_utc pro floor {} 0.5 ×3"])
     }
 
     func testLatestByInstantThenID() throws {
@@ -467,57 +522,75 @@ final class UsageIngestTests: XCTestCase {
         for order in [events, events.reversed(), [events[2], events[0], events[3], events[1]]] {
             let (collector, _) = try collect(source(0, order))
             let usage = collector.finish()
-            XCTAssertEqual(summary(usage, customer: "c_utc", charge: "balance"),
-                           ["c_utc pro balance {} 5 ×4"])
+            XCTAssertEqual(
+                summary(usage, customer: "c_utc", charge: "balance"),
+                ["c_utc pro balance {} 5 ×4"])
         }
     }
 
     func testUniqueCountIgnoresEmptyAndMissingValues() throws {
-        let (collector, _) = try collect(source(0, [
-            line("1", "c_utc", "users", "2026-10-02T00:00:00Z", #""dims":{"user":"u1"}"#),
-            line("2", "c_utc", "users", "2026-10-02T00:00:00Z", #""dims":{"user":"u2"}"#),
-            line("3", "c_utc", "users", "2026-10-02T00:00:00Z", #""dims":{"user":"u1"}"#),
-            line("4", "c_utc", "users", "2026-10-02T00:00:00Z", #""dims":{"user":""}"#),
-            line("5", "c_utc", "users", "2026-10-02T00:00:00Z", #""dims":{"other":"u3"}"#),
-            line("6", "c_utc", "users", "2026-10-02T00:00:00Z"),
-            // Case matters: "U1" is another value.
-            line("7", "c_utc", "users", "2026-10-02T00:00:00Z", #""dims":{"user":"U1"}"#),
-        ]))
+        let (collector, _) = try collect(
+            source(
+                0,
+                [
+                    line("1", "c_utc", "users", "2026-10-02T00:00:00Z", #""dims":{"user":"u1"}"#),
+                    line("2", "c_utc", "users", "2026-10-02T00:00:00Z", #""dims":{"user":"u2"}"#),
+                    line("3", "c_utc", "users", "2026-10-02T00:00:00Z", #""dims":{"user":"u1"}"#),
+                    line("4", "c_utc", "users", "2026-10-02T00:00:00Z", #""dims":{"user":""}"#),
+                    line("5", "c_utc", "users", "2026-10-02T00:00:00Z", #""dims":{"other":"u3"}"#),
+                    line("6", "c_utc", "users", "2026-10-02T00:00:00Z"),
+                    // Case matters: "U1" is another value.
+                    line("7", "c_utc", "users", "2026-10-02T00:00:00Z", #""dims":{"user":"U1"}"#),
+                ]))
         let usage = collector.finish()
         // Distinct non-empty values: u1, u2, U1 = 3, from 7 events.
-        XCTAssertEqual(summary(usage, customer: "c_utc", charge: "users"),
-                       ["c_utc pro users {} 3 ×7"])
+        XCTAssertEqual(
+            summary(usage, customer: "c_utc", charge: "users"),
+            ["c_utc pro users {} 3 ×7"])
     }
 
     func testFilterAndGroupByWithMissingValue() throws {
-        let (collector, _) = try collect(source(0, [
-            line("1", "c_utc", "tokens", "2026-10-02T00:00:00Z",
-                 #""quantity":"1","dims":{"region":"eu-west-1","model":"m-large"}"#),
-            line("2", "c_utc", "tokens", "2026-10-02T00:00:00Z",
-                 #""quantity":"2","dims":{"region":"eu-central-1","model":"m-large"}"#),
-            // No model: grouped under "".
-            line("3", "c_utc", "tokens", "2026-10-02T00:00:00Z",
-                 #""quantity":"4","dims":{"region":"eu-west-1"}"#),
-            // Filtered out: another region, no region, empty region.
-            line("4", "c_utc", "tokens", "2026-10-02T00:00:00Z",
-                 #""quantity":"8","dims":{"region":"us-east-1","model":"m-large"}"#),
-            line("5", "c_utc", "tokens", "2026-10-02T00:00:00Z",
-                 #""quantity":"16","dims":{"model":"m-small"}"#),
-            line("6", "c_utc", "tokens", "2026-10-02T00:00:00Z",
-                 #""quantity":"32","dims":{"region":"","model":"m-small"}"#),
-            line("7", "c_utc", "tokens", "2026-10-02T00:00:00Z",
-                 #""quantity":"64","dims":{"region":"eu-west-1","model":"m-small"}"#),
-        ]))
+        let (collector, _) = try collect(
+            source(
+                0,
+                [
+                    line(
+                        "1", "c_utc", "tokens", "2026-10-02T00:00:00Z",
+                        #""quantity":"1","dims":{"region":"eu-west-1","model":"m-large"}"#),
+                    line(
+                        "2", "c_utc", "tokens", "2026-10-02T00:00:00Z",
+                        #""quantity":"2","dims":{"region":"eu-central-1","model":"m-large"}"#),
+                    // No model: grouped under "".
+                    line(
+                        "3", "c_utc", "tokens", "2026-10-02T00:00:00Z",
+                        #""quantity":"4","dims":{"region":"eu-west-1"}"#),
+                    // Filtered out: another region, no region, empty region.
+                    line(
+                        "4", "c_utc", "tokens", "2026-10-02T00:00:00Z",
+                        #""quantity":"8","dims":{"region":"us-east-1","model":"m-large"}"#),
+                    line(
+                        "5", "c_utc", "tokens", "2026-10-02T00:00:00Z",
+                        #""quantity":"16","dims":{"model":"m-small"}"#),
+                    line(
+                        "6", "c_utc", "tokens", "2026-10-02T00:00:00Z",
+                        #""quantity":"32","dims":{"region":"","model":"m-small"}"#),
+                    line(
+                        "7", "c_utc", "tokens", "2026-10-02T00:00:00Z",
+                        #""quantity":"64","dims":{"region":"eu-west-1","model":"m-small"}"#),
+                ]))
         let usage = collector.finish()
         // tokens_eu: "" ← 4; m-large ← 1 + 2 = 3; m-small ← 64. Groups sorted bytewise.
-        XCTAssertEqual(summary(usage, customer: "c_utc", charge: "tokens_eu"), [
-            "c_utc pro tokens_eu {model=} 4 ×1",
-            "c_utc pro tokens_eu {model=m-large} 3 ×2",
-            "c_utc pro tokens_eu {model=m-small} 64 ×1",
-        ])
+        XCTAssertEqual(
+            summary(usage, customer: "c_utc", charge: "tokens_eu"),
+            [
+                "c_utc pro tokens_eu {model=} 4 ×1",
+                "c_utc pro tokens_eu {model=m-large} 3 ×2",
+                "c_utc pro tokens_eu {model=m-small} 64 ×1",
+            ])
         // The unfiltered charge sees all: 1+2+4+8+16+32+64 = 127.
-        XCTAssertEqual(summary(usage, customer: "c_utc", charge: "tokens"),
-                       ["c_utc pro tokens {} 127 ×7"])
+        XCTAssertEqual(
+            summary(usage, customer: "c_utc", charge: "tokens"),
+            ["c_utc pro tokens {} 127 ×7"])
     }
 
     func testZeroUsageLinesForEveryActivePlan() throws {
@@ -527,26 +600,29 @@ final class UsageIngestTests: XCTestCase {
         // tokens_eu (grouped) has no line. c_switch has both plans; c_late has basic from the
         // 15th. Sorted by customer, plan, charge (bytewise: "c_anchor" < "c_berlin" < "c_late"
         // < "c_switch" < "c_utc").
-        XCTAssertEqual(summary(usage), [
-            "c_anchor basic calls {} 0 ×0",
-            "c_berlin basic calls {} 0 ×0",
-            "c_late basic calls {} 0 ×0",
-            "c_switch basic calls {} 0 ×0",
-            "c_switch pro balance {} 0 ×0",
-            "c_switch pro calls {} 0 ×0",
-            "c_switch pro floor {} 0 ×0",
-            "c_switch pro seats {} 0 ×0",
-            "c_switch pro tokens {} 0 ×0",
-            "c_switch pro users {} 0 ×0",
-            "c_utc pro balance {} 0 ×0",
-            "c_utc pro calls {} 0 ×0",
-            "c_utc pro floor {} 0 ×0",
-            "c_utc pro seats {} 0 ×0",
-            "c_utc pro tokens {} 0 ×0",
-            "c_utc pro users {} 0 ×0",
-        ])
-        XCTAssertEqual(countsText(usage.counts),
-                       "lines=0 blank=0 accepted=0 duplicates=0 out_of_period=0 billed=0")
+        XCTAssertEqual(
+            summary(usage),
+            [
+                "c_anchor basic calls {} 0 ×0",
+                "c_berlin basic calls {} 0 ×0",
+                "c_late basic calls {} 0 ×0",
+                "c_switch basic calls {} 0 ×0",
+                "c_switch pro balance {} 0 ×0",
+                "c_switch pro calls {} 0 ×0",
+                "c_switch pro floor {} 0 ×0",
+                "c_switch pro seats {} 0 ×0",
+                "c_switch pro tokens {} 0 ×0",
+                "c_switch pro users {} 0 ×0",
+                "c_utc pro balance {} 0 ×0",
+                "c_utc pro calls {} 0 ×0",
+                "c_utc pro floor {} 0 ×0",
+                "c_utc pro seats {} 0 ×0",
+                "c_utc pro tokens {} 0 ×0",
+                "c_utc pro users {} 0 ×0",
+            ])
+        XCTAssertEqual(
+            countsText(usage.counts),
+            "lines=0 blank=0 accepted=0 duplicates=0 out_of_period=0 billed=0")
     }
 
     func testNoZeroUsageLineForAPlanNotActiveInThePeriod() throws {
@@ -554,8 +630,9 @@ final class UsageIngestTests: XCTestCase {
         let (collector, _) = try collect([], month: "2026-09")
         let usage = collector.finish()
         XCTAssertFalse(summary(usage).contains { $0.hasPrefix("c_late ") })
-        XCTAssertEqual(summary(usage).filter { $0.hasPrefix("c_switch ") },
-                       ["c_switch basic calls {} 0 ×0"])
+        XCTAssertEqual(
+            summary(usage).filter { $0.hasPrefix("c_switch ") },
+            ["c_switch basic calls {} 0 ×0"])
     }
 
     func testResultDoesNotDependOnLineOrder() throws {
@@ -567,7 +644,7 @@ final class UsageIngestTests: XCTestCase {
             let ts = "2026-10-\(day < 10 ? "0" : "")\(day)T0\(index % 10):00:00Z"
             lines.append(line("id\(index % 40)", customer, meter, ts, #""quantity":"\#(index)""#))
         }
-        var generator = SeededGenerator(seed: 20261001)
+        var generator = SeededGenerator(seed: 20_261_001)
         let (first, _) = try collect(source(0, lines))
         let reference = try first.finish()
         for round in 0..<5 {
@@ -599,12 +676,14 @@ final class UsageIngestTests: XCTestCase {
             let day = Int(random.next() % 37)
             let month = day < 3 ? "09" : day < 34 ? "10" : "11"
             let dayOfMonth = day < 3 ? 28 + day : day < 34 ? day - 2 : day - 33
-            let ts = "2026-\(month)-\(dayOfMonth < 10 ? "0" : "")\(dayOfMonth)T"
+            let ts =
+                "2026-\(month)-\(dayOfMonth < 10 ? "0" : "")\(dayOfMonth)T"
                 + "\(random.next() % 2 == 0 ? "00:30:00Z" : "23:59:59.5+01:00")"
             let id = "e\(random.next() % UInt64(count / 2 + 1))"
             let quantity = "\(random.next() % 1000).\(random.next() % 10)"
             let region = regions[Int(random.next() % 3)]
-            let dims = random.next() % 2 == 0
+            let dims =
+                random.next() % 2 == 0
                 ? #"{"region":"\#(region)","model":"m\#(random.next() % 3)","user":"u\#(random.next() % 4)"}"#
                 : #"{"user":"u\#(random.next() % 4)","region":"\#(region)"}"#
             switch random.next() % 40 {
@@ -618,7 +697,9 @@ final class UsageIngestTests: XCTestCase {
                 lines.append(
                     Line(
                         source: source, number: 0,
-                        text: line(id, customer, meter, ts, #""quantity":"\#(quantity)","dims":\#(dims)"#)))
+                        text: line(
+                            id, customer, meter, ts, #""quantity":"\#(quantity)","dims":\#(dims)"#))
+                )
             }
         }
         // Number the lines within their source.
@@ -672,7 +753,8 @@ final class UsageIngestTests: XCTestCase {
         _ = try ingest.add(event, at: LineLocation(source: 0, line: 1))
         XCTAssertTrue(ingest.isSpilling)
         let usage = try ingest.finish()
-        XCTAssertEqual(summary(usage, customer: "c_utc", charge: "calls"), ["c_utc pro calls {} 1 ×1"])
+        XCTAssertEqual(
+            summary(usage, customer: "c_utc", charge: "calls"), ["c_utc pro calls {} 1 ×1"])
     }
 
     func testMemoryLimitText() {
