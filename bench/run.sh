@@ -10,13 +10,14 @@
 #   --gz          also time `gzip -dc` and `rate` on a .gz of the same events
 #   --hourly[=N]  also time `rate` on the same events split into N .zst files (default 744, a
 #                 month of hourly files), passed as one folder
+#   --limit=SIZE  also time `rate --memory-limit SIZE` on the same file (outputs compared)
 # Data is generated once into bench/data (ignored by git) and reused. Needs scripts/setup
 # (zstd, DuckDB's Python package); /usr/bin/time (GNU time) for wall time and peak RSS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/common.sh
 
-duckdb=1 gz=0 hourly=0
+duckdb=1 gz=0 hourly=0 limit=""
 positional=()
 for arg in "$@"; do
   case $arg in
@@ -24,7 +25,8 @@ for arg in "$@"; do
     --gz) gz=1 ;;
     --hourly) hourly=744 ;;
     --hourly=*) hourly=${arg#--hourly=} ;;
-    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --limit=*) limit=${arg#--limit=} ;;
+    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "bench/run.sh: unknown option $arg (see --help)" >&2; exit 1 ;;
     *) positional+=("$arg") ;;
   esac
@@ -92,16 +94,21 @@ for run in $(seq 1 "$runs"); do
     rate rate-gz "$run" "$gzfile"
   fi
   if [ "$hourly" -gt 0 ]; then rate "rate-$hourly-files" "$run" "$hourdir"; fi
+  if [ -n "$limit" ]; then rate "rate-limit-$limit" "$run" --memory-limit "$limit" "$file"; fi
 done
 echo "commit $commit, load after $(cut -d' ' -f1-3 /proc/loadavg)"
 bench_summary "rate / zstd -dc (target <= 2.5)=rate/zstd-dc" \
   "duckdb / rate (target >= 3)=duckdb/rate" \
   "rate .gz / gzip -dc=rate-gz/gzip-dc" "rate .gz / rate .zst=rate-gz/rate" \
-  "rate $hourly files / rate 1 file=rate-$hourly-files/rate"
+  "rate $hourly files / rate 1 file=rate-$hourly-files/rate" \
+  "rate --memory-limit $limit / rate=rate-limit-$limit/rate"
 # The same events give the same usage and rated lines however they are compressed or split.
-for other in rate-gz "rate-$hourly-files"; do
+for other in rate-gz "rate-$hourly-files" "rate-limit-$limit"; do
   if [ -d "$data/out-$other" ]; then
-    for f in usage.ndjson rated.ndjson; do
+    files="usage.ndjson rated.ndjson"
+    # Only a memory limit keeps the input's name, so only then can rejects be the same bytes.
+    if [ "$other" = "rate-limit-$limit" ]; then files="$files rejects.ndjson"; fi
+    for f in $files; do
       if cmp -s "$data/out-rate/$f" "$data/out-$other/$f"; then
         echo "$f: the same bytes from $other as from rate on one .zst"
       else
