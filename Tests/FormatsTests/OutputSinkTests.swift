@@ -297,11 +297,45 @@ final class JournalTextFastPathTests: XCTestCase {
         XCTAssertEqual(JournalText.description(" a\u{85}\u{2028}b  c\t"), "a b c")
     }
 
+    /// `identifier` and `beancountString` return plain text as it is; checked against the
+    /// rules written out here byte by byte.
+    func testIdentifierAndBeancountStringShortcutsKeepTheRules() {
+        for text in asciiSamples() + ["caf\u{E9} 1", " a,b%", "cus_001", ""] {
+            let bytes = Array(text.utf8)
+            var identifier: [UInt8] = []
+            for (index, byte) in bytes.enumerated() {
+                let atEnd = index == 0 || index == bytes.count - 1
+                if byte == 0x25 || byte == 0x2C || byte < 0x20 || byte == 0x7F
+                    || (byte == 0x20 && atEnd)
+                {
+                    identifier += Array(String(format: "%%%02X", byte).utf8)
+                } else {
+                    identifier.append(byte)
+                }
+            }
+            XCTAssertEqual(Array(JournalText.identifier(text).utf8), identifier, "\(bytes)")
+            var literal: [UInt8] = [0x22]
+            for byte in bytes {
+                if byte == 0x22 || byte == 0x5C { literal.append(0x5C) }
+                literal.append(byte)
+            }
+            literal.append(0x22)
+            XCTAssertEqual(Array(JournalText.beancountString(text).utf8), literal, "\(bytes)")
+        }
+    }
+
     func testASCIIAccountNameEqualsTheUnicodeRule() {
         for name in asciiSamples() {
             XCTAssertEqual(
                 JournalText.isASCIIAccountName(name), JournalText.isUnicodeAccountName(name),
                 "\(Array(name.utf8))")
+        }
+        for suffix in asciiSamples() {
+            for name in ["Assets:" + suffix, "Income:Usage:K" + suffix] {
+                XCTAssertEqual(
+                    JournalText.isASCIIAccountName(name), JournalText.isUnicodeAccountName(name),
+                    "\(Array(name.utf8))")
+            }
         }
         XCTAssertTrue(JournalText.isASCIIAccountName("Assets:Receivable:Ccus-5F001"))
         XCTAssertFalse(JournalText.isASCIIAccountName("Assets:receivable"))

@@ -353,6 +353,12 @@ enum JournalText {
     /// space percent-encoded (`%XX`, uppercase hex, per UTF-8 byte); reversible by ordinary
     /// percent-decoding.
     static func identifier(_ text: String) -> String {
+        // Ordinary ids (`cus_001`) need nothing: return them as they are.
+        let plain = text.utf8.allSatisfy { byte in
+            byte != UInt8(ascii: "%") && byte != UInt8(ascii: ",") && byte >= 0x20
+                && byte != 0x7F
+        } && text.utf8.first != UInt8(ascii: " ") && text.utf8.last != UInt8(ascii: " ")
+        if plain { return text }
         let bytes = Array(text.utf8)
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)
@@ -374,6 +380,9 @@ enum JournalText {
     /// A beancount string literal: `"` and `\` escaped. Callers pass text without control
     /// characters (`description(_:)` or `identifier(_:)`), so the literal is one line.
     static func beancountString(_ text: String) -> String {
+        if !text.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            return "\"" + text + "\""
+        }
         var output = "\""
         for scalar in text.unicodeScalars {
             if scalar == "\"" || scalar == "\\" { output.unicodeScalars.append("\\") }
