@@ -73,22 +73,27 @@ BENCH_LOGS="$dir/logs" BENCH_RESULTS="$dir/logs/results.tsv"
 rm -rf "$BENCH_LOGS" && mkdir -p "$BENCH_LOGS"
 : > "$BENCH_RESULTS"
 
-rm -rf "$dir/out-rate"
+rm -rf "$dir/out-rate" "$dir"/out-invoice "$dir"/out-invoice-*
 echo "rating $events events (untimed)…" >&2
 "$bin/rate" --catalog "$dir/catalog.yaml" --customers "$dir/customers.ndjson" --period 2026-10 \
   --output "$dir/out-rate" "$file" 2> "$BENCH_LOGS/rate.stderr" \
   || { tail -n 20 "$BENCH_LOGS/rate.stderr" >&2; exit 1; }
 echo "commit $commit, $customers customers, $events events, $runs runs, $(nproc) cores," \
   "load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
+# Each run writes a folder of its own, and the previous outputs are deleted before rating,
+# not right before a run: on ext4 without a journal (this machine), creating files within a
+# minute or so of deleting 200,000 makes the inode allocator skip every recently deleted inode
+# (`recently_deleted` in the kernel), which would time the file system's bookkeeping of the
+# last run rather than this one. A nightly job never deletes its previous output just before.
 for run in $(seq 1 "$runs"); do
-  rm -rf "$dir/out-invoice"
   bench_measure invoice "$run" "$bin/invoice" --catalog "$dir/catalog.yaml" \
     --customers "$dir/customers.ndjson" --period 2026-10 --rated "$dir/out-rate" \
-    --wallets "$dir/wallets.ndjson" --grants "$dir/grants.ndjson" --output "$dir/out-invoice"
+    --wallets "$dir/wallets.ndjson" --grants "$dir/grants.ndjson" \
+    --output "$dir/out-invoice-$run"
 done
 echo "commit $commit, load after $(cut -d' ' -f1-3 /proc/loadavg)"
 bench_summary
-out="$dir/out-invoice"
+out="$dir/out-invoice-$runs"
 echo "outputs: $(find "$out" -type f | wc -l) files, $(du -sh "$out" | cut -f1);" \
   "$(wc -l < "$out/wallet-transactions.ndjson") wallet transactions," \
   "$(wc -l < "$out/wallets.ndjson") open grants"

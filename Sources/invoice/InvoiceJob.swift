@@ -170,34 +170,25 @@ struct InvoiceJob {
             invoices.append(try builder.applying(credits: credits, to: draft))
             number += 1
         }
-        var outputs: [(String, String)] = []
-        for invoice in invoices {
-            let name = "invoices/\(InvoiceJob.fileName(invoice.customer.id)).json"
-            outputs.append(
-                (name, try folder.write(name, bytes: InvoiceOutputs.invoiceJSON(invoice))))
-        }
+        // The manifest sorts its outputs by name, so the order files are written in is free.
+        var outputs = try writeInvoiceFiles(invoices, seller: catalog.seller, folder: folder)
+        // The files that grow with the customers stream through a sink: built in pieces,
+        // hashed as they are written, never held whole.
         outputs.append(
-            (
-                "invoices.csv",
-                try folder.write("invoices.csv", bytes: InvoiceOutputs.invoicesCSV(invoices))
-            ))
+            try InvoiceJob.stream("invoices.csv", folder) {
+                try InvoiceOutputs.invoicesCSV(invoices, to: $0)
+            })
         outputs.append(
-            (
-                "wallet-transactions.ndjson",
-                try folder.write(
-                    "wallet-transactions.ndjson",
-                    bytes: InvoiceOutputs.walletTransactions(wallet.transactions))
-            ))
+            try InvoiceJob.stream("wallet-transactions.ndjson", folder) {
+                try InvoiceOutputs.walletTransactions(wallet.transactions, to: $0)
+            })
         outputs.append(
-            (
-                "wallets.ndjson",
-                try folder.write(
-                    "wallets.ndjson", bytes: InvoiceOutputs.wallets(wallet.closingEntries))
-            ))
+            try InvoiceJob.stream("wallets.ndjson", folder) {
+                try InvoiceOutputs.wallets(wallet.closingEntries, to: $0)
+            })
         let journal = try JournalBuilder.transactions(
             invoices: invoices, wallets: wallet, customers: customers, accounts: catalog.accounts)
         outputs += try writeJournals(journal, catalog: catalog, folder: folder)
-        outputs += try writeHTML(invoices, catalog: catalog, folder: folder)
         try InvoiceInvariants.check(
             ratedLines: lines, invoices: invoices, wallets: wallet, journal: journal,
             accounts: catalog.accounts)
@@ -233,6 +224,16 @@ struct InvoiceJob {
         Logger(label: "invoice").info("\(summary)")
     }
 
+    /// Streams one output file through an `OutputSink` and returns its name and digest for
+    /// the manifest.
+    static func stream(
+        _ name: String, _ folder: OutputFolder, _ write: (OutputSink) throws -> Void
+    ) throws -> (String, String) {
+        let sink = try folder.stream(name)
+        try write(sink)
+        return (name, try sink.close())
+    }
+
     /// A customer's file name: the id when it is a safe file name, else a reversible escape of
     /// it (the account-name rule without its prefix), so no id can reach outside `invoices/`.
     static func fileName(_ id: String) -> String {
@@ -260,32 +261,75 @@ struct InvoiceJob {
         }
         let currencies = codes.sorted().compactMap { catalog.currency(code: $0) }
         return [
-            (
-                "journal.beancount",
-                try folder.write(
-                    "journal.beancount",
-                    bytes: JournalWriters.beancount(journal, currencies: currencies))
-            ),
-            ("journal.csv", try folder.write("journal.csv", bytes: JournalWriters.csv(journal))),
-            (
-                "journal.ledger",
-                try folder.write(
-                    "journal.ledger", bytes: JournalWriters.ledger(journal, currencies: currencies))
-            ),
+            try InvoiceJob.stream("journal.beancount", folder) {
+                try JournalWriters.beancount(journal, currencies: currencies, to: $0)
+            },
+            try InvoiceJob.stream("journal.csv", folder) {
+                try JournalWriters.csv(journal, to: $0)
+            },
+            try InvoiceJob.stream("journal.ledger", folder) {
+                try JournalWriters.ledger(journal, currencies: currencies, to: $0)
+            },
         ]
     }
 
-    func writeHTML(
-        _ invoices: [Invoice], catalog: Catalog, folder: OutputFolder
-    ) throws
-        -> [(String, String)]
-    {
-        try invoices.map { invoice in
-            let name = "invoices/\(InvoiceJob.fileName(invoice.customer.id)).html"
-            return (
-                name,
-                try folder.write(name, bytes: InvoiceHTML.render(invoice, seller: catalog.seller))
-            )
+    /// Invoices rendered per batch of the pipeline in `writeInvoiceFiles`: enough to make the
+    /// hand-over between the threads rare, few enough that a batch's bytes stay small.
+    static let invoiceFileBatch = 256
+
+    /// Writes `invoices/<customer>.json` and `invoices/<customer>.html` for every invoice and
+    /// returns their names and digests.
+    ///
+    /// Rendering is pure, so it runs one batch ahead on a second thread while this thread
+    /// writes the batch before (file creation and writes are the other half of the cost):
+    /// the two cores share the work. One thread writes, in invoice order, so the folder is
+    /// used as from one thread and the bytes never depend on timing.
+    func writeInvoiceFiles(
+        _ invoices: [Invoice], seller: Seller?, folder: OutputFolder
+    ) throws -> [(String, String)] {
+        typealias Rendered = (name: String, json: [UInt8], html: [UInt8])
+        func render(_ range: Range<Int>) -> [Rendered] {
+            range.map { index in
+                let invoice = invoices[index]
+                return (
+                    "invoices/" + InvoiceJob.fileName(invoice.customer.id),
+                    InvoiceOutputs.invoiceJSON(invoice),
+                    InvoiceHTML.render(invoice, seller: seller)
+                )
+            }
         }
+        let batch = InvoiceJob.invoiceFileBatch
+        var outputs: [(String, String)] = []
+        outputs.reserveCapacity(invoices.count * 2)
+        var current = render(0..<min(batch, invoices.count))
+        var start = 0
+        while start < invoices.count {
+            let following = min(start + batch, invoices.count)..<min(
+                start + 2 * batch, invoices.count)
+            var next: [Rendered] = []
+            var written: [(String, String)] = []
+            var failure: Error?
+            DispatchQueue.concurrentPerform(iterations: 2) { part in
+                if part == 0 {
+                    do {
+                        for file in current {
+                            let json = file.name + ".json"
+                            written.append((json, try folder.write(json, bytes: file.json)))
+                            let html = file.name + ".html"
+                            written.append((html, try folder.write(html, bytes: file.html)))
+                        }
+                    } catch {
+                        failure = error
+                    }
+                } else {
+                    next = render(following)
+                }
+            }
+            if let failure { throw failure }
+            outputs += written
+            current = next
+            start += batch
+        }
+        return outputs
     }
 }

@@ -85,6 +85,12 @@ public enum InvoiceHTML {
 
     /// `text` safe inside an element or a double- or single-quoted attribute.
     static func escaped(_ text: String) -> String {
+        // Most text (ids, numbers, dates) has nothing to escape: return it as it is.
+        let special = text.utf8.contains { byte in
+            byte == UInt8(ascii: "&") || byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">")
+                || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") || byte == 0
+        }
+        if !special { return text }
         var result = ""
         result.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {
@@ -128,6 +134,8 @@ private struct Page {
     }
 
     mutating func document(_ invoice: Invoice, seller: Seller?) {
+        // The style sheet and a few lines: one allocation instead of a dozen regrowths.
+        text.reserveCapacity(Page.styleSheet.utf8.count + 4096 + invoice.lines.count * 1024)
         let title = "Invoice " + invoice.number
             + (seller.map { " from " + $0.name } ?? "")
         line("<!DOCTYPE html>")

@@ -78,6 +78,13 @@ public enum InvoiceOutputs {
     /// `invoices.csv`: one row per invoice, in number order, loadable as is by a spreadsheet or
     /// DuckDB (header row, RFC 4180 quoting, plain decimals).
     public static func invoicesCSV(_ invoices: [Invoice]) throws -> [UInt8] {
+        let output = OutputBytes()
+        try invoicesCSV(invoices, to: output)
+        return output.bytes
+    }
+
+    /// `invoicesCSV(_:)` written to `output` in pieces of about `chunkBytes`.
+    public static func invoicesCSV(_ invoices: [Invoice], to output: ByteOutput) throws {
         var text = CSVText.row(csvHeader)
         for invoice in invoices {
             var discounts = Money.zero(invoice.currency)
@@ -93,13 +100,38 @@ public enum InvoiceOutputs {
                 invoice.total.description, invoice.creditsApplied.description,
                 invoice.amountDue.description,
             ])
+            if text.utf8.count >= chunkBytes {
+                try output.write(text)
+                text.removeAll(keepingCapacity: true)
+            }
         }
-        return Array(text.utf8)
+        try output.write(text)
+    }
+
+    /// The size at which the streaming writers hand their bytes to the output.
+    static let chunkBytes = 64 * 1024
+
+    /// Runs a streaming writer into memory and returns the bytes (the non-streaming forms).
+    static func inMemory(_ write: (OutputBytes) throws -> Void) -> [UInt8] {
+        let output = OutputBytes()
+        do {
+            try write(output)
+        } catch {
+            preconditionFailure("writing to memory cannot fail: \(error)")
+        }
+        return output.bytes
     }
 
     /// `wallet-transactions.ndjson`: one line per balance change, in the order they happened
     /// per customer (grants, expiries, applications), customers sorted by id.
     public static func walletTransactions(_ transactions: [WalletTransaction]) -> [UInt8] {
+        inMemory { try walletTransactions(transactions, to: $0) }
+    }
+
+    /// `walletTransactions(_:)` written to `output` in pieces of about `chunkBytes`.
+    public static func walletTransactions(
+        _ transactions: [WalletTransaction], to output: ByteOutput
+    ) throws {
         let ordered = transactions.enumerated().sorted { left, right in
             if left.element.customer != right.element.customer {
                 return left.element.customer.utf8.lexicographicallyPrecedes(
@@ -134,14 +166,20 @@ public enum InvoiceOutputs {
             }
             writer.endObject()
             writer.endLine()
+            if writer.bytes.count >= chunkBytes { try writer.flush(to: output) }
         }
-        return writer.bytes
+        try writer.flush(to: output)
     }
 
     /// The closing `wallets.ndjson`: every grant the wallets hold, with what remains (a used
     /// or expired grant stays with remaining 0, so passing its grant file again never credits
     /// it twice); sorted by customer, currency, grant id.
     public static func wallets(_ entries: [WalletEntry]) -> [UInt8] {
+        inMemory { try wallets(entries, to: $0) }
+    }
+
+    /// `wallets(_:)` written to `output` in pieces of about `chunkBytes`.
+    public static func wallets(_ entries: [WalletEntry], to output: ByteOutput) throws {
         var writer = JSONWriter()
         for entry in entries {
             let grant = entry.grant
@@ -166,7 +204,8 @@ public enum InvoiceOutputs {
             writer.string(entry.remaining.description)
             writer.endObject()
             writer.endLine()
+            if writer.bytes.count >= chunkBytes { try writer.flush(to: output) }
         }
-        return writer.bytes
+        try writer.flush(to: output)
     }
 }

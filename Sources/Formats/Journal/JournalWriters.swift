@@ -38,7 +38,16 @@ public enum JournalWriters {
     public static func ledger(_ transactions: [JournalTransaction], currencies: [Currency])
         -> [UInt8]
     {
+        inMemory { try ledger(transactions, currencies: currencies, to: $0) }
+    }
+
+    /// `ledger(_:currencies:)` written to `output` in pieces of about `chunkBytes`, so the
+    /// journal is never held whole in memory.
+    public static func ledger(
+        _ transactions: [JournalTransaction], currencies: [Currency], to output: ByteOutput
+    ) throws {
         var text = ""
+        var wroteAny = false
         for currency in declaredCurrencies(transactions, currencies) {
             let symbol = ledgerCommodity(currency.code)
             text += "commodity \(symbol)\n"
@@ -48,7 +57,7 @@ public enum JournalWriters {
             }
         }
         for transaction in transactions {
-            if !text.isEmpty { text += "\n" }
+            if wroteAny || !text.isEmpty { text += "\n" }
             let description = JournalText.ledgerDescription(transaction.description)
             // No trailing space after the flag when the description is empty.
             text += "\(transaction.date) *" + (description.isEmpty ? "" : " " + description) + "\n"
@@ -62,8 +71,13 @@ public enum JournalWriters {
                 text += "    \(posting.account)  \(posting.amount) "
                 text += "\(ledgerCommodity(posting.amount.currency.code))\n"
             }
+            if text.utf8.count >= chunkBytes {
+                try output.write(text)
+                text.removeAll(keepingCapacity: true)
+                wroteAny = true
+            }
         }
-        return Array(text.utf8)
+        try output.write(text)
     }
 
     /// `journal.beancount`, checked by `bean-check` (beancount 3).
@@ -85,6 +99,14 @@ public enum JournalWriters {
     public static func beancount(_ transactions: [JournalTransaction], currencies: [Currency])
         -> [UInt8]
     {
+        inMemory { try beancount(transactions, currencies: currencies, to: $0) }
+    }
+
+    /// `beancount(_:currencies:)` written to `output` in pieces of about `chunkBytes`, so the
+    /// journal is never held whole in memory.
+    public static func beancount(
+        _ transactions: [JournalTransaction], currencies: [Currency], to output: ByteOutput
+    ) throws {
         var text = "option \"tolerance_multiplier\" \"0\"\n"
         // First use of each account: the date lookup is a dictionary, the output order is the
         // array, so nothing depends on hash order.
@@ -136,8 +158,12 @@ public enum JournalWriters {
             for posting in transaction.postings {
                 text += "  \(posting.account)  \(posting.amount) \(posting.amount.currency.code)\n"
             }
+            if text.utf8.count >= chunkBytes {
+                try output.write(text)
+                text.removeAll(keepingCapacity: true)
+            }
         }
-        return Array(text.utf8)
+        try output.write(text)
     }
 
     /// The columns of `journal.csv`. None is named `amount` or `currency`: hledger's CSV rules
@@ -153,6 +179,11 @@ public enum JournalWriters {
     ///
     /// Complexity: O(total postings).
     public static func csv(_ transactions: [JournalTransaction]) -> [UInt8] {
+        inMemory { try csv(transactions, to: $0) }
+    }
+
+    /// `csv(_:)` written to `output` in pieces of about `chunkBytes`.
+    public static func csv(_ transactions: [JournalTransaction], to output: ByteOutput) throws {
         var text = CSVText.row(csvHeader)
         for transaction in transactions {
             let reference = JournalText.identifier(transaction.reference)
@@ -165,8 +196,27 @@ public enum JournalWriters {
                     description,
                 ])
             }
+            if text.utf8.count >= chunkBytes {
+                try output.write(text)
+                text.removeAll(keepingCapacity: true)
+            }
         }
-        return Array(text.utf8)
+        try output.write(text)
+    }
+
+    /// The size at which a writer hands its text to the output: large enough that the calls
+    /// cost nothing, small enough that memory stays flat whatever the journal's size.
+    static let chunkBytes = 64 * 1024
+
+    /// Runs a streaming writer into memory and returns the bytes (the non-streaming forms).
+    static func inMemory(_ write: (OutputBytes) throws -> Void) -> [UInt8] {
+        let output = OutputBytes()
+        do {
+            try write(output)
+        } catch {
+            preconditionFailure("writing to memory cannot fail: \(error)")
+        }
+        return output.bytes
     }
 
     /// The tags (ledger) or metadata (beancount) of a transaction, in their fixed order; the
@@ -213,9 +263,33 @@ public enum JournalWriters {
 
 /// The text rules of the journal writers (see `JournalWriters`).
 enum JournalText {
+    /// `isAccountName(_:)` for ASCII names, byte by byte: in ASCII the uppercase letters are
+    /// A–Z and the alphabetic ones A–Z and a–z, so this is the same rule without the Unicode
+    /// property lookups (every posting of every journal is checked).
+    static func isASCIIAccountName(_ name: String) -> Bool {
+        let components = name.utf8.split(
+            separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
+        guard components.count >= 2,
+              ["Assets", "Liabilities", "Equity", "Income", "Expenses"]
+                .contains(where: { $0.utf8.elementsEqual(components[0]) })
+        else { return false }
+        return components.allSatisfy { component in
+            guard let first = component.first else { return false }
+            return isCapitalOrDigit(first)
+                && component.allSatisfy {
+                    isCapitalOrDigit($0) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == UInt8(ascii: "-")
+                }
+        }
+    }
+
     /// A description on one line: control characters (C0, DEL, C1, U+2028, U+2029) become
     /// spaces, each run of white space becomes one space, and the ends are trimmed.
     static func description(_ text: String) -> String {
+        asciiDescription(text) ?? unicodeDescription(text)
+    }
+
+    /// `description(_:)` by Unicode properties, scalar by scalar: the rule itself.
+    static func unicodeDescription(_ text: String) -> String {
         var output = String.UnicodeScalarView()
         var pendingSpace = false
         for scalar in text.unicodeScalars {
@@ -232,11 +306,38 @@ enum JournalText {
         return String(output)
     }
 
+    /// `description(_:)` for ASCII text, byte by byte (the Unicode property lookups cost more
+    /// than the rest of a journal line); `nil` when `text` holds a non-ASCII byte. In ASCII the
+    /// control characters are 0x00–0x1F and 0x7F and the white space is 0x09–0x0D and 0x20, so
+    /// "below 0x21 or 0x7F" is exactly what the general rule turns into a space.
+    static func asciiDescription(_ text: String) -> String? {
+        let utf8 = text.utf8
+        guard utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
+        var output: [UInt8] = []
+        output.reserveCapacity(utf8.count)
+        var pendingSpace = false
+        for byte in utf8 {
+            if byte < 0x21 || byte == 0x7F {
+                pendingSpace = true
+                continue
+            }
+            if pendingSpace && !output.isEmpty { output.append(UInt8(ascii: " ")) }
+            pendingSpace = false
+            output.append(byte)
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+
     /// A description for a ledger transaction line: `description(_:)`, then `;` becomes `,`
     /// and a leading `(` becomes `[`.
     static func ledgerDescription(_ text: String) -> String {
+        let described = description(text)
+        if !described.utf8.contains(where: { $0 == UInt8(ascii: ";") || $0 == UInt8(ascii: "(") })
+        {
+            return described
+        }
         var output = String.UnicodeScalarView()
-        for scalar in description(text).unicodeScalars {
+        for scalar in described.unicodeScalars {
             if scalar == ";" {
                 output.append(",")
             } else if scalar == "(" && output.isEmpty {
@@ -252,6 +353,12 @@ enum JournalText {
     /// space percent-encoded (`%XX`, uppercase hex, per UTF-8 byte); reversible by ordinary
     /// percent-decoding.
     static func identifier(_ text: String) -> String {
+        // Ordinary ids (`cus_001`) need nothing: return them as they are.
+        let plain = text.utf8.allSatisfy { byte in
+            byte != UInt8(ascii: "%") && byte != UInt8(ascii: ",") && byte >= 0x20
+                && byte != 0x7F
+        } && text.utf8.first != UInt8(ascii: " ") && text.utf8.last != UInt8(ascii: " ")
+        if plain { return text }
         let bytes = Array(text.utf8)
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)
@@ -273,6 +380,9 @@ enum JournalText {
     /// A beancount string literal: `"` and `\` escaped. Callers pass text without control
     /// characters (`description(_:)` or `identifier(_:)`), so the literal is one line.
     static func beancountString(_ text: String) -> String {
+        if !text.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            return "\"" + text + "\""
+        }
         var output = "\""
         for scalar in text.unicodeScalars {
             if scalar == "\"" || scalar == "\\" { output.unicodeScalars.append("\\") }
@@ -307,6 +417,11 @@ enum JournalText {
     /// Equity, Income or Expenses, then `:`-separated components that start with a capital
     /// letter or digit and hold letters, digits and `-` (no space, `;` or control character).
     static func isAccountName(_ name: String) -> Bool {
+        name.utf8.allSatisfy({ $0 < 0x80 }) ? isASCIIAccountName(name) : isUnicodeAccountName(name)
+    }
+
+    /// `isAccountName(_:)` by Unicode properties: the rule itself.
+    static func isUnicodeAccountName(_ name: String) -> Bool {
         let components = name.split(separator: ":", omittingEmptySubsequences: false)
         guard components.count >= 2,
               ["Assets", "Liabilities", "Equity", "Income", "Expenses"]

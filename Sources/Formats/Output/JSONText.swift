@@ -115,6 +115,15 @@ public struct JSONWriter {
         topLevelValueWritten = false
     }
 
+    /// Hands the bytes written so far to `output` and forgets them (keeping the storage), so
+    /// that a long NDJSON file streams out in pieces instead of being held whole. Allowed only
+    /// between top-level values: a flushed piece never ends inside one.
+    public mutating func flush(to output: ByteOutput) throws {
+        precondition(containers.isEmpty, "flush(to:) inside an open object or array")
+        try output.write(bytes)
+        bytes.removeAll(keepingCapacity: true)
+    }
+
     /// The JSON string escape of `text`, without the surrounding quotes.
     ///
     /// Escapes `"` and `\`, writes U+0008, U+0009, U+000A, U+000C and U+000D as `\b` `\t` `\n`
