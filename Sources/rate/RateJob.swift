@@ -157,33 +157,50 @@ struct RateJob {
 
         let periods = Dictionary(
             uniqueKeysWithValues: customers.map { ($0.id, $0.billingPeriod(startingIn: month)) })
-        var usageWriter = JSONWriter()
-        for aggregate in usage.aggregates {
-            RateOutputs.usageLine(
-                aggregate, period: periods[aggregate.customer]!, into: &usageWriter)
+        // Every output streams through a sink that hashes as it writes, in pieces of about
+        // 64 KiB, so no output is held whole in memory.
+        func streamed(
+            _ name: String, _ body: (OutputSink) throws -> Void
+        ) throws -> (
+            String, String
+        ) {
+            let sink = try folder.stream(name)
+            try body(sink)
+            return (name, try sink.close())
         }
-        var ratedWriter = JSONWriter()
-        for line in rating.lines {
-            RateOutputs.ratedLine(line, period: periods[line.customer]!, into: &ratedWriter)
-        }
-        var creditsWriter = JSONWriter()
-        for credit in rating.includedCredits {
-            RateOutputs.includedCreditLine(credit, into: &creditsWriter)
-        }
-        var rejectsBytes: [UInt8] = []
-        try rejects.write(sources: sources, later: conflicts) {
-            rejectsBytes.append(contentsOf: $0)
+        func lines<Item>(
+            _ items: [Item], into sink: OutputSink, _ encode: (Item, inout JSONWriter) -> Void
+        ) throws {
+            var writer = JSONWriter()
+            for item in items {
+                encode(item, &writer)
+                if writer.bytes.count >= 1 << 16 { try writer.flush(to: sink) }
+            }
+            try writer.flush(to: sink)
         }
         var outputs: [(String, String)] = []
         outputs.append(
-            (
-                "included-credits.ndjson",
-                try folder.write("included-credits.ndjson", bytes: creditsWriter.bytes)
-            ))
-        outputs.append(("rated.ndjson", try folder.write("rated.ndjson", bytes: ratedWriter.bytes)))
+            try streamed("included-credits.ndjson") { sink in
+                try lines(rating.includedCredits, into: sink) {
+                    RateOutputs.includedCreditLine($0, into: &$1)
+                }
+            })
         outputs.append(
-            ("rejects.ndjson", try folder.write("rejects.ndjson", bytes: rejectsBytes)))
-        outputs.append(("usage.ndjson", try folder.write("usage.ndjson", bytes: usageWriter.bytes)))
+            try streamed("rated.ndjson") { sink in
+                try lines(rating.lines, into: sink) {
+                    RateOutputs.ratedLine($0, period: periods[$0.customer]!, into: &$1)
+                }
+            })
+        outputs.append(
+            try streamed("rejects.ndjson") { sink in
+                try rejects.write(sources: sources, later: conflicts) { try sink.write($0) }
+            })
+        outputs.append(
+            try streamed("usage.ndjson") { sink in
+                try lines(usage.aggregates, into: sink) {
+                    RateOutputs.usageLine($0, period: periods[$0.customer]!, into: &$1)
+                }
+            })
 
         var options: [(String, String?)] = [("period", month.description)]
         options.append(("max_reject_rate", maxRejectRate?.description))
