@@ -1,3 +1,4 @@
+import Formats
 import Foundation
 import Pricing
 
@@ -26,11 +27,6 @@ struct EventRecord {
     var instant: Instant { Instant(secondsSinceEpoch: seconds, nanoseconds: nanoseconds) }
 
     var location: LineLocation { LineLocation(source: source, line: line) }
-}
-
-/// A failure to write or read back a spill file (a full disk, an I/O error).
-public struct SpillError: Error, CustomStringConvertible {
-    public let description: String
 }
 
 /// The events of the customers whose hash falls in one partition: in memory until the run

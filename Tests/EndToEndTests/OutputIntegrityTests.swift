@@ -251,4 +251,29 @@ final class OutputIntegrityTests: XCTestCase {
         XCTAssertFalse(invoiceRun.standardError.contains("self-check"), invoiceRun.transcript)
         XCTAssertTrue(folderEntries(output).contains("manifest.json"))
     }
+
+    /// Spilling past `--memory-limit` needs its temporary folder: when it cannot be written the
+    /// run fails like any I/O failure (exit 3, naming the folder) and the previous output stays.
+    func testUnwritableSpillFolderFailsTheRunAndKeepsThePreviousOutput() throws {
+        let work = try makeSampleCopy()
+        let output = work.appendingPathComponent("out", isDirectory: true)
+        let first = try rate(
+            in: work, output: output, inputs: [work.appendingPathComponent("events").path])
+        XCTAssertEqual(first.status, 0, first.transcript)
+        let before = try folderDigests(output)
+        let missing = work.appendingPathComponent("no-such-folder").path
+        let result = try runRate(
+            rateArguments(
+                catalog: work.appendingPathComponent("catalog.yaml"),
+                customers: work.appendingPathComponent("customers.yaml"), period: "2026-10",
+                output: output, inputs: [work.appendingPathComponent("events").path],
+                extra: ["--memory-limit", "1K"]),
+            in: work, environment: ["TMPDIR": missing])
+        XCTAssertEqual(result.status, 3, result.transcript)
+        XCTAssertTrue(
+            result.transcript.contains("cannot create a spill file in \(missing)"),
+            result.transcript)
+        XCTAssertTrue(result.transcript.contains("nothing was written"), result.transcript)
+        XCTAssertEqual(try folderDigests(output), before)
+    }
 }

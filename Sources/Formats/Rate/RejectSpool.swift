@@ -1,6 +1,17 @@
 import Foundation
 import Pricing
 
+/// A failure to create, write or read back a temporary file of the run (a spill file, the
+/// rejects spool): a full disk or a missing `$TMPDIR`. The run fails with nothing written.
+public struct SpillError: Error, CustomStringConvertible {
+    public let description: String
+
+    /// An error with its message.
+    public init(description: String) {
+        self.description = description
+    }
+}
+
 /// `rejects.ndjson` in bounded memory: each reject is encoded as its output line when it is
 /// found and appended to a spool — in memory up to `memoryBytes`, then in an unlinked temporary
 /// file — and the file is written at the end in its output order (file, member, line, bytewise)
@@ -131,8 +142,9 @@ public final class RejectSpool {
             }
             if got < 0 && errno == EINTR { continue }
             guard got > 0 else {
-                throw OutputError.io(
-                    path: folder + "/ratebook-rejects-*", errno: errno, operation: "read back")
+                throw SpillError(
+                    description: "cannot read the rejects spool back: "
+                        + String(cString: strerror(errno)))
             }
             done += got
         }
@@ -144,8 +156,9 @@ public final class RejectSpool {
             var template = Array((folder + "/ratebook-rejects-XXXXXX").utf8CString)
             let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
             guard descriptor >= 0 else {
-                throw OutputError.io(
-                    path: folder + "/ratebook-rejects-XXXXXX", errno: errno, operation: "create")
+                throw SpillError(
+                    description: "cannot create a spill file in \(folder): "
+                        + String(cString: strerror(errno)))
             }
             unlink(String(cString: template))
             file = descriptor
@@ -156,8 +169,9 @@ public final class RejectSpool {
                 let written = Foundation.write(file, bytes.baseAddress! + done, bytes.count - done)
                 if written < 0 && errno == EINTR { continue }
                 guard written > 0 else {
-                    throw OutputError.io(
-                        path: folder + "/ratebook-rejects-*", errno: errno, operation: "write")
+                    throw SpillError(
+                        description: "cannot write a spill file in \(folder): "
+                            + String(cString: strerror(errno)))
                 }
                 done += written
             }
