@@ -94,16 +94,21 @@ public struct ByteKeyTable {
 
     /// The number of `key`, or nil when it was never inserted.
     public func find(_ key: UnsafeRawBufferPointer) -> Int32? {
-        let storage = self.storage
         let hash = byteHash(key)
+        return probe(key, hash: hash).number
+    }
+
+    /// The slot holding `key` (with its number), or the empty slot where it would go.
+    private func probe(_ key: UnsafeRawBufferPointer, hash: UInt64) -> (slot: Int, number: Int32?) {
+        let storage = self.storage
         let tag = hash >> 32
         var slot = Int(truncatingIfNeeded: hash) & storage.mask
         while true {
             let entry = storage.slots[slot]
-            if entry == 0 { return nil }
+            if entry == 0 { return (slot, nil) }
             if entry >> 32 == tag {
                 let number = Int(entry & 0xFFFF_FFFF) - 1
-                if ByteKeyTable.same(storage.key(number), key) { return Int32(number) }
+                if ByteKeyTable.same(storage.key(number), key) { return (slot, Int32(number)) }
             }
             slot = (slot + 1) & storage.mask
         }
@@ -114,16 +119,8 @@ public struct ByteKeyTable {
         let storage = self.storage
         let hash = byteHash(key)
         let tag = hash >> 32
-        var slot = Int(truncatingIfNeeded: hash) & storage.mask
-        while true {
-            let entry = storage.slots[slot]
-            if entry == 0 { break }
-            if entry >> 32 == tag {
-                let number = Int(entry & 0xFFFF_FFFF) - 1
-                if ByteKeyTable.same(storage.key(number), key) { return (Int32(number), false) }
-            }
-            slot = (slot + 1) & storage.mask
-        }
+        let (slot, known) = probe(key, hash: hash)
+        if let known { return (known, false) }
         precondition(storage.count < Int(Int32.max) - 1, "more keys than a table numbers")
         let number = storage.count
         if storage.arenaCount + key.count > storage.arenaCapacity {

@@ -36,13 +36,11 @@ struct EventRecord {
 final class EventPartition {
     var records: [EventRecord] = []
     var ids: [UInt8] = []
-    private var file: Int32 = -1
+    private var file: SpillFile?
+    /// Where reading back has got to.
+    private var readOffset = 0
     private(set) var spilledRecords = 0
     private var spilledIDBytes = 0
-
-    deinit {
-        if file >= 0 { close(file) }
-    }
 
     /// Bytes held in memory.
     var bytesHeld: Int {
@@ -63,19 +61,7 @@ final class EventPartition {
     /// Moves the records in memory to the partition's file, creating it in `folder` first.
     func spill(folder: String) throws {
         guard !records.isEmpty else { return }
-        if file < 0 {
-            var template = Array((folder + "/ratebook-spill-XXXXXX").utf8CString)
-            let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-            guard descriptor >= 0 else {
-                throw SpillError(
-                    description: "cannot create a spill file in \(folder): "
-                        + String(cString: strerror(errno)))
-            }
-            // Unlinked at once: the data lives while the descriptor is open, and a killed run
-            // leaves no file behind.
-            unlink(String(cString: template))
-            file = descriptor
-        }
+        if file == nil { file = try SpillFile(folder: folder, prefix: "spill") }
         // Layout: the records' bytes, then the ids' bytes, with the two counts first.
         var header: (Int64, Int64) = (Int64(records.count), Int64(ids.count))
         try withUnsafeBytes(of: &header) { try writeAll($0) }
@@ -96,7 +82,7 @@ final class EventPartition {
 
     /// Every record and id of the partition in arrival order; the partition is empty after.
     func takeAll() throws -> (records: [EventRecord], ids: [UInt8]) {
-        guard file >= 0 else {
+        guard file != nil else {
             defer { shrink() }
             return (records, ids)
         }
@@ -104,7 +90,7 @@ final class EventPartition {
         allRecords.reserveCapacity(count)
         var allIDs: [UInt8] = []
         allIDs.reserveCapacity(spilledIDBytes + ids.count)
-        guard lseek(file, 0, SEEK_SET) == 0 else { throw readError() }
+        readOffset = 0
         var remaining = spilledRecords
         while remaining > 0 {
             var header: (Int64, Int64) = (0, 0)
@@ -137,8 +123,7 @@ final class EventPartition {
             allRecords.append(record)
         }
         allIDs.append(contentsOf: ids)
-        close(file)
-        file = -1
+        self.file = nil
         spilledRecords = 0
         spilledIDBytes = 0
         shrink()
@@ -146,30 +131,11 @@ final class EventPartition {
     }
 
     private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let written = write(file, bytes.baseAddress! + offset, bytes.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw SpillError(
-                    description: "cannot write a spill file: " + String(cString: strerror(errno)))
-            }
-            offset += written
-        }
+        try file!.append(bytes)
     }
 
     private func readAll(_ bytes: UnsafeMutableRawBufferPointer) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let got = read(file, bytes.baseAddress! + offset, bytes.count - offset)
-            if got < 0 && errno == EINTR { continue }
-            guard got > 0 else { throw readError() }
-            offset += got
-        }
-    }
-
-    private func readError() -> SpillError {
-        SpillError(
-            description: "cannot read a spill file back: " + String(cString: strerror(errno)))
+        try file!.read(into: bytes, at: readOffset)
+        readOffset += bytes.count
     }
 }

@@ -174,7 +174,7 @@ struct RateJob {
             var writer = JSONWriter()
             for item in items {
                 encode(item, &writer)
-                if writer.bytes.count >= 1 << 16 { try writer.flush(to: sink) }
+                if writer.bytes.count >= OutputBytes.chunkBytes { try writer.flush(to: sink) }
             }
             try writer.flush(to: sink)
         }

@@ -108,24 +108,13 @@ public enum InvoiceOutputs {
         try output.write(text)
     }
 
-    /// The size at which the streaming writers hand their bytes to the output.
-    static let chunkBytes = 64 * 1024
-
-    /// Runs a streaming writer into memory and returns the bytes (the non-streaming forms).
-    static func inMemory(_ write: (OutputBytes) throws -> Void) -> [UInt8] {
-        let output = OutputBytes()
-        do {
-            try write(output)
-        } catch {
-            preconditionFailure("writing to memory cannot fail: \(error)")
-        }
-        return output.bytes
-    }
+    /// The size at which a writer hands its text to the output (`OutputBytes.chunkBytes`).
+    static let chunkBytes = OutputBytes.chunkBytes
 
     /// `wallet-transactions.ndjson`: one line per balance change, in the order they happened
     /// per customer (grants, expiries, applications), customers sorted by id.
     public static func walletTransactions(_ transactions: [WalletTransaction]) -> [UInt8] {
-        inMemory { try walletTransactions(transactions, to: $0) }
+        OutputBytes.collecting { try walletTransactions(transactions, to: $0) }
     }
 
     /// `walletTransactions(_:)` written to `output` in pieces of about `chunkBytes`.
@@ -175,7 +164,7 @@ public enum InvoiceOutputs {
     /// or expired grant stays with remaining 0, so passing its grant file again never credits
     /// it twice); sorted by customer, currency, grant id.
     public static func wallets(_ entries: [WalletEntry]) -> [UInt8] {
-        inMemory { try wallets(entries, to: $0) }
+        OutputBytes.collecting { try wallets(entries, to: $0) }
     }
 
     /// `wallets(_:)` written to `output` in pieces of about `chunkBytes`.

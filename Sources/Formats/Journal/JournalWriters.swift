@@ -35,10 +35,12 @@ public enum JournalWriters {
     /// comma-separated tags), and its postings `    <account>  <amount> <CODE>`.
     ///
     /// Complexity: O(total postings + currencies).
-    public static func ledger(_ transactions: [JournalTransaction], currencies: [Currency])
+    public static func ledger(
+        _ transactions: [JournalTransaction], currencies: [Currency]
+    )
         -> [UInt8]
     {
-        inMemory { try ledger(transactions, currencies: currencies, to: $0) }
+        OutputBytes.collecting { try ledger(transactions, currencies: currencies, to: $0) }
     }
 
     /// `ledger(_:currencies:)` written to `output` in pieces of about `chunkBytes`, so the
@@ -96,10 +98,12 @@ public enum JournalWriters {
     /// nothing needs them, so only the option is written.
     ///
     /// Complexity: O(total postings + currencies), expected (one hash lookup per posting).
-    public static func beancount(_ transactions: [JournalTransaction], currencies: [Currency])
+    public static func beancount(
+        _ transactions: [JournalTransaction], currencies: [Currency]
+    )
         -> [UInt8]
     {
-        inMemory { try beancount(transactions, currencies: currencies, to: $0) }
+        OutputBytes.collecting { try beancount(transactions, currencies: currencies, to: $0) }
     }
 
     /// `beancount(_:currencies:)` written to `output` in pieces of about `chunkBytes`, so the
@@ -179,7 +183,7 @@ public enum JournalWriters {
     ///
     /// Complexity: O(total postings).
     public static func csv(_ transactions: [JournalTransaction]) -> [UInt8] {
-        inMemory { try csv(transactions, to: $0) }
+        OutputBytes.collecting { try csv(transactions, to: $0) }
     }
 
     /// `csv(_:)` written to `output` in pieces of about `chunkBytes`.
@@ -204,20 +208,8 @@ public enum JournalWriters {
         try output.write(text)
     }
 
-    /// The size at which a writer hands its text to the output: large enough that the calls
-    /// cost nothing, small enough that memory stays flat whatever the journal's size.
-    static let chunkBytes = 64 * 1024
-
-    /// Runs a streaming writer into memory and returns the bytes (the non-streaming forms).
-    static func inMemory(_ write: (OutputBytes) throws -> Void) -> [UInt8] {
-        let output = OutputBytes()
-        do {
-            try write(output)
-        } catch {
-            preconditionFailure("writing to memory cannot fail: \(error)")
-        }
-        return output.bytes
-    }
+    /// The size at which a writer hands its text to the output (`OutputBytes.chunkBytes`).
+    static let chunkBytes = OutputBytes.chunkBytes
 
     /// The tags (ledger) or metadata (beancount) of a transaction, in their fixed order; the
     /// values are unescaped.
@@ -234,7 +226,9 @@ public enum JournalWriters {
 
     /// The currencies to declare: `currencies` in their order, then every other currency the
     /// postings use, in order of first use; each code once (the first entry for a code wins).
-    static func declaredCurrencies(_ transactions: [JournalTransaction], _ currencies: [Currency])
+    static func declaredCurrencies(
+        _ transactions: [JournalTransaction], _ currencies: [Currency]
+    )
         -> [Currency]
     {
         var seen: Set<String> = []
@@ -270,7 +264,7 @@ enum JournalText {
         let components = name.utf8.split(
             separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
         guard components.count >= 2,
-              ["Assets", "Liabilities", "Equity", "Income", "Expenses"]
+            ["Assets", "Liabilities", "Equity", "Income", "Expenses"]
                 .contains(where: { $0.utf8.elementsEqual(components[0]) })
         else { return false }
         return components.allSatisfy { component in
@@ -293,7 +287,8 @@ enum JournalText {
         var output = String.UnicodeScalarView()
         var pendingSpace = false
         for scalar in text.unicodeScalars {
-            let isControl = scalar.properties.generalCategory == .control
+            let isControl =
+                scalar.properties.generalCategory == .control
                 || scalar == "\u{2028}" || scalar == "\u{2029}"
             if isControl || scalar.properties.isWhitespace {
                 pendingSpace = true
@@ -332,8 +327,7 @@ enum JournalText {
     /// and a leading `(` becomes `[`.
     static func ledgerDescription(_ text: String) -> String {
         let described = description(text)
-        if !described.utf8.contains(where: { $0 == UInt8(ascii: ";") || $0 == UInt8(ascii: "(") })
-        {
+        if !described.utf8.contains(where: { $0 == UInt8(ascii: ";") || $0 == UInt8(ascii: "(") }) {
             return described
         }
         var output = String.UnicodeScalarView()
@@ -354,17 +348,19 @@ enum JournalText {
     /// percent-decoding.
     static func identifier(_ text: String) -> String {
         // Ordinary ids (`cus_001`) need nothing: return them as they are.
-        let plain = text.utf8.allSatisfy { byte in
-            byte != UInt8(ascii: "%") && byte != UInt8(ascii: ",") && byte >= 0x20
-                && byte != 0x7F
-        } && text.utf8.first != UInt8(ascii: " ") && text.utf8.last != UInt8(ascii: " ")
+        let plain =
+            text.utf8.allSatisfy { byte in
+                byte != UInt8(ascii: "%") && byte != UInt8(ascii: ",") && byte >= 0x20
+                    && byte != 0x7F
+            } && text.utf8.first != UInt8(ascii: " ") && text.utf8.last != UInt8(ascii: " ")
         if plain { return text }
         let bytes = Array(text.utf8)
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)
         for (index, byte) in bytes.enumerated() {
             let atEnd = index == 0 || index == bytes.count - 1
-            let encode = byte == UInt8(ascii: "%") || byte == UInt8(ascii: ",") || byte < 0x20
+            let encode =
+                byte == UInt8(ascii: "%") || byte == UInt8(ascii: ",") || byte < 0x20
                 || byte == 0x7F || (byte == UInt8(ascii: " ") && atEnd)
             if encode {
                 let digits = Array("0123456789ABCDEF".utf8)
@@ -424,7 +420,7 @@ enum JournalText {
     static func isUnicodeAccountName(_ name: String) -> Bool {
         let components = name.split(separator: ":", omittingEmptySubsequences: false)
         guard components.count >= 2,
-              ["Assets", "Liabilities", "Equity", "Income", "Expenses"]
+            ["Assets", "Liabilities", "Equity", "Income", "Expenses"]
                 .contains(String(components[0]))
         else { return false }
         return components.allSatisfy { component in

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Where an encoder sends the bytes of one output file: an `OutputSink` on disk, or
@@ -164,5 +164,22 @@ public final class OutputSink: ByteOutput {
             folder.abandon()
             throw error
         }
+    }
+}
+
+extension OutputBytes {
+    /// The size at which the streaming writers hand their bytes to the output: large enough
+    /// that the calls cost nothing, small enough that memory stays flat whatever the file's size.
+    public static let chunkBytes = 64 * 1024
+
+    /// Runs a streaming writer into memory and returns the bytes (the non-streaming forms).
+    public static func collecting(_ write: (OutputBytes) throws -> Void) -> [UInt8] {
+        let output = OutputBytes()
+        do {
+            try write(output)
+        } catch {
+            preconditionFailure("writing to memory cannot fail: \(error)")
+        }
+        return output.bytes
     }
 }

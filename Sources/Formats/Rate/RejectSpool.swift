@@ -1,17 +1,6 @@
 import Foundation
 import Pricing
 
-/// A failure to create, write or read back a temporary file of the run (a spill file, the
-/// rejects spool): a full disk or a missing `$TMPDIR`. The run fails with nothing written.
-public struct SpillError: Error, CustomStringConvertible {
-    public let description: String
-
-    /// An error with its message.
-    public init(description: String) {
-        self.description = description
-    }
-}
-
 /// `rejects.ndjson` in bounded memory: each reject is encoded as its output line when it is
 /// found and appended to a spool — in memory up to `memoryBytes`, then in an unlinked temporary
 /// file — and the file is written at the end in its output order (file, member, line, bytewise)
@@ -32,7 +21,7 @@ public final class RejectSpool {
     private var buffer: [UInt8] = []
     /// Bytes of the spool already in the file.
     private var flushed = 0
-    private var file: Int32 = -1
+    private var file: SpillFile?
     /// Per source index: where its records are in the spool (offsets over file + buffer).
     private var runs: [Run] = []
     private var current: Int32 = -1
@@ -46,10 +35,6 @@ public final class RejectSpool {
     public init(memoryBytes: Int, folder: String) {
         self.memoryBytes = max(memoryBytes, 1)
         self.folder = folder
-    }
-
-    deinit {
-        if file >= 0 { close(file) }
     }
 
     /// Appends the reject of line `record.line` of source `source`. Sources come in the order
@@ -135,47 +120,13 @@ public final class RejectSpool {
             }
         }
         var bytes = [UInt8](repeating: 0, count: count)
-        var done = 0
-        while done < count {
-            let got = bytes.withUnsafeMutableBytes {
-                pread(file, $0.baseAddress! + done, count - done, off_t(offset + done))
-            }
-            if got < 0 && errno == EINTR { continue }
-            guard got > 0 else {
-                throw SpillError(
-                    description: "cannot read the rejects spool back: "
-                        + String(cString: strerror(errno)))
-            }
-            done += got
-        }
+        try bytes.withUnsafeMutableBytes { try file!.read(into: $0, at: offset) }
         return try bytes.withUnsafeBytes(body)
     }
 
     private func flush() throws {
-        if file < 0 {
-            var template = Array((folder + "/ratebook-rejects-XXXXXX").utf8CString)
-            let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-            guard descriptor >= 0 else {
-                throw SpillError(
-                    description: "cannot create a spill file in \(folder): "
-                        + String(cString: strerror(errno)))
-            }
-            unlink(String(cString: template))
-            file = descriptor
-        }
-        try buffer.withUnsafeBytes { bytes in
-            var done = 0
-            while done < bytes.count {
-                let written = Foundation.write(file, bytes.baseAddress! + done, bytes.count - done)
-                if written < 0 && errno == EINTR { continue }
-                guard written > 0 else {
-                    throw SpillError(
-                        description: "cannot write a spill file in \(folder): "
-                            + String(cString: strerror(errno)))
-                }
-                done += written
-            }
-        }
+        if file == nil { file = try SpillFile(folder: folder, prefix: "rejects") }
+        try buffer.withUnsafeBytes { try file!.append($0) }
         flushed += buffer.count
         buffer.removeAll(keepingCapacity: true)
     }
