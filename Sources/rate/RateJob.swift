@@ -145,14 +145,22 @@ struct RateJob {
             Logger(label: "rate").notice("\(note)")
         }
         let usage = try collector.finish()
-        let conflicts = try conflictRejects(
-            usage.conflicts, files: files, sources: sources, reader: reader)
+        // The raw lines of conflicting copies are read again on a thread of its own (a second
+        // decompression of the inputs that hold one) while this thread rates and writes the
+        // other outputs; rejects.ndjson is written once both are done.
+        let conflictRead = BackgroundWork { [files, sources, limits] in
+            try self.conflictRejects(
+                usage.conflicts, files: files, sources: sources,
+                reader: InputReader(limits: limits))
+        }
+        defer { _ = try? conflictRead.result() }
         let rating = try Rater(catalog: catalog, month: month).rate(
             customers: customers, aggregates: usage.aggregates)
+        // One reject record per conflicting copy, whatever its raw line.
         try RateInvariants.check(
             counts: usage.counts,
             rejectRecords: rejects.reasons.merging(
-                [.conflict: Int64(conflicts.count)], uniquingKeysWith: +),
+                [.conflict: Int64(usage.conflicts.count)], uniquingKeysWith: +),
             lines: rating.lines, catalog: catalog)
 
         let periods = Dictionary(
@@ -191,16 +199,17 @@ struct RateJob {
                     RateOutputs.ratedLine($0, period: periods[$0.customer]!, into: &$1)
                 }
             })
+        let usageOutput = try streamed("usage.ndjson") { sink in
+            try lines(usage.aggregates, into: sink) {
+                RateOutputs.usageLine($0, period: periods[$0.customer]!, into: &$1)
+            }
+        }
+        let conflicts = try conflictRead.result()
         outputs.append(
             try streamed("rejects.ndjson") { sink in
                 try rejects.write(sources: sources, later: conflicts) { try sink.write($0) }
             })
-        outputs.append(
-            try streamed("usage.ndjson") { sink in
-                try lines(usage.aggregates, into: sink) {
-                    RateOutputs.usageLine($0, period: periods[$0.customer]!, into: &$1)
-                }
-            })
+        outputs.append(usageOutput)
 
         var options: [(String, String?)] = [("period", month.description)]
         options.append(("max_reject_rate", maxRejectRate?.description))
@@ -324,5 +333,31 @@ final class StandardInputSpool {
 
     func remove() {
         unlink(path)
+    }
+}
+
+/// Work run on a thread of its own; `result()` waits for it and returns or rethrows.
+final class BackgroundWork<Value>: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var outcome: Result<Value, any Error>?
+    /// Touched by the waiting thread only: the semaphore is signalled once.
+    private var waited = false
+
+    init(_ work: @escaping () throws -> Value) {
+        let thread = Thread { [self] in
+            outcome = Result { try work() }
+            done.signal()
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    /// Waits for the work (once; later calls return the same outcome).
+    func result() throws -> Value {
+        if !waited {
+            done.wait()
+            waited = true
+        }
+        return try outcome!.get()
     }
 }
