@@ -29,7 +29,7 @@ struct EventRecord {
     var location: LineLocation { LineLocation(source: source, line: line) }
 }
 
-/// The events of the customers whose hash falls in one partition: in memory until the run
+/// The events whose (customer, id) hash falls in one partition: in memory until the run
 /// outgrows its memory budget, then appended to an unlinked temporary file (nothing is left
 /// behind when the process dies) in chunks, and read back whole when the partition's turn
 /// comes. Records keep their arrival order in both places.

@@ -11,7 +11,8 @@ public struct IngestLimits: Sendable {
     public var memoryBytes: Int = 1 << 30
     /// Where spill files are created (unlinked at once).
     public var spillFolder: String = IngestLimits.defaultSpillFolder
-    /// How many partitions the customers are hashed into. Results never depend on it.
+    /// How many partitions events are hashed into, by (customer, id). Results never depend on
+    /// it.
     public var partitionCount: Int = 256
     /// Threads that dedupe and aggregate partitions at the end (reading is over by then, so
     /// both cores of a small machine are free). Results never depend on it.
@@ -33,14 +34,15 @@ public struct IngestLimits: Sendable {
 }
 
 /// Everything `rate` does with events after a line has been read as one: admission against the
-/// catalog and customers (`EventAdmission`), compact records partitioned by a hash of the
-/// customer (`EventPartition`, spilled past the memory budget), and at the end, partition by
-/// partition, dedupe (`Deduplication`) and aggregation (`Aggregation`).
+/// catalog and customers (`EventAdmission`), compact records partitioned by a hash of
+/// (customer, id) (`EventPartition`, spilled past the memory budget), and at the end, partition
+/// by partition, dedupe (`Deduplication`) and aggregation (`AggregationStates`, merged by value
+/// in `AggregateMerge`).
 ///
 /// Dedupe runs after reading, so a conflicting copy read last takes back an event read first,
-/// and the result never depends on the order lines were read in, on the memory limit or on the
-/// number of partitions: every partition holds whole customers, and the aggregates are sorted
-/// at the end.
+/// and the result never depends on the order lines were read in, on the memory limit, on the
+/// number of partitions or of finishing threads: every copy of a key is in one partition, every
+/// aggregation merges exactly, and the aggregates are sorted at the end.
 public final class UsageIngest {
     public let admission: EventAdmission
     private let catalog: Catalog

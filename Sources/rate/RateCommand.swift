@@ -48,7 +48,7 @@ struct RateCommand: ParsableCommand {
     @Option(
         help: """
             Memory the run aims to stay under (K, M, G: binary units). Past a quarter of it, \
-            events are spilled to temporary files in $TMPDIR (or /tmp), partitioned by customer; \
+            events are spilled to temporary files in $TMPDIR (or /tmp), partitioned by event key; \
             the outputs are the same bytes at any limit. Example: --memory-limit 256M
             """)
     var memoryLimit: String = "1G"
