@@ -112,9 +112,6 @@ final class DimsTable {
     private var keys = ByteKeyTable(expected: 1024)
     private var decoded: [[Dimension]] = []
 
-    var count: Int { keys.count }
-    var bytesHeld: Int { keys.bytesHeld + decoded.count * 64 }
-
     func intern(_ key: UnsafeRawBufferPointer) -> Int32 {
         let (number, inserted) = keys.intern(key)
         if inserted { decoded.append(DimsKeyBuilder.dimensions(key)) }

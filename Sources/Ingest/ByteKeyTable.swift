@@ -87,11 +87,6 @@ public struct ByteKeyTable {
     /// The number of keys.
     public var count: Int { storage.count }
 
-    /// Bytes held (slots, arena, key ends), for memory accounting.
-    public var bytesHeld: Int {
-        (storage.mask + 1) * 8 + storage.arenaCapacity + storage.endsCapacity * 8
-    }
-
     /// The number of `key`, or nil when it was never inserted.
     public func find(_ key: UnsafeRawBufferPointer) -> Int32? {
         let hash = byteHash(key)

@@ -100,8 +100,9 @@ enum Deduplication {
                 if records[Int(first)].subscription < 0 { result.outOfPeriod += 1 }
                 result.survivors.append(first)
             }
-            // Every copy of a conflicting key, each naming the others, in location order.
-            for first in conflictedFirsts.sorted() {
+            // Every copy of a conflicting key, each naming the others in location order (the
+            // copies of all keys are put in location order by `UsageIngest.finish`).
+            for first in conflictedFirsts {
                 let record = records[Int(first)]
                 var all: [LineLocation] = []
                 var copy = first

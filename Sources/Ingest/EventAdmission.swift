@@ -25,7 +25,6 @@ public final class EventAdmission {
     public let meterKeys: [String]
     public let meters: [Meter]
     public let customers: [Customer]
-    public let periods: [BillingPeriod]
     public let activeSubscriptions: [[ActiveSubscription]]
     private let meterTable: ByteKeyTable
     private let customerTable: ByteKeyTable
@@ -55,7 +54,7 @@ public final class EventAdmission {
             precondition(inserted, "the customers loader refuses repeated ids")
         }
         self.customerTable = customerTable
-        periods = customers.map { $0.billingPeriod(startingIn: month) }
+        let periods = customers.map { $0.billingPeriod(startingIn: month) }
         activeSubscriptions = zip(customers, periods).map { $0.activeSubscriptions(in: $1) }
         periodRanges = periods.map(\.range)
         var starts = [0]
@@ -67,12 +66,6 @@ public final class EventAdmission {
         subscriptionStarts = starts
         subscriptionRanges = ranges
     }
-
-    /// The number of a meter key, or nil.
-    public func meterNumber(_ key: UnsafeRawBufferPointer) -> Int32? { meterTable.find(key) }
-
-    /// The number of a customer id, or nil.
-    public func customerNumber(_ id: UnsafeRawBufferPointer) -> Int32? { customerTable.find(id) }
 
     /// Checks one event's meter, quantity, customer and subscription.
     public func admit(

@@ -39,13 +39,8 @@ final class EventPartition {
     private var file: SpillFile?
     /// Where reading back has got to.
     private var readOffset = 0
-    private(set) var spilledRecords = 0
+    private var spilledRecords = 0
     private var spilledIDBytes = 0
-
-    /// Bytes held in memory.
-    var bytesHeld: Int {
-        records.capacity * MemoryLayout<EventRecord>.stride + ids.capacity
-    }
 
     /// Records in memory and on disk.
     var count: Int { spilledRecords + records.count }

@@ -815,28 +815,7 @@ struct LineCursor {
     /// One UTF-8 sequence of 2 to 4 bytes at `index` (lead byte 0x80 or above), with the slow
     /// path's rules: no overlong forms, no surrogates, nothing above U+10FFFF.
     mutating func utf8Sequence() -> Bool {
-        let lead = byte(index)
-        var needed = 0
-        var low: UInt8 = 0x80
-        var high: UInt8 = 0xBF
-        switch lead {
-        case 0xC2...0xDF: needed = 1
-        case 0xE0:
-            needed = 2
-            low = 0xA0
-        case 0xE1...0xEC, 0xEE...0xEF: needed = 2
-        case 0xED:
-            needed = 2
-            high = 0x9F
-        case 0xF0:
-            needed = 3
-            low = 0x90
-        case 0xF1...0xF3: needed = 3
-        case 0xF4:
-            needed = 3
-            high = 0x8F
-        default: return false
-        }
+        guard let (needed, low, high) = UTF8Lead.rule(byte(index)) else { return false }
         guard index &+ needed < end else { return false }
         let second = byte(index &+ 1)
         guard second >= low && second <= high else { return false }

@@ -51,9 +51,9 @@ public final class UsageIngest {
     /// Customer number → the hash of its id, the seed of its events' partition hash.
     private let customerHashes: [UInt64]
     private let dims = DimsTable()
-    private var dimsKey = DimsKeyBuilder()
-    private var heldRecords = 0
-    private var heldIDBytes = 0
+    private let dimsKey = DimsKeyBuilder()
+    /// Bytes of records and ids held in memory before spilling starts.
+    private var heldBytes = 0
     /// Whether records now go to spill files.
     public private(set) var isSpilling = false
     /// Counts of lines seen so far (dedupe's share is added by `finish`).
@@ -81,7 +81,12 @@ public final class UsageIngest {
     public static func partition(
         customer: UnsafeRawBufferPointer, id: UnsafeRawBufferPointer, count: Int
     ) -> Int {
-        Int(byteHash(id, seed: byteHash(customer)) % UInt64(count))
+        partition(customerHash: byteHash(customer), id: id, count: count)
+    }
+
+    /// `partition(customer:id:count:)` with the customer id's hash already made.
+    static func partition(customerHash: UInt64, id: UnsafeRawBufferPointer, count: Int) -> Int {
+        Int(byteHash(id, seed: customerHash) % UInt64(count))
     }
 
     /// Counts a blank line.
@@ -118,21 +123,19 @@ public final class UsageIngest {
                 customer: event.customer, meter: event.meter, dims: dims.intern(dimsBytes),
                 source: location.source, nanoseconds: instant.nanoseconds,
                 subscription: event.subscription, idLength: UInt16(id.count))
-            let hash = byteHash(id, seed: customerHashes[Int(event.customer)])
-            let partition = partitions[Int(hash % UInt64(partitions.count))]
+            let partition = partitions[
+                UsageIngest.partition(
+                    customerHash: customerHashes[Int(event.customer)], id: id,
+                    count: partitions.count)]
             partition.append(record, id: id)
-            heldRecords += 1
-            heldIDBytes += id.count
             if isSpilling {
+                // Each partition keeps a small chunk in memory between writes.
                 if partition.records.count >= limits.chunkRecords {
-                    heldRecords -= partition.records.count
-                    heldIDBytes -= partition.ids.count
                     try partition.spill(folder: limits.spillFolder)
                 }
-            } else if heldRecords * MemoryLayout<EventRecord>.stride + heldIDBytes
-                > limits.recordBudget
-            {
-                try startSpilling()
+            } else {
+                heldBytes += MemoryLayout<EventRecord>.stride + id.count
+                if heldBytes > limits.recordBudget { try startSpilling() }
             }
         }
         return outcome
@@ -144,7 +147,6 @@ public final class UsageIngest {
         var id = event.id
         var customer = event.customer
         var meter = event.meter
-        let dimsKey = self.dimsKey
         return try id.withUTF8 { id in
             try customer.withUTF8 { customer in
                 try meter.withUTF8 { meter in
@@ -166,8 +168,7 @@ public final class UsageIngest {
             try partition.spill(folder: limits.spillFolder)
             partition.shrink()
         }
-        heldRecords = 0
-        heldIDBytes = 0
+        heldBytes = 0
     }
 
     /// Dedupes and aggregates partition by partition, and lists the conflicts.
@@ -256,7 +257,7 @@ public struct LineIntake {
     private var scanner = EventScanner()
     private var event = ScannedEvent()
     private let parser = EventLineParser()
-    private var dimsKey = DimsKeyBuilder()
+    private let dimsKey = DimsKeyBuilder()
     private let lineBytesMax: Int
 
     /// Feeds `ingest`; `lineBytesMax` only words the detail of a too-long line.

@@ -70,8 +70,10 @@ final class InvariantsTests: XCTestCase {
         counts: LineCounts, reasons: [RejectReason] = [], lines: [RatedLine] = []
     ) -> [String] {
         do {
+            var written: [RejectReason: Int64] = [:]
+            for reason in reasons { written[reason, default: 0] += 1 }
             try RateInvariants.check(
-                counts: counts, rejectReasons: reasons, lines: lines, catalog: catalog)
+                counts: counts, rejectRecords: written, lines: lines, catalog: catalog)
             return []
         } catch {
             return error.failures

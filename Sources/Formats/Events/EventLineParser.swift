@@ -74,27 +74,7 @@ public struct EventLineParser {
                 index += 1
                 continue
             }
-            var needed = 0
-            var low: UInt8 = 0x80
-            var high: UInt8 = 0xBF
-            switch lead {
-            case 0xC2...0xDF: needed = 1
-            case 0xE0:
-                needed = 2
-                low = 0xA0
-            case 0xE1...0xEC, 0xEE...0xEF: needed = 2
-            case 0xED:
-                needed = 2
-                high = 0x9F  // no UTF-16 surrogates
-            case 0xF0:
-                needed = 3
-                low = 0x90
-            case 0xF1...0xF3: needed = 3
-            case 0xF4:
-                needed = 3
-                high = 0x8F
-            default: return index
-            }
+            guard let (needed, low, high) = UTF8Lead.rule(lead) else { return index }
             guard index + needed < count else { return index }
             let second = line[index + 1]
             guard second >= low, second <= high else { return index }
@@ -105,6 +85,26 @@ public struct EventLineParser {
             index += needed + 1
         }
         return nil
+    }
+}
+
+/// The UTF-8 rules (RFC 3629) both event readers apply to a byte of 0x80 or above that starts a
+/// sequence: how many continuation bytes follow and the range of the first of them (no overlong
+/// forms, no UTF-16 surrogates, nothing above U+10FFFF; the others are 0x80...0xBF).
+public enum UTF8Lead {
+    /// Nil when `lead` cannot start a sequence.
+    @inlinable
+    public static func rule(_ lead: UInt8) -> (needed: Int, low: UInt8, high: UInt8)? {
+        switch lead {
+        case 0xC2...0xDF: return (1, 0x80, 0xBF)
+        case 0xE0: return (2, 0xA0, 0xBF)
+        case 0xE1...0xEC, 0xEE...0xEF: return (2, 0x80, 0xBF)
+        case 0xED: return (2, 0x80, 0x9F)
+        case 0xF0: return (3, 0x90, 0xBF)
+        case 0xF1...0xF3: return (3, 0x80, 0xBF)
+        case 0xF4: return (3, 0x80, 0x8F)
+        default: return nil
+        }
     }
 }
 

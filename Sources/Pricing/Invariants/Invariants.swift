@@ -25,15 +25,7 @@ public struct InvariantViolation: Error, Equatable, CustomStringConvertible {
 public enum RateInvariants {
     /// Throws every failed check: counts reconcile, one reject record per rejected line (by
     /// reason), and every rated line's amount is its tiers' sum, bounded and rounded.
-    public static func check(
-        counts: LineCounts, rejectReasons: [RejectReason], lines: [RatedLine], catalog: Catalog
-    ) throws(InvariantViolation) {
-        var written: [RejectReason: Int64] = [:]
-        for reason in rejectReasons { written[reason, default: 0] += 1 }
-        try check(counts: counts, rejectRecords: written, lines: lines, catalog: catalog)
-    }
-
-    /// The same checks, given how many reject records were written per reason.
+    /// `rejectRecords` is how many reject records were written per reason.
     public static func check(
         counts: LineCounts, rejectRecords: [RejectReason: Int64], lines: [RatedLine],
         catalog: Catalog
