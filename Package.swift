@@ -49,23 +49,26 @@ let package = Package(
         .target(
             name: "Ingest", dependencies: ["Pricing", "Formats"],
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
+        // The jobs the executables call, each one function from checked options to a result:
+        // verify today; run, diff, explain and finalize move here next (issue 10).
+        .target(name: "Pipeline", dependencies: ["Pricing", "Formats"]),
         // The exit-code mapping both executables share.
         .target(
             name: "CommandSupport",
             dependencies: [
-                "Pricing", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Pricing", "Pipeline", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "rate",
             dependencies: [
-                "Pricing", "Formats", "Ingest", "CommandSupport",
+                "Pricing", "Formats", "Ingest", "Pipeline", "CommandSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(
             name: "invoice",
             dependencies: [
-                "Pricing", "Formats", "CommandSupport",
+                "Pricing", "Formats", "Pipeline", "CommandSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -79,6 +82,7 @@ let package = Package(
         .testTarget(name: "FormatsTests", dependencies: ["Formats", "Pricing"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Formats", "Pricing"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Formats", "Pricing"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Formats", "Pricing"]),
     ],
     swiftLanguageModes: [.v5]

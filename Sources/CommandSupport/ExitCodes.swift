@@ -10,10 +10,26 @@ import Foundation
 ///
 /// `SIGXFSZ` is ignored first: past a file-size limit (`ulimit -f`) the signal would kill the
 /// run without a word; ignored, the write fails with `EFBIG` and is reported naming the file.
-public func runWithRatebookExitCodes<Command: ParsableCommand>(_ command: Command.Type) -> Never {
+///
+/// `tools` are the subcommands (`verify`, …) chosen by the first argument: each is parsed as a
+/// root command of its own from the arguments after its name, so the run's required options
+/// never apply to them (the argument parser checks a parent's required options even when a
+/// subcommand follows). A file named like a subcommand is given as `./verify`.
+public func runWithRatebookExitCodes<Command: ParsableCommand>(
+    _ command: Command.Type, tools: [String: any ParsableCommand.Type] = [:]
+) -> Never {
+    let arguments = Array(CommandLine.arguments.dropFirst())
+    if let name = arguments.first, let tool = tools[name] {
+        run(tool, arguments: Array(arguments.dropFirst()))
+    }
+    run(command, arguments: nil)
+}
+
+/// Parses `arguments` (nil: the process's) as `command` and runs it, with Ratebook's codes.
+private func run(_ command: any ParsableCommand.Type, arguments: [String]?) -> Never {
     signal(SIGXFSZ, SIG_IGN)
     do {
-        var parsed = try command.parseAsRoot(nil)
+        var parsed = try command.parseAsRoot(arguments)
         try parsed.run()
         Foundation.exit(0)
     } catch {

@@ -27,6 +27,9 @@ struct InvoiceCommand: ParsableCommand {
             catalog, customers, grants or wallets, 3 unreadable, changed or corrupt rated folder \
             (also one rated with another catalog or customers file), 5 output folder locked by \
             another run, 70 a self-check failed (a bug; nothing written).
+
+            Also: invoice verify DIR checks that an output folder is exactly what its run wrote \
+            (invoice verify --help).
             """)
 
     @OptionGroup var stage: StageOptions
@@ -62,7 +65,7 @@ struct InvoiceCommand: ParsableCommand {
     static func main() {
         // Progress goes to standard error (cron logs); outputs never hold a log line.
         LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) }
-        runWithRatebookExitCodes(self)
+        runWithRatebookExitCodes(self, tools: ["verify": InvoiceVerify.self])
     }
 
     /// The largest invoice number: numbers are `<period>-<6 digits>` (SPEC §11).
@@ -86,5 +89,20 @@ struct InvoiceCommand: ParsableCommand {
             firstNumber: firstNumber, issueDate: asOf.flatMap { CivilDate(iso: $0) })
         let status = job.run()
         if status != .success { throw ExitCode(status.rawValue) }
+    }
+}
+
+/// `invoice verify DIR`: whether an output folder of `invoice` is exactly what its run wrote.
+struct InvoiceVerify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "invoice verify",
+        abstract: "Check that a invoice output folder is exactly what its run wrote.",
+        discussion: VerifyArguments.discussion(
+            stage: "invoice", example: "--builds-on out/rate out/invoice"))
+
+    @OptionGroup var arguments: VerifyArguments
+
+    func run() throws {
+        try arguments.run(stage: "invoice")
     }
 }

@@ -125,7 +125,9 @@ struct InvoiceJob {
             try produce(
                 catalog: catalog, customers: customers, lines: lines,
                 grants: grants.values.sorted { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) },
-                opening: opening, configuration: configuration, folder: folder)
+                opening: opening, configuration: configuration,
+                buildsOn: ManifestLink(stage: "rate", manifestSHA256: rated.manifestSHA256),
+                folder: folder)
             try folder.commit()
             return .success
         } catch let error as OutputError where error.newOutputIsInPlace {
@@ -148,7 +150,8 @@ struct InvoiceJob {
 
     func produce(
         catalog: Catalog, customers: [Customer], lines: [RatedLine], grants: [Grant],
-        opening: [WalletEntry], configuration: [(String, ConfigFile)], folder: OutputFolder
+        opening: [WalletEntry], configuration: [(String, ConfigFile)], buildsOn: ManifestLink,
+        folder: OutputFolder
     ) throws {
         var linesByCustomer: [String: [RatedLine]] = [:]
         for line in lines { linesByCustomer[line.customer, default: []].append(line) }
@@ -215,9 +218,9 @@ struct InvoiceJob {
                 ("period", month.description), ("first_number", String(firstNumber)),
                 ("as_of", issueDate?.description),
             ],
-            configuration: configuration, inputs: [], skipped: [], counts: nil, outputs: outputs,
+            buildsOn: buildsOn, configuration: configuration, inputs: [], skipped: [], counts: nil, outputs: outputs,
             totals: totals)
-        try folder.write("manifest.json", bytes: manifest.bytes())
+        try folder.writeManifest(manifest)
         let summary = "\(invoices.count) invoices, "
             + "\(wallet.transactions.count) wallet transactions, "
             + "\(journal.count) journal transactions"

@@ -25,6 +25,9 @@ struct RateCommand: ParsableCommand {
             Exit codes: 0 success, 1 usage error, 2 invalid catalog or customers, 3 input error, \
             4 too many rejects (outputs written), 5 output folder locked by another run, 70 a \
             self-check failed (a bug; nothing written).
+
+            Also: rate verify DIR checks that an output folder is exactly what its run wrote \
+            (rate verify --help).
             """)
 
     @OptionGroup var stage: StageOptions
@@ -60,7 +63,7 @@ struct RateCommand: ParsableCommand {
     static func main() {
         // Progress goes to standard error (cron logs); outputs never hold a log line.
         LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) }
-        runWithRatebookExitCodes(self)
+        runWithRatebookExitCodes(self, tools: ["verify": RateVerify.self])
     }
 
     func validate() throws {
@@ -97,5 +100,19 @@ struct RateCommand: ParsableCommand {
             ingestLimits: ingestLimits)
         let status = job.run()
         if status != .success { throw ExitCode(status.rawValue) }
+    }
+}
+
+/// `rate verify DIR`: whether an output folder of `rate` is exactly what its run wrote.
+struct RateVerify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rate verify",
+        abstract: "Check that a rate output folder is exactly what its run wrote.",
+        discussion: VerifyArguments.discussion(stage: "rate", example: "out/rate"))
+
+    @OptionGroup var arguments: VerifyArguments
+
+    func run() throws {
+        try arguments.run(stage: "rate")
     }
 }

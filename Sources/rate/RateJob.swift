@@ -218,7 +218,7 @@ struct RateJob {
             stage: "rate", options: options,
             configuration: [("catalog", catalogFile), ("customers", customersFile)],
             inputs: summaries, skipped: selection.skipped, counts: usage.counts, outputs: outputs)
-        try folder.write("manifest.json", bytes: manifest.bytes())
+        try folder.writeManifest(manifest)
 
         precondition(usage.counts.addsUp, "every line is accounted for")
         let counts = usage.counts

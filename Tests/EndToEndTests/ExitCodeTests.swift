@@ -190,7 +190,7 @@ final class ExitCodeTests: XCTestCase {
             in: work)
         XCTAssertEqual(first.status, 0, first.transcript)
         let previous = try folderDigests(output)
-        XCTAssertEqual(previous.count, 5)
+        XCTAssertEqual(previous.count, 6)
         let before = folderEntries(work)
 
         // 2000 events compress to a few KB; cut the .gz in the middle of its deflate stream, so

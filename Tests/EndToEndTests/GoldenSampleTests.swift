@@ -7,8 +7,8 @@ import XCTest
 /// EndToEndTests`, then review the diff like code.
 final class GoldenSampleTests: XCTestCase {
     static let outputNames = [
-        "included-credits.ndjson", "manifest.json", "rated.ndjson", "rejects.ndjson",
-        "usage.ndjson",
+        "included-credits.ndjson", "manifest.json", "manifest.sha256", "rated.ndjson",
+        "rejects.ndjson", "usage.ndjson",
     ]
 
     var expectedFolder: URL {
@@ -33,7 +33,7 @@ final class GoldenSampleTests: XCTestCase {
 
     func testSampleOutputsMatchGoldenFiles() throws {
         let output = try rateSamples()
-        XCTAssertEqual(folderEntries(output), Self.outputNames, "exactly the five outputs")
+        XCTAssertEqual(folderEntries(output), Self.outputNames, "exactly the six outputs")
         let update = ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1"
         if update {
             try FileManager.default.createDirectory(
@@ -203,7 +203,9 @@ final class GoldenSampleTests: XCTestCase {
         guard let digests = manifest["outputs"] as? [String: String] else {
             return XCTFail("manifest outputs missing")
         }
-        let actualDigests = try folderDigests(output).filter { $0.key != "manifest.json" }
+        let actualDigests = try folderDigests(output).filter {
+            $0.key != "manifest.json" && $0.key != "manifest.sha256"
+        }
         XCTAssertEqual(digests, actualDigests)
         guard let inputs = manifest["inputs"] as? [[String: Any]] else {
             return XCTFail("manifest inputs missing")

@@ -70,7 +70,7 @@ final class InvoiceSampleTests: XCTestCase {
                 + (1...6).flatMap { ["invoices/cus_\($0).html", "invoices/cus_\($0).json"] }
                 + [
                     "journal.beancount", "journal.csv", "journal.ledger", "manifest.json",
-                    "wallet-transactions.ndjson", "wallets.ndjson",
+                    "manifest.sha256", "wallet-transactions.ndjson", "wallets.ndjson",
                 ])
     }
 
@@ -288,7 +288,7 @@ final class InvoiceSampleTests: XCTestCase {
             changed,
             ["invoices.csv"]
                 + (1...6).flatMap { ["invoices/cus_\($0).html", "invoices/cus_\($0).json"] }
-                + ["manifest.json"])
+                + ["manifest.json", "manifest.sha256"])
         let json = try readText(asOf.appendingPathComponent("invoices/cus_1.json"))
         XCTAssertTrue(json.contains("\"issue_date\": \"2026-11-03\""), json)
     }

@@ -203,8 +203,8 @@ final class OutputIntegrityTests: XCTestCase {
         XCTAssertEqual(
             folderEntries(output),
             [
-                "included-credits.ndjson", "manifest.json", "rated.ndjson", "rejects.ndjson",
-                "usage.ndjson",
+                "included-credits.ndjson", "manifest.json", "manifest.sha256", "rated.ndjson",
+                "rejects.ndjson", "usage.ndjson",
             ])
     }
 

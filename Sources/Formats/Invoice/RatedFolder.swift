@@ -17,6 +17,8 @@ public struct RatedFolder {
     public let includedCreditsBytes: [UInt8]
     /// What the manifest records, kept for `verify`.
     let recorded: RecordedDigests
+    /// The SHA-256 of the folder's `manifest.json`: what an invoice run's `builds_on` records.
+    public let manifestSHA256: String
 
     /// The SHA-256 values a rate manifest records, each 64 lowercase hex digits.
     struct RecordedDigests {
@@ -64,7 +66,8 @@ public struct RatedFolder {
         return RatedFolder(
             path: path, period: period,
             rated: ConfigFile(name: ratedName, bytes: ratedBytes, sha256: ratedDigest),
-            ratedBytes: ratedBytes, includedCreditsBytes: creditsBytes, recorded: recorded)
+            ratedBytes: ratedBytes, includedCreditsBytes: creditsBytes, recorded: recorded,
+            manifestSHA256: SHA256.hash(manifestBytes))
     }
 
     /// Checks that `catalog` and `customers` are the very files the folder was rated with: a
@@ -103,8 +106,8 @@ public struct RatedFolder {
         }
     }
 
-    /// The period and recorded digests of a rate manifest; every field `invoice` relies on must
-    /// be present and well-formed.
+    /// The period and recorded digests of a rate manifest, decoded by the one manifest codec;
+    /// every field `invoice` relies on must be present and well-formed.
     static func parseManifest(
         _ bytes: [UInt8], path: String
     ) throws(RatedFolderError)
@@ -114,39 +117,42 @@ public struct RatedFolder {
         func broken(_ field: String, _ expected: String) -> RatedFolderError {
             RatedFolderError(["\(path): \(field): \(expected); \(hint)"])
         }
-        let value: JSONValue
+        let manifest: Manifest
         do {
-            value = try bytes.withUnsafeBytes { try JSONValue.parse($0) }
+            manifest = try Manifest.decode(bytes)
+        } catch  where error.field.isEmpty {
+            throw RatedFolderError(["\(path): not a JSON manifest (\(error.problem)); \(hint)"])
         } catch {
-            throw RatedFolderError(["\(path): not a JSON manifest (\(error)); \(hint)"])
+            throw broken(error.field, error.problem)
         }
-        guard case .string("rate")? = value["stage"] else {
+        guard manifest.stage == "rate" else {
             throw broken("stage", "expected \"rate\": --rated must name rate's output folder")
         }
-        guard case .string(let periodText)? = value["options"]?["period"],
+        guard let periodText = manifest.options.first(where: { $0.0 == "period" })?.1,
             let period = YearMonth(periodText)
         else {
             throw broken("options.period", "missing or not a period YYYY-MM")
         }
-        func digest(_ field: String, _ found: JSONValue?) throws(RatedFolderError) -> String {
-            guard case .string(let text)? = found, isDigest(text) else {
-                throw broken(field, "missing or not a SHA-256 (64 lowercase hex digits)")
+        let notDigest = "missing or not a SHA-256 (64 lowercase hex digits)"
+        func digest(_ role: String) throws(RatedFolderError) -> String {
+            guard let file = manifest.configuration.first(where: { $0.0 == role })?.1 else {
+                throw broken("\(role).sha256", notDigest)
             }
-            return text
+            return file.sha256
         }
-        let catalog = try digest("catalog.sha256", value["catalog"]?["sha256"])
-        let customers = try digest("customers.sha256", value["customers"]?["sha256"])
         var outputs: [String: String] = [:]
         for name in [ratedName, includedCreditsName] {
-            outputs[name] = try digest("outputs.\(name)", value["outputs"]?[name])
+            guard let recorded = manifest.outputs.first(where: { $0.0 == name })?.1 else {
+                throw broken("outputs.\(name)", notDigest)
+            }
+            outputs[name] = recorded
         }
-        return (period, RecordedDigests(catalog: catalog, customers: customers, outputs: outputs))
-    }
-
-    /// Whether `text` is a SHA-256 as Ratebook writes it: 64 lowercase hex digits.
-    static func isDigest(_ text: String) -> Bool {
-        text.utf8.count == 64
-            && text.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+        return (
+            period,
+            RecordedDigests(
+                catalog: try digest("catalog"), customers: try digest("customers"),
+                outputs: outputs)
+        )
     }
 }
 

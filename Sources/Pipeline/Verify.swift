@@ -1,0 +1,225 @@
+import Formats
+import Foundation
+import Pricing
+
+/// `rate verify DIR` and `invoice verify DIR`: whether an output folder is exactly what its run
+/// wrote. Every output the manifest lists is hashed again, the manifest is checked against its
+/// seal and against the bytes Ratebook writes for it, no file is missing or added, the counts
+/// add up, and, given the folder a run builds on, the chain link holds.
+public enum Verify {
+    /// What `verify` found: nothing (intact) or every problem, each naming its file.
+    public struct Report: Sendable {
+        /// The folder as given.
+        public let folder: String
+        /// One line per problem, in a stable order; empty when the folder is intact.
+        public let problems: [String]
+        /// The one line printed when the folder is intact.
+        public let summary: String
+
+        /// Whether nothing differs.
+        public var isIntact: Bool { problems.isEmpty }
+    }
+
+    /// Checks the output folder of `stage` (`rate` or `invoice`) at `folder`; `buildsOn`, when
+    /// given, is the folder whose manifest this one's `builds_on` must name.
+    public static func check(folder: String, stage: String, buildsOn: String? = nil) -> Report {
+        var problems: [String] = []
+        func path(_ name: String) -> String { RatedFolder.file(folder, name) }
+        let manifestPath = path(ManifestSeal.manifestName)
+        guard let manifestBytes = readWhole(manifestPath, problems: &problems) else {
+            return Report(folder: folder, problems: problems, summary: "")
+        }
+        let manifestDigest = SHA256.hash(manifestBytes)
+        checkSeal(folder: folder, manifestDigest: manifestDigest, problems: &problems)
+        let manifest: Manifest
+        do {
+            manifest = try Manifest.decode(manifestBytes)
+        } catch {
+            problems.append("\(manifestPath): \(error)")
+            return Report(folder: folder, problems: problems, summary: "")
+        }
+        if manifest.stage != stage {
+            problems.append(
+                "\(manifestPath): written by \(manifest.stage), not by \(stage): use "
+                    + "`\(manifest.stage) verify`")
+        }
+        if manifest.bytes() != manifestBytes {
+            problems.append(
+                "\(manifestPath): its bytes are not the ones Ratebook writes for its content: "
+                    + "it was edited after the run")
+        }
+        // Outputs: each listed file hashed again; anything else in the folder is unexpected.
+        let listed = Set(manifest.outputs.map { $0.0 })
+        for (name, recorded) in manifest.outputs {
+            guard let actual = hashFile(path(name), problems: &problems) else { continue }
+            if actual != recorded {
+                problems.append(
+                    "\(path(name)): SHA-256 \(actual) differs from \(recorded) recorded in the "
+                        + "manifest")
+            }
+        }
+        let own: Set<String> = [ManifestSeal.manifestName, ManifestSeal.fileName]
+        for name in filesUnder(folder) where !listed.contains(name) && !own.contains(name) {
+            problems.append("\(path(name)): not listed in the manifest")
+        }
+        checkCounts(manifest, folder: folder, problems: &problems)
+        let link = checkLink(manifest, buildsOn: buildsOn, problems: &problems)
+        let summary =
+            "\(folder): intact: \(manifest.stage) manifest \(manifestDigest.prefix(12)), "
+            + "\(manifest.outputs.count) output\(manifest.outputs.count == 1 ? "" : "s") hashed"
+            + (manifest.counts.map { ", \($0.lines) lines add up" } ?? "") + link
+        return Report(folder: folder, problems: problems, summary: summary)
+    }
+
+    /// The seal beside the manifest must hold the manifest's digest.
+    static func checkSeal(folder: String, manifestDigest: String, problems: inout [String]) {
+        let sealPath = RatedFolder.file(folder, ManifestSeal.fileName)
+        guard let seal = readWhole(sealPath, problems: &problems) else { return }
+        guard let sealed = ManifestSeal.digest(in: seal) else {
+            problems.append(
+                "\(sealPath): not a seal (`<sha256>  manifest.json` and a line end)")
+            return
+        }
+        if sealed != manifestDigest {
+            problems.append(
+                "\(RatedFolder.file(folder, ManifestSeal.manifestName)): SHA-256 "
+                    + "\(manifestDigest) differs from \(sealed) sealed in \(sealPath)")
+        }
+    }
+
+    /// The counts of a `rate` manifest add up (SPEC §8.1), and the rejects file holds one line
+    /// per rejected line; an `invoice` manifest lists one JSON document per invoice it counts.
+    static func checkCounts(_ manifest: Manifest, folder: String, problems: inout [String]) {
+        let manifestPath = RatedFolder.file(folder, ManifestSeal.manifestName)
+        if let counts = manifest.counts {
+            if !counts.addsUp {
+                problems.append(
+                    "\(manifestPath): counts do not add up: lines \(counts.lines) ≠ blank "
+                        + "\(counts.blank) + accepted \(counts.accepted) + duplicates "
+                        + "\(counts.duplicates) + rejected \(counts.rejectedTotal)")
+            }
+            if counts.outOfPeriod > counts.accepted {
+                problems.append(
+                    "\(manifestPath): out_of_period \(counts.outOfPeriod) exceeds accepted "
+                        + "\(counts.accepted)")
+            }
+            let rejects = "rejects.ndjson"
+            if manifest.outputs.contains(where: { $0.0 == rejects }),
+                let lines = countLines(RatedFolder.file(folder, rejects)),
+                lines != counts.rejectedTotal
+            {
+                problems.append(
+                    "\(RatedFolder.file(folder, rejects)): \(lines) lines, but the manifest "
+                        + "counts \(counts.rejectedTotal) rejected")
+            }
+        }
+        if let invoices = manifest.totals.first(where: { $0.0 == "invoices" })?.1 {
+            let documents = manifest.outputs.filter {
+                $0.0.hasPrefix("invoices/") && $0.0.hasSuffix(".json")
+            }.count
+            if Int(invoices) != documents {
+                problems.append(
+                    "\(manifestPath): totals.invoices is \(invoices), but \(documents) invoice "
+                        + "documents are listed")
+            }
+        }
+    }
+
+    /// The `builds_on` link, checked against `buildsOn`'s manifest when that folder is given.
+    /// Returns the words the summary line adds.
+    static func checkLink(
+        _ manifest: Manifest, buildsOn: String?, problems: inout [String]
+    ) -> String {
+        guard let link = manifest.buildsOn else {
+            if let buildsOn {
+                problems.append(
+                    "the manifest builds on no other run, so it cannot link to \(buildsOn)")
+            }
+            return ""
+        }
+        guard let buildsOn else {
+            return "; builds on \(link.stage) manifest \(link.manifestSHA256.prefix(12))"
+        }
+        let otherPath = RatedFolder.file(buildsOn, ManifestSeal.manifestName)
+        guard let other = readWhole(otherPath, problems: &problems) else { return "" }
+        let digest = SHA256.hash(other)
+        if digest != link.manifestSHA256 {
+            problems.append(
+                "\(otherPath): SHA-256 \(digest) is not the \(link.stage) manifest "
+                    + "\(link.manifestSHA256) this run builds on")
+        }
+        return "; builds on \(otherPath), linked"
+    }
+
+    /// A small file's bytes, or nil with a problem noted.
+    static func readWhole(_ path: String, problems: inout [String]) -> [UInt8]? {
+        do {
+            return try ConfigFile.readBytes(path: path, bytesMax: 1 << 30)
+        } catch {
+            problems.append("\(error)")
+            return nil
+        }
+    }
+
+    /// The SHA-256 of a file of any size, read in blocks; nil with a problem noted when it
+    /// cannot be read.
+    static func hashFile(_ path: String, problems: inout [String]) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            problems.append("\(path): missing (the manifest lists it)")
+            return nil
+        }
+        defer { try? handle.close() }
+        var digest = SHA256()
+        do {
+            while let block = try handle.read(upToCount: 1 << 20), !block.isEmpty {
+                block.withUnsafeBytes { digest.update($0) }
+            }
+        } catch {
+            problems.append("\(path): cannot be read: \(error)")
+            return nil
+        }
+        return SHA256.hex(digest.finalize())
+    }
+
+    /// The number of line ends in a file, or nil when it cannot be read (hashing reports it).
+    static func countLines(_ path: String) -> Int64? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        var lines: Int64 = 0
+        while let block = try? handle.read(upToCount: 1 << 20), !block.isEmpty {
+            for byte in block where byte == 0x0A { lines += 1 }
+        }
+        return lines
+    }
+
+    /// Every file under `folder`, as a path relative to it with `/` between components, sorted
+    /// bytewise. Directories are not listed; a symbolic link is listed as a file.
+    static func filesUnder(_ folder: String) -> [String] {
+        let root = URL(fileURLWithPath: folder, isDirectory: true)
+        var names: [String] = []
+        func walk(_ directory: URL, _ prefix: String) {
+            let entries =
+                (try? FileManager.default.contentsOfDirectory(
+                    at: directory, includingPropertiesForKeys: [.isDirectoryKey],
+                    options: [])) ?? []
+            for entry in entries {
+                let name = prefix + entry.lastPathComponent
+                let values = try? entry.resourceValues(forKeys: [.isDirectoryKey])
+                if values?.isDirectory == true, !entry.isSymbolicLink {
+                    walk(entry, name + "/")
+                } else {
+                    names.append(name)
+                }
+            }
+        }
+        walk(root, "")
+        return names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+}
+
+extension URL {
+    /// Whether this entry is itself a symbolic link (never followed when listing a folder).
+    fileprivate var isSymbolicLink: Bool {
+        (try? resourceValues(forKeys: [.isSymbolicLinkKey]))?.isSymbolicLink == true
+    }
+}

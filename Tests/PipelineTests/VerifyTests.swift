@@ -1,0 +1,211 @@
+import Formats
+import Foundation
+import Pricing
+import XCTest
+
+@testable import Pipeline
+
+/// `verify` on folders written through `OutputFolder` and `writeManifest`, as the runs write
+/// them: intact is one line; every one-byte edit, missing or added file, resealed edit and
+/// broken link is named.
+final class VerifyTests: XCTestCase {
+    private var scratch = ""
+
+    override func setUpWithError() throws {
+        scratch = NSTemporaryDirectory() + "ratebook-verify-" + UUID().uuidString
+        try FileManager.default.createDirectory(
+            atPath: scratch, withIntermediateDirectories: false)
+    }
+
+    override func tearDownWithError() throws {
+        try FileManager.default.removeItem(atPath: scratch)
+    }
+
+    /// A rate folder: 5 lines (1 blank, 2 accepted of which 1 out of period, 2 rejected), its
+    /// rejects file with 2 lines. Returns its path.
+    private func writeRateFolder(_ name: String = "rate") throws -> String {
+        let target = scratch + "/" + name
+        let folder = try OutputFolder(target: target)
+        var counts = LineCounts()
+        counts.lines = 5
+        counts.blank = 1
+        counts.accepted = 2
+        counts.outOfPeriod = 1
+        counts.rejected[.malformedJSON] = 2
+        let outputs = [
+            ("usage.ndjson", try folder.write("usage.ndjson", bytes: Array("{\"u\":1}\n".utf8))),
+            (
+                "rejects.ndjson",
+                try folder.write("rejects.ndjson", bytes: Array("{\"r\":1}\n{\"r\":2}\n".utf8))
+            ),
+        ]
+        try folder.writeManifest(
+            Manifest(
+                stage: "rate", options: [("period", "2026-10")], configuration: [], inputs: [],
+                skipped: [], counts: counts, outputs: outputs))
+        try folder.commit()
+        return target
+    }
+
+    /// An invoice folder building on `rate`, with one invoice document.
+    private func writeInvoiceFolder(buildsOn rate: String) throws -> String {
+        let target = scratch + "/invoice"
+        let folder = try OutputFolder(target: target)
+        let rateManifest = try Data(contentsOf: URL(fileURLWithPath: rate + "/manifest.json"))
+        let outputs = [
+            ("invoices/c.json", try folder.write("invoices/c.json", bytes: Array("{}\n".utf8)))
+        ]
+        try folder.writeManifest(
+            Manifest(
+                stage: "invoice", options: [],
+                buildsOn: ManifestLink(
+                    stage: "rate", manifestSHA256: SHA256.hash([UInt8](rateManifest))),
+                configuration: [], inputs: [], skipped: [], counts: nil, outputs: outputs,
+                totals: [("invoices", "1")]))
+        try folder.commit()
+        return target
+    }
+
+    private func files(_ folder: String) -> [String] {
+        FileManager.default.subpaths(atPath: folder)!.filter {
+            var isFolder: ObjCBool = false
+            FileManager.default.fileExists(atPath: folder + "/" + $0, isDirectory: &isFolder)
+            return !isFolder.boolValue
+        }.sorted()
+    }
+
+    func testIntactFoldersGiveOneLine() throws {
+        let rate = try writeRateFolder()
+        let report = Verify.check(folder: rate, stage: "rate")
+        XCTAssertEqual(report.problems, [])
+        let digest = SHA256.hash(
+            [UInt8](try Data(contentsOf: URL(fileURLWithPath: rate + "/manifest.json"))))
+        XCTAssertEqual(
+            report.summary,
+            "\(rate): intact: rate manifest \(digest.prefix(12)), 2 outputs hashed, 5 lines add up")
+        let invoice = try writeInvoiceFolder(buildsOn: rate)
+        let invoiceDigest = SHA256.hash(
+            [UInt8](try Data(contentsOf: URL(fileURLWithPath: invoice + "/manifest.json"))))
+        XCTAssertEqual(
+            Verify.check(folder: invoice, stage: "invoice", buildsOn: rate).summary,
+            "\(invoice): intact: invoice manifest \(invoiceDigest.prefix(12)), 1 output hashed; "
+                + "builds on \(rate)/manifest.json, linked")
+        XCTAssertTrue(Verify.check(folder: invoice, stage: "invoice").isIntact)
+    }
+
+    /// Every byte of every output and seal, and every 5th byte of the manifests (a debug build
+    /// verifies ~200 folders a second), flipped one at a time, is caught; restored, the folder
+    /// is intact again.
+    func testEveryOneByteEditIsCaught() throws {
+        let rate = try writeRateFolder()
+        let invoice = try writeInvoiceFolder(buildsOn: rate)
+        var edits = 0
+        for (folder, stage) in [(rate, "rate"), (invoice, "invoice")] {
+            for name in files(folder) {
+                let url = URL(fileURLWithPath: folder + "/" + name)
+                let original = [UInt8](try Data(contentsOf: url))
+                let stride = name == "manifest.json" ? 5 : 1
+                for index in Swift.stride(from: 0, to: original.count, by: stride) {
+                    var edited = original
+                    edited[index] ^= 0x01
+                    try Data(edited).write(to: url)
+                    let report = Verify.check(folder: folder, stage: stage, buildsOn: nil)
+                    XCTAssertFalse(report.isIntact, "\(name) byte \(index) edited, not caught")
+                    edits += 1
+                }
+                try Data(original).write(to: url)
+            }
+            XCTAssertTrue(Verify.check(folder: folder, stage: stage).isIntact)
+        }
+        XCTAssertGreaterThan(edits, 400)
+    }
+
+    func testMissingAddedAndEditedFilesAreNamed() throws {
+        let rate = try writeRateFolder()
+        try FileManager.default.removeItem(atPath: rate + "/usage.ndjson")
+        try Data("x".utf8).write(to: URL(fileURLWithPath: rate + "/extra.txt"))
+        try Data("{\"r\":1}\n".utf8).write(to: URL(fileURLWithPath: rate + "/rejects.ndjson"))
+        let problems = Verify.check(folder: rate, stage: "rate").problems
+        XCTAssertEqual(problems.count, 4, "\(problems)")
+        XCTAssertTrue(problems[0].hasPrefix("\(rate)/rejects.ndjson: SHA-256 "), problems[0])
+        XCTAssertTrue(problems[0].hasSuffix(" recorded in the manifest"), problems[0])
+        XCTAssertEqual(problems[1], "\(rate)/usage.ndjson: missing (the manifest lists it)")
+        XCTAssertEqual(problems[2], "\(rate)/extra.txt: not listed in the manifest")
+        XCTAssertEqual(
+            problems[3], "\(rate)/rejects.ndjson: 1 lines, but the manifest counts 2 rejected")
+    }
+
+    /// A manifest edited and sealed again is still caught: by its counts, or by its bytes.
+    func testResealedEditsAreCaught() throws {
+        let rate = try writeRateFolder()
+        let manifest = URL(fileURLWithPath: rate + "/manifest.json")
+        let text = try String(contentsOf: manifest, encoding: .utf8)
+        func reseal(_ edited: String) throws -> [String] {
+            try Data(edited.utf8).write(to: manifest)
+            try Data(ManifestSeal.bytes(digest: SHA256.hash(Array(edited.utf8)))).write(
+                to: URL(fileURLWithPath: rate + "/manifest.sha256"))
+            return Verify.check(folder: rate, stage: "rate").problems
+        }
+        XCTAssertEqual(
+            try reseal(text.replacingOccurrences(of: "\"lines\": 5", with: "\"lines\": 6")),
+            [
+                "\(rate)/manifest.json: counts do not add up: lines 6 ≠ blank 1 + accepted 2 + "
+                    + "duplicates 0 + rejected 2"
+            ])
+        XCTAssertEqual(
+            try reseal(text.replacingOccurrences(of: "\"lines\": 5", with: "\"lines\":  5")),
+            [
+                "\(rate)/manifest.json: its bytes are not the ones Ratebook writes for its "
+                    + "content: it was edited after the run"
+            ])
+        XCTAssertEqual(
+            try reseal(text.replacingOccurrences(of: "\"billed\": 1", with: "\"billed\": 2")),
+            [
+                "\(rate)/manifest.json: counts.billed: 2 is not accepted − out_of_period (1): "
+                    + "the counts do not add up"
+            ])
+        _ = try reseal(text)
+        XCTAssertTrue(Verify.check(folder: rate, stage: "rate").isIntact)
+        // The seal alone edited.
+        try Data(ManifestSeal.bytes(digest: String(repeating: "0", count: 64))).write(
+            to: URL(fileURLWithPath: rate + "/manifest.sha256"))
+        XCTAssertEqual(
+            Verify.check(folder: rate, stage: "rate").problems,
+            [
+                "\(rate)/manifest.json: SHA-256 \(SHA256.hash(Array(text.utf8))) differs from "
+                    + "\(String(repeating: "0", count: 64)) sealed in \(rate)/manifest.sha256"
+            ])
+    }
+
+    func testChainLinkAndStage() throws {
+        let rate = try writeRateFolder()
+        let invoice = try writeInvoiceFolder(buildsOn: rate)
+        let other = try writeRateFolder("other")
+        // A different run in the same shape: another period.
+        let otherManifest = URL(fileURLWithPath: other + "/manifest.json")
+        let edited = try String(contentsOf: otherManifest, encoding: .utf8)
+            .replacingOccurrences(of: "2026-10", with: "2026-11")
+        try Data(edited.utf8).write(to: otherManifest)
+        let linked = SHA256.hash(
+            [UInt8](try Data(contentsOf: URL(fileURLWithPath: rate + "/manifest.json"))))
+        XCTAssertEqual(
+            Verify.check(folder: invoice, stage: "invoice", buildsOn: other).problems,
+            [
+                "\(other)/manifest.json: SHA-256 \(SHA256.hash(Array(edited.utf8))) is not the "
+                    + "rate manifest \(linked) this run builds on"
+            ])
+        XCTAssertEqual(
+            Verify.check(folder: rate, stage: "rate", buildsOn: other).problems,
+            ["the manifest builds on no other run, so it cannot link to \(other)"])
+        XCTAssertEqual(
+            Verify.check(folder: invoice, stage: "rate").problems,
+            ["\(invoice)/manifest.json: written by invoice, not by rate: use `invoice verify`"])
+    }
+
+    func testAFolderWithoutManifest() throws {
+        let report = Verify.check(folder: scratch + "/none", stage: "rate")
+        XCTAssertEqual(
+            report.problems,
+            ["\(scratch)/none/manifest.json: cannot open the file; check the path"])
+    }
+}
