@@ -30,7 +30,8 @@ struct InvoiceCommand: ParsableCommand {
 
             Also: invoice verify DIR checks that an output folder is exactly what its run wrote \
             (invoice verify --help).
-            """)
+            """,
+        version: FormatsVersion.tool)
 
     @OptionGroup var stage: StageOptions
 

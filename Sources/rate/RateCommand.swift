@@ -28,7 +28,8 @@ struct RateCommand: ParsableCommand {
 
             Also: rate verify DIR checks that an output folder is exactly what its run wrote \
             (rate verify --help).
-            """)
+            """,
+        version: FormatsVersion.tool)
 
     @OptionGroup var stage: StageOptions
 

@@ -421,12 +421,11 @@ final class OutputFolderTests: XCTestCase {
         XCTAssertEqual(try snapshot(scratch), [".out.lock": [], "out": Array("a file".utf8)])
     }
 
-    func testMissingParentFolderIsAnIOError() {
+    func testMissingParentFolderIsNamedBeforeTheLock() {
         XCTAssertThrowsError(try OutputFolder(target: scratch + "/missing/out")) { error in
             XCTAssertEqual(
                 error as? OutputError,
-                .io(path: scratch + "/missing/.out.lock", errno: ENOENT,
-                    operation: "open lock file"))
+                .noParentFolder(target: scratch + "/missing/out", parent: scratch + "/missing"))
         }
     }
 

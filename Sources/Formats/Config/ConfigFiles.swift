@@ -40,9 +40,17 @@ public struct ConfigFile: Sendable {
 
     /// The bytes of the file at `path`, read whole. Throws `ConfigFileError` when it is missing,
     /// unreadable or larger than `bytesMax` (the message then ends with `largeFileAdvice`).
-    public static func readBytes(path: String, bytesMax: Int, largeFileAdvice: String? = nil)
+    public static func readBytes(
+        path: String, bytesMax: Int, largeFileAdvice: String? = nil
+    )
         throws -> [UInt8]
     {
+        // A folder opens for reading on Linux and fails only on read, with Foundation's words.
+        var status = stat()
+        if stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR {
+            throw ConfigFileError(
+                message: "\(path): a folder, not a file; give the path of the file itself")
+        }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw ConfigFileError(message: "\(path): cannot open the file; check the path")
         }
@@ -51,7 +59,8 @@ public struct ConfigFile: Sendable {
         do {
             data = try handle.read(upToCount: bytesMax + 1) ?? Data()
         } catch {
-            throw ConfigFileError(message: "\(path): cannot read the file: \(error)")
+            throw ConfigFileError(
+                message: "\(path): cannot read the file: \(ConfigFile.systemReason(error))")
         }
         guard data.count <= bytesMax else {
             throw ConfigFileError(
@@ -59,6 +68,17 @@ public struct ConfigFile: Sendable {
                     + (largeFileAdvice.map { "; " + $0 } ?? ""))
         }
         return [UInt8](data)
+    }
+}
+
+extension ConfigFile {
+    /// The system's words for a failed read (`Input/output error`), not Foundation's error
+    /// domain and user-info dump.
+    static func systemReason(_ error: Error) -> String {
+        let wrapped = error as NSError
+        let posix = (wrapped.userInfo[NSUnderlyingErrorKey] as? NSError) ?? wrapped
+        guard posix.domain == NSPOSIXErrorDomain else { return wrapped.localizedDescription }
+        return String(cString: strerror(Int32(posix.code))) + " (errno \(posix.code))"
     }
 }
 

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Why an output folder could not be prepared, written or put in place.
@@ -10,6 +10,8 @@ public enum OutputError: Error, Equatable, CustomStringConvertible {
     case io(path: String, errno: Int32, operation: String)
     /// A path given to `OutputFolder` is not allowed: `reason` says why.
     case invalidPath(path: String, reason: String)
+    /// The folder `target` would be created in, `parent`, does not exist or is not a folder.
+    case noParentFolder(target: String, parent: String)
     /// The new output is in place at `target`, but the fsync of its `parent` folder failed:
     /// the rename may not survive a power loss.
     case notDurable(target: String, parent: String, errno: Int32)
@@ -45,6 +47,10 @@ public enum OutputError: Error, Equatable, CustomStringConvertible {
                 + "The previous output folder, if any, is unchanged."
         case .invalidPath(let path, let reason):
             return "invalid output path '\(path)': \(reason)"
+        case .noParentFolder(let target, let parent):
+            return "cannot create the output folder '\(target)': '\(parent)' is not an existing "
+                + "folder. Create it first (mkdir -p '\(parent)') or choose another output "
+                + "folder; nothing was written."
         case .notDurable(let target, let parent, let errorNumber):
             let reason = String(cString: strerror(errorNumber))
             return "the new output folder '\(target)' is in place, but syncing its parent "

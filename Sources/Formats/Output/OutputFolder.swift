@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The one seam through which a run writes its outputs: a folder written whole or not at all.
@@ -65,7 +65,8 @@ public final class OutputFolder {
     /// The parent folder must exist. A target that exists must be a folder (not a file or a
     /// symlink): replacing something else is almost certainly a wrong `--out` option.
     ///
-    /// - Throws: `OutputError.locked` if another process (or another `OutputFolder` in this
+    /// - Throws: `OutputError.noParentFolder` if the parent is missing or not a folder;
+    ///   `OutputError.locked` if another process (or another `OutputFolder` in this
     ///   one) holds the lock; `OutputError.io` if the lock file or folder cannot be created;
     ///   `OutputError.invalidPath` if `target` names no folder (empty, `.`, `..`, `/`).
     public convenience init(target: String) throws {
@@ -81,6 +82,14 @@ public final class OutputFolder {
         self.lockPath = parent + "/." + name + ".lock"
         self.temporaryPath = parent + "/." + name + ".tmp-" + String(getpid())
         self.system = system
+        // Said in the user's terms before the lock file, which would fail on it first.
+        var status = stat()
+        let found = stat(parent, &status) == 0
+        if (found && (status.st_mode & S_IFMT) != S_IFDIR)
+            || (!found && (errno == ENOENT || errno == ENOTDIR))
+        {
+            throw OutputError.noParentFolder(target: target, parent: parent)
+        }
         guard let descriptor = try system.lockExclusively(lockPath) else {
             throw OutputError.locked(target: target)
         }
