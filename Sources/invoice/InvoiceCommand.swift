@@ -28,8 +28,8 @@ struct InvoiceCommand: ParsableCommand {
             (also one rated with another catalog or customers file), 5 output folder locked by \
             another run, 70 a self-check failed (a bug; nothing written).
 
-            Also: invoice verify DIR checks that an output folder is exactly what its run wrote \
-            (invoice verify --help).
+            Also: invoice verify DIR checks that an output folder is exactly what its run wrote; \
+            invoice diff RUN_A RUN_B says what changed between two runs and why (--help on each).
             """,
         version: FormatsVersion.tool)
 
@@ -66,7 +66,8 @@ struct InvoiceCommand: ParsableCommand {
     static func main() {
         // Progress goes to standard error (cron logs); outputs never hold a log line.
         LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) }
-        runWithRatebookExitCodes(self, tools: ["verify": InvoiceVerify.self])
+        runWithRatebookExitCodes(
+            self, tools: ["verify": InvoiceVerify.self, "diff": InvoiceDiff.self])
     }
 
     /// The largest invoice number: numbers are `<period>-<6 digits>` (SPEC §11).
@@ -102,6 +103,23 @@ struct InvoiceVerify: ParsableCommand {
             stage: "invoice", example: "--builds-on out/rate out/invoice"))
 
     @OptionGroup var arguments: VerifyArguments
+
+    func run() throws {
+        try arguments.run(stage: "invoice")
+    }
+}
+
+/// `invoice diff RUN_A RUN_B`: what changed between two runs of `invoice`, and why.
+struct InvoiceDiff: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "invoice diff",
+        abstract: "Say what changed between two invoice runs, customer by customer, and why.",
+        discussion: DiffArguments.discussion(
+            stage: "invoice",
+            what: "the quantities and amounts that moved and every invoice figure (subtotal, "
+                + "discounts, tax, total, credits applied, amount due)"))
+
+    @OptionGroup var arguments: DiffArguments
 
     func run() throws {
         try arguments.run(stage: "invoice")

@@ -26,8 +26,8 @@ struct RateCommand: ParsableCommand {
             4 too many rejects (outputs written), 5 output folder locked by another run, 70 a \
             self-check failed (a bug; nothing written).
 
-            Also: rate verify DIR checks that an output folder is exactly what its run wrote \
-            (rate verify --help).
+            Also: rate verify DIR checks that an output folder is exactly what its run wrote; \
+            rate diff RUN_A RUN_B says what changed between two runs and why (--help on each).
             """,
         version: FormatsVersion.tool)
 
@@ -64,7 +64,8 @@ struct RateCommand: ParsableCommand {
     static func main() {
         // Progress goes to standard error (cron logs); outputs never hold a log line.
         LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) }
-        runWithRatebookExitCodes(self, tools: ["verify": RateVerify.self])
+        runWithRatebookExitCodes(
+            self, tools: ["verify": RateVerify.self, "diff": RateDiff.self])
     }
 
     func validate() throws {
@@ -112,6 +113,21 @@ struct RateVerify: ParsableCommand {
         discussion: VerifyArguments.discussion(stage: "rate", example: "out/rate"))
 
     @OptionGroup var arguments: VerifyArguments
+
+    func run() throws {
+        try arguments.run(stage: "rate")
+    }
+}
+
+/// `rate diff RUN_A RUN_B`: what changed between two runs of `rate`, and why.
+struct RateDiff: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rate diff",
+        abstract: "Say what changed between two rate runs, customer by customer, and why.",
+        discussion: DiffArguments.discussion(
+            stage: "rate", what: "the quantities and amounts of rated lines that moved"))
+
+    @OptionGroup var arguments: DiffArguments
 
     func run() throws {
         try arguments.run(stage: "rate")

@@ -1,0 +1,180 @@
+import Pricing
+
+/// An invoice document (`invoices/<customer>.json`) read back: what a later run compares with
+/// (`diff` today; the issued store's corrections next). Amounts stay exact text-derived values;
+/// the currency is the document's code.
+public struct InvoiceDocument: Sendable {
+    public let invoiceID: String
+    public let number: String
+    public let customer: String
+    public let issueDate: String
+    public let currency: String
+    /// The digits after the decimal point of the document's amounts (its currency's minor
+    /// units), for showing differences as the document does.
+    public let amountScale: Int
+    /// The lines, by key, in document order.
+    public let lines: [(BillableLineKey, LineFigures)]
+    /// The document's figures in the order the JSON writes them: `subtotal`, `discounts` (their
+    /// sum), `tax` (0 without tax), `total`, `credits_applied`, `amount_due`.
+    public let figures: [(String, Rational)]
+
+    /// The figure named `name` (one of `figures`' names).
+    public func figure(_ name: String) -> Rational? {
+        figures.first { $0.0 == name }?.1
+    }
+
+    /// Reads a document written by `InvoiceOutputs.invoiceJSON`. Throws `DocumentError` naming
+    /// the field.
+    public static func decode(_ bytes: [UInt8]) throws(DocumentError) -> InvoiceDocument {
+        let root = try DocumentReader.parse(bytes)
+        let reader = DocumentReader()
+        let customer = try reader.string(root["customer"], "customer")
+        var lines: [(BillableLineKey, LineFigures)] = []
+        for (index, line) in try reader.array(root["lines"], "lines").enumerated() {
+            lines.append(try reader.line(line, customer: customer, field: "lines[\(index)]"))
+        }
+        var discounts = Rational.zero
+        for (index, discount) in try reader.array(root["discounts"], "discounts").enumerated() {
+            discounts = try reader.add(
+                discounts, try reader.exact(discount["amount"], "discounts[\(index)].amount"))
+        }
+        var tax = Rational.zero
+        if let value = root["tax"], value != .null {
+            tax = try reader.exact(value["amount"], "tax.amount")
+        }
+        return InvoiceDocument(
+            invoiceID: try reader.string(root["invoice_id"], "invoice_id"),
+            number: try reader.string(root["number"], "number"), customer: customer,
+            issueDate: try reader.string(root["issue_date"], "issue_date"),
+            currency: try reader.string(root["currency"], "currency"),
+            amountScale: DocumentReader.scale(try reader.string(root["total"], "total")),
+            lines: lines,
+            figures: [
+                ("subtotal", try reader.exact(root["subtotal"], "subtotal")),
+                ("discounts", discounts), ("tax", tax),
+                ("total", try reader.exact(root["total"], "total")),
+                ("credits_applied", try reader.exact(root["credits_applied"], "credits_applied")),
+                ("amount_due", try reader.exact(root["amount_due"], "amount_due")),
+            ])
+    }
+}
+
+/// `rated.ndjson` read back as keyed lines with their currency, for comparing two runs. (The
+/// strict reader `invoice` bills from is `InvoiceInputReader.ratedLines`, which needs the
+/// catalog; this one needs nothing but the file.)
+public enum RatedLinesFile {
+    /// One line of the file: its key, figures and currency code.
+    public typealias Line = (
+        key: BillableLineKey, figures: LineFigures, currency: String, amountScale: Int
+    )
+
+    /// The lines of `bytes`; `DocumentError` names the 1-based line and field.
+    public static func decode(_ bytes: [UInt8]) throws(DocumentError) -> [Line] {
+        var result: [Line] = []
+        let reader = DocumentReader()
+        var number = 0
+        for slice in bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
+        where !slice.isEmpty {
+            number += 1
+            let root: JSONValue
+            do {
+                root = try DocumentReader.parse(Array(slice))
+            } catch {
+                throw DocumentError(field: "line \(number)", problem: error.problem)
+            }
+            let prefix = "line \(number): "
+            let customer = try reader.string(root["customer"], prefix + "customer")
+            let (key, figures) = try reader.line(root, customer: customer, field: "line \(number)")
+            result.append(
+                (
+                    key, figures, try reader.string(root["currency"], prefix + "currency"),
+                    DocumentReader.scale(try reader.string(root["amount"], prefix + "amount"))
+                ))
+        }
+        return result
+    }
+}
+
+/// A document or line that cannot be read back: the field and what is wrong.
+public struct DocumentError: Error, CustomStringConvertible {
+    public let field: String
+    public let problem: String
+
+    public var description: String { field.isEmpty ? problem : "\(field): \(problem)" }
+}
+
+/// The typed reads of the decoders above.
+struct DocumentReader {
+    /// The digits after the decimal point of a decimal text (0 without a point).
+    static func scale(_ text: String) -> Int {
+        guard let point = text.utf8.firstIndex(of: UInt8(ascii: ".")) else { return 0 }
+        return text.utf8.distance(from: point, to: text.utf8.endIndex) - 1
+    }
+
+    static func parse(_ bytes: [UInt8]) throws(DocumentError) -> JSONValue {
+        do {
+            let value = try bytes.withUnsafeBytes { try JSONValue.parse($0) }
+            guard case .object = value else {
+                throw DocumentError(field: "", problem: "not a JSON object")
+            }
+            return value
+        } catch let error as DocumentError {
+            throw error
+        } catch {
+            throw DocumentError(field: "", problem: "not JSON (\(error))")
+        }
+    }
+
+    func string(_ value: JSONValue?, _ field: String) throws(DocumentError) -> String {
+        guard case .string(let text)? = value else {
+            throw DocumentError(field: field, problem: "missing or not a string")
+        }
+        return text
+    }
+
+    func array(_ value: JSONValue?, _ field: String) throws(DocumentError) -> [JSONValue] {
+        guard case .array(let items)? = value else {
+            throw DocumentError(field: field, problem: "missing or not an array")
+        }
+        return items
+    }
+
+    /// A decimal or `n/d` string, as Ratebook writes exact values.
+    func exact(_ value: JSONValue?, _ field: String) throws(DocumentError) -> Rational {
+        guard case .string(let text)? = value, let number = DecimalText.exact(text) else {
+            throw DocumentError(field: field, problem: "missing or not an exact number")
+        }
+        return number
+    }
+
+    func add(_ left: Rational, _ right: Rational) throws(DocumentError) -> Rational {
+        do {
+            return try left + right
+        } catch {
+            throw DocumentError(field: "", problem: "a sum out of range")
+        }
+    }
+
+    /// A billable line object (a rated line, or an invoice line with the document's customer).
+    func line(
+        _ value: JSONValue, customer: String, field: String
+    ) throws(DocumentError) -> (BillableLineKey, LineFigures) {
+        var group: [Dimension] = []
+        guard case .object(let members)? = value["group"] else {
+            throw DocumentError(field: "\(field).group", problem: "missing or not an object")
+        }
+        for (name, dimension) in members {
+            group.append(
+                Dimension(key: name, value: try string(dimension, "\(field).group.\(name)")))
+        }
+        let key = BillableLineKey(
+            customer: customer, plan: try string(value["plan"], "\(field).plan"),
+            charge: try string(value["charge"], "\(field).charge"),
+            kind: try string(value["kind"], "\(field).kind"), group: group)
+        let figures = LineFigures(
+            quantity: try exact(value["quantity"], "\(field).quantity"),
+            amountExact: try exact(value["amount_exact"], "\(field).amount_exact"),
+            amount: try exact(value["amount"], "\(field).amount"))
+        return (key, figures)
+    }
+}
