@@ -1,0 +1,130 @@
+import Foundation
+import XCTest
+
+/// `pipelines/nightly.sh` and `pipelines/rerun-period.sh` as cron runs them, on the samples:
+/// growing input night after night, the `latest` links, a failing stage's exit code, the lock.
+final class PipelineScriptTests: XCTestCase {
+    func script(
+        _ name: String, _ arguments: [String], in work: URL
+    ) throws -> RunResult {
+        let bin = try Executables.rate().deletingLastPathComponent().path
+        return try runProcess(
+            URL(fileURLWithPath: "/bin/bash"),
+            [Executables.packageRoot.appendingPathComponent("pipelines/\(name)").path]
+                + arguments, in: work, environment: ["RATEBOOK_BIN": bin], timeoutSeconds: 120)
+    }
+
+    func nightly(
+        _ work: URL, runID: String, catalog: URL? = nil, period: String = "2026-10",
+        script name: String = "nightly.sh", _ events: [String]
+    ) throws -> RunResult {
+        let samples = Executables.samples
+        return try script(
+            name,
+            [
+                "--root", work.appendingPathComponent("runs").path,
+                "--catalog", (catalog ?? samples.appendingPathComponent("catalog.yaml")).path,
+                "--customers", samples.appendingPathComponent("customers.yaml").path,
+                "--period", period, "--run-id", runID,
+                "--wallets", samples.appendingPathComponent("wallets-2026-09.ndjson").path,
+                "--grants", samples.appendingPathComponent("grants.ndjson").path,
+            ] + events.map { samples.appendingPathComponent("events/\($0)").path }, in: work)
+    }
+
+    func link(_ path: URL) throws -> String {
+        try FileManager.default.destinationOfSymbolicLink(atPath: path.path)
+    }
+
+    func testNightlyRunsGrowAndTheLatestLinksFollow() throws {
+        let work = try makeTemporaryDirectory()
+        let runs = work.appendingPathComponent("runs")
+        let first = try nightly(work, runID: "2026-10-15", ["2026-10-a.ndjson.zst"])
+        XCTAssertEqual(first.status, 0, first.transcript)
+        XCTAssertTrue(
+            first.standardOutput.hasSuffix(
+                "nightly: \(runs.path)/2026-10/2026-10-15 (period 2026-10) done; "
+                    + "2026-10/latest -> 2026-10-15\n"), first.standardOutput)
+        XCTAssertEqual(try link(runs.appendingPathComponent("latest")), "2026-10/2026-10-15")
+        let second = try nightly(
+            work, runID: "2026-10-16",
+            ["2026-10-a.ndjson.zst", "2026-10-b.ndjson.gz", "late.ndjson"])
+        XCTAssertEqual(second.status, 0, second.transcript)
+        XCTAssertEqual(try link(runs.appendingPathComponent("latest")), "2026-10/2026-10-16")
+        XCTAssertEqual(folderEntries(runs.appendingPathComponent("2026-10")).filter {
+            !$0.hasPrefix(".")
+        }, ["2026-10-15", "2026-10-16", "latest"])
+        // The second night's invoices are the samples' golden ones, byte for byte (not the
+        // manifest: the inputs were named file by file, so the rated manifest it builds on
+        // lists other display names).
+        let own: Set<String> = ["manifest.json", "manifest.sha256"]
+        let expected = try folderDigests(
+            Executables.samples.appendingPathComponent("expected/invoice")
+        ).filter { !own.contains($0.key) }
+        let actual = try folderDigests(runs.appendingPathComponent("latest/invoice"))
+            .filter { !own.contains($0.key) }
+        XCTAssertEqual(actual, expected)
+        XCTAssertEqual(actual.count, 18)
+
+        // A broken catalog: exit 2 from rate, passed on; latest still names the last good run.
+        let broken = try writeFile("broken.yaml", "currency: [\n", in: work)
+        let failed = try nightly(
+            work, runID: "2026-10-17", catalog: broken, ["2026-10-a.ndjson.zst"])
+        XCTAssertEqual(failed.status, 2, failed.transcript)
+        XCTAssertTrue(
+            failed.standardError.hasSuffix(
+                "nightly.sh: rate failed (exit 2); latest is unchanged\n"), failed.transcript)
+        XCTAssertEqual(try link(runs.appendingPathComponent("latest")), "2026-10/2026-10-16")
+
+        // Re-running September leaves ROOT/latest on October.
+        let september = try nightly(work, runID: "2026-10-18", period: "2026-09", ["late.ndjson"])
+        XCTAssertEqual(september.status, 0, september.transcript)
+        XCTAssertEqual(try link(runs.appendingPathComponent("latest")), "2026-10/2026-10-16")
+        XCTAssertEqual(try link(runs.appendingPathComponent("2026-09/latest")), "2026-10-18")
+    }
+
+    func testRerunPrintsWhatTheFixChanged() throws {
+        let work = try makeTemporaryDirectory()
+        let first = try nightly(work, runID: "a", ["2026-10-a.ndjson.zst", "2026-10-b.ndjson.gz"])
+        XCTAssertEqual(first.status, 0, first.transcript)
+        let rerun = try nightly(
+            work, runID: "b", script: "rerun-period.sh",
+            ["2026-10-a.ndjson.zst", "2026-10-b.ndjson.gz", "late.ndjson"])
+        XCTAssertEqual(rerun.status, 0, rerun.transcript)
+        let runs = work.appendingPathComponent("runs/2026-10").path
+        XCTAssertTrue(
+            rerun.standardOutput.contains(
+                "invoice diff \(runs)/a/invoice → \(runs)/b/invoice: "), rerun.standardOutput)
+        XCTAssertEqual(
+            try link(work.appendingPathComponent("runs/2026-10/latest")), "b")
+        // Unchanged inputs: the diff says identical.
+        let again = try nightly(
+            work, runID: "c", script: "rerun-period.sh",
+            ["2026-10-a.ndjson.zst", "2026-10-b.ndjson.gz", "late.ndjson"])
+        XCTAssertEqual(again.status, 0, again.transcript)
+        XCTAssertTrue(
+            again.standardOutput.hasSuffix(
+                "invoice diff \(runs)/b/invoice → \(runs)/c/invoice: identical outputs\n"),
+            again.standardOutput)
+    }
+
+    func testALockedRootIsExitFive() throws {
+        let work = try makeTemporaryDirectory()
+        let runs = work.appendingPathComponent("runs")
+        try FileManager.default.createDirectory(
+            at: runs.appendingPathComponent("2026-10"), withIntermediateDirectories: true)
+        // Hold the lock from another process for the length of the run.
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
+        holder.arguments = [runs.appendingPathComponent(".pipeline.lock").path, "sleep", "30"]
+        try holder.run()
+        defer { holder.terminate() }
+        Thread.sleep(forTimeInterval: 0.5)
+        let result = try nightly(work, runID: "x", ["late.ndjson"])
+        XCTAssertEqual(result.status, 5, result.transcript)
+        XCTAssertTrue(
+            result.standardError.contains("is locked: another pipeline run is writing it"),
+            result.transcript)
+        XCTAssertFalse(
+            FileManager.default.fileExists(atPath: runs.appendingPathComponent("latest").path))
+    }
+}
