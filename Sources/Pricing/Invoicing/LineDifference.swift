@@ -68,6 +68,19 @@ public struct LineChange: Sendable {
     public let amountExactDelta: Rational
     public let amountDelta: Rational
 
+    /// A change as a document states it (the deltas are not recomputed: a document's own).
+    public init(
+        key: BillableLineKey, before: LineFigures?, after: LineFigures?,
+        quantityDelta: Rational, amountExactDelta: Rational, amountDelta: Rational
+    ) {
+        self.key = key
+        self.before = before
+        self.after = after
+        self.quantityDelta = quantityDelta
+        self.amountExactDelta = amountExactDelta
+        self.amountDelta = amountDelta
+    }
+
     /// The line appeared in the second run.
     public var appeared: Bool { before == nil }
     /// The line vanished from the second run.
