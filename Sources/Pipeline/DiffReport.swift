@@ -83,7 +83,8 @@ extension Diff.Report {
                     if !line.quantityDelta.isZero {
                         parts.append(
                             "quantity \(Self.text(before.quantity)) → "
-                                + "\(Self.text(after.quantity)) (\(Self.signed(line.quantityDelta)))")
+                                + "\(Self.text(after.quantity)) "
+                                + "(\(Self.signed(line.quantityDelta)))")
                     }
                     if !line.amountDelta.isZero {
                         parts.append(
