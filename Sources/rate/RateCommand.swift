@@ -57,6 +57,14 @@ struct RateCommand: ParsableCommand {
             """)
     var memoryLimit: String = "1G"
 
+    @Option(
+        help: """
+            After a successful run, write its counts, duration and end time to this file in the \
+            Prometheus text format, atomically (node_exporter's textfile collector). \
+            Example: --metrics-file /var/lib/node_exporter/ratebook_rate.prom
+            """)
+    var metricsFile: String?
+
     @Argument(help: "Event files, directories (read recursively) or - for standard input.")
     var inputs: [String] = []
 
@@ -96,10 +104,11 @@ struct RateCommand: ParsableCommand {
         limits.decompressedBytesMax = maxInputBytes
         var ingestLimits = IngestLimits()
         ingestLimits.memoryBytes = IngestLimits.bytes(memoryLimit)!
-        let job = RateJob(
+        var job = RateJob(
             catalogPath: stage.catalog, customersPath: stage.customers, month: stage.month!,
             outputPath: stage.output, inputs: inputs, maxRejectRate: maxRate, limits: limits,
             ingestLimits: ingestLimits)
+        job.metricsPath = metricsFile
         let status = job.run()
         if status != .success { throw ExitCode(status.rawValue) }
     }

@@ -2,6 +2,7 @@ import Formats
 import Foundation
 import Ingest
 import Logging
+import Pipeline
 import Pricing
 
 /// One `rate` run: load, read, collect, rate, write. Every failure maps to an exit status and
@@ -15,6 +16,8 @@ struct RateJob {
     let maxRejectRate: Rational?
     let limits: InputLimits
     let ingestLimits: IngestLimits
+    /// `--metrics-file`: written after a successful run only.
+    var metricsPath: String? = nil
 
     func fail(_ status: ExitStatus, _ message: String) -> ExitStatus {
         FileHandle.standardError.write(Data(("rate: " + message + "\n").utf8))
@@ -22,6 +25,7 @@ struct RateJob {
     }
 
     func run() -> ExitStatus {
+        let started = Date()
         // 0. An output folder overlapping an input would delete or re-read it: refuse first.
         let named = [("--catalog", catalogPath), ("--customers", customersPath)]
         if let conflict = OutputOverlap.firstConflict(
@@ -65,11 +69,24 @@ struct RateJob {
             return fail(error.status, error.message)
         }
         do {
-            let status = try produce(
+            let (status, counts, ratedLines) = try produce(
                 catalog: configuration.catalog, customers: configuration.customers, files: files,
                 selection: selection, catalogFile: configuration.catalogFile,
                 customersFile: configuration.customersFile, folder: folder)
             try folder.commit()
+            if status == .success, let metricsPath {
+                do {
+                    try MetricsFile.write(
+                        RunMetrics.rate(
+                            period: month.description, counts: counts, ratedLines: ratedLines,
+                            durationSeconds: Date().timeIntervalSince(started),
+                            finishedAtSeconds: Date().timeIntervalSince1970), to: metricsPath)
+                } catch {
+                    return fail(
+                        .inputError,
+                        "the outputs are in place, but the metrics file was not written: \(error)")
+                }
+            }
             return status
         } catch let error as OutputError where error.newOutputIsInPlace {
             return fail(.inputError, "\(error)")
@@ -101,7 +118,7 @@ struct RateJob {
     func produce(
         catalog: Catalog, customers: [Customer], files: [InputFile], selection: InputSelection,
         catalogFile: ConfigFile, customersFile: ConfigFile, folder: OutputFolder
-    ) throws -> ExitStatus {
+    ) throws -> (ExitStatus, LineCounts, Int) {
         let collector = UsageIngest(
             catalog: catalog, customers: customers, month: month, limits: ingestLimits)
         var intake = LineIntake(ingest: collector, lineBytesMax: limits.lineBytesMax)
@@ -222,24 +239,24 @@ struct RateJob {
 
         precondition(usage.counts.addsUp, "every line is accounted for")
         let counts = usage.counts
-        let logLine =
-            "\(files.count) inputs, \(counts.lines) lines: \(counts.billed) billed, "
-            + "\(counts.outOfPeriod) out of period, \(counts.duplicates) duplicates, "
-            + "\(counts.rejectedTotal) rejected, \(counts.blank) blank; "
-            + "\(rating.lines.count) rated lines"
-        Logger(label: "rate").info("\(logLine)")
+        let logger = Logger(label: "rate")
+        logger.info(
+            "\(RunSummary.rate(inputs: files.count, counts: counts, ratedLines: rating.lines.count))"
+        )
+        if let warning = RunSummary.rejectWarning(counts) { logger.warning("\(warning)") }
         if let maxRejectRate, usage.counts.lines > 0 {
             let rate = try Rational(
                 numerator: Int128(usage.counts.rejectedTotal),
                 denominator: Int128(usage.counts.lines))
             if maxRejectRate < rate {
-                return fail(
+                let status = fail(
                     .tooManyRejects,
                     "\(usage.counts.rejectedTotal) of \(usage.counts.lines) lines rejected, over "
                         + "--max-reject-rate \(maxRejectRate); outputs written, see rejects.ndjson")
+                return (status, counts, rating.lines.count)
             }
         }
-        return .success
+        return (.success, counts, rating.lines.count)
     }
 
     /// The member part of a source name (`batch.tar!part-3.ndjson` → `part-3.ndjson`).

@@ -69,3 +69,69 @@ final class OperatorMessageTests: XCTestCase {
         }
     }
 }
+
+extension OperatorMessageTests {
+    func sampleArguments(_ work: URL, extra: [String] = []) -> [String] {
+        arguments(
+            catalog: Executables.samples.appendingPathComponent("catalog.yaml").path,
+            output: work.appendingPathComponent("out").path) + extra
+    }
+
+    /// The end-of-run summary names the rejects by reason; over 5 % rejected is a warning
+    /// naming the top reasons, with no --max-reject-rate given (the samples reject 11.4 %).
+    func testSummaryNamesRejectsAndWarnsOverFivePercent() throws {
+        let work = try makeTemporaryDirectory()
+        let result = try runRate(sampleArguments(work), in: work)
+        XCTAssertEqual(result.status, 0, result.transcript)
+        XCTAssertTrue(
+            result.standardError.contains(
+                "3 inputs, 3014 lines: 2402 billed, 230 out of period, 37 duplicates, 344 "
+                    + "rejected (334 no_subscription, 4 conflict, 2 unknown_meter, 1 "
+                    + "malformed_json, 1 negative_quantity, 1 quantity_precision, 1 "
+                    + "unknown_customer), 1 blank; 44 rated lines\n"), result.standardError)
+        XCTAssertTrue(
+            result.standardError.contains(
+                "warning rate: [rate] 344 of 3014 lines rejected (11.4 %, over 5 %): mostly "
+                    + "no_subscription (334), conflict (4), unknown_meter (2); see "
+                    + "rejects.ndjson\n"), result.standardError)
+    }
+
+    func testMetricsFileAfterSuccessOnly() throws {
+        let work = try makeTemporaryDirectory()
+        let metrics = work.appendingPathComponent("rate.prom")
+        // Over --max-reject-rate (exit 4): outputs written, no metrics file.
+        let failed = try runRate(
+            sampleArguments(
+                work, extra: ["--metrics-file", metrics.path, "--max-reject-rate", "0.01"]),
+            in: work)
+        XCTAssertEqual(failed.status, 4, failed.transcript)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: metrics.path))
+        let result = try runRate(
+            sampleArguments(work, extra: ["--metrics-file", metrics.path]), in: work)
+        XCTAssertEqual(result.status, 0, result.transcript)
+        let lines = try readLines(metrics)
+        for expected in [
+            "ratebook_rate_lines{period=\"2026-10\"} 3014",
+            "ratebook_rate_lines_billed{period=\"2026-10\"} 2402",
+            "ratebook_rate_lines_rejected{period=\"2026-10\",reason=\"no_subscription\"} 334",
+            "ratebook_rate_rated_lines{period=\"2026-10\"} 44",
+        ] {
+            XCTAssertTrue(lines.contains(expected), "missing «\(expected)»")
+        }
+        XCTAssertTrue(
+            lines.contains { $0.hasPrefix("ratebook_rate_last_success_timestamp_seconds{") })
+        // A metrics file that cannot be written: exit 3, the outputs in place.
+        let unwritable = try runRate(
+            sampleArguments(
+                work, extra: ["--metrics-file", work.appendingPathComponent("no/such.prom").path]),
+            in: work)
+        XCTAssertEqual(unwritable.status, 3, unwritable.transcript)
+        XCTAssertTrue(
+            unwritable.standardError.contains(
+                "the outputs are in place, but the metrics file was not written"),
+            unwritable.transcript)
+        XCTAssertTrue(
+            FileManager.default.fileExists(
+                atPath: work.appendingPathComponent("out/manifest.json").path))
+    }
+}
