@@ -56,7 +56,9 @@ let package = Package(
         .target(
             name: "CommandSupport",
             dependencies: [
-                "Pricing", "Pipeline", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Pricing", "Pipeline",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(
             name: "rate",

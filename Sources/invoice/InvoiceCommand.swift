@@ -35,6 +35,8 @@ struct InvoiceCommand: ParsableCommand {
 
     @OptionGroup var stage: StageOptions
 
+    @OptionGroup var log: LogOptions
+
     @Option(help: "rate's output folder. Example: --rated out/rate")
     var rated: String
 
@@ -65,7 +67,7 @@ struct InvoiceCommand: ParsableCommand {
     /// Parses the options and runs, exiting with Ratebook's codes (SPEC §10).
     static func main() {
         // Progress goes to standard error (cron logs); outputs never hold a log line.
-        LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) }
+        RunLog.bootstrap()
         runWithRatebookExitCodes(
             self, tools: ["verify": InvoiceVerify.self, "diff": InvoiceDiff.self])
     }
@@ -85,6 +87,7 @@ struct InvoiceCommand: ParsableCommand {
     }
 
     func run() throws {
+        log.apply()
         let job = InvoiceJob(
             catalogPath: stage.catalog, customersPath: stage.customers, month: stage.month!,
             ratedPath: rated, walletsPath: wallets, grantPaths: grants, outputPath: stage.output,

@@ -1,3 +1,4 @@
+import CommandSupport
 import Formats
 import Foundation
 import Logging
@@ -17,7 +18,7 @@ struct InvoiceJob {
     let issueDate: CivilDate?
 
     func fail(_ status: ExitStatus, _ message: String) -> ExitStatus {
-        FileHandle.standardError.write(Data(("invoice: " + message + "\n").utf8))
+        RunLog.error("invoice", message)
         return status
     }
 

@@ -33,6 +33,8 @@ struct RateCommand: ParsableCommand {
 
     @OptionGroup var stage: StageOptions
 
+    @OptionGroup var log: LogOptions
+
     @Option(
         help: """
             Fail (exit 4, outputs still written) when rejected lines exceed this fraction of all \
@@ -71,7 +73,7 @@ struct RateCommand: ParsableCommand {
     /// Parses the options and runs, exiting with Ratebook's codes (SPEC §10).
     static func main() {
         // Progress goes to standard error (cron logs); outputs never hold a log line.
-        LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) }
+        RunLog.bootstrap()
         runWithRatebookExitCodes(
             self, tools: ["verify": RateVerify.self, "diff": RateDiff.self])
     }
@@ -96,6 +98,7 @@ struct RateCommand: ParsableCommand {
     }
 
     func run() throws {
+        log.apply()
         var maxRate: Rational?
         if let maxRejectRate, case .success(let rate) = DecimalText.rational(maxRejectRate) {
             maxRate = rate

@@ -1,3 +1,4 @@
+import CommandSupport
 import Formats
 import Foundation
 import Ingest
@@ -20,7 +21,7 @@ struct RateJob {
     var metricsPath: String? = nil
 
     func fail(_ status: ExitStatus, _ message: String) -> ExitStatus {
-        FileHandle.standardError.write(Data(("rate: " + message + "\n").utf8))
+        RunLog.error("rate", message)
         return status
     }
 

@@ -135,3 +135,40 @@ extension OperatorMessageTests {
                 atPath: work.appendingPathComponent("out/manifest.json").path))
     }
 }
+
+extension OperatorMessageTests {
+    /// `--log-format json`: every line on standard error is one JSON object; `--quiet` keeps
+    /// the warning and drops the summary.
+    func testJSONLogsAndQuiet() throws {
+        let work = try makeTemporaryDirectory()
+        let json = try runRate(sampleArguments(work, extra: ["--log-format", "json"]), in: work)
+        XCTAssertEqual(json.status, 0, json.transcript)
+        let objects = try json.standardError.split(separator: "\n").map {
+            try XCTUnwrap(
+                try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String])
+        }
+        XCTAssertEqual(objects.map { $0["level"] }, ["info", "warning"])
+        XCTAssertEqual(objects.map { $0["label"] }, ["rate", "rate"])
+        XCTAssertTrue(objects[0]["message"]!.hasPrefix("3 inputs, 3014 lines: 2402 billed"))
+        XCTAssertEqual(objects[0].keys.sorted(), ["label", "level", "message", "time"])
+
+        let quiet = try runRate(sampleArguments(work, extra: ["--quiet"]), in: work)
+        XCTAssertEqual(quiet.status, 0, quiet.transcript)
+        XCTAssertEqual(quiet.standardError.split(separator: "\n").count, 1, quiet.transcript)
+        XCTAssertTrue(quiet.standardError.contains("warning rate: [rate] 344 of 3014"))
+
+        let folder = work.appendingPathComponent("a-folder")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false)
+        let error = try runRate(
+            arguments(catalog: folder.path, output: work.appendingPathComponent("out").path)
+                + ["--log-format", "json"], in: work)
+        XCTAssertEqual(error.status, 1, error.transcript)
+        let object = try XCTUnwrap(
+            try JSONSerialization.jsonObject(with: Data(error.standardError.utf8))
+                as? [String: String])
+        XCTAssertEqual(object["level"], "error")
+        XCTAssertEqual(
+            object["message"],
+            "\(folder.path): a folder, not a file; give the path of the file itself")
+    }
+}
