@@ -63,6 +63,9 @@ public enum Verify {
             problems.append("\(path(name)): not listed in the manifest")
         }
         checkCounts(manifest, folder: folder, problems: &problems)
+        if manifest.stage == "invoice" {
+            checkInvoices(manifest, folder: folder, problems: &problems)
+        }
         let link = checkLink(manifest, buildsOn: buildsOn, problems: &problems)
         let summary =
             "\(folder): intact: \(manifest.stage) manifest \(manifestDigest.prefix(12)), "
@@ -122,6 +125,70 @@ public enum Verify {
                     "\(manifestPath): totals.invoices is \(invoices), but \(documents) invoice "
                         + "documents are listed")
             }
+        }
+    }
+
+    /// Every invoice document adds up (its lines to the subtotal; subtotal, discounts and tax
+    /// to the total; total less credits to the amount due), and the manifest's totals per
+    /// currency are the sums of the documents'. Documents whose bytes differ from the manifest
+    /// are reported by hashing already and not read again.
+    static func checkInvoices(_ manifest: Manifest, folder: String, problems: inout [String]) {
+        var sums: [String: [String: Rational]] = [:]
+        let kinds = ["total", "credits_applied", "amount_due"]
+        for (name, _) in manifest.outputs
+        where name.hasPrefix("invoices/") && name.hasSuffix(".json") {
+            let path = RatedFolder.file(folder, name)
+            guard let bytes = try? ConfigFile.readBytes(path: path, bytesMax: 1 << 30),
+                let document = try? InvoiceDocument.decode(bytes)
+            else {
+                problems.append("\(path): not an invoice document")
+                continue
+            }
+            do {
+                var lines = Rational.zero
+                for (_, figures) in document.lines { lines = try lines + figures.amount }
+                func figure(_ key: String) -> Rational { document.figure(key) ?? .zero }
+                let total = try figure("subtotal") + figure("discounts") + figure("tax")
+                let due = try figure("total") - figure("credits_applied")
+                if lines != figure("subtotal") || total != figure("total")
+                    || due != figure("amount_due")
+                {
+                    problems.append(
+                        "\(path): its figures do not add up (lines \(lines), subtotal "
+                            + "\(figure("subtotal")), total \(figure("total")), amount due "
+                            + "\(figure("amount_due")))")
+                }
+                for kind in kinds {
+                    sums[document.currency, default: [:]][kind] =
+                        try (sums[document.currency]?[kind] ?? .zero) + figure(kind)
+                }
+            } catch {
+                problems.append("\(path): a sum out of range")
+            }
+        }
+        let manifestPath = RatedFolder.file(folder, ManifestSeal.manifestName)
+        var recorded: [String: String] = [:]
+        for (name, value) in manifest.totals
+        where kinds.contains(where: { name.hasPrefix($0 + "_") }) {
+            recorded[name] = value
+        }
+        var expected: Set<String> = []
+        for currency in sums.keys.sorted() {
+            let byKind = sums[currency] ?? [:]
+            for kind in kinds {
+                let name = "\(kind)_\(currency)"
+                expected.insert(name)
+                let value = byKind[kind] ?? .zero
+                if recorded[name].flatMap(DecimalText.exact) != value {
+                    problems.append(
+                        "\(manifestPath): totals.\(name) is \(recorded[name] ?? "missing"), but "
+                            + "the invoice documents sum to \(value)")
+                }
+            }
+        }
+        for name in recorded.keys.sorted() where !expected.contains(name) {
+            problems.append(
+                "\(manifestPath): totals.\(name) names a currency no invoice document bills in")
         }
     }
 

@@ -47,13 +47,24 @@ final class VerifyTests: XCTestCase {
         return target
     }
 
+    /// One invoice: a line of 10.00, a 1.00 discount, 2.00 of tax, 1.00 of credits.
+    let document = """
+        {"invoice_id":"i","number":"2026-10-000001","customer":"c","issue_date":"2026-10-31",
+        "currency":"USD","lines":[{"plan":"p","charge":"a","kind":"usage","group":{},
+        "quantity":"1","amount_exact":"10","amount":"10.00"}],"subtotal":"10.00",
+        "discounts":[{"key":"d","amount":"-1.00"}],"tax":{"name":"VAT","rate":"0.2",
+        "base":"9.00","amount":"2.00"},"total":"11.00","credits_applied":"1.00",
+        "amount_due":"10.00"}
+
+        """
+
     /// An invoice folder building on `rate`, with one invoice document.
     private func writeInvoiceFolder(buildsOn rate: String) throws -> String {
         let target = scratch + "/invoice"
         let folder = try OutputFolder(target: target)
         let rateManifest = try Data(contentsOf: URL(fileURLWithPath: rate + "/manifest.json"))
         let outputs = [
-            ("invoices/c.json", try folder.write("invoices/c.json", bytes: Array("{}\n".utf8)))
+            ("invoices/c.json", try folder.write("invoices/c.json", bytes: Array(document.utf8)))
         ]
         try folder.writeManifest(
             Manifest(
@@ -61,7 +72,10 @@ final class VerifyTests: XCTestCase {
                 buildsOn: ManifestLink(
                     stage: "rate", manifestSHA256: SHA256.hash([UInt8](rateManifest))),
                 configuration: [], inputs: [], skipped: [], counts: nil, outputs: outputs,
-                totals: [("invoices", "1")]))
+                totals: [
+                    ("invoices", "1"), ("total_USD", "11.00"), ("credits_applied_USD", "1.00"),
+                    ("amount_due_USD", "10.00"),
+                ]))
         try folder.commit()
         return target
     }
@@ -200,6 +214,32 @@ final class VerifyTests: XCTestCase {
         XCTAssertEqual(
             Verify.check(folder: invoice, stage: "rate").problems,
             ["\(invoice)/manifest.json: written by invoice, not by rate: use `invoice verify`"])
+    }
+
+    func testInvoiceDocumentsAndTotalsAddUp() throws {
+        let rate = try writeRateFolder()
+        let invoice = try writeInvoiceFolder(buildsOn: rate)
+        XCTAssertTrue(Verify.check(folder: invoice, stage: "invoice").isIntact)
+        // A document edited and its hash and seal made to match: its sums no longer add up,
+        // and the manifest's totals no longer match it.
+        let path = invoice + "/invoices/c.json"
+        let edited = document.replacingOccurrences(
+            of: "\"amount_due\":\"10.00\"", with: "\"amount_due\":\"9.00\"")
+        try Data(edited.utf8).write(to: URL(fileURLWithPath: path))
+        let manifestURL = URL(fileURLWithPath: invoice + "/manifest.json")
+        let manifest = try String(contentsOf: manifestURL, encoding: .utf8)
+            .replacingOccurrences(
+                of: SHA256.hash(Array(document.utf8)), with: SHA256.hash(Array(edited.utf8)))
+        try Data(manifest.utf8).write(to: manifestURL)
+        try Data(ManifestSeal.bytes(digest: SHA256.hash(Array(manifest.utf8)))).write(
+            to: URL(fileURLWithPath: invoice + "/manifest.sha256"))
+        XCTAssertEqual(
+            Verify.check(folder: invoice, stage: "invoice").problems,
+            [
+                "\(path): its figures do not add up (lines 10, subtotal 10, total 11, amount due 9)",
+                "\(invoice)/manifest.json: totals.amount_due_USD is 10.00, but the invoice "
+                    + "documents sum to 9",
+            ])
     }
 
     func testAFolderWithoutManifest() throws {
