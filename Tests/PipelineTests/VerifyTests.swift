@@ -236,7 +236,8 @@ final class VerifyTests: XCTestCase {
         XCTAssertEqual(
             Verify.check(folder: invoice, stage: "invoice").problems,
             [
-                "\(path): its figures do not add up (lines 10, subtotal 10, total 11, amount due 9)",
+                "\(path): its figures do not add up (lines 10, subtotal 10, total 11, amount "
+                    + "due 9)",
                 "\(invoice)/manifest.json: totals.amount_due_USD is 10.00, but the invoice "
                     + "documents sum to 9",
             ])
