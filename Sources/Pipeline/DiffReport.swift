@@ -196,21 +196,7 @@ extension Diff.Report {
             writer.beginArray()
             for line in customer.lines {
                 writer.beginObject()
-                writer.key("plan")
-                writer.string(line.key.plan)
-                writer.key("charge")
-                writer.string(line.key.charge)
-                writer.key("kind")
-                writer.string(line.key.kind)
-                writer.key("group")
-                writer.beginObject()
-                for dimension in line.key.group {
-                    writer.key(dimension.key)
-                    writer.string(dimension.value)
-                }
-                writer.endObject()
-                writer.key("change")
-                writer.string(line.appeared ? "appeared" : line.vanished ? "vanished" : "changed")
+                writer.lineChangeKey(line)
                 figure(
                     "quantity", line.before?.quantity, line.after?.quantity, line.quantityDelta,
                     scale: 0)

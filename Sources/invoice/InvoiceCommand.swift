@@ -68,8 +68,7 @@ struct InvoiceCommand: ParsableCommand {
     static func main() {
         // Progress goes to standard error (cron logs); outputs never hold a log line.
         RunLog.bootstrap()
-        runWithRatebookExitCodes(
-            self, tools: ["verify": InvoiceVerify.self, "diff": InvoiceDiff.self])
+        runWithRatebookExitCodes(self, tools: stageTools(InvoiceTool.self))
     }
 
     /// The largest invoice number: numbers are `<period>-<6 digits>` (SPEC §11).
@@ -94,37 +93,5 @@ struct InvoiceCommand: ParsableCommand {
             firstNumber: firstNumber, issueDate: asOf.flatMap { CivilDate(iso: $0) })
         let status = job.run()
         if status != .success { throw ExitCode(status.rawValue) }
-    }
-}
-
-/// `invoice verify DIR`: whether an output folder of `invoice` is exactly what its run wrote.
-struct InvoiceVerify: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "invoice verify",
-        abstract: "Check that a invoice output folder is exactly what its run wrote.",
-        discussion: VerifyArguments.discussion(
-            stage: "invoice", example: "--builds-on out/rate out/invoice"))
-
-    @OptionGroup var arguments: VerifyArguments
-
-    func run() throws {
-        try arguments.run(stage: "invoice")
-    }
-}
-
-/// `invoice diff RUN_A RUN_B`: what changed between two runs of `invoice`, and why.
-struct InvoiceDiff: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "invoice diff",
-        abstract: "Say what changed between two invoice runs, customer by customer, and why.",
-        discussion: DiffArguments.discussion(
-            stage: "invoice",
-            what: "the quantities and amounts that moved and every invoice figure (subtotal, "
-                + "discounts, tax, total, credits applied, amount due)"))
-
-    @OptionGroup var arguments: DiffArguments
-
-    func run() throws {
-        try arguments.run(stage: "invoice")
     }
 }

@@ -74,8 +74,7 @@ struct RateCommand: ParsableCommand {
     static func main() {
         // Progress goes to standard error (cron logs); outputs never hold a log line.
         RunLog.bootstrap()
-        runWithRatebookExitCodes(
-            self, tools: ["verify": RateVerify.self, "diff": RateDiff.self])
+        runWithRatebookExitCodes(self, tools: stageTools(RateTool.self))
     }
 
     func validate() throws {
@@ -114,34 +113,5 @@ struct RateCommand: ParsableCommand {
         job.metricsPath = metricsFile
         let status = job.run()
         if status != .success { throw ExitCode(status.rawValue) }
-    }
-}
-
-/// `rate verify DIR`: whether an output folder of `rate` is exactly what its run wrote.
-struct RateVerify: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "rate verify",
-        abstract: "Check that a rate output folder is exactly what its run wrote.",
-        discussion: VerifyArguments.discussion(stage: "rate", example: "out/rate"))
-
-    @OptionGroup var arguments: VerifyArguments
-
-    func run() throws {
-        try arguments.run(stage: "rate")
-    }
-}
-
-/// `rate diff RUN_A RUN_B`: what changed between two runs of `rate`, and why.
-struct RateDiff: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "rate diff",
-        abstract: "Say what changed between two rate runs, customer by customer, and why.",
-        discussion: DiffArguments.discussion(
-            stage: "rate", what: "the quantities and amounts of rated lines that moved"))
-
-    @OptionGroup var arguments: DiffArguments
-
-    func run() throws {
-        try arguments.run(stage: "rate")
     }
 }

@@ -82,21 +82,7 @@ public struct CorrectionDocument: Sendable {
         writer.beginArray()
         for line in draft.lines {
             writer.beginObject()
-            writer.key("plan")
-            writer.string(line.key.plan)
-            writer.key("charge")
-            writer.string(line.key.charge)
-            writer.key("kind")
-            writer.string(line.key.kind)
-            writer.key("group")
-            writer.beginObject()
-            for dimension in line.key.group {
-                writer.key(dimension.key)
-                writer.string(dimension.value)
-            }
-            writer.endObject()
-            writer.key("change")
-            writer.string(line.appeared ? "appeared" : line.vanished ? "vanished" : "changed")
+            writer.lineChangeKey(line)
             writer.key("quantity")
             writer.string(Self.text(line.quantityDelta))
             writer.key("amount_exact")
@@ -165,5 +151,28 @@ public struct CorrectionDocument: Sendable {
                 subtotal: try reader.exact(root["subtotal"], "subtotal"),
                 discounts: try reader.exact(root["discounts"], "discounts"),
                 tax: try reader.exact(root["tax"], "tax"), total: total))
+    }
+}
+
+extension JSONWriter {
+    /// The key of a changed line and what happened to it, as correction documents and `diff`
+    /// write them: `plan`, `charge`, `kind`, `group` (an object), `change` (`changed`,
+    /// `appeared` or `vanished`).
+    public mutating func lineChangeKey(_ line: LineChange) {
+        key("plan")
+        string(line.key.plan)
+        key("charge")
+        string(line.key.charge)
+        key("kind")
+        string(line.key.kind)
+        key("group")
+        beginObject()
+        for dimension in line.key.group {
+            key(dimension.key)
+            string(dimension.value)
+        }
+        endObject()
+        key("change")
+        string(line.appeared ? "appeared" : line.vanished ? "vanished" : "changed")
     }
 }
