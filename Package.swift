@@ -56,7 +56,7 @@ let package = Package(
         .target(
             name: "CommandSupport",
             dependencies: [
-                "Pricing", "Pipeline",
+                "Pricing", "Formats", "Pipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

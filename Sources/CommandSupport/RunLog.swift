@@ -1,4 +1,5 @@
 import ArgumentParser
+import Formats
 import Foundation
 import Logging
 
@@ -89,31 +90,26 @@ struct JSONLogHandler: LogHandler {
     static func write(
         level: String, label: String, message: String, metadata: [(String, String)] = []
     ) {
-        func quoted(_ text: String) -> String {
-            var out = "\""
-            for scalar in text.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                case _ where scalar.value < 0x20:
-                    out += String(format: "\\u%04x", scalar.value)
-                default: out.unicodeScalars.append(scalar)
-                }
-            }
-            return out + "\""
+        var writer = JSONWriter()
+        writer.beginObject()
+        for (key, value) in [
+            ("time", ISO8601DateFormatter().string(from: Date())), ("level", level),
+            ("label", label), ("message", message),
+        ] {
+            writer.key(key)
+            writer.string(value)
         }
-        let time = ISO8601DateFormatter().string(from: Date())
-        var line =
-            "{\"time\":\(quoted(time)),\"level\":\(quoted(level)),\"label\":\(quoted(label)),"
-            + "\"message\":\(quoted(message))"
         if !metadata.isEmpty {
-            line +=
-                ",\"metadata\":{"
-                + metadata.map { "\(quoted($0)):\(quoted($1))" }.joined(separator: ",") + "}"
+            writer.key("metadata")
+            writer.beginObject()
+            for (key, value) in metadata {
+                writer.key(key)
+                writer.string(value)
+            }
+            writer.endObject()
         }
-        FileHandle.standardError.write(Data((line + "}\n").utf8))
+        writer.endObject()
+        writer.endLine()
+        FileHandle.standardError.write(Data(writer.bytes))
     }
 }

@@ -31,7 +31,8 @@ public struct VerifyCommand<Stage: StageTool>: ParsableCommand {
     public static var configuration: CommandConfiguration {
         CommandConfiguration(
             commandName: "\(Stage.name) verify",
-            abstract: "Check that an output folder of \(Stage.name) is exactly what its run wrote.",
+            abstract:
+                "Check that an output folder of \(Stage.name) is exactly what its run wrote.",
             discussion: VerifyArguments.discussion(
                 stage: Stage.name, example: Stage.verifyExample))
     }
