@@ -329,8 +329,8 @@ extension Explain.Report {
                 let sum = contribution.meters[meter]!
                 let quantity = DecimalText.format(
                     significand: sum.quantityNanos, scale: 9, minimumScale: 0)
-                return
-                    "\(meter) \(sum.events) event\(sum.events == 1 ? "" : "s"), quantity \(quantity)"
+                let events = "\(sum.events) event" + (sum.events == 1 ? "" : "s")
+                return "\(meter) \(events), quantity \(quantity)"
             }
             out.append("  \(contribution.source): " + meters.joined(separator: "; "))
         }
