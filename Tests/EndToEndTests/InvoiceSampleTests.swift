@@ -365,3 +365,36 @@ final class InvoiceSampleTests: XCTestCase {
         return try runProcess(URL(fileURLWithPath: path), arguments, in: directory)
     }
 }
+
+extension InvoiceSampleTests {
+    /// A period's books hold its whole run (issue 10): credits applied to an invoice are dated
+    /// with it, so hledger's balance of each customer's receivable over the customer's own
+    /// period is exactly the invoice's amount due (before, the October credits landed on
+    /// 2026-11-01 and cus_1 showed 1141.37 owed against 1011.37 due).
+    func testEachPeriodsReceivableIsTheAmountDue() throws {
+        let work = try makeTemporaryDirectory()
+        let output = try runSamples(in: work)
+        let journal = output.appendingPathComponent("journal.ledger").path
+        let folder = output.appendingPathComponent("invoices")
+        var checked = 0
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        where name.hasSuffix(".json") {
+            let invoice = try readObject(folder.appendingPathComponent(name))
+            let customer = try XCTUnwrap(invoice["customer"] as? String)
+            let period = try XCTUnwrap(invoice["period"] as? [String: String])
+            let result = try runTool(
+                "hledger",
+                [
+                    "-f", journal, "bal", "-N", "-b", String(period["start"]!.prefix(10)), "-e",
+                    String(period["end"]!.prefix(10)), "tag:customer=\(customer)",
+                    "Assets:Receivable",
+                ], in: work)
+            XCTAssertEqual(result.status, 0, result.transcript)
+            let figures = result.standardOutput.split(separator: " ").filter { !$0.isEmpty }
+            XCTAssertEqual(figures.first.map(String.init), invoice["amount_due"] as? String, name)
+            XCTAssertEqual(figures.dropFirst().first.map(String.init), invoice["currency"] as? String)
+            checked += 1
+        }
+        XCTAssertEqual(checked, 6)
+    }
+}

@@ -122,9 +122,12 @@ public enum JournalBuilder {
     ) throws -> [JournalTransaction] {
         var zones: [String: any TimeZoneRules] = [:]
         var periodStarts: [String: CivilDate] = [:]
+        var lastDays: [String: CivilDate] = [:]
         for customer in customers {
             zones[customer.id] = customer.timeZone
-            periodStarts[customer.id] = customer.billingPeriod(startingIn: wallets.month).startDate
+            let period = customer.billingPeriod(startingIn: wallets.month)
+            periodStarts[customer.id] = period.startDate
+            lastDays[customer.id] = period.endDate.adding(days: -1)
         }
         func localDate(_ customer: String, _ instant: Instant) -> CivilDate {
             (zones[customer] ?? FixedOffsetZone.utc).localDate(at: instant)
@@ -177,9 +180,17 @@ public enum JournalBuilder {
                 ]
                 description = "Credits expired \(movement.grant.id)"
             }
+            // Credits are applied at the period's end instant, which is the next period's
+            // first local day; the application belongs to the invoice it pays, so it is dated
+            // with it, on the period's last local day (a period's books then hold its whole
+            // run: `hledger bal -p 2026-10` shows the amount due).
+            let date =
+                movement.kind == .apply
+                ? lastDays[customer] ?? localDate(customer, movement.instant)
+                : localDate(customer, movement.instant)
             result.append(
                 JournalTransaction(
-                    date: localDate(customer, movement.instant), kind: kind,
+                    date: date, kind: kind,
                     reference: movement.idempotencyKey, customer: customer,
                     invoiceID: movement.invoiceID, grantID: movement.grant.id,
                     description: description, postings: postings))
