@@ -121,7 +121,7 @@ public struct RatedFolder {
         do {
             manifest = try Manifest.decode(bytes)
         } catch  where error.field.isEmpty {
-            throw RatedFolderError(["\(path): not a JSON manifest (\(error.problem)); \(hint)"])
+            throw RatedFolderError(["\(path): \(error.problem); \(hint)"])
         } catch {
             throw broken(error.field, error.problem)
         }
