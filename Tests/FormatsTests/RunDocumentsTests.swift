@@ -78,3 +78,48 @@ final class RunDocumentsTests: XCTestCase {
             "line 1: customer: missing or not a string")
     }
 }
+
+extension RunDocumentsTests {
+    /// The invoice codec: each golden invoice decodes to an `Invoice` that encodes to the same
+    /// bytes, given its customer (loaded from the samples) and currency.
+    func testGoldenInvoicesRoundTrip() throws {
+        let samples = Self.expected.deletingLastPathComponent()
+        let catalogFile = try ConfigFile(
+            path: samples.appendingPathComponent("catalog.yaml").path, bytesMax: 1 << 20)
+        let catalog = try CatalogLoader.load(text: catalogFile.text, file: catalogFile.name)
+        let customersFile = try ConfigFile(
+            path: samples.appendingPathComponent("customers.yaml").path, bytesMax: 1 << 20)
+        let customers = try CustomersLoader.load(
+            text: customersFile.text, file: customersFile.name, catalog: catalog,
+            zones: TimeZoneDirectory())
+        let october = YearMonth("2026-10")!
+        var decoded = 0
+        for customer in customers {
+            let url = Self.expected.appendingPathComponent("invoice/invoices/\(customer.id).json")
+            guard let data = try? Data(contentsOf: url) else { continue }
+            let bytes = [UInt8](data)
+            let light = try InvoiceDocument.decode(bytes)
+            let currency = try XCTUnwrap(catalog.currency(code: light.currency))
+            let invoice = try InvoiceDocument.decodeInvoice(
+                bytes, customer: customer, currency: currency, month: october)
+            XCTAssertEqual(InvoiceOutputs.invoiceJSON(invoice), bytes, customer.id)
+            decoded += 1
+        }
+        XCTAssertEqual(decoded, 6)
+        // A document that is not the customer's, or whose amount has too many decimals.
+        let bytes = [UInt8](
+            try Data(
+                contentsOf: Self.expected.appendingPathComponent("invoice/invoices/cus_1.json")))
+        let usd = catalog.currency(code: "USD")!
+        XCTAssertThrowsError(
+            try InvoiceDocument.decodeInvoice(
+                bytes, customer: customers[1], currency: usd, month: october)
+        ) { error in XCTAssertEqual("\(error)", "customer: not cus_2") }
+        let text = String(decoding: bytes, as: UTF8.self).replacingOccurrences(
+            of: "\"total\": \"1141.37\"", with: "\"total\": \"1141.370\"")
+        XCTAssertThrowsError(
+            try InvoiceDocument.decodeInvoice(
+                Array(text.utf8), customer: customers[0], currency: usd, month: october)
+        ) { error in XCTAssertEqual("\(error)", "total: not an amount with 2 decimals") }
+    }
+}

@@ -125,6 +125,12 @@ struct DocumentReader {
         }
     }
 
+    /// A string value's text, or "" for anything else.
+    func text(_ value: JSONValue?) -> String {
+        if case .string(let text)? = value { return text }
+        return ""
+    }
+
     func string(_ value: JSONValue?, _ field: String) throws(DocumentError) -> String {
         guard case .string(let text)? = value else {
             throw DocumentError(field: field, problem: "missing or not a string")
@@ -176,5 +182,97 @@ struct DocumentReader {
             amountExact: try exact(value["amount_exact"], "\(field).amount_exact"),
             amount: try exact(value["amount"], "\(field).amount"))
         return (key, figures)
+    }
+}
+
+extension InvoiceDocument {
+    /// Reads an invoice document back into the domain `Invoice` it was written from, given the
+    /// customer (the document holds only its id) and the currency (its code and minor units):
+    /// `InvoiceOutputs.invoiceJSON` of the result is the very same bytes. The issued store
+    /// needs this to journal an issued invoice again exactly as issued. Throws
+    /// `DocumentError` naming the field; a customer, period or amount that does not match the
+    /// document is refused, never adjusted.
+    public static func decodeInvoice(
+        _ bytes: [UInt8], customer: Customer, currency: Currency, month: YearMonth
+    ) throws(DocumentError) -> Invoice {
+        let root = try DocumentReader.parse(bytes)
+        let reader = DocumentReader()
+        guard try reader.string(root["customer"], "customer") == customer.id else {
+            throw DocumentError(field: "customer", problem: "not \(customer.id)")
+        }
+        guard try reader.string(root["currency"], "currency") == currency.code else {
+            throw DocumentError(field: "currency", problem: "not \(currency.code)")
+        }
+        let period = customer.billingPeriod(startingIn: month)
+        guard try reader.string(root["period"]?["start"], "period.start") == period.startText,
+            try reader.string(root["period"]?["end"], "period.end") == period.endText
+        else {
+            throw DocumentError(
+                field: "period", problem: "not \(customer.id)'s period of \(month)")
+        }
+        let issueText = try reader.string(root["issue_date"], "issue_date")
+        guard let issueDate = CivilDate(iso: issueText) else {
+            throw DocumentError(field: "issue_date", problem: "not a date YYYY-MM-DD")
+        }
+        func money(_ value: JSONValue?, _ field: String) throws(DocumentError) -> Money {
+            let exact = try reader.exact(value, field)
+            guard
+                let minor = try? exact.significand(atScale: currency.minorUnitDigits, rule: .down),
+                Money(minorUnits: minor, currency: currency).description == reader.text(value)
+            else {
+                throw DocumentError(
+                    field: field,
+                    problem: "not an amount with \(currency.minorUnitDigits) decimals")
+            }
+            return Money(minorUnits: minor, currency: currency)
+        }
+        var lines: [RatedLine] = []
+        for (index, value) in try reader.array(root["lines"], "lines").enumerated() {
+            let field = "lines[\(index)]"
+            let (key, figures) = try reader.line(value, customer: customer.id, field: field)
+            guard let kind = LineKind(rawValue: key.kind) else {
+                throw DocumentError(field: "\(field).kind", problem: "not a line kind")
+            }
+            var tiers: [TierAmount] = []
+            for (row, tier) in try reader.array(value["tiers"], "\(field).tiers").enumerated() {
+                let at = "\(field).tiers[\(row)]"
+                tiers.append(
+                    TierAmount(
+                        quantity: try reader.exact(tier["quantity"], "\(at).quantity"),
+                        unitPrice: try reader.exact(tier["unit_price"], "\(at).unit_price"),
+                        amount: try reader.exact(tier["amount"], "\(at).amount"),
+                        flatPrice: tier["flat_price"] == nil
+                            ? nil : try reader.exact(tier["flat_price"], "\(at).flat_price")))
+            }
+            lines.append(
+                RatedLine(
+                    customer: customer.id, plan: key.plan, charge: key.charge, kind: kind,
+                    group: key.group, quantity: figures.quantity,
+                    amountExact: figures.amountExact,
+                    amount: try money(value["amount"], "\(field).amount"), tiers: tiers))
+        }
+        var discounts: [AppliedDiscount] = []
+        for (index, value) in try reader.array(root["discounts"], "discounts").enumerated() {
+            discounts.append(
+                AppliedDiscount(
+                    key: try reader.string(value["key"], "discounts[\(index)].key"),
+                    amount: try money(value["amount"], "discounts[\(index)].amount")))
+        }
+        var tax: AppliedTax?
+        if let value = root["tax"], value != .null {
+            tax = AppliedTax(
+                name: try reader.string(value["name"], "tax.name"),
+                rate: try reader.exact(value["rate"], "tax.rate"),
+                base: try money(value["base"], "tax.base"),
+                amount: try money(value["amount"], "tax.amount"))
+        }
+        return Invoice(
+            invoiceID: try reader.string(root["invoice_id"], "invoice_id"),
+            number: try reader.string(root["number"], "number"), customer: customer,
+            period: period, issueDate: issueDate, currency: currency, lines: lines,
+            subtotal: try money(root["subtotal"], "subtotal"), discounts: discounts, tax: tax,
+            total: try money(root["total"], "total"),
+            creditsApplied: try money(root["credits_applied"], "credits_applied"),
+            amountDue: try money(root["amount_due"], "amount_due"))
     }
 }

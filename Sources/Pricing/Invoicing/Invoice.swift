@@ -3,6 +3,12 @@ public struct AppliedDiscount: Hashable, Sendable {
     public let key: String
     /// Negative: the amount taken off the subtotal.
     public let amount: Money
+
+    /// A discount as the builder computes it, or as a document states it.
+    public init(key: String, amount: Money) {
+        self.key = key
+        self.amount = amount
+    }
 }
 
 /// The tax of one invoice: computed once, on the discounted subtotal.
@@ -11,6 +17,14 @@ public struct AppliedTax: Hashable, Sendable {
     public let rate: Rational
     public let base: Money
     public let amount: Money
+
+    /// A tax as the builder computes it, or as a document states it.
+    public init(name: String, rate: Rational, base: Money, amount: Money) {
+        self.name = name
+        self.rate = rate
+        self.base = base
+        self.amount = amount
+    }
 }
 
 /// One customer's invoice for a period (SPEC §8.2). Every figure adds up to the minor unit:
@@ -31,6 +45,29 @@ public struct Invoice: Sendable {
     public let total: Money
     public let creditsApplied: Money
     public let amountDue: Money
+
+    /// An invoice as its document states it: what the issued store reads back. Nothing is
+    /// recomputed; `InvoiceInvariants` checks that it adds up.
+    public init(
+        invoiceID: String, number: String, customer: Customer, period: BillingPeriod,
+        issueDate: CivilDate, currency: Currency, lines: [RatedLine], subtotal: Money,
+        discounts: [AppliedDiscount], tax: AppliedTax?, total: Money, creditsApplied: Money,
+        amountDue: Money
+    ) {
+        self.invoiceID = invoiceID
+        self.number = number
+        self.customer = customer
+        self.period = period
+        self.issueDate = issueDate
+        self.currency = currency
+        self.lines = lines
+        self.subtotal = subtotal
+        self.discounts = discounts
+        self.tax = tax
+        self.total = total
+        self.creditsApplied = creditsApplied
+        self.amountDue = amountDue
+    }
 
     /// The subtotal after discounts: the tax base.
     public var discountedSubtotal: Money {
@@ -146,3 +183,4 @@ extension Discount {
         return true
     }
 }
+
