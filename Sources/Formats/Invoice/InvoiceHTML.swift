@@ -20,6 +20,9 @@ public enum InvoiceHTML {
         return Array(page.text.utf8)
     }
 
+    /// The invoice page's style sheet, shared by the correction documents' pages.
+    static var styleSheet: String { Page.styleSheet }
+
     // MARK: Numbers as text
 
     /// Digits kept when a value whose decimal does not end is shown approximately.

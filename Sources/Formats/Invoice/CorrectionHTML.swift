@@ -1,0 +1,66 @@
+import Pricing
+
+/// Writes a correction document's page (`corrections/<number>.html`, SPEC §9) in the style of
+/// the invoice page: what it corrects, the difference line by line, the difference of each
+/// total. The JSON document stays the record of truth.
+public enum CorrectionHTML {
+    /// The page for `document`, issued by `seller` (left out when nil), to `customerName`.
+    public static func render(
+        _ document: CorrectionDocument, seller: Seller?, customerName: String?
+    ) -> [UInt8] {
+        func e(_ text: String) -> String { InvoiceHTML.escaped(text) }
+        let draft = document.draft
+        let kind = draft.kind == .creditNote ? "Credit note" : "Supplementary invoice"
+        func amount(_ value: Rational) -> String {
+            e(
+                CorrectionDocument.text(value, scale: document.amountScale) + " "
+                    + document.currency)
+        }
+        var out: [String] = [
+            "<!DOCTYPE html>", "<html lang=\"en\">", "<head>", "<meta charset=\"utf-8\">",
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
+            "<title>\(e(kind + " " + document.number))</title>", "<style>",
+            InvoiceHTML.styleSheet, "</style>", "</head>", "<body>", "<main class=\"page\">",
+            "<header>", "<h1>\(e(kind))</h1>",
+            "<p>Number <strong>\(e(document.number))</strong>, correcting invoice "
+                + "<strong>\(e(document.corrects))</strong></p>",
+            "<p>Issued \(e(document.issueDate)) for the period \(e(document.periodStart)) to "
+                + "\(e(document.periodEnd))</p>",
+        ]
+        if let seller { out.append("<p>From \(e(seller.name))</p>") }
+        out.append("<p>To \(e(customerName ?? document.customer)) (\(e(document.customer)))</p>")
+        out += [
+            "</header>", "<table class=\"lines\">",
+            "<thead><tr><th>Charge</th><th>Plan</th><th>Change</th><th class=\"num\">Quantity"
+                + "</th><th class=\"num\">Amount</th></tr></thead>", "<tbody>",
+        ]
+        for line in draft.lines {
+            let change = line.appeared ? "added" : line.vanished ? "removed" : "changed"
+            let group = line.key.group.isEmpty ? "" : " (\(e(line.key.groupText)))"
+            out.append(
+                "<tr><td>\(e(line.key.charge))\(group)</td><td>\(e(line.key.plan))</td>"
+                    + "<td>\(change)</td><td class=\"num\">"
+                    + e(CorrectionDocument.text(line.quantityDelta))
+                    + "</td><td class=\"num\">\(amount(line.amountDelta))</td></tr>")
+        }
+        out += ["</tbody>", "</table>", "<table class=\"totals\">"]
+        for (label, value, className) in [
+            ("Subtotal", draft.subtotal, ""), ("Discounts", draft.discounts, ""),
+            ("Tax", draft.tax, ""), ("Total", draft.total, " class=\"total\""),
+            (
+                draft.kind == .creditNote ? "Credited to your account" : "Amount due",
+                draft.total, " class=\"due\""
+            ),
+        ] {
+            out.append(
+                "<tr\(className)><th scope=\"row\">\(label)</th><td class=\"num\">"
+                    + "\(amount(value))</td></tr>")
+        }
+        out += [
+            "</table>", "<footer>",
+            "<p>This document changes invoice \(e(document.corrects)); credits applied to it "
+                + "stay applied.</p>", "</footer>", "</main>", "</body>", "</html>",
+        ]
+        return Array((out.joined(separator: "\n") + "\n").utf8)
+    }
+}
