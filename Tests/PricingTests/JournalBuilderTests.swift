@@ -105,3 +105,55 @@ final class JournalBuilderTests: XCTestCase {
             "the draw order")
     }
 }
+
+extension JournalBuilderTests {
+    /// A credit note's transaction: the invoice's postings for the difference alone, balanced.
+    func testCorrectionTransaction() throws {
+        func value(_ text: String) -> Rational { DecimalText.exact(text)! }
+        let key = { (charge: String, kind: String) in
+            BillableLineKey(customer: "cus_1", plan: "pro", charge: charge, kind: kind, group: [])
+        }
+        // api fell by 36.00 and the fee vanished (-10.00): subtotal -46.00, the 10 % discount
+        // +4.60, VAT 19 % of -41.40 = -7.87 (rounded on each side), total -49.27.
+        let draft = CorrectionDraft(
+            kind: .creditNote,
+            lines: [
+                LineChange(
+                    key: key("api", "usage"), before: .absent, after: .absent,
+                    quantityDelta: value("-90"), amountExactDelta: value("-36"),
+                    amountDelta: value("-36")),
+                LineChange(
+                    key: key("platform_fee", "recurring"), before: .absent, after: nil,
+                    quantityDelta: value("-1"), amountExactDelta: value("-10"),
+                    amountDelta: value("-10")),
+            ], subtotal: value("-46"), discounts: value("4.6"), tax: value("-7.87"),
+            total: value("-49.27"))
+        let transaction = try JournalBuilder.correctionTransaction(
+            draft, number: "2026-10-C000001", corrects: "inv_2026-10_cus_1", customer: "cus_1",
+            currency: Self.eur, taxName: "VAT", date: CivilDate(year: 2026, month: 11, day: 5)!,
+            accounts: AccountNames())
+        XCTAssertTrue(transaction.isBalanced)
+        XCTAssertEqual(transaction.kind, .correction)
+        XCTAssertEqual(transaction.reference, "2026-10-C000001")
+        XCTAssertEqual(
+            transaction.postings.map { "\($0.account) \($0.amount.minorUnits)" },
+            [
+                "Assets:Receivable:Ccus-5F1 -4927", "Income:Usage:Kapi 3600",
+                "Income:Recurring:Kplatform-5Ffee 1000", "Income:Discounts -460",
+                "Liabilities:Tax:TVAT 787",
+            ])
+        // A difference that is not whole cents is a bug, said.
+        let broken = CorrectionDraft(
+            kind: .creditNote, lines: [], subtotal: .zero, discounts: .zero, tax: .zero,
+            total: value("-0.005"))
+        XCTAssertThrowsError(
+            try JournalBuilder.correctionTransaction(
+                broken, number: "2026-10-C000002", corrects: "i", customer: "cus_1",
+                currency: Self.eur, taxName: nil,
+                date: CivilDate(year: 2026, month: 11, day: 5)!, accounts: AccountNames())
+        ) { error in
+            XCTAssertEqual(
+                "\(error)", "2026-10-C000002: -0.005 is not a whole number of EUR minor units")
+        }
+    }
+}

@@ -12,9 +12,11 @@ public enum JournalKind: String, Sendable, CaseIterable {
     case expiry
     case invoice
     case apply
+    /// A credit note or a supplementary invoice (SPEC §9): the difference to an issued invoice.
+    case correction
 
     /// Order within one day and customer: carried balances, then grants, expiries, the
-    /// invoice, and the credits applied to it.
+    /// invoice, the credits applied to it, and its corrections.
     var rank: Int {
         switch self {
         case .opening: return 0
@@ -22,6 +24,7 @@ public enum JournalKind: String, Sendable, CaseIterable {
         case .expiry: return 2
         case .invoice: return 3
         case .apply: return 4
+        case .correction: return 5
         }
     }
 }
@@ -239,4 +242,64 @@ public enum JournalBuilder {
             customer: invoice.customer.id, invoiceID: invoice.invoiceID, grantID: nil,
             description: "Invoice \(invoice.number) \(invoice.customer.id)", postings: postings)
     }
+
+    /// A correction document's transaction: the invoice's postings for the difference alone.
+    /// The receivable moves by the correction's total (down for a credit note: the amount goes
+    /// back to the customer's receivable, not to the wallet), each line's income account by
+    /// its amount difference, the discounts and the tax by theirs (`taxName` is the corrected
+    /// invoice's tax, nil without one). Balanced by construction: the total is the subtotal,
+    /// discounts and tax, and the subtotal the lines' sum. Throws `CorrectionAmountError` when
+    /// a difference is not a whole number of minor units (never, for a correction of rounded
+    /// figures: a bug), `ArithmeticError` on overflow.
+    public static func correctionTransaction(
+        _ draft: CorrectionDraft, number: String, corrects invoiceID: String, customer: String,
+        currency: Currency, taxName: String?, date: CivilDate, accounts: AccountNames
+    ) throws -> JournalTransaction {
+        func money(_ value: Rational) throws -> Money {
+            let minor = try value.significand(atScale: currency.minorUnitDigits, rule: .down)
+            guard try Rational(significand: minor, scale: currency.minorUnitDigits) == value else {
+                throw CorrectionAmountError(
+                    description: "\(number): \(value) is not a whole number of \(currency.code) "
+                        + "minor units")
+            }
+            return Money(minorUnits: minor, currency: currency)
+        }
+        var order: [String] = []
+        var sums: [String: Money] = [:]
+        func post(_ account: String, _ amount: Money) throws {
+            if sums[account] == nil { order.append(account) }
+            sums[account] = try (sums[account] ?? .zero(currency)) + amount
+        }
+        try post(accounts.receivable(customer), try money(draft.total))
+        for line in draft.lines {
+            let account: String
+            switch LineKind(rawValue: line.key.kind) ?? .usage {
+            case .usage:
+                account = accounts.usageIncome + ":"
+                    + AccountNames.component(line.key.charge, prefix: "K")
+            case .recurring:
+                account = accounts.recurringIncome + ":"
+                    + AccountNames.component(line.key.charge, prefix: "K")
+            case .minimumTrueUp: account = accounts.minimumIncome
+            }
+            try post(account, try money(line.amountDelta).negated)
+        }
+        try post(accounts.discounts, try money(draft.discounts).negated)
+        if let taxName { try post(accounts.tax(taxName), try money(draft.tax).negated) }
+        let postings = order.compactMap { account -> Posting? in
+            let amount = sums[account]!
+            return amount.minorUnits == 0 ? nil : Posting(account: account, amount: amount)
+        }
+        let kind = draft.kind == .creditNote ? "Credit note" : "Supplementary invoice"
+        return JournalTransaction(
+            date: date, kind: .correction, reference: number, customer: customer,
+            invoiceID: invoiceID, grantID: nil,
+            description: "\(kind) \(number) \(customer) (corrects \(invoiceID))",
+            postings: postings)
+    }
+}
+
+/// A correction whose difference is not a whole number of minor units: a bug, never an input.
+public struct CorrectionAmountError: Error, CustomStringConvertible {
+    public let description: String
 }
