@@ -123,3 +123,21 @@ final class WalletBookTests: XCTestCase {
             book.transactions.filter { $0.kind == .apply }.map(\.grant.id), ["expires_at_end"])
     }
 }
+
+extension WalletBookTests {
+    /// A finalized invoice's re-run applies exactly the credits first applied, not more.
+    func testApplyUpToTheIssuedCredits() throws {
+        var book = WalletBook(month: october, opening: [])
+        try book.grant([grant("a", 500), grant("b", 500)])
+        XCTAssertEqual(
+            try book.apply(upTo: dollars(700), to: invoice(2_000), at: periodEnd), dollars(700))
+        XCTAssertEqual(
+            book.closingEntries.map { "\($0.grant.id) \($0.remaining.minorUnits)" },
+            ["a 0", "b 300"])
+        var small = WalletBook(month: october, opening: [])
+        try small.grant([grant("a", 500)])
+        XCTAssertEqual(
+            try small.apply(upTo: dollars(700), to: invoice(300), at: periodEnd), dollars(300),
+            "never more than the invoice's total")
+    }
+}

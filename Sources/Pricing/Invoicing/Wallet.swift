@@ -184,8 +184,18 @@ public struct WalletBook: Sendable {
     /// Applies the customer's usable credits in `invoice`'s currency to its total, in the §7
     /// draw order, never below zero. Returns the amount applied.
     public mutating func apply(to invoice: Invoice, at periodEnd: Instant) throws -> Money {
+        try apply(upTo: invoice.total, to: invoice, at: periodEnd)
+    }
+
+    /// Applies credits to `invoice` as `apply(to:at:)` does, but at most `limit`: a finalized
+    /// invoice (SPEC §9) keeps the credits applied when it was issued, whatever a re-run's
+    /// total, so a re-run applies `min(issued credits, what the wallet holds)` and no more.
+    public mutating func apply(
+        upTo limit: Money, to invoice: Invoice, at periodEnd: Instant
+    ) throws -> Money {
         let currency = invoice.currency
-        var due = invoice.total
+        var due = Money(
+            minorUnits: min(limit.minorUnits, invoice.total.minorUnits), currency: currency)
         var applied = Money.zero(currency)
         let usable = (entries[invoice.customer.id]?[currency.code] ?? [])
             .filter { entry in
