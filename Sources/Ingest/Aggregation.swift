@@ -17,6 +17,16 @@ final class AggregationPlan {
     /// Customer → active subscription → meter number → slots.
     let planSlots: [[[[Int32]]]]
     let customerIDs: [String]
+    /// Per slot, its meter's aggregation: read per event without copying the `ChargeSlot`
+    /// (whose strings would be retained and released each time).
+    let slotAggregations: [Pricing.Aggregation]
+    /// `planSlots` flattened for the per-event lookup: the slots of (customer, subscription,
+    /// meter) are `flatSlots[flatStarts[k]..<flatStarts[k + 1]]` with
+    /// `k = (subscriptionBase[customer] + subscription) * meterCount + meter`.
+    let flatSlots: [Int32]
+    let flatStarts: [Int32]
+    let subscriptionBase: [Int32]
+    let meterCount: Int
     /// Interned group values, shared by all partitions.
     private(set) var groups: [[Dimension]] = []
     private var groupIndex: [[Dimension]: Int32] = [:]
@@ -50,6 +60,25 @@ final class AggregationPlan {
             spans.map { slotsByPlanMeter[$0.plan]! }
         }
         customerIDs = admission.customers.map(\.id)
+        slotAggregations = slots.map(\.meter.aggregation)
+        meterCount = admission.meterKeys.count
+        var flatSlots: [Int32] = []
+        var flatStarts: [Int32] = [0]
+        var subscriptionBase: [Int32] = []
+        var subscriptions: Int32 = 0
+        for spans in planSlots {
+            subscriptionBase.append(subscriptions)
+            subscriptions += Int32(spans.count)
+            for byMeter in spans {
+                for meterSlots in byMeter {
+                    flatSlots += meterSlots
+                    flatStarts.append(Int32(flatSlots.count))
+                }
+            }
+        }
+        self.flatSlots = flatSlots
+        self.flatStarts = flatStarts
+        self.subscriptionBase = subscriptionBase
     }
 
     /// The group of `dims` under `slot`, or -1 when the slot's filter leaves it out.
@@ -174,20 +203,21 @@ final class AggregationStates {
                 return UnsafeRawBufferPointer(
                     rebasing: idBytes[start..<start + Int(record.idLength)])
             }
+            let plan = self.plan
             for position in survivors {
                 let record = records[Int(position)]
                 guard record.subscription >= 0 else { continue }
-                let candidates =
-                    plan.planSlots[Int(record.customer)][Int(record.subscription)][
-                        Int(record.meter)]
-                for slotID in candidates {
+                let flat =
+                    (Int(plan.subscriptionBase[Int(record.customer)])
+                        + Int(record.subscription)) * plan.meterCount + Int(record.meter)
+                for candidate in Int(plan.flatStarts[flat])..<Int(plan.flatStarts[flat + 1]) {
+                    let slotID = plan.flatSlots[candidate]
                     let groupID = plan.group(slot: slotID, dims: record.dims, table: dims)
                     guard groupID >= 0 else { continue }
                     let at = state(record.customer, slotID, groupID)
                     states[at].events += 1
                     let quantity = record.quantityNanos
-                    let meter = plan.slots[Int(slotID)].meter
-                    switch meter.aggregation {
+                    switch plan.slotAggregations[Int(slotID)] {
                     case .count: break
                     case .sum:
                         let (sum, overflow) = states[at].sum.addingReportingOverflow(quantity)

@@ -27,6 +27,9 @@ public final class EventAdmission {
     public let customers: [Customer]
     public let activeSubscriptions: [[ActiveSubscription]]
     private let meterTable: ByteKeyTable
+    /// Per meter number, whether its aggregation needs a quantity: read per event without
+    /// copying the `Meter` (whose strings would be retained and released each time).
+    private let meterNeedsQuantity: [Bool]
     private let customerTable: ByteKeyTable
     /// Per customer, its billing period: flat, so the per-event check reads two values.
     private let periodRanges: [TimeRange]
@@ -46,6 +49,7 @@ public final class EventAdmission {
             _ = key.withUTF8 { meterTable.intern(UnsafeRawBufferPointer($0)) }
         }
         self.meterTable = meterTable
+        meterNeedsQuantity = meters.map(\.aggregation.needsQuantity)
         self.customers = customers
         var customerTable = ByteKeyTable(expected: customers.count)
         for customer in customers {
@@ -77,8 +81,8 @@ public final class EventAdmission {
                 .unknownMeter,
                 "meter \"\(String(decoding: meter, as: UTF8.self))\" is not in the catalog")
         }
-        let meterValue = meters[Int(meterPosition)]
-        if meterValue.aggregation.needsQuantity && quantityNanos == nil {
+        if quantityNanos == nil && meterNeedsQuantity[Int(meterPosition)] {
+            let meterValue = meters[Int(meterPosition)]
             return .rejected(
                 .missingField,
                 "missing field \"quantity\" (meter \"\(meterValue.key)\" aggregates "

@@ -34,57 +34,126 @@ struct EventRecord {
 /// behind when the process dies) in chunks, and read back whole when the partition's turn
 /// comes. Records keep their arrival order in both places.
 final class EventPartition {
-    var records: [EventRecord] = []
-    var ids: [UInt8] = []
+    /// Records in memory (raw storage: an append is a store and a count, with no uniqueness
+    /// check, reference counting or exclusivity check on the way; this runs once per event).
+    private var recordBase: UnsafeMutablePointer<EventRecord>
+    private var recordCapacity: Int
+    /// Records in memory now.
+    private(set) var recordCount = 0
+    /// The in-memory records' id bytes, one after another.
+    private var idBase: UnsafeMutableRawPointer
+    private var idCapacity: Int
+    private var idCount = 0
     private var file: SpillFile?
     /// Where reading back has got to.
     private var readOffset = 0
     private var spilledRecords = 0
     private var spilledIDBytes = 0
 
+    /// An empty partition with a small buffer.
+    init() {
+        recordCapacity = EventPartition.initialRecords
+        recordBase = .allocate(capacity: recordCapacity)
+        idCapacity = EventPartition.initialRecords * 16
+        idBase = .allocate(byteCount: idCapacity, alignment: 8)
+    }
+
+    deinit {
+        recordBase.deallocate()
+        idBase.deallocate()
+    }
+
+    /// Records a new or shrunk buffer holds.
+    static let initialRecords = 16
+
     /// Records in memory and on disk.
-    var count: Int { spilledRecords + records.count }
+    var count: Int { spilledRecords + recordCount }
 
     func append(_ record: EventRecord, id: UnsafeRawBufferPointer) {
+        if recordCount == recordCapacity { growRecords() }
+        if idCount + id.count > idCapacity { growIDs(id.count) }
         var record = record
-        record.idOffset = Int64(ids.count)
+        record.idOffset = Int64(idCount)
         record.idLength = UInt16(id.count)
-        ids.append(contentsOf: id)
-        records.append(record)
+        if let source = id.baseAddress, id.count > 0 {
+            (idBase + idCount).copyMemory(from: source, byteCount: id.count)
+        }
+        idCount += id.count
+        (recordBase + recordCount).initialize(to: record)
+        recordCount += 1
+    }
+
+    /// Doubles the records' buffer (the whole partition's records: a partition in memory holds
+    /// at most the budget's share, see `IngestLimits`).
+    private func growRecords() {
+        let grown = recordCapacity * 2
+        let bigger = UnsafeMutablePointer<EventRecord>.allocate(capacity: grown)
+        bigger.moveInitialize(from: recordBase, count: recordCount)
+        recordBase.deallocate()
+        recordBase = bigger
+        recordCapacity = grown
+    }
+
+    /// Doubles the ids' buffer until `extra` more bytes fit.
+    private func growIDs(_ extra: Int) {
+        var grown = idCapacity * 2
+        while grown < idCount + extra { grown *= 2 }
+        let bigger = UnsafeMutableRawPointer.allocate(byteCount: grown, alignment: 8)
+        bigger.copyMemory(from: idBase, byteCount: idCount)
+        idBase.deallocate()
+        idBase = bigger
+        idCapacity = grown
+    }
+
+    /// The records in memory.
+    private var heldRecords: UnsafeBufferPointer<EventRecord> {
+        UnsafeBufferPointer(start: recordBase, count: recordCount)
+    }
+
+    /// The in-memory records' id bytes.
+    private var heldIDs: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: idBase, count: idCount)
     }
 
     /// Moves the records in memory to the partition's file, creating it in `folder` first.
     func spill(folder: String) throws {
-        guard !records.isEmpty else { return }
+        guard recordCount > 0 else { return }
         if file == nil { file = try SpillFile(folder: folder, prefix: "spill") }
         // Layout: the records' bytes, then the ids' bytes, with the two counts first.
-        var header: (Int64, Int64) = (Int64(records.count), Int64(ids.count))
+        var header: (Int64, Int64) = (Int64(recordCount), Int64(idCount))
         try withUnsafeBytes(of: &header) { try writeAll($0) }
-        try records.withUnsafeBytes { try writeAll($0) }
-        try ids.withUnsafeBytes { try writeAll($0) }
-        spilledRecords += records.count
-        spilledIDBytes += ids.count
-        records.removeAll(keepingCapacity: true)
-        ids.removeAll(keepingCapacity: true)
+        try writeAll(UnsafeRawBufferPointer(heldRecords))
+        try writeAll(heldIDs)
+        spilledRecords += recordCount
+        spilledIDBytes += idCount
+        recordCount = 0
+        idCount = 0
     }
 
     /// Drops the in-memory buffers' capacity (after the switch to spilling, when every
     /// partition keeps only a small chunk).
     func shrink() {
-        records = []
-        ids = []
+        recordCount = 0
+        idCount = 0
+        guard recordCapacity > EventPartition.initialRecords else { return }
+        recordBase.deallocate()
+        recordCapacity = EventPartition.initialRecords
+        recordBase = .allocate(capacity: recordCapacity)
+        idBase.deallocate()
+        idCapacity = EventPartition.initialRecords * 16
+        idBase = .allocate(byteCount: idCapacity, alignment: 8)
     }
 
     /// Every record and id of the partition in arrival order; the partition is empty after.
     func takeAll() throws -> (records: [EventRecord], ids: [UInt8]) {
         guard file != nil else {
             defer { shrink() }
-            return (records, ids)
+            return (Array(heldRecords), Array(heldIDs))
         }
         var allRecords: [EventRecord] = []
         allRecords.reserveCapacity(count)
         var allIDs: [UInt8] = []
-        allIDs.reserveCapacity(spilledIDBytes + ids.count)
+        allIDs.reserveCapacity(spilledIDBytes + idCount)
         readOffset = 0
         var remaining = spilledRecords
         while remaining > 0 {
@@ -113,11 +182,11 @@ final class EventPartition {
             remaining -= recordCount
         }
         let base = Int64(allIDs.count)
-        for var record in records {
+        for var record in heldRecords {
             record.idOffset += base
             allRecords.append(record)
         }
-        allIDs.append(contentsOf: ids)
+        allIDs.append(contentsOf: heldIDs)
         self.file = nil
         spilledRecords = 0
         spilledIDBytes = 0

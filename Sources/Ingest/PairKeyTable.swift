@@ -2,19 +2,23 @@
 /// and an interned dims value): open addressing with linear probing, at most half full, so the
 /// per-event lookups of aggregation cost a multiply and a compare instead of a SipHash.
 struct PairKeyTable {
-    private var firsts: [UInt64]
-    private var seconds: [UInt64]
-    /// The value + 1 per slot; 0 is empty.
-    private var values: [Int32]
+    /// One slot: the key's two integers and the value + 1 (0 is empty), side by side so that a
+    /// probe touches one cache line (three arrays cost three misses per probe on the
+    /// ~180,000-aggregate table of the 20M benchmark).
+    private struct Entry {
+        var first: UInt64
+        var second: UInt64
+        var value: Int32
+    }
+
+    private var entries: [Entry]
     private var mask: Int
     private(set) var count = 0
 
     init(expected: Int = 16) {
         var capacity = 16
         while capacity < expected * 2 { capacity *= 2 }
-        firsts = Array(repeating: 0, count: capacity)
-        seconds = Array(repeating: 0, count: capacity)
-        values = Array(repeating: 0, count: capacity)
+        entries = Array(repeating: Entry(first: 0, second: 0, value: 0), count: capacity)
         mask = capacity - 1
     }
 
@@ -27,36 +31,34 @@ struct PairKeyTable {
 
     /// The value held for the key, or nil.
     func find(_ first: UInt64, _ second: UInt64) -> Int32? {
-        var slot = PairKeyTable.slot(first, second, mask)
-        while true {
-            let value = values[slot]
-            if value == 0 { return nil }
-            if firsts[slot] == first && seconds[slot] == second { return value - 1 }
-            slot = (slot + 1) & mask
+        entries.withUnsafeBufferPointer { entries in
+            var slot = PairKeyTable.slot(first, second, mask)
+            while true {
+                let entry = entries[slot]
+                if entry.value == 0 { return nil }
+                if entry.first == first && entry.second == second { return entry.value - 1 }
+                slot = (slot + 1) & mask
+            }
         }
     }
 
     /// Holds `value` for a key not held yet.
     mutating func insert(_ first: UInt64, _ second: UInt64, value: Int32) {
         var slot = PairKeyTable.slot(first, second, mask)
-        while values[slot] != 0 { slot = (slot + 1) & mask }
-        firsts[slot] = first
-        seconds[slot] = second
-        values[slot] = value + 1
+        while entries[slot].value != 0 { slot = (slot + 1) & mask }
+        entries[slot] = Entry(first: first, second: second, value: value + 1)
         count += 1
-        if count * 2 > values.count { grow() }
+        if count * 2 > entries.count { grow() }
     }
 
     private mutating func grow() {
-        let old = (firsts, seconds, values)
-        let capacity = values.count * 2
-        firsts = Array(repeating: 0, count: capacity)
-        seconds = Array(repeating: 0, count: capacity)
-        values = Array(repeating: 0, count: capacity)
+        let old = entries
+        let capacity = entries.count * 2
+        entries = Array(repeating: Entry(first: 0, second: 0, value: 0), count: capacity)
         mask = capacity - 1
         count = 0
-        for index in old.2.indices where old.2[index] != 0 {
-            insert(old.0[index], old.1[index], value: old.2[index] - 1)
+        for entry in old where entry.value != 0 {
+            insert(entry.first, entry.second, value: entry.value - 1)
         }
     }
 }

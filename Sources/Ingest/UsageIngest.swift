@@ -14,6 +14,13 @@ public struct IngestLimits: Sendable {
     /// How many partitions events are hashed into, by (customer, id). Results never depend on
     /// it.
     public var partitionCount: Int = 256
+    /// Threads that take events while reading: 1, or 2 to keep admitted events (intern dims,
+    /// partition, append, spill) on a thread of their own while the caller's thread scans and
+    /// admits (`RecordKeeper`). Results never depend on it.
+    public var intakeThreads: Int = 1
+    /// Bytes per block handed to the keeping thread (tests make it tiny so that few events
+    /// fill a block).
+    var handOverBlockBytes = 1 << 20
     /// Threads that dedupe and aggregate partitions at the end (reading is over by then, so
     /// both cores of a small machine are free). Results never depend on it.
     public var finishThreads: Int = 2
@@ -47,15 +54,14 @@ public final class UsageIngest {
     public let admission: EventAdmission
     private let catalog: Catalog
     private let limits: IngestLimits
-    private let partitions: [EventPartition]
-    /// Customer number → the hash of its id, the seed of its events' partition hash.
-    private let customerHashes: [UInt64]
-    private let dims = DimsTable()
+    /// The dims, partitions and spilling; the keeper's alone while it runs.
+    private let store: RecordStore
+    /// Keeps admitted events on a thread of its own (`IngestLimits.intakeThreads` 2), or nil.
+    private let keeper: RecordKeeper?
+    /// Whether records now go to spill files (once `finish` has run when a keeping thread
+    /// holds them).
+    public var isSpilling: Bool { store.isSpilling }
     private let dimsKey = DimsKeyBuilder()
-    /// Bytes of records and ids held in memory before spilling starts.
-    private var heldBytes = 0
-    /// Whether records now go to spill files.
-    public private(set) var isSpilling = false
     /// Counts of lines seen so far (dedupe's share is added by `finish`).
     public private(set) var counts = LineCounts()
 
@@ -67,12 +73,19 @@ public final class UsageIngest {
         self.catalog = catalog
         self.limits = limits
         admission = EventAdmission(catalog: catalog, customers: customers, month: month)
-        partitions = (0..<limits.partitionCount).map { _ in EventPartition() }
-        customerHashes = customers.map { customer in
+        let customerHashes = customers.map { customer in
             var id = customer.id
             return id.withUTF8 { byteHash(UnsafeRawBufferPointer($0)) }
         }
+        store = RecordStore(limits: limits, customerHashes: customerHashes)
+        keeper =
+            limits.intakeThreads > 1
+            ? RecordKeeper(store: store, blockBytes: limits.handOverBlockBytes) : nil
         for key in RejectReason.allCases { counts.rejected[key] = 0 }
+    }
+
+    deinit {
+        keeper?.stop()
     }
 
     /// The partition of an event: a hash of its id seeded with the hash of its customer id, the
@@ -120,22 +133,13 @@ public final class UsageIngest {
                 quantityLow: UInt64(truncatingIfNeeded: quantity),
                 quantityHigh: Int64(truncatingIfNeeded: quantity >> 64),
                 seconds: instant.secondsSinceEpoch, line: location.line, idOffset: 0,
-                customer: event.customer, meter: event.meter, dims: dims.intern(dimsBytes),
+                customer: event.customer, meter: event.meter, dims: 0,
                 source: location.source, nanoseconds: instant.nanoseconds,
                 subscription: event.subscription, idLength: UInt16(id.count))
-            let partition = partitions[
-                UsageIngest.partition(
-                    customerHash: customerHashes[Int(event.customer)], id: id,
-                    count: partitions.count)]
-            partition.append(record, id: id)
-            if isSpilling {
-                // Each partition keeps a small chunk in memory between writes.
-                if partition.records.count >= limits.chunkRecords {
-                    try partition.spill(folder: limits.spillFolder)
-                }
+            if let keeper {
+                try keeper.keep(record, id: id, dims: dimsBytes)
             } else {
-                heldBytes += MemoryLayout<EventRecord>.stride + id.count
-                if heldBytes > limits.recordBudget { try startSpilling() }
+                try store.keep(record, id: id, dims: dimsBytes)
             }
         }
         return outcome
@@ -162,17 +166,11 @@ public final class UsageIngest {
         }
     }
 
-    private func startSpilling() throws {
-        isSpilling = true
-        for partition in partitions {
-            try partition.spill(folder: limits.spillFolder)
-            partition.shrink()
-        }
-        heldBytes = 0
-    }
-
     /// Dedupes and aggregates partition by partition, and lists the conflicts.
     public func finish() throws -> CollectedUsage {
+        try keeper?.finish()
+        let partitions = store.partitions
+        let dims = store.dims
         // Partitions share no dedupe key, so `finishThreads` workers take every n-th partition,
         // each with its own plan and aggregate states; the states are merged by value in worker
         // order, and the first failure in partition order is the one reported.
@@ -183,13 +181,13 @@ public final class UsageIngest {
         }
         let work = { (worker: Int) in
             let states = plans[worker]
-            for number in stride(from: worker, to: self.partitions.count, by: workers) {
+            for number in stride(from: worker, to: partitions.count, by: workers) {
                 let failed = results.set(number) {
-                    let (records, ids) = try self.partitions[number].takeAll()
+                    let (records, ids) = try partitions[number].takeAll()
                     var dedupe = Deduplication.run(
                         records: records, ids: ids, customerIDs: states.plan.customerIDs)
                     try states.add(
-                        survivors: dedupe.survivors, records: records, ids: ids, dims: self.dims)
+                        survivors: dedupe.survivors, records: records, ids: ids, dims: dims)
                     dedupe.survivors = []
                     return dedupe
                 }
@@ -277,10 +275,16 @@ public struct LineIntake {
         }
         if scanner.scan(line, into: &event) {
             dimsKey.reset()
+            // The spans are read from `dimSpans` in place: `dimKey`/`dimValue` returned copies
+            // that made the optimiser copy the event's 256-byte span array per call.
             for index in 0..<event.dimsCount {
+                let base = 4 &* index
                 dimsKey.append(
-                    key: event.dimKey(index).bytes(in: line),
-                    value: event.dimValue(index).bytes(in: line))
+                    key: ByteSpan(start: event.dimSpans[base], count: event.dimSpans[base &+ 1])
+                        .bytes(in: line),
+                    value: ByteSpan(
+                        start: event.dimSpans[base &+ 2], count: event.dimSpans[base &+ 3]
+                    ).bytes(in: line))
             }
             let outcome = try dimsKey.withBytes { dims in
                 try ingest.add(

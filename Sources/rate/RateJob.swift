@@ -120,8 +120,12 @@ struct RateJob {
         catalog: Catalog, customers: [Customer], files: [InputFile], selection: InputSelection,
         catalogFile: ConfigFile, customersFile: ConfigFile, folder: OutputFolder
     ) throws -> (ExitStatus, LineCounts, Int) {
+        // Admitted events are kept (dims interned, partitioned, spilled) on a thread of their
+        // own while this one scans and admits; the same bytes as one thread (RecordKeeper).
+        var collectorLimits = ingestLimits
+        collectorLimits.intakeThreads = 2
         let collector = UsageIngest(
-            catalog: catalog, customers: customers, month: month, limits: ingestLimits)
+            catalog: catalog, customers: customers, month: month, limits: collectorLimits)
         var intake = LineIntake(ingest: collector, lineBytesMax: limits.lineBytesMax)
         let reader = InputReader(limits: limits)
         var sources: [(file: String, member: String?)] = []

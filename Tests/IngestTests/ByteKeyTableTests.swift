@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 
 @testable import Ingest
@@ -61,5 +62,71 @@ final class ByteKeyTableTests: XCTestCase {
             }
         }
         XCTAssertEqual(partition, 159)
+    }
+
+    func testKeyComparisonFindsEveryDifferingByte() {
+        // The inline comparison goes eight bytes at a time up to 32 bytes, then calls memcmp:
+        // a difference at every position of every length on both sides of those steps.
+        for length in 0...41 {
+            let key = (0..<length).map { UInt8(($0 * 13 + 5) % 256) }
+            key.withUnsafeBytes { held in
+                XCTAssertTrue(ByteKeyTable.same(held, held), "length \(length)")
+                XCTAssertTrue(Array(key).withUnsafeBytes { ByteKeyTable.same(held, $0) })
+                for position in 0..<length {
+                    var other = key
+                    other[position] ^= 0x80
+                    XCTAssertFalse(
+                        other.withUnsafeBytes { ByteKeyTable.same(held, $0) },
+                        "length \(length), position \(position)")
+                }
+                XCTAssertFalse((key + [0]).withUnsafeBytes { ByteKeyTable.same(held, $0) })
+            }
+        }
+    }
+
+    func testPartitionKeepsRecordsAndIDsInMemoryAndAfterSpilling() throws {
+        func record(_ number: Int) -> EventRecord {
+            EventRecord(
+                quantityLow: UInt64(number), quantityHigh: -1, seconds: Int64(number) * 3,
+                line: Int64(number), idOffset: 0, customer: Int32(number % 7), meter: 1,
+                dims: 2, source: 3, nanoseconds: 4, subscription: 0, idLength: 0)
+        }
+        // Ids from empty to 300 bytes, so both buffers grow many times.
+        func id(_ number: Int) -> [UInt8] {
+            (0..<(number * 37 % 301)).map { UInt8(($0 + number) % 256) }
+        }
+        func check(_ taken: (records: [EventRecord], ids: [UInt8]), count: Int) {
+            XCTAssertEqual(taken.records.count, count)
+            for (number, held) in taken.records.enumerated() {
+                let start = Int(held.idOffset)
+                XCTAssertEqual(Array(taken.ids[start..<start + Int(held.idLength)]), id(number))
+                XCTAssertEqual(held.quantityLow, UInt64(number))
+                XCTAssertEqual(held.line, Int64(number))
+                XCTAssertEqual(held.customer, Int32(number % 7))
+            }
+        }
+        let inMemory = EventPartition()
+        for number in 0..<1000 {
+            id(number).withUnsafeBytes { inMemory.append(record(number), id: $0) }
+        }
+        XCTAssertEqual(inMemory.count, 1000)
+        check(try inMemory.takeAll(), count: 1000)
+        XCTAssertEqual(inMemory.count, 0)
+
+        let spilled = EventPartition()
+        for number in 0..<1000 {
+            id(number).withUnsafeBytes { spilled.append(record(number), id: $0) }
+            if number == 300 {
+                try spilled.spill(folder: NSTemporaryDirectory())
+                spilled.shrink()
+            }
+            if number > 300 && spilled.recordCount == 64 {
+                try spilled.spill(folder: NSTemporaryDirectory())
+            }
+        }
+        XCTAssertEqual(spilled.count, 1000)
+        XCTAssertLessThan(spilled.recordCount, 64)
+        check(try spilled.takeAll(), count: 1000)
+        XCTAssertEqual(spilled.count, 0)
     }
 }

@@ -740,6 +740,65 @@ final class UsageIngestTests: XCTestCase {
         }
     }
 
+    /// Issue 9: admitted events kept on a thread of their own (`intakeThreads` 2, as `rate`
+    /// runs) give the same result as one thread, whatever the hand-over block size, memory
+    /// limit, partitions and finishing threads.
+    func testKeepingThreadGivesTheSameResult() throws {
+        let lines = mixedLines(seed: 42, count: 3000)
+        let (reference, _) = try collect(lines)
+        let expected = reference.finish()
+        // (memory, partitions, finishing threads, hand-over block bytes): blocks of one event
+        // (an entry larger than the block grows it), of a few events, and of all of them.
+        let runs = [
+            (1, 1, 1, 8), (1, 7, 2, 300), (4096, 64, 2, 1000), (1 << 30, 3, 2, 1 << 20),
+            (1 << 30, 256, 1, 4096),
+        ]
+        for (memory, partitions, threads, blockBytes) in runs {
+            var limits = IngestLimits()
+            limits.memoryBytes = memory
+            limits.partitionCount = partitions
+            limits.finishThreads = threads
+            limits.intakeThreads = 2
+            limits.handOverBlockBytes = blockBytes
+            let (run, codes) = try collect(lines, limits: limits)
+            let usage = run.finish()
+            let label = "memory \(memory), partitions \(partitions), threads \(threads), "
+                + "block \(blockBytes)"
+            XCTAssertEqual(summary(usage), summary(expected), label)
+            XCTAssertEqual(usage.counts, expected.counts, label)
+            XCTAssertEqual(
+                usage.conflicts.map { "\($0.location) \($0.others) \($0.customer) \($0.id)" },
+                expected.conflicts.map { "\($0.location) \($0.others) \($0.customer) \($0.id)" },
+                label)
+            XCTAssertEqual(codes, try collect(lines).1, label)
+        }
+    }
+
+    /// A spill file that cannot be written on the keeping thread fails `finish` with the error
+    /// one thread throws.
+    func testKeepingThreadReportsASpillFailure() throws {
+        let lines = mixedLines(seed: 7, count: 500)
+        var failures: [String] = []
+        for threads in [1, 2] {
+            var limits = IngestLimits()
+            limits.memoryBytes = 1
+            limits.spillFolder = "/nonexistent-ratebook-spill"
+            limits.intakeThreads = threads
+            limits.handOverBlockBytes = 512
+            do {
+                _ = try collect(lines, limits: limits)
+                XCTFail("threads \(threads): no failure")
+            } catch {
+                failures.append("\(error)")
+            }
+        }
+        XCTAssertEqual(failures.count, 2)
+        XCTAssertEqual(failures.first, failures.last)
+        XCTAssertTrue(
+            failures[0].hasPrefix("cannot create a spill file in /nonexistent-ratebook-spill"),
+            failures[0])
+    }
+
     func testTinyMemoryLimitSpills() throws {
         var limits = IngestLimits()
         limits.memoryBytes = 1
