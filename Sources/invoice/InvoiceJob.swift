@@ -175,27 +175,51 @@ struct InvoiceJob {
             number += 1
         }
         // The manifest sorts its outputs by name, so the order files are written in is free.
-        var outputs = try writeInvoiceFiles(invoices, seller: catalog.seller, folder: folder)
-        // The files that grow with the customers stream through a sink: built in pieces,
-        // hashed as they are written, never held whole.
-        outputs.append(
-            try InvoiceJob.stream("invoices.csv", folder) {
-                try InvoiceOutputs.invoicesCSV(invoices, to: $0)
+        // The per-customer files (mostly file creation in the kernel) are written on this
+        // thread while the files that grow with the customers, the journals and the
+        // self-checks are made on another (`TwoThreads`); their sinks are opened here first, so
+        // the other thread only writes and closes its own files. Those stream through a sink:
+        // built in pieces, hashed as they are written, never held whole.
+        let names = [
+            "invoices.csv", "wallet-transactions.ndjson", "wallets.ndjson", "journal.beancount",
+            "journal.csv", "journal.ledger",
+        ]
+        var sinks: [String: OutputSink] = [:]
+        for name in names { sinks[name] = try folder.stream(name) }
+        let closingWallet = wallet
+        let (files, (streamed, journalCount)) = try TwoThreads.run(
+            { try writeInvoiceFiles(invoices, seller: catalog.seller, folder: folder) },
+            alongside: {
+                var outputs: [(String, String)] = []
+                func stream(_ name: String, _ write: (OutputSink) throws -> Void) throws {
+                    let sink = sinks[name]!
+                    try write(sink)
+                    outputs.append((name, try sink.close()))
+                }
+                try stream("invoices.csv") { try InvoiceOutputs.invoicesCSV(invoices, to: $0) }
+                try stream("wallet-transactions.ndjson") {
+                    try InvoiceOutputs.walletTransactions(closingWallet.transactions, to: $0)
+                }
+                try stream("wallets.ndjson") {
+                    try InvoiceOutputs.wallets(closingWallet.closingEntries, to: $0)
+                }
+                let journal = try JournalBuilder.transactions(
+                    invoices: invoices, wallets: closingWallet, customers: customers,
+                    accounts: catalog.accounts)
+                let currencies = InvoiceJob.journalCurrencies(journal, catalog: catalog)
+                try stream("journal.beancount") {
+                    try JournalWriters.beancount(journal, currencies: currencies, to: $0)
+                }
+                try stream("journal.csv") { try JournalWriters.csv(journal, to: $0) }
+                try stream("journal.ledger") {
+                    try JournalWriters.ledger(journal, currencies: currencies, to: $0)
+                }
+                try InvoiceInvariants.check(
+                    ratedLines: lines, invoices: invoices, wallets: closingWallet,
+                    journal: journal, accounts: catalog.accounts)
+                return (outputs, journal.count)
             })
-        outputs.append(
-            try InvoiceJob.stream("wallet-transactions.ndjson", folder) {
-                try InvoiceOutputs.walletTransactions(wallet.transactions, to: $0)
-            })
-        outputs.append(
-            try InvoiceJob.stream("wallets.ndjson", folder) {
-                try InvoiceOutputs.wallets(wallet.closingEntries, to: $0)
-            })
-        let journal = try JournalBuilder.transactions(
-            invoices: invoices, wallets: wallet, customers: customers, accounts: catalog.accounts)
-        outputs += try writeJournals(journal, catalog: catalog, folder: folder)
-        try InvoiceInvariants.check(
-            ratedLines: lines, invoices: invoices, wallets: wallet, journal: journal,
-            accounts: catalog.accounts)
+        let outputs = files + streamed
 
         var totals: [(String, String)] = [("invoices", String(invoices.count))]
         var byCurrency: [String: (Money, Money, Money)] = [:]
@@ -224,18 +248,8 @@ struct InvoiceJob {
         try folder.writeManifest(manifest)
         let summary = "\(invoices.count) invoices, "
             + "\(wallet.transactions.count) wallet transactions, "
-            + "\(journal.count) journal transactions"
+            + "\(journalCount) journal transactions"
         Logger(label: "invoice").info("\(summary)")
-    }
-
-    /// Streams one output file through an `OutputSink` and returns its name and digest for
-    /// the manifest.
-    static func stream(
-        _ name: String, _ folder: OutputFolder, _ write: (OutputSink) throws -> Void
-    ) throws -> (String, String) {
-        let sink = try folder.stream(name)
-        try write(sink)
-        return (name, try sink.close())
     }
 
     /// A customer's file name: the id when it is a safe file name, else a reversible escape of
@@ -250,12 +264,9 @@ struct InvoiceJob {
         return safe ? id : String(AccountNames.component(id, prefix: "x").dropFirst())
     }
 
-    func writeJournals(
-        _ journal: [JournalTransaction], catalog: Catalog, folder: OutputFolder
-    ) throws
-        -> [(String, String)]
+    /// The currencies the journals declare: those the run bills in, in code order.
+    static func journalCurrencies(_ journal: [JournalTransaction], catalog: Catalog) -> [Currency]
     {
-        // Declare the currencies the run bills in, in code order.
         var codes: [String] = []
         for transaction in journal {
             for posting in transaction.postings where !codes.contains(posting.amount.currency.code)
@@ -263,18 +274,7 @@ struct InvoiceJob {
                 codes.append(posting.amount.currency.code)
             }
         }
-        let currencies = codes.sorted().compactMap { catalog.currency(code: $0) }
-        return [
-            try InvoiceJob.stream("journal.beancount", folder) {
-                try JournalWriters.beancount(journal, currencies: currencies, to: $0)
-            },
-            try InvoiceJob.stream("journal.csv", folder) {
-                try JournalWriters.csv(journal, to: $0)
-            },
-            try InvoiceJob.stream("journal.ledger", folder) {
-                try JournalWriters.ledger(journal, currencies: currencies, to: $0)
-            },
-        ]
+        return codes.sorted().compactMap { catalog.currency(code: $0) }
     }
 
     /// Invoices rendered per batch of the pipeline in `writeInvoiceFiles`: enough to make the

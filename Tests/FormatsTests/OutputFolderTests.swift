@@ -274,6 +274,47 @@ final class OutputFolderTests: XCTestCase {
         next.abandon()
     }
 
+    func testWritingAfterAnotherThreadAbandonedIsCanceled() throws {
+        let previous = try makePreviousOutput()
+        let folder = try OutputFolder(target: target)
+        let open = try folder.stream("journal.csv")
+        folder.abandon()  // As a failing sink on another thread does.
+        XCTAssertThrowsError(try folder.write("invoices/cus_1.json", bytes: [0x0A])) { error in
+            XCTAssertEqual(
+                error as? OutputError,
+                .io(path: folder.temporaryPath + "/invoices/cus_1.json", errno: ECANCELED,
+                    operation: "create"))
+        }
+        // A sink opened before still closes (its file is gone with the folder).
+        XCTAssertEqual(
+            try open.close(), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        XCTAssertEqual(try snapshot(target), previous)
+        XCTAssertEqual(try names(scratch), [".out.lock", "out"])
+    }
+
+    func testFilesWrittenFromTwoThreadsAreAllCommitted() throws {
+        let folder = try OutputFolder(target: target)
+        let sink = try folder.stream("journal.csv", bufferCapacity: 16)
+        DispatchQueue.concurrentPerform(iterations: 2) { part in
+            if part == 0 {
+                for index in 0..<300 {
+                    _ = try? folder.write("invoices/c\(index).json", bytes: Array("\(index)\n".utf8))
+                }
+            } else {
+                for index in 0..<300 { try? sink.write("row \(index)\n") }
+                _ = try? sink.close()
+            }
+        }
+        try folder.commit()
+        let files = try snapshot(target)
+        XCTAssertEqual(files.count, 302)  // 300 invoices, their folder and the journal
+        for index in 0..<300 {
+            XCTAssertEqual(files["invoices/c\(index).json"], Array("\(index)\n".utf8))
+        }
+        XCTAssertEqual(
+            files["journal.csv"], Array((0..<300).map { "row \($0)\n" }.joined().utf8))
+    }
+
     func testIOErrorMessageNamesPathAndErrno() {
         let message = OutputError.io(path: "out/a", errno: ENOSPC, operation: "write").description
         XCTAssertEqual(

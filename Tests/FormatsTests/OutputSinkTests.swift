@@ -324,6 +324,67 @@ final class JournalTextFastPathTests: XCTestCase {
         }
     }
 
+    /// The byte-appending forms the journal writers use give the bytes of the string forms.
+    func testAppendingFormsEqualTheStringForms() {
+        for text in asciiSamples() + ["caf\u{E9} \"1\"", "a\\b", "", "cus_001"] {
+            var literal: [UInt8] = [0x2A]
+            JournalText.appendBeancountString(text, to: &literal)
+            XCTAssertEqual(literal, [0x2A] + Array(JournalText.beancountString(text).utf8), text)
+            for other in ["", "x", " a", "caf\u{E9}"] {
+                var row: [UInt8] = []
+                CSVText.appendField(text, to: &row)
+                row.append(0x2C)
+                CSVText.appendField(other, to: &row)
+                row.append(0x0A)
+                XCTAssertEqual(row, Array(CSVText.row([text, other]).utf8), text)
+            }
+        }
+        var quoted: [UInt8] = []
+        CSVText.appendField("a \"b\", \u{E9}", to: &quoted)
+        XCTAssertEqual(String(decoding: quoted, as: UTF8.self), "\"a \"\"b\"\", \u{E9}\"")
+        // Beyond 1...9999 only by adding days: year 0 and year 10183 go through `description`.
+        let dates = [
+            CivilDate(year: 2026, month: 10, day: 31)!, CivilDate(year: 33, month: 1, day: 9)!,
+            CivilDate(year: 9999, month: 12, day: 31)!, CivilDate(year: 1, month: 1, day: 1)!,
+            CivilDate(daysSinceEpoch: -719_500), CivilDate(daysSinceEpoch: 3_000_000),
+        ]
+        XCTAssertEqual(dates[4].year, 0)
+        XCTAssertGreaterThan(dates[5].year, 9999)
+        for date in dates {
+            var bytes: [UInt8] = [0x2A]
+            JournalText.appendDate(date, to: &bytes)
+            XCTAssertEqual(bytes, [0x2A] + Array(date.description.utf8), date.description)
+        }
+        var written: [UInt8] = []
+        JournalText.appendDate(CivilDate(year: 33, month: 1, day: 9)!, to: &written)
+        XCTAssertEqual(String(decoding: written, as: UTF8.self), "0033-01-09")
+    }
+
+    /// The account-name component, built as bytes: letters and digits as they are, every
+    /// other byte `-XX`, reversible.
+    func testAccountComponentExactAndReversible() {
+        XCTAssertEqual(AccountNames.component("cus_001", prefix: "C"), "Ccus-5F001")
+        XCTAssertEqual(AccountNames.component("", prefix: "T"), "T")
+        XCTAssertEqual(AccountNames.component("a b\n\u{E9}", prefix: "K"), "Ka-20b-0A-C3-A9")
+        XCTAssertEqual(AccountNames.component("Zz09-.", prefix: "x"), "xZz09-2D-2E")
+        for name in asciiSamples() + ["caf\u{E9}", "\u{1F600}", "cus_001"] {
+            let component = AccountNames.component(name, prefix: "C")
+            XCTAssertEqual(AccountNames.decodeComponent(component), name)
+        }
+    }
+
+    func testForEachTagGivesTheTagsInOrder() {
+        for (invoiceID, grantID) in [(nil, nil), ("inv_1", nil), (nil, "g_1"), ("inv_1", "g_1")] {
+            let transaction = JournalTransaction(
+                date: CivilDate(year: 2026, month: 10, day: 31)!, kind: .apply, reference: "r",
+                customer: "cus_1", invoiceID: invoiceID, grantID: grantID, description: "d",
+                postings: [])
+            var seen: [String] = []
+            JournalWriters.forEachTag(transaction) { seen.append($0 + "=" + $1) }
+            XCTAssertEqual(seen, JournalWriters.tags(transaction).map { $0.key + "=" + $0.value })
+        }
+    }
+
     func testASCIIAccountNameEqualsTheUnicodeRule() {
         for name in asciiSamples() {
             XCTAssertEqual(
@@ -336,6 +397,15 @@ final class JournalTextFastPathTests: XCTestCase {
                     JournalText.isASCIIAccountName(name), JournalText.isUnicodeAccountName(name),
                     "\(Array(name.utf8))")
             }
+        }
+        for name in [
+            "", ":", "Assets", "Assets:", ":Assets", "Assets::X", "Assets:X:", "Assets:X",
+            "Expenses:A:B-c", "Equity:0pening", "Liabilities:-x", "Income:a", "Incomes:X",
+            "Asset:X", "Assets:X y", "Assets:X;y", "Assets:Xy:Z9-q",
+        ] {
+            XCTAssertEqual(
+                JournalText.isASCIIAccountName(name), JournalText.isUnicodeAccountName(name),
+                name)
         }
         XCTAssertTrue(JournalText.isASCIIAccountName("Assets:Receivable:Ccus-5F001"))
         XCTAssertFalse(JournalText.isASCIIAccountName("Assets:receivable"))

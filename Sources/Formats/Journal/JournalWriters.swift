@@ -48,32 +48,57 @@ public enum JournalWriters {
     public static func ledger(
         _ transactions: [JournalTransaction], currencies: [Currency], to output: ByteOutput
     ) throws {
-        var text = ""
+        var text: [UInt8] = []
         var wroteAny = false
         for currency in declaredCurrencies(transactions, currencies) {
             let symbol = ledgerCommodity(currency.code)
-            text += "commodity \(symbol)\n"
+            text += "commodity \(symbol)\n".utf8
             if currency.minorUnitDigits > 0 {
                 let zeros = String(repeating: "0", count: currency.minorUnitDigits)
-                text += "    format 1000.\(zeros) \(symbol)\n"
+                text += "    format 1000.\(zeros) \(symbol)\n".utf8
             }
         }
+        // One symbol per currency code, quoted or not, looked up instead of made per posting.
+        var symbols: [String: String] = [:]
         for transaction in transactions {
-            if wroteAny || !text.isEmpty { text += "\n" }
+            if wroteAny || !text.isEmpty { text.append(UInt8(ascii: "\n")) }
             let description = JournalText.ledgerDescription(transaction.description)
             // No trailing space after the flag when the description is empty.
-            text += "\(transaction.date) *" + (description.isEmpty ? "" : " " + description) + "\n"
-            for (key, value) in tags(transaction) {
-                text += "    ; \(key): \(JournalText.identifier(value))\n"
+            JournalText.appendDate(transaction.date, to: &text)
+            text += " *".utf8
+            if !description.isEmpty {
+                text.append(UInt8(ascii: " "))
+                text += description.utf8
+            }
+            text.append(UInt8(ascii: "\n"))
+            forEachTag(transaction) { key, value in
+                text += "    ; ".utf8
+                text += key.utf8
+                text += ": ".utf8
+                text += JournalText.identifier(value).utf8
+                text.append(UInt8(ascii: "\n"))
             }
             for posting in transaction.postings {
                 precondition(
                     JournalText.isAccountName(posting.account),
                     "account name \(posting.account) must be Root:Component…")
-                text += "    \(posting.account)  \(posting.amount) "
-                text += "\(ledgerCommodity(posting.amount.currency.code))\n"
+                let code = posting.amount.currency.code
+                let symbol: String
+                if let known = symbols[code] {
+                    symbol = known
+                } else {
+                    symbol = ledgerCommodity(code)
+                    symbols[code] = symbol
+                }
+                text += "    ".utf8
+                text += posting.account.utf8
+                text += "  ".utf8
+                text += posting.amount.description.utf8
+                text.append(UInt8(ascii: " "))
+                text += symbol.utf8
+                text.append(UInt8(ascii: "\n"))
             }
-            if text.utf8.count >= chunkBytes {
+            if text.count >= chunkBytes {
                 try output.write(text)
                 text.removeAll(keepingCapacity: true)
                 wroteAny = true
@@ -145,29 +170,53 @@ public enum JournalWriters {
             }.sorted { left, right in
                 left.date != right.date ? left.date < right.date : left.index < right.index
             }
+            var bytes = Array(text.utf8)
             for open in opens {
-                text += "\(open.date) open \(open.account)\n"
+                JournalText.appendDate(open.date, to: &bytes)
+                bytes += " open ".utf8
+                bytes += open.account.utf8
+                bytes.append(UInt8(ascii: "\n"))
+                if bytes.count >= chunkBytes {
+                    try output.write(bytes)
+                    bytes.removeAll(keepingCapacity: true)
+                }
             }
+            text = String(decoding: bytes, as: UTF8.self)
         }
+        var bytes = Array(text.utf8)
         for transaction in transactions {
-            text += "\n\(transaction.date) * "
-            text += JournalText.beancountString(JournalText.description(transaction.description))
+            bytes.append(UInt8(ascii: "\n"))
+            JournalText.appendDate(transaction.date, to: &bytes)
+            bytes += " * ".utf8
+            JournalText.appendBeancountString(
+                JournalText.description(transaction.description), to: &bytes)
             if let invoiceID = transaction.invoiceID, JournalText.isLinkSafe(invoiceID) {
-                text += " ^\(invoiceID)"
+                bytes += " ^".utf8
+                bytes += invoiceID.utf8
             }
-            text += "\n"
-            for (key, value) in tags(transaction) {
-                text += "  \(key): \(JournalText.beancountString(JournalText.identifier(value)))\n"
+            bytes.append(UInt8(ascii: "\n"))
+            forEachTag(transaction) { key, value in
+                bytes += "  ".utf8
+                bytes += key.utf8
+                bytes += ": ".utf8
+                JournalText.appendBeancountString(JournalText.identifier(value), to: &bytes)
+                bytes.append(UInt8(ascii: "\n"))
             }
             for posting in transaction.postings {
-                text += "  \(posting.account)  \(posting.amount) \(posting.amount.currency.code)\n"
+                bytes += "  ".utf8
+                bytes += posting.account.utf8
+                bytes += "  ".utf8
+                bytes += posting.amount.description.utf8
+                bytes.append(UInt8(ascii: " "))
+                bytes += posting.amount.currency.code.utf8
+                bytes.append(UInt8(ascii: "\n"))
             }
-            if text.utf8.count >= chunkBytes {
-                try output.write(text)
-                text.removeAll(keepingCapacity: true)
+            if bytes.count >= chunkBytes {
+                try output.write(bytes)
+                bytes.removeAll(keepingCapacity: true)
             }
         }
-        try output.write(text)
+        try output.write(bytes)
     }
 
     /// The columns of `journal.csv`. None is named `amount` or `currency`: hledger's CSV rules
@@ -188,19 +237,36 @@ public enum JournalWriters {
 
     /// `csv(_:)` written to `output` in pieces of about `chunkBytes`.
     public static func csv(_ transactions: [JournalTransaction], to output: ByteOutput) throws {
-        var text = CSVText.row(csvHeader)
+        var text = Array(CSVText.row(csvHeader).utf8)
         for transaction in transactions {
             let reference = JournalText.identifier(transaction.reference)
             let customer = JournalText.identifier(transaction.customer)
             let description = JournalText.description(transaction.description)
+            // The fields shared by the transaction's rows, made once.
+            var date: [UInt8] = []
+            JournalText.appendDate(transaction.date, to: &date)
+            var head = date
+            head.append(UInt8(ascii: ","))
+            CSVText.appendField(reference, to: &head)
+            head.append(UInt8(ascii: ","))
+            CSVText.appendField(transaction.kind.rawValue, to: &head)
+            head.append(UInt8(ascii: ","))
+            CSVText.appendField(customer, to: &head)
+            head.append(UInt8(ascii: ","))
+            var tail: [UInt8] = []
+            CSVText.appendField(description, to: &tail)
+            tail.append(UInt8(ascii: "\n"))
             for posting in transaction.postings {
-                text += CSVText.row([
-                    transaction.date.description, reference, transaction.kind.rawValue, customer,
-                    posting.account, posting.amount.description, posting.amount.currency.code,
-                    description,
-                ])
+                text += head
+                CSVText.appendField(posting.account, to: &text)
+                text.append(UInt8(ascii: ","))
+                CSVText.appendField(posting.amount.description, to: &text)
+                text.append(UInt8(ascii: ","))
+                CSVText.appendField(posting.amount.currency.code, to: &text)
+                text.append(UInt8(ascii: ","))
+                text += tail
             }
-            if text.utf8.count >= chunkBytes {
+            if text.count >= chunkBytes {
                 try output.write(text)
                 text.removeAll(keepingCapacity: true)
             }
@@ -222,6 +288,18 @@ public enum JournalWriters {
         if let invoiceID = transaction.invoiceID { tags.append(("invoice", invoiceID)) }
         if let grantID = transaction.grantID { tags.append(("grant", grantID)) }
         return tags
+    }
+
+    /// `tags(_:)` without the array: `body` is called with each key and unescaped value, in
+    /// the same order.
+    static func forEachTag(
+        _ transaction: JournalTransaction, _ body: (String, String) -> Void
+    ) {
+        body("kind", transaction.kind.rawValue)
+        body("reference", transaction.reference)
+        body("customer", transaction.customer)
+        if let invoiceID = transaction.invoiceID { body("invoice", invoiceID) }
+        if let grantID = transaction.grantID { body("grant", grantID) }
     }
 
     /// The currencies to declare: `currencies` in their order, then every other currency the
@@ -261,19 +339,34 @@ enum JournalText {
     /// A–Z and the alphabetic ones A–Z and a–z, so this is the same rule without the Unicode
     /// property lookups (every posting of every journal is checked).
     static func isASCIIAccountName(_ name: String) -> Bool {
-        let components = name.utf8.split(
-            separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
-        guard components.count >= 2,
-            ["Assets", "Liabilities", "Equity", "Income", "Expenses"]
-                .contains(where: { $0.utf8.elementsEqual(components[0]) })
-        else { return false }
-        return components.allSatisfy { component in
-            guard let first = component.first else { return false }
-            return isCapitalOrDigit(first)
-                && component.allSatisfy {
-                    isCapitalOrDigit($0) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == UInt8(ascii: "-")
-                }
+        // One pass over the bytes, component by component, with no arrays: every posting of
+        // every journal is checked.
+        var componentCount = 0
+        var componentStart = true
+        var rootEnd = -1
+        var index = 0
+        for byte in name.utf8 {
+            if byte == UInt8(ascii: ":") {
+                if componentStart { return false }  // an empty component
+                if componentCount == 0 { rootEnd = index }
+                componentCount += 1
+                componentStart = true
+            } else if componentStart {
+                guard isCapitalOrDigit(byte) else { return false }
+                componentStart = false
+            } else {
+                guard isCapitalOrDigit(byte) || (byte >= 0x61 && byte <= 0x7A)
+                    || byte == UInt8(ascii: "-")
+                else { return false }
+            }
+            index += 1
         }
+        if componentStart { return false }  // empty, or an empty last component
+        componentCount += 1
+        guard componentCount >= 2 else { return false }
+        let root = name.utf8.prefix(rootEnd)
+        return ["Assets", "Liabilities", "Equity", "Income", "Expenses"]
+            .contains(where: { $0.utf8.elementsEqual(root) })
     }
 
     /// A description on one line: control characters (C0, DEL, C1, U+2028, U+2029) become
@@ -386,6 +479,41 @@ enum JournalText {
         }
         output += "\""
         return output
+    }
+
+    /// Appends `beancountString(text)`'s bytes to `bytes`.
+    static func appendBeancountString(_ text: String, to bytes: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            // `"` and `\\` are ASCII, so escaping byte by byte is escaping scalar by scalar.
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                bytes.append(UInt8(ascii: "\\"))
+            }
+            bytes.append(byte)
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends `date.description` (`YYYY-MM-DD`) to `bytes`, digit by digit for the years
+    /// 0–9999 (every date the loaders accept) and through `description` otherwise.
+    static func appendDate(_ date: CivilDate, to bytes: inout [UInt8]) {
+        guard (0...9999).contains(date.year), (0...99).contains(date.month),
+            (0...99).contains(date.day)
+        else {
+            bytes += date.description.utf8
+            return
+        }
+        let zero = UInt8(ascii: "0")
+        bytes.append(zero + UInt8(date.year / 1000))
+        bytes.append(zero + UInt8(date.year / 100 % 10))
+        bytes.append(zero + UInt8(date.year / 10 % 10))
+        bytes.append(zero + UInt8(date.year % 10))
+        bytes.append(UInt8(ascii: "-"))
+        bytes.append(zero + UInt8(date.month / 10))
+        bytes.append(zero + UInt8(date.month % 10))
+        bytes.append(UInt8(ascii: "-"))
+        bytes.append(zero + UInt8(date.day / 10))
+        bytes.append(zero + UInt8(date.day % 10))
     }
 
     /// Whether a text can follow `^` as a beancount link (`[A-Za-z0-9\-_/.]+`).

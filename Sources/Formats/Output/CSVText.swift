@@ -21,6 +21,22 @@ public enum CSVText {
         return line
     }
 
+    /// Appends one field of `row(_:)` (quoted when it needs to be) to `bytes`, without the
+    /// separator: for writers that build rows as bytes.
+    static func appendField(_ field: String, to bytes: inout [UInt8]) {
+        guard needsQuotes(field) else {
+            bytes += field.utf8
+            return
+        }
+        bytes.append(UInt8(ascii: "\""))
+        for byte in field.utf8 {
+            // `"` is ASCII: doubling it byte by byte is doubling it scalar by scalar.
+            if byte == UInt8(ascii: "\"") { bytes.append(byte) }
+            bytes.append(byte)
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
     static func needsQuotes(_ field: String) -> Bool {
         let bytes = field.utf8
         guard let first = bytes.first, let last = bytes.last else { return false }

@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -27,7 +29,10 @@
 /// makes the whole temporary folder durable with one `syncfs(2)` before the swap, then fsyncs
 /// the folders (docs/DECISIONS.md, "Output durability").
 ///
-/// Not thread-safe: one run writes through one `OutputFolder` from one thread.
+/// Files may be created (`write`, `stream`) and sinks closed from more than one thread at once
+/// (`invoice` writes the per-customer files on one thread and the journals on another); the
+/// folder's bookkeeping is under a lock. Each `OutputSink` is used by one thread, and
+/// `commit()` is called once every sink is closed and the other threads are done.
 public final class OutputFolder {
     /// The folder this run replaces, as given.
     public let target: String
@@ -52,6 +57,9 @@ public final class OutputFolder {
     private var createdFolders: Set<String> = []
     /// Files written so far, relative; each path may be written once.
     private var writtenFiles: Set<String> = []
+    /// Guards the bookkeeping above against sinks created, closed or failing on several
+    /// threads; recursive because a failing `stream(_:)` abandons the folder while holding it.
+    private let lock = NSRecursiveLock()
 
     private enum State {
         case open
@@ -149,11 +157,20 @@ public final class OutputFolder {
     /// `bufferCapacity` is the sink's buffer (1 MiB unless given; tests use tiny ones).
     ///
     /// - Throws: as `write(_:bytes:)`: `OutputError.invalidPath` (folder still usable) or
-    ///   `OutputError.io` (folder abandoned).
+    ///   `OutputError.io` (folder abandoned); `OutputError.io` with `ECANCELED` when a
+    ///   failure on another thread has already abandoned the folder.
     public func stream(
         _ relativePath: String, bufferCapacity: Int = OutputSink.defaultBufferCapacity
     ) throws -> OutputSink {
-        precondition(state == .open, "OutputFolder.write after commit() or abandon()")
+        lock.lock()
+        defer { lock.unlock() }
+        if state == .abandoned {
+            // Another thread's failure abandoned the folder while this one was still writing:
+            // fail this file too (that thread's error is the one to report).
+            throw OutputError.io(
+                path: temporaryPath + "/" + relativePath, errno: ECANCELED, operation: "create")
+        }
+        precondition(state == .open, "OutputFolder.write after commit()")
         let components = try OutputFolder.validate(relativePath)
         if writtenFiles.contains(relativePath) {
             throw OutputError.invalidPath(
@@ -184,6 +201,8 @@ public final class OutputFolder {
 
     /// Called by a sink once its file is complete and closed.
     func sinkClosed() {
+        lock.lock()
+        defer { lock.unlock() }
         openSinks -= 1
     }
 
@@ -201,6 +220,8 @@ public final class OutputFolder {
     ///   `OutputError.previousOutputAside` if, without `RENAME_EXCHANGE`, neither the new
     ///   folder nor the previous one could be renamed to the target: the next run restores.
     public func commit() throws {
+        lock.lock()
+        defer { lock.unlock() }
         precondition(state == .open, "OutputFolder.commit after commit() or abandon()")
         precondition(openSinks == 0, "OutputFolder.commit with an OutputSink not closed")
         // Where the previous target's content sits after the swap; `nil` if there was none.
@@ -268,6 +289,8 @@ public final class OutputFolder {
     /// Called on every failure path inside this type, and from `deinit` when neither
     /// `commit()` nor `abandon()` ran.
     public func abandon() {
+        lock.lock()
+        defer { lock.unlock() }
         guard state == .open else { return }
         state = .abandoned
         closeStagingDescriptor()

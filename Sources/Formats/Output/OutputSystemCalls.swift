@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -32,6 +34,9 @@ final class OutputSystemCalls {
 
     private let faults: [Fault]
     private var callCounts: [Call: Int] = [:]
+    /// Sinks of one folder may write on several threads (`OutputFolder`): the counts are
+    /// shared, so they are counted under a lock.
+    private let countLock = NSLock()
 
     /// Real calls, failing where `faults` says.
     init(faults: [Fault] = []) {
@@ -43,6 +48,10 @@ final class OutputSystemCalls {
 
     /// Counts a call of `call` and returns the errno to fail it with, if a fault says so.
     private func injectedErrno(_ call: Call) -> Int32? {
+        // Real runs inject nothing: no counting, no lock.
+        if faults.isEmpty { return nil }
+        countLock.lock()
+        defer { countLock.unlock() }
         let count = callCounts[call, default: 0] + 1
         callCounts[call] = count
         return faults.first { $0.call == call && $0.occurrence == count }?.errno

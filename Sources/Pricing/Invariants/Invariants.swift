@@ -250,8 +250,9 @@ public enum InvoiceInvariants {
         }
         var journalCredits: [String: Int128] = [:]
         for transaction in journal {
-            for posting in transaction.postings
-            where posting.account == accounts.credits(transaction.customer) {
+            // The customer's credits account, named once per transaction, not per posting.
+            let credits = accounts.credits(transaction.customer)
+            for posting in transaction.postings where posting.account == credits {
                 let key = transaction.customer + " " + posting.amount.currency.code
                 journalCredits[key, default: 0] -= posting.amount.minorUnits
             }

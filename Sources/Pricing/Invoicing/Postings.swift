@@ -61,17 +61,22 @@ extension AccountNames {
     /// (two uppercase hex digits). `cus_001` → `Ccus-5F001`. Beancount, hledger and ledger all
     /// accept the result, and `decodeComponent` gives back the original text.
     public static func component(_ name: String, prefix: Character) -> String {
-        var output = String(prefix)
+        // Built as bytes (every posting of every journal transaction names an account): the
+        // output is ASCII apart from the prefix, so it is valid UTF-8 as a whole.
+        var output = Array(String(prefix).utf8)
+        output.reserveCapacity(output.count + name.utf8.count)
+        let hexDigits: StaticString = "0123456789ABCDEF"
         for byte in name.utf8 {
             switch byte {
             case 0x30...0x39, 0x41...0x5A, 0x61...0x7A:
-                output.unicodeScalars.append(Unicode.Scalar(byte))
+                output.append(byte)
             default:
-                let hex = String(byte, radix: 16, uppercase: true)
-                output += "-" + (hex.count == 1 ? "0" + hex : hex)
+                output.append(UInt8(ascii: "-"))
+                output.append(hexDigits.utf8Start[Int(byte >> 4)])
+                output.append(hexDigits.utf8Start[Int(byte & 0x0F)])
             }
         }
-        return output
+        return String(decoding: output, as: UTF8.self)
     }
 
     /// The original text of a component made by `component(_:prefix:)`, or nil if malformed.
