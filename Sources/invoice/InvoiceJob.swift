@@ -243,8 +243,8 @@ struct InvoiceJob {
                 ("period", month.description), ("first_number", String(firstNumber)),
                 ("as_of", issueDate?.description),
             ],
-            buildsOn: buildsOn, configuration: configuration, inputs: [], skipped: [], counts: nil, outputs: outputs,
-            totals: totals)
+            buildsOn: buildsOn, configuration: configuration, inputs: [], skipped: [], counts: nil,
+            outputs: outputs, totals: totals)
         try folder.writeManifest(manifest)
         let summary = "\(invoices.count) invoices, "
             + "\(wallet.transactions.count) wallet transactions, "
