@@ -77,13 +77,10 @@ struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(
-        level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?,
-        source: String, file: String, function: String, line: UInt
-    ) {
-        let merged = metadata.merging(extra ?? [:]) { $1 }
+    func log(event: LogEvent) {
+        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
         JSONLogHandler.write(
-            level: level.rawValue, label: label, message: message.description,
+            level: event.level.rawValue, label: label, message: event.message.description,
             metadata: merged.map { ($0.key, "\($0.value)") }.sorted { $0.0 < $1.0 })
     }
 
