@@ -280,7 +280,7 @@ extension Manifest {
         guard case .object(let members) = root else {
             throw ManifestError(field: "", problem: "not a JSON object")
         }
-        var reader = ManifestReader()
+        let reader = ManifestReader()
         let tool = try reader.string(root["tool"], "tool")
         let stage = try reader.string(root["stage"], "stage")
         var options: [(String, String?)] = []
