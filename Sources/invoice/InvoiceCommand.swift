@@ -64,6 +64,14 @@ struct InvoiceCommand: ParsableCommand {
     )
     var asOf: String?
 
+    @Option(
+        help: """
+            After a successful run, write its invoice count, amounts by currency, duration and \
+            end time to this file in the Prometheus text format, atomically (node_exporter's \
+            textfile collector). Example: --metrics-file /var/lib/node_exporter/ratebook.prom
+            """)
+    var metricsFile: String?
+
     /// Parses the options and runs, exiting with Ratebook's codes (SPEC §10).
     static func main() {
         // Progress goes to standard error (cron logs); outputs never hold a log line.
@@ -87,10 +95,11 @@ struct InvoiceCommand: ParsableCommand {
 
     func run() throws {
         log.apply()
-        let job = InvoiceJob(
+        var job = InvoiceJob(
             catalogPath: stage.catalog, customersPath: stage.customers, month: stage.month!,
             ratedPath: rated, walletsPath: wallets, grantPaths: grants, outputPath: stage.output,
             firstNumber: firstNumber, issueDate: asOf.flatMap { CivilDate(iso: $0) })
+        job.metricsPath = metricsFile
         let status = job.run()
         if status != .success { throw ExitCode(status.rawValue) }
     }

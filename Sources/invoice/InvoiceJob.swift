@@ -2,6 +2,7 @@ import CommandSupport
 import Formats
 import Foundation
 import Logging
+import Pipeline
 import Pricing
 
 /// One `invoice` run: load, check, build invoices and wallets, write. Nothing is written unless
@@ -16,6 +17,8 @@ struct InvoiceJob {
     let outputPath: String
     let firstNumber: Int
     let issueDate: CivilDate?
+    /// `--metrics-file`: written after a successful run only.
+    var metricsPath: String? = nil
 
     func fail(_ status: ExitStatus, _ message: String) -> ExitStatus {
         RunLog.error("invoice", message)
@@ -23,6 +26,7 @@ struct InvoiceJob {
     }
 
     func run() -> ExitStatus {
+        let started = Date()
         // An output folder overlapping an input would delete it on replace: refuse first.
         var named = [("--catalog", catalogPath), ("--customers", customersPath)]
         named += [("--rated", ratedPath)] + (walletsPath.map { [("--wallets", $0)] } ?? [])
@@ -123,13 +127,26 @@ struct InvoiceJob {
             return fail(error.status, error.message)
         }
         do {
-            try produce(
+            let (count, amounts) = try produce(
                 catalog: catalog, customers: customers, lines: lines,
                 grants: grants.values.sorted { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) },
                 opening: opening, configuration: configuration,
                 buildsOn: ManifestLink(stage: "rate", manifestSHA256: rated.manifestSHA256),
                 folder: folder)
             try folder.commit()
+            if let metricsPath {
+                do {
+                    try MetricsFile.write(
+                        RunMetrics.invoice(
+                            period: month.description, invoices: count, totals: amounts,
+                            durationSeconds: Date().timeIntervalSince(started),
+                            finishedAtSeconds: Date().timeIntervalSince1970), to: metricsPath)
+                } catch {
+                    return fail(
+                        .inputError,
+                        "the outputs are in place, but the metrics file was not written: \(error)")
+                }
+            }
             return .success
         } catch let error as OutputError where error.newOutputIsInPlace {
             return fail(.inputError, "\(error)")
@@ -153,7 +170,7 @@ struct InvoiceJob {
         catalog: Catalog, customers: [Customer], lines: [RatedLine], grants: [Grant],
         opening: [WalletEntry], configuration: [(String, ConfigFile)], buildsOn: ManifestLink,
         folder: OutputFolder
-    ) throws {
+    ) throws -> (Int, [(currency: String, kind: String, amount: String)]) {
         var linesByCustomer: [String: [RatedLine]] = [:]
         for line in lines { linesByCustomer[line.customer, default: []].append(line) }
         let builder = InvoiceBuilder(month: month, rounding: catalog.rounding)
@@ -222,6 +239,7 @@ struct InvoiceJob {
         let outputs = files + streamed
 
         var totals: [(String, String)] = [("invoices", String(invoices.count))]
+        var amounts: [(currency: String, kind: String, amount: String)] = []
         var byCurrency: [String: (Money, Money, Money)] = [:]
         for invoice in invoices {
             let zero = Money.zero(invoice.currency)
@@ -236,6 +254,10 @@ struct InvoiceJob {
             totals.append(("total_\(code)", sums.0.description))
             totals.append(("credits_applied_\(code)", sums.1.description))
             totals.append(("amount_due_\(code)", sums.2.description))
+            amounts += [
+                (code, "total", sums.0.description), (code, "credits_applied", sums.1.description),
+                (code, "amount_due", sums.2.description),
+            ]
         }
         let manifest = Manifest(
             stage: "invoice",
@@ -246,10 +268,12 @@ struct InvoiceJob {
             buildsOn: buildsOn, configuration: configuration, inputs: [], skipped: [], counts: nil,
             outputs: outputs, totals: totals)
         try folder.writeManifest(manifest)
-        let summary = "\(invoices.count) invoices, "
+        let summary =
+            "\(invoices.count) invoices, "
             + "\(wallet.transactions.count) wallet transactions, "
             + "\(journalCount) journal transactions"
         Logger(label: "invoice").info("\(summary)")
+        return (invoices.count, amounts)
     }
 
     /// A customer's file name: the id when it is a safe file name, else a reversible escape of
@@ -265,8 +289,7 @@ struct InvoiceJob {
     }
 
     /// The currencies the journals declare: those the run bills in, in code order.
-    static func journalCurrencies(_ journal: [JournalTransaction], catalog: Catalog) -> [Currency]
-    {
+    static func journalCurrencies(_ journal: [JournalTransaction], catalog: Catalog) -> [Currency] {
         var codes: [String] = []
         for transaction in journal {
             for posting in transaction.postings where !codes.contains(posting.amount.currency.code)
@@ -308,8 +331,10 @@ struct InvoiceJob {
         var current = render(0..<min(batch, invoices.count))
         var start = 0
         while start < invoices.count {
-            let following = min(start + batch, invoices.count)..<min(
-                start + 2 * batch, invoices.count)
+            let following =
+                min(
+                    start + batch, invoices.count)..<min(
+                    start + 2 * batch, invoices.count)
             var next: [Rendered] = []
             var written: [(String, String)] = []
             var failure: Error?

@@ -392,9 +392,43 @@ extension InvoiceSampleTests {
             XCTAssertEqual(result.status, 0, result.transcript)
             let figures = result.standardOutput.split(separator: " ").filter { !$0.isEmpty }
             XCTAssertEqual(figures.first.map(String.init), invoice["amount_due"] as? String, name)
-            XCTAssertEqual(figures.dropFirst().first.map(String.init), invoice["currency"] as? String)
+            XCTAssertEqual(
+                figures.dropFirst().first.map(String.init), invoice["currency"] as? String)
             checked += 1
         }
         XCTAssertEqual(checked, 6)
+    }
+}
+
+extension InvoiceSampleTests {
+    /// `invoice --metrics-file`: the invoice count and each currency's amounts, as the manifest
+    /// totals them.
+    func testInvoiceMetricsFile() throws {
+        let work = try makeTemporaryDirectory()
+        _ = try runSamples(in: work)
+        let samples = Executables.samples
+        let metrics = work.appendingPathComponent("invoice.prom")
+        let result = try runInvoice(
+            invoiceArguments(
+                period: "2026-10", rated: work.appendingPathComponent("rate-2026-10"),
+                wallets: samples.appendingPathComponent("wallets-2026-09.ndjson"),
+                output: work.appendingPathComponent("again"),
+                extra: [
+                    "--grants", samples.appendingPathComponent("grants.ndjson").path,
+                    "--metrics-file", metrics.path,
+                ]),
+            in: work)
+        XCTAssertEqual(result.status, 0, result.transcript)
+        let lines = try readLines(metrics)
+        for expected in [
+            "ratebook_invoice_invoices{period=\"2026-10\"} 6",
+            "ratebook_invoice_amount{period=\"2026-10\",currency=\"USD\",kind=\"total\"} 3697.12",
+            "ratebook_invoice_amount{period=\"2026-10\",currency=\"JPY\",kind=\"amount_due\"} "
+                + "41100",
+            "ratebook_invoice_amount{period=\"2026-10\",currency=\"EUR\",kind=\"credits_applied\"} "
+                + "0.00",
+        ] {
+            XCTAssertTrue(lines.contains(expected), "missing «\(expected)»")
+        }
     }
 }
