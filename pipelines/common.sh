@@ -1,13 +1,11 @@
 # Shared by the pipelines/ scripts (sourced, not run).
 #
-# The executables: $RATEBOOK_BIN/rate and $RATEBOOK_BIN/invoice when RATEBOOK_BIN is set (the
-# tests point it at a fresh build), else `rate` and `invoice` on PATH, else this checkout's
-# release build (built on first use).
+# The executables: $RATEBOOK_BIN/rate and $RATEBOOK_BIN/invoice when RATEBOOK_BIN is set (an
+# installation, or the tests' fresh build), else this checkout's release build (built on first
+# use). Never whatever `rate` happens to be on PATH: another program may have that name.
 ratebook_bin() {
   if [ -n "${RATEBOOK_BIN:-}" ]; then
     echo "$RATEBOOK_BIN"
-  elif command -v rate >/dev/null && command -v invoice >/dev/null; then
-    dirname "$(command -v rate)"
   else
     local root
     root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
