@@ -1,3 +1,4 @@
+import Foundation
 import Pricing
 
 /// A stage's `manifest.json` (SPEC §8.1): what went in, what came out, and counts that add up.
@@ -418,5 +419,37 @@ private struct ManifestReader {
             counts.rejected[reason] = try integer(number, "counts.rejected.\(name)")
         }
         return counts
+    }
+}
+
+extension Manifest {
+    /// The files under `folder` this manifest does not list (its own `manifest.json` and seal
+    /// aside): what `verify` and the issued store's reader refuse. Paths are relative, with `/`
+    /// between components, sorted bytewise; folders are walked, symbolic links never followed
+    /// (a link is listed as a file).
+    public func unlistedFiles(in folder: String) -> [String] {
+        var listed = Set(outputs.map { $0.0 })
+        listed.insert(ManifestSeal.manifestName)
+        listed.insert(ManifestSeal.fileName)
+        var names: [String] = []
+        func walk(_ directory: URL, _ prefix: String) {
+            let entries =
+                (try? FileManager.default.contentsOfDirectory(
+                    at: directory,
+                    includingPropertiesForKeys: [.isDirectoryKey, .isSymbolicLinkKey],
+                    options: [])) ?? []
+            for entry in entries {
+                let name = prefix + entry.lastPathComponent
+                let values = try? entry.resourceValues(
+                    forKeys: [.isDirectoryKey, .isSymbolicLinkKey])
+                if values?.isDirectory == true, values?.isSymbolicLink != true {
+                    walk(entry, name + "/")
+                } else if !listed.contains(name) {
+                    names.append(name)
+                }
+            }
+        }
+        walk(URL(fileURLWithPath: folder, isDirectory: true), "")
+        return names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 }

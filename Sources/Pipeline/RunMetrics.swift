@@ -53,6 +53,17 @@ public enum RunMetrics {
         ] + timing("invoice", labels, durationSeconds, finishedAtSeconds)
     }
 
+    /// Writes `metrics` to `path` after a run's outputs are committed; the message to end the
+    /// run with (exit 3) when it cannot, else nil.
+    public static func write(_ metrics: [Metric], to path: String) -> String? {
+        do {
+            try MetricsFile.write(metrics, to: path)
+            return nil
+        } catch {
+            return "the outputs are in place, but the metrics file was not written: \(error)"
+        }
+    }
+
     static func timing(
         _ stage: String, _ labels: [(String, String)], _ duration: Double, _ finished: Double
     ) -> [Metric] {

@@ -49,22 +49,37 @@ public enum Verify {
                     + "it was edited after the run")
         }
         // Outputs: each listed file hashed again; anything else in the folder is unexpected.
-        let listed = Set(manifest.outputs.map { $0.0 })
+        // An invoice document is read once: hashed, then checked to add up (its problems are
+        // listed after the folder's).
+        var sums = InvoiceSums()
+        var documentProblems: [String] = []
         for (name, recorded) in manifest.outputs {
-            guard let actual = hashFile(path(name), problems: &problems) else { continue }
+            let actual: String
+            if manifest.stage == "invoice", name.hasPrefix("invoices/"), name.hasSuffix(".json") {
+                guard let bytes = try? ConfigFile.readBytes(path: path(name), bytesMax: 1 << 30)
+                else {
+                    problems.append("\(path(name)): missing (the manifest lists it)")
+                    continue
+                }
+                actual = SHA256.hash(bytes)
+                sums.add(bytes, path: path(name), problems: &documentProblems)
+            } else {
+                guard let hashed = hashFile(path(name), problems: &problems) else { continue }
+                actual = hashed
+            }
             if actual != recorded {
                 problems.append(
                     "\(path(name)): SHA-256 \(actual) differs from \(recorded) recorded in the "
                         + "manifest")
             }
         }
-        let own: Set<String> = [ManifestSeal.manifestName, ManifestSeal.fileName]
-        for name in filesUnder(folder) where !listed.contains(name) && !own.contains(name) {
+        for name in manifest.unlistedFiles(in: folder) {
             problems.append("\(path(name)): not listed in the manifest")
         }
         checkCounts(manifest, folder: folder, problems: &problems)
         if manifest.stage == "invoice" {
-            checkInvoices(manifest, folder: folder, problems: &problems)
+            problems += documentProblems
+            sums.check(manifest, folder: folder, problems: &problems)
         }
         let link = checkLink(manifest, buildsOn: buildsOn, problems: &problems)
         let summary =
@@ -125,70 +140,6 @@ public enum Verify {
                     "\(manifestPath): totals.invoices is \(invoices), but \(documents) invoice "
                         + "documents are listed")
             }
-        }
-    }
-
-    /// Every invoice document adds up (its lines to the subtotal; subtotal, discounts and tax
-    /// to the total; total less credits to the amount due), and the manifest's totals per
-    /// currency are the sums of the documents'. Documents whose bytes differ from the manifest
-    /// are reported by hashing already and not read again.
-    static func checkInvoices(_ manifest: Manifest, folder: String, problems: inout [String]) {
-        var sums: [String: [String: Rational]] = [:]
-        let kinds = ["total", "credits_applied", "amount_due"]
-        for (name, _) in manifest.outputs
-        where name.hasPrefix("invoices/") && name.hasSuffix(".json") {
-            let path = RatedFolder.file(folder, name)
-            guard let bytes = try? ConfigFile.readBytes(path: path, bytesMax: 1 << 30),
-                let document = try? InvoiceDocument.decode(bytes)
-            else {
-                problems.append("\(path): not an invoice document")
-                continue
-            }
-            do {
-                var lines = Rational.zero
-                for (_, figures) in document.lines { lines = try lines + figures.amount }
-                func figure(_ key: String) -> Rational { document.figure(key) ?? .zero }
-                let total = try figure("subtotal") + figure("discounts") + figure("tax")
-                let due = try figure("total") - figure("credits_applied")
-                if lines != figure("subtotal") || total != figure("total")
-                    || due != figure("amount_due")
-                {
-                    problems.append(
-                        "\(path): its figures do not add up (lines \(lines), subtotal "
-                            + "\(figure("subtotal")), total \(figure("total")), amount due "
-                            + "\(figure("amount_due")))")
-                }
-                for kind in kinds {
-                    sums[document.currency, default: [:]][kind] =
-                        try (sums[document.currency]?[kind] ?? .zero) + figure(kind)
-                }
-            } catch {
-                problems.append("\(path): a sum out of range")
-            }
-        }
-        let manifestPath = RatedFolder.file(folder, ManifestSeal.manifestName)
-        var recorded: [String: String] = [:]
-        for (name, value) in manifest.totals
-        where kinds.contains(where: { name.hasPrefix($0 + "_") }) {
-            recorded[name] = value
-        }
-        var expected: Set<String> = []
-        for currency in sums.keys.sorted() {
-            let byKind = sums[currency] ?? [:]
-            for kind in kinds {
-                let name = "\(kind)_\(currency)"
-                expected.insert(name)
-                let value = byKind[kind] ?? .zero
-                if recorded[name].flatMap(DecimalText.exact) != value {
-                    problems.append(
-                        "\(manifestPath): totals.\(name) is \(recorded[name] ?? "missing"), but "
-                            + "the invoice documents sum to \(value)")
-                }
-            }
-        }
-        for name in recorded.keys.sorted() where !expected.contains(name) {
-            problems.append(
-                "\(manifestPath): totals.\(name) names a currency no invoice document bills in")
         }
     }
 
@@ -258,35 +209,70 @@ public enum Verify {
         }
         return lines
     }
+}
 
-    /// Every file under `folder`, as a path relative to it with `/` between components, sorted
-    /// bytewise. Directories are not listed; a symbolic link is listed as a file.
-    static func filesUnder(_ folder: String) -> [String] {
-        let root = URL(fileURLWithPath: folder, isDirectory: true)
-        var names: [String] = []
-        func walk(_ directory: URL, _ prefix: String) {
-            let entries =
-                (try? FileManager.default.contentsOfDirectory(
-                    at: directory, includingPropertiesForKeys: [.isDirectoryKey],
-                    options: [])) ?? []
-            for entry in entries {
-                let name = prefix + entry.lastPathComponent
-                let values = try? entry.resourceValues(forKeys: [.isDirectoryKey])
-                if values?.isDirectory == true, !entry.isSymbolicLink {
-                    walk(entry, name + "/")
-                } else {
-                    names.append(name)
+/// The invoice documents of a folder, checked one by one as they are read (each adds up: its
+/// lines to the subtotal; subtotal, discounts and tax to the total; total less credits to the
+/// amount due) and summed per currency, so the manifest's totals can be checked against them.
+struct InvoiceSums {
+    static let kinds = ["total", "credits_applied", "amount_due"]
+    var sums: [String: [String: Rational]] = [:]
+
+    /// Checks one document's bytes and adds its figures.
+    mutating func add(_ bytes: [UInt8], path: String, problems: inout [String]) {
+        guard let document = try? InvoiceDocument.decode(bytes) else {
+            problems.append("\(path): not an invoice document")
+            return
+        }
+        do {
+            var lines = Rational.zero
+            for (_, figures) in document.lines { lines = try lines + figures.amount }
+            func figure(_ key: String) -> Rational { document.figure(key) ?? .zero }
+            let total = try figure("subtotal") + figure("discounts") + figure("tax")
+            let due = try figure("total") - figure("credits_applied")
+            if lines != figure("subtotal") || total != figure("total")
+                || due != figure("amount_due")
+            {
+                problems.append(
+                    "\(path): its figures do not add up (lines \(lines), subtotal "
+                        + "\(figure("subtotal")), total \(figure("total")), amount due "
+                        + "\(figure("amount_due")))")
+            }
+            for kind in Self.kinds {
+                sums[document.currency, default: [:]][kind] =
+                    try (sums[document.currency]?[kind] ?? .zero) + figure(kind)
+            }
+        } catch {
+            problems.append("\(path): a sum out of range")
+        }
+    }
+
+    /// The manifest's `total_*`, `credits_applied_*` and `amount_due_*` are the documents' sums,
+    /// currency by currency, and name no other currency.
+    func check(_ manifest: Manifest, folder: String, problems: inout [String]) {
+        let manifestPath = RatedFolder.file(folder, ManifestSeal.manifestName)
+        var recorded: [String: String] = [:]
+        for (name, value) in manifest.totals
+        where Self.kinds.contains(where: { name.hasPrefix($0 + "_") }) {
+            recorded[name] = value
+        }
+        var expected: Set<String> = []
+        for currency in sums.keys.sorted() {
+            let byKind = sums[currency] ?? [:]
+            for kind in Self.kinds {
+                let name = "\(kind)_\(currency)"
+                expected.insert(name)
+                let value = byKind[kind] ?? .zero
+                if recorded[name].flatMap(DecimalText.exact) != value {
+                    problems.append(
+                        "\(manifestPath): totals.\(name) is \(recorded[name] ?? "missing"), but "
+                            + "the invoice documents sum to \(value)")
                 }
             }
         }
-        walk(root, "")
-        return names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-    }
-}
-
-extension URL {
-    /// Whether this entry is itself a symbolic link (never followed when listing a folder).
-    fileprivate var isSymbolicLink: Bool {
-        (try? resourceValues(forKeys: [.isSymbolicLinkKey]))?.isSymbolicLink == true
+        for name in recorded.keys.sorted() where !expected.contains(name) {
+            problems.append(
+                "\(manifestPath): totals.\(name) names a currency no invoice document bills in")
+        }
     }
 }

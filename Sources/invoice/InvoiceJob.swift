@@ -134,18 +134,14 @@ struct InvoiceJob {
                 buildsOn: ManifestLink(stage: "rate", manifestSHA256: rated.manifestSHA256),
                 folder: folder)
             try folder.commit()
-            if let metricsPath {
-                do {
-                    try MetricsFile.write(
-                        RunMetrics.invoice(
-                            period: month.description, invoices: count, totals: amounts,
-                            durationSeconds: Date().timeIntervalSince(started),
-                            finishedAtSeconds: Date().timeIntervalSince1970), to: metricsPath)
-                } catch {
-                    return fail(
-                        .inputError,
-                        "the outputs are in place, but the metrics file was not written: \(error)")
-                }
+            if let metricsPath,
+                let problem = RunMetrics.write(
+                    RunMetrics.invoice(
+                        period: month.description, invoices: count, totals: amounts,
+                        durationSeconds: Date().timeIntervalSince(started),
+                        finishedAtSeconds: Date().timeIntervalSince1970), to: metricsPath)
+            {
+                return fail(.inputError, problem)
             }
             return .success
         } catch let error as OutputError where error.newOutputIsInPlace {

@@ -75,18 +75,14 @@ struct RateJob {
                 selection: selection, catalogFile: configuration.catalogFile,
                 customersFile: configuration.customersFile, folder: folder)
             try folder.commit()
-            if status == .success, let metricsPath {
-                do {
-                    try MetricsFile.write(
-                        RunMetrics.rate(
-                            period: month.description, counts: counts, ratedLines: ratedLines,
-                            durationSeconds: Date().timeIntervalSince(started),
-                            finishedAtSeconds: Date().timeIntervalSince1970), to: metricsPath)
-                } catch {
-                    return fail(
-                        .inputError,
-                        "the outputs are in place, but the metrics file was not written: \(error)")
-                }
+            if status == .success, let metricsPath,
+                let problem = RunMetrics.write(
+                    RunMetrics.rate(
+                        period: month.description, counts: counts, ratedLines: ratedLines,
+                        durationSeconds: Date().timeIntervalSince(started),
+                        finishedAtSeconds: Date().timeIntervalSince1970), to: metricsPath)
+            {
+                return fail(.inputError, problem)
             }
             return status
         } catch let error as OutputError where error.newOutputIsInPlace {
@@ -245,9 +241,9 @@ struct RateJob {
         precondition(usage.counts.addsUp, "every line is accounted for")
         let counts = usage.counts
         let logger = Logger(label: "rate")
-        logger.info(
-            "\(RunSummary.rate(inputs: files.count, counts: counts, ratedLines: rating.lines.count))"
-        )
+        let summary = RunSummary.rate(
+            inputs: files.count, counts: counts, ratedLines: rating.lines.count)
+        logger.info("\(summary)")
         if let warning = RunSummary.rejectWarning(counts) { logger.warning("\(warning)") }
         if let maxRejectRate, usage.counts.lines > 0 {
             let rate = try Rational(

@@ -97,17 +97,10 @@ public enum IssuedStore {
             }
             files[name] = content
         }
-        let own: Set<String> = [ManifestSeal.manifestName, ManifestSeal.fileName]
-        for name in (FileManager.default.subpaths(atPath: root) ?? []).sorted()
-        where files[name] == nil && !own.contains(name) {
-            var isFolder: ObjCBool = false
-            _ = FileManager.default.fileExists(
-                atPath: RatedFolder.file(root, name), isDirectory: &isFolder)
-            if !isFolder.boolValue {
-                throw IssuedStoreError(
-                    "\(RatedFolder.file(root, name)): not listed in the issued manifest: the "
-                        + "issued store was edited")
-            }
+        if let name = manifest.unlistedFiles(in: root).first {
+            throw IssuedStoreError(
+                "\(RatedFolder.file(root, name)): not listed in the issued manifest: the issued "
+                    + "store was edited")
         }
         var invoices: [String: IssuedPeriod.Invoice] = [:]
         var corrections: [(CorrectionDocument, [UInt8], [UInt8]?)] = []
