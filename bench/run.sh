@@ -103,7 +103,13 @@ bench_summary "rate / zstd -dc (target <= 2.5)=rate/zstd-dc" \
   "rate $hourly files / rate 1 file=rate-$hourly-files/rate" \
   "rate --memory-limit $limit / rate=rate-limit-$limit/rate"
 # The same events give the same usage and rated lines however they are compressed or split.
-for other in rate-gz "rate-$hourly-files" "rate-limit-$limit"; do
+# Only the runs of this invocation are compared: an output folder left by an earlier run of
+# another size would differ for no fault of rate's.
+others=()
+[ "$gz" = 1 ] && others+=(rate-gz)
+[ "$hourly" -gt 0 ] && others+=("rate-$hourly-files")
+[ -n "$limit" ] && others+=("rate-limit-$limit")
+for other in "${others[@]}"; do
   if [ -d "$data/out-$other" ]; then
     files="usage.ndjson rated.ndjson"
     # Only a memory limit keeps the input's name, so only then can rejects be the same bytes.
