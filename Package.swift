@@ -51,8 +51,12 @@ let package = Package(
             name: "Ingest", dependencies: ["Pricing", "Formats"],
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
         // The jobs the executables call, each one function from checked options to a result:
-        // verify today; run, diff, explain and finalize move here next (issue 10).
-        .target(name: "Pipeline", dependencies: ["Pricing", "Formats"]),
+        // rate and invoice runs, verify, diff, explain; their logs and metrics.
+        .target(
+            name: "Pipeline",
+            dependencies: [
+                "Pricing", "Formats", "Ingest", .product(name: "Logging", package: "swift-log"),
+            ]),
         // The exit-code mapping both executables share.
         .target(
             name: "CommandSupport",
@@ -66,14 +70,12 @@ let package = Package(
             dependencies: [
                 "Pricing", "Formats", "Ingest", "Pipeline", "CommandSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(
             name: "invoice",
             dependencies: [
                 "Pricing", "Formats", "Pipeline", "CommandSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
             ]),
 
         .testTarget(

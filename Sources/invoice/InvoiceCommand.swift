@@ -2,7 +2,7 @@ import ArgumentParser
 import CommandSupport
 import Formats
 import Foundation
-import Logging
+import Pipeline
 import Pricing
 
 /// `invoice`: turns a rated period into invoices, wallet movements and journals.
@@ -79,13 +79,10 @@ struct InvoiceCommand: ParsableCommand {
         runWithRatebookExitCodes(self, tools: stageTools(InvoiceTool.self))
     }
 
-    /// The largest invoice number: numbers are `<period>-<6 digits>` (SPEC §11).
-    static let numberMax = 999_999
-
     func validate() throws {
         // The last number is checked once the invoice count is known (`InvoiceJob`).
-        guard firstNumber >= 1, firstNumber <= InvoiceCommand.numberMax else {
-            throw ValidationError("--first-number must be from 1 to \(InvoiceCommand.numberMax)")
+        guard firstNumber >= 1, firstNumber <= InvoiceJob.numberMax else {
+            throw ValidationError("--first-number must be from 1 to \(InvoiceJob.numberMax)")
         }
         if let asOf, CivilDate(iso: asOf) == nil {
             throw ValidationError(

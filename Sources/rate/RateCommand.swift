@@ -3,7 +3,6 @@ import CommandSupport
 import Formats
 import Foundation
 import Ingest
-import Logging
 import Pipeline
 import Pricing
 

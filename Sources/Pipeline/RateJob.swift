@@ -1,14 +1,11 @@
-import CommandSupport
 import Formats
 import Foundation
 import Ingest
-import Logging
-import Pipeline
 import Pricing
 
 /// One `rate` run: load, read, collect, rate, write. Every failure maps to an exit status and
 /// a message on standard error; nothing is written unless the whole run succeeds.
-struct RateJob {
+public struct RateJob {
     let catalogPath: String
     let customersPath: String
     let month: YearMonth
@@ -18,14 +15,30 @@ struct RateJob {
     let limits: InputLimits
     let ingestLimits: IngestLimits
     /// `--metrics-file`: written after a successful run only.
-    var metricsPath: String? = nil
+    public var metricsPath: String? = nil
+
+    /// A run over checked options (the command line has validated each).
+    public init(
+        catalogPath: String, customersPath: String, month: YearMonth, outputPath: String,
+        inputs: [String], maxRejectRate: Rational?, limits: InputLimits,
+        ingestLimits: IngestLimits
+    ) {
+        self.catalogPath = catalogPath
+        self.customersPath = customersPath
+        self.month = month
+        self.outputPath = outputPath
+        self.inputs = inputs
+        self.maxRejectRate = maxRejectRate
+        self.limits = limits
+        self.ingestLimits = ingestLimits
+    }
 
     func fail(_ status: ExitStatus, _ message: String) -> ExitStatus {
         RunLog.error("rate", message)
         return status
     }
 
-    func run() -> ExitStatus {
+    public func run() -> ExitStatus {
         let started = Date()
         // 0. An output folder overlapping an input would delete or re-read it: refuse first.
         let named = [("--catalog", catalogPath), ("--customers", customersPath)]
@@ -160,7 +173,7 @@ struct RateJob {
             let note =
                 "\(notRead.count) entries not read (hidden, links or special files; "
                 + "listed in manifest.json): \(shown)\(more)"
-            Logger(label: "rate").notice("\(note)")
+            StageLog("rate").notice(note)
         }
         let usage = try collector.finish()
         // The raw lines of conflicting copies are read again on a thread of its own (a second
@@ -240,11 +253,11 @@ struct RateJob {
 
         precondition(usage.counts.addsUp, "every line is accounted for")
         let counts = usage.counts
-        let logger = Logger(label: "rate")
+        let logger = StageLog("rate")
         let summary = RunSummary.rate(
             inputs: files.count, counts: counts, ratedLines: rating.lines.count)
-        logger.info("\(summary)")
-        if let warning = RunSummary.rejectWarning(counts) { logger.warning("\(warning)") }
+        logger.info(summary)
+        if let warning = RunSummary.rejectWarning(counts) { logger.warning(warning) }
         if let maxRejectRate, usage.counts.lines > 0 {
             let rate = try Rational(
                 numerator: Int128(usage.counts.rejectedTotal),

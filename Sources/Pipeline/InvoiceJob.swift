@@ -1,13 +1,10 @@
-import CommandSupport
 import Formats
 import Foundation
-import Logging
-import Pipeline
 import Pricing
 
 /// One `invoice` run: load, check, build invoices and wallets, write. Nothing is written unless
 /// the whole run succeeds.
-struct InvoiceJob {
+public struct InvoiceJob {
     let catalogPath: String
     let customersPath: String
     let month: YearMonth
@@ -18,14 +15,34 @@ struct InvoiceJob {
     let firstNumber: Int
     let issueDate: CivilDate?
     /// `--metrics-file`: written after a successful run only.
-    var metricsPath: String? = nil
+    public var metricsPath: String? = nil
+
+    /// The largest invoice number: numbers are `<period>-<6 digits>` (SPEC §11).
+    public static let numberMax = 999_999
+
+    /// A run over checked options (the command line has validated each).
+    public init(
+        catalogPath: String, customersPath: String, month: YearMonth, ratedPath: String,
+        walletsPath: String?, grantPaths: [String], outputPath: String, firstNumber: Int,
+        issueDate: CivilDate?
+    ) {
+        self.catalogPath = catalogPath
+        self.customersPath = customersPath
+        self.month = month
+        self.ratedPath = ratedPath
+        self.walletsPath = walletsPath
+        self.grantPaths = grantPaths
+        self.outputPath = outputPath
+        self.firstNumber = firstNumber
+        self.issueDate = issueDate
+    }
 
     func fail(_ status: ExitStatus, _ message: String) -> ExitStatus {
         RunLog.error("invoice", message)
         return status
     }
 
-    func run() -> ExitStatus {
+    public func run() -> ExitStatus {
         let started = Date()
         // An output folder overlapping an input would delete it on replace: refuse first.
         var named = [("--catalog", catalogPath), ("--customers", customersPath)]
@@ -112,13 +129,13 @@ struct InvoiceJob {
         // would need a seventh digit, before anything is written. Every customer with a line gets
         // one invoice, and every line's customer is known (checked above).
         let invoiceCount = Set(lines.map { $0.customer }).count
-        if invoiceCount > 0, firstNumber > InvoiceCommand.numberMax - (invoiceCount - 1) {
+        if invoiceCount > 0, firstNumber > InvoiceJob.numberMax - (invoiceCount - 1) {
             return fail(
                 .usage,
                 "--first-number \(firstNumber) with \(invoiceCount) invoices would number the last "
                     + "one \(firstNumber + invoiceCount - 1), past the 6-digit numbers of "
                     + "\(month)-NNNNNN; use --first-number "
-                    + "\(InvoiceCommand.numberMax - invoiceCount + 1) or lower")
+                    + "\(InvoiceJob.numberMax - invoiceCount + 1) or lower")
         }
         let folder: OutputFolder
         do {
@@ -268,7 +285,7 @@ struct InvoiceJob {
             "\(invoices.count) invoices, "
             + "\(wallet.transactions.count) wallet transactions, "
             + "\(journalCount) journal transactions"
-        Logger(label: "invoice").info("\(summary)")
+        StageLog("invoice").info(summary)
         return (invoices.count, amounts)
     }
 

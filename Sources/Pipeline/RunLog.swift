@@ -1,4 +1,3 @@
-import ArgumentParser
 import Formats
 import Foundation
 import Logging
@@ -10,13 +9,13 @@ import Logging
 /// settings when each `Logger` is made: after `LogOptions.apply()`.
 public enum RunLog {
     /// The formats of `--log-format`.
-    public enum Format: String, ExpressibleByArgument, CaseIterable, Sendable {
+    public enum Format: String, CaseIterable, Sendable {
         case text
         case json
     }
 
-    nonisolated(unsafe) static var format: Format = .text
-    nonisolated(unsafe) static var quiet = false
+    nonisolated(unsafe) public static var format: Format = .text
+    nonisolated(unsafe) public static var quiet = false
 
     /// Sends every `Logger` of the process to standard error in the chosen format.
     public static func bootstrap() {
@@ -36,27 +35,6 @@ public enum RunLog {
         case .json:
             JSONLogHandler.write(level: "error", label: stage, message: message)
         }
-    }
-}
-
-/// `--log-format` and `--quiet`, taken by both executables.
-public struct LogOptions: ParsableArguments {
-    @Option(
-        help: """
-            text (default) or json: one JSON object per line on standard error, with time, \
-            level, label and message. Example: --log-format json
-            """)
-    public var logFormat: RunLog.Format = .text
-
-    @Flag(help: "Only warnings and errors on standard error (no progress or summary lines).")
-    public var quiet = false
-
-    public init() {}
-
-    /// Makes these settings the process's, for every `Logger` made from now on.
-    public func apply() {
-        RunLog.format = logFormat
-        RunLog.quiet = quiet
     }
 }
 
@@ -109,4 +87,22 @@ struct JSONLogHandler: LogHandler {
         writer.endLine()
         FileHandle.standardError.write(Data(writer.bytes))
     }
+}
+
+/// A stage's progress lines on standard error (`… info rate: message`), with the stage as the
+/// source too: swift-log would otherwise name the module the job is compiled in.
+public struct StageLog {
+    let logger: Logger
+
+    /// The log of the stage named `stage` (`rate`, `invoice`).
+    public init(_ stage: String) { logger = Logger(label: stage) }
+
+    /// A progress or summary line (hidden by `--quiet`).
+    public func info(_ message: String) { logger.info("\(message)", source: logger.label) }
+
+    /// Something the operator should see, such as entries not read (hidden by `--quiet`).
+    public func notice(_ message: String) { logger.notice("\(message)", source: logger.label) }
+
+    /// A warning, shown even with `--quiet`.
+    public func warning(_ message: String) { logger.warning("\(message)", source: logger.label) }
 }
