@@ -5,18 +5,20 @@
 #
 # Usage: pipelines/nightly.sh --root ROOT --catalog CATALOG --customers CUSTOMERS \
 #          [--period YYYY-MM] [--run-id ID] [--wallets W.ndjson] [--grants G.ndjson]... \
-#          [--as-of YYYY-MM-DD] [--max-reject-rate R] EVENTS...
+#          [--as-of YYYY-MM-DD] [--max-reject-rate R] [--issued STORE [--finalize]] EVENTS...
 #   --period   default: the month of yesterday (UTC), so the run just after midnight on the 1st
 #              completes the month that ended
 #   --run-id   default: the UTC time, YYYY-MM-DDTHHMMSSZ
+#   --issued   the issued store: a finalized period's invoices stay as issued and a changed
+#              result is written as corrections (SPEC §9); --finalize adds the run to the store
 # Layout: ROOT/<period>/<run-id>/{rate,invoice}, ROOT/<period>/latest -> <run-id>,
 #         ROOT/latest -> <period>/<run-id> of the newest period run. One run at a time per ROOT
 #         (exit 5 when locked).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
-root="" catalog="" customers="" period="" run_id="" as_of="" max_reject=""
+usage() { sed -n '2,/^set -euo/{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; }
+root="" catalog="" customers="" period="" run_id="" as_of="" max_reject="" issued="" finalize=0
 invoice_inputs=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -29,6 +31,8 @@ while [ $# -gt 0 ]; do
     --grants) invoice_inputs+=(--grants "$2"); shift 2 ;;
     --as-of) as_of=$2; shift 2 ;;
     --max-reject-rate) max_reject=$2; shift 2 ;;
+    --issued) issued=$2; invoice_inputs+=(--issued "$2"); shift 2 ;;
+    --finalize) finalize=1; invoice_inputs+=(--finalize); shift ;;
     -h|--help) usage; exit 0 ;;
     --) shift; break ;;
     -*) usage >&2; die "unknown option $1" ;;
@@ -64,6 +68,9 @@ status=0
 "$bin/rate" verify "$run/rate" || die "rate verify failed; latest is unchanged" 3
 "$bin/invoice" verify --builds-on "$run/rate" "$run/invoice" \
   || die "invoice verify failed; latest is unchanged" 3
+if [ $finalize -eq 1 ]; then
+  "$bin/invoice" verify "$issued/$period" || die "the issued store's $period failed verify" 3
+fi
 
 # A symlink renamed over another replaces it in one step (rename(2)); readers see the old
 # run or the new one, never neither.

@@ -293,7 +293,20 @@ struct RunFolder {
                     + "`\(manifest.stage) diff`")
         }
         var run = RunFolder(manifest: manifest)
+        // Corrections (SPEC §9) are added to their invoices after all are read, in number
+        // order: a finalized period compares as what each customer is billed after them.
+        var corrections: [CorrectionDocument] = []
         for (name, _) in manifest.outputs {
+            if stage == "invoice", name.hasPrefix("corrections/"), name.hasSuffix(".json") {
+                do {
+                    corrections.append(try CorrectionDocument.decode(try bytes(name)))
+                } catch let error as DiffError {
+                    throw error
+                } catch {
+                    throw DiffError("\(RatedFolder.file(folder, name)): \(error)")
+                }
+                continue
+            }
             if stage == "invoice", name.hasPrefix("invoices/"), name.hasSuffix(".json") {
                 do {
                     let document = try InvoiceDocument.decode(try bytes(name))
@@ -311,6 +324,18 @@ struct RunFolder {
                 } catch {
                     throw DiffError("\(RatedFolder.file(folder, name)): \(error)")
                 }
+            }
+        }
+        for correction in corrections.sorted(by: { Diff.bytewise($0.number, $1.number) }) {
+            guard let document = run.documents[correction.customer] else {
+                throw DiffError(
+                    "\(folder): correction \(correction.number) corrects an invoice of "
+                        + "\(correction.customer), which the folder does not hold")
+            }
+            do {
+                run.documents[correction.customer] = try document.adding(correction)
+            } catch {
+                throw DiffError("\(folder): correction \(correction.number): \(error)")
             }
         }
         return run

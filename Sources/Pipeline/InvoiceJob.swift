@@ -16,6 +16,11 @@ public struct InvoiceJob {
     let issueDate: CivilDate?
     /// `--metrics-file`: written after a successful run only.
     public var metricsPath: String? = nil
+    /// `--issued STORE`: build on the period's issued documents (SPEC §9): they are kept as
+    /// issued, and a changed result is written as correction documents.
+    public var issuedStore: String? = nil
+    /// `--finalize`: after a successful run, add its new documents to the issued store.
+    public var finalize = false
 
     /// The largest invoice number: numbers are `<period>-<6 digits>` (SPEC §11).
     public static let numberMax = 999_999
@@ -48,6 +53,7 @@ public struct InvoiceJob {
         var named = [("--catalog", catalogPath), ("--customers", customersPath)]
         named += [("--rated", ratedPath)] + (walletsPath.map { [("--wallets", $0)] } ?? [])
         named += grantPaths.map { ("--grants", $0) }
+        named += issuedStore.map { [("--issued", $0)] } ?? []
         if let conflict = OutputOverlap.firstConflict(output: outputPath, inputs: named) {
             return fail(.usage, "\(conflict)")
         }
@@ -125,10 +131,25 @@ public struct InvoiceJob {
         } catch {
             return fail(.usage, "\(error)")
         }
+        // A finalized period: its issued invoices are read back (and checked) first.
+        var basis: IssuedBasis?
+        if let issuedStore {
+            do {
+                basis = try IssuedBasis.load(
+                    store: issuedStore, month: month, customers: customers, catalog: catalog)
+            } catch let error as IssuedBasisError {
+                return fail(.invalidConfiguration, "\(error)\nnothing was written")
+            } catch {
+                return fail(.inputError, "\(error)\nnothing was written")
+            }
+        }
         // Numbers are `<period>-<6 digits>` (SPEC §11): refuse a first number whose last invoice
         // would need a seventh digit, before anything is written. Every customer with a line gets
-        // one invoice, and every line's customer is known (checked above).
-        let invoiceCount = Set(lines.map { $0.customer }).count
+        // one invoice, and every line's customer is known (checked above). Customers new to a
+        // finalized period are numbered after its issued invoices.
+        let issuedCustomers = Set(basis?.invoices.keys.map { $0 } ?? [])
+        let invoiceCount = Set(lines.map { $0.customer }).subtracting(issuedCustomers).count
+        let firstNumber = max(self.firstNumber, (basis?.period.lastInvoiceSequence ?? 0) + 1)
         if invoiceCount > 0, firstNumber > InvoiceJob.numberMax - (invoiceCount - 1) {
             return fail(
                 .usage,
@@ -149,8 +170,20 @@ public struct InvoiceJob {
                 grants: grants.values.sorted { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) },
                 opening: opening, configuration: configuration,
                 buildsOn: ManifestLink(stage: "rate", manifestSHA256: rated.manifestSHA256),
-                folder: folder)
+                firstNumber: firstNumber, basis: basis, folder: folder)
             try folder.commit()
+            if finalize, let issuedStore {
+                do {
+                    try Finalize.addRun(
+                        outputPath: outputPath, store: issuedStore, period: month,
+                        existing: basis?.period)
+                } catch {
+                    return fail(
+                        .inputError,
+                        "\(outputPath) was written, but the issued store was not updated: "
+                            + "\(error)\nfinalize again once that is fixed")
+                }
+            }
             if let metricsPath,
                 let problem = RunMetrics.write(
                     RunMetrics.invoice(
@@ -166,6 +199,9 @@ public struct InvoiceJob {
         } catch let violation as InvariantViolation {
             folder.abandon()
             return fail(.invariantViolated, "\(violation)")
+        } catch let error as IssuedBasisError {
+            folder.abandon()
+            return fail(.invalidConfiguration, "\(error); nothing was written")
         } catch let error as AmountOverflow {
             // An invoice that cannot be computed exactly: exit 2, like rate (docs/DECISIONS.md).
             folder.abandon()
@@ -182,7 +218,7 @@ public struct InvoiceJob {
     func produce(
         catalog: Catalog, customers: [Customer], lines: [RatedLine], grants: [Grant],
         opening: [WalletEntry], configuration: [(String, ConfigFile)], buildsOn: ManifestLink,
-        folder: OutputFolder
+        firstNumber: Int, basis: IssuedBasis?, folder: OutputFolder
     ) throws -> (Int, [(currency: String, kind: String, amount: String)]) {
         var linesByCustomer: [String: [RatedLine]] = [:]
         for line in lines { linesByCustomer[line.customer, default: []].append(line) }
@@ -192,12 +228,30 @@ public struct InvoiceJob {
         // Customers are sorted by id: numbers follow that order (SPEC §11).
         var invoices: [Invoice] = []
         var number = firstNumber
+        var corrections = CorrectionRun(month: month, basis: basis, accounts: catalog.accounts)
         for customer in customers {
             let period = customer.billingPeriod(startingIn: month)
             try wallet.expire(customer: customer.id, before: period.range.end)
-            guard let customerLines = linesByCustomer[customer.id], !customerLines.isEmpty else {
+            let customerLines = linesByCustomer[customer.id] ?? []
+            if let kept = basis?.invoices[customer.id] {
+                // Issued: the invoice stands as issued, with the credits it applied; a changed
+                // result becomes a correction document.
+                let original = kept.invoice
+                let result =
+                    customerLines.isEmpty
+                    ? nil
+                    : try builder.draft(
+                        customer: customer, lines: customerLines,
+                        number: IssuedBasis.sequence(original.number), issueDate: issueDate)
+                let applied = try wallet.apply(
+                    upTo: original.creditsApplied, to: original, at: period.range.end)
+                try corrections.add(
+                    customer: customer, original: original, result: result, applied: applied,
+                    ratedLines: customerLines, issueDate: issueDate)
+                invoices.append(original)
                 continue
             }
+            guard !customerLines.isEmpty else { continue }
             let draft = try builder.draft(
                 customer: customer, lines: customerLines, number: number, issueDate: issueDate)
             let credits = try wallet.apply(to: draft, at: period.range.end)
@@ -218,7 +272,11 @@ public struct InvoiceJob {
         for name in names { sinks[name] = try folder.stream(name) }
         let closingWallet = wallet
         let (files, (streamed, journalCount)) = try TwoThreads.run(
-            { try writeInvoiceFiles(invoices, seller: catalog.seller, folder: folder) },
+            {
+                try writeInvoiceFiles(
+                    invoices, seller: catalog.seller, kept: basis?.invoices ?? [:], folder: folder)
+                    + corrections.writeFiles(seller: catalog.seller, folder: folder)
+            },
             alongside: {
                 var outputs: [(String, String)] = []
                 func stream(_ name: String, _ write: (OutputSink) throws -> Void) throws {
@@ -235,7 +293,7 @@ public struct InvoiceJob {
                 }
                 let journal = try JournalBuilder.transactions(
                     invoices: invoices, wallets: closingWallet, customers: customers,
-                    accounts: catalog.accounts)
+                    accounts: catalog.accounts, corrections: corrections.journal)
                 let currencies = InvoiceJob.journalCurrencies(journal, catalog: catalog)
                 try stream("journal.beancount") {
                     try JournalWriters.beancount(journal, currencies: currencies, to: $0)
@@ -246,7 +304,8 @@ public struct InvoiceJob {
                 }
                 try InvoiceInvariants.check(
                     ratedLines: lines, invoices: invoices, wallets: closingWallet,
-                    journal: journal, accounts: catalog.accounts)
+                    journal: journal, accounts: catalog.accounts,
+                    corrected: corrections.corrected)
                 return (outputs, journal.count)
             })
         let outputs = files + streamed
@@ -272,17 +331,24 @@ public struct InvoiceJob {
                 (code, "amount_due", sums.2.description),
             ]
         }
+        var options: [(String, String?)] = [
+            ("period", month.description), ("first_number", String(self.firstNumber)),
+            ("as_of", issueDate?.description),
+        ]
+        if issuedStore != nil {
+            // Which issued history this run built on (null: the period was not finalized).
+            options.append(("issued_manifest_sha256", basis?.period.manifestSHA256))
+            totals += try corrections.totals()
+        }
         let manifest = Manifest(
             stage: "invoice",
-            options: [
-                ("period", month.description), ("first_number", String(firstNumber)),
-                ("as_of", issueDate?.description),
-            ],
+            options: options,
             buildsOn: buildsOn, configuration: configuration, inputs: [], skipped: [], counts: nil,
             outputs: outputs, totals: totals)
         try folder.writeManifest(manifest)
         let summary =
             "\(invoices.count) invoices, "
+            + (issuedStore == nil ? "" : corrections.summary + ", ")
             + "\(wallet.transactions.count) wallet transactions, "
             + "\(journalCount) journal transactions"
         StageLog("invoice").info(summary)
@@ -325,15 +391,23 @@ public struct InvoiceJob {
     /// the two cores share the work. One thread writes, in invoice order, so the folder is
     /// used as from one thread and the bytes never depend on timing.
     func writeInvoiceFiles(
-        _ invoices: [Invoice], seller: Seller?, folder: OutputFolder
+        _ invoices: [Invoice], seller: Seller?, kept: [String: IssuedBasis.Kept],
+        folder: OutputFolder
     ) throws -> [(String, String)] {
         typealias Rendered = (name: String, json: [UInt8], html: [UInt8])
         func render(_ range: Range<Int>) -> [Rendered] {
             range.map { index in
                 let invoice = invoices[index]
+                let name = "invoices/" + InvoiceJob.fileName(invoice.customer.id)
+                // An issued invoice is copied byte for byte, never rendered again.
+                if let issued = kept[invoice.customer.id] {
+                    return (
+                        name, issued.json,
+                        issued.html ?? InvoiceHTML.render(invoice, seller: seller)
+                    )
+                }
                 return (
-                    "invoices/" + InvoiceJob.fileName(invoice.customer.id),
-                    InvoiceOutputs.invoiceJSON(invoice),
+                    name, InvoiceOutputs.invoiceJSON(invoice),
                     InvoiceHTML.render(invoice, seller: seller)
                 )
             }

@@ -38,7 +38,9 @@ public enum Verify {
             problems.append("\(manifestPath): \(error)")
             return Report(folder: folder, problems: problems, summary: "")
         }
-        if manifest.stage != stage {
+        // `invoice verify` also checks a period of the issued store (SPEC §9).
+        let documentStage = manifest.stage == "invoice" || manifest.stage == IssuedStore.stage
+        if manifest.stage != stage, !(stage == "invoice" && manifest.stage == IssuedStore.stage) {
             problems.append(
                 "\(manifestPath): written by \(manifest.stage), not by \(stage): use "
                     + "`\(manifest.stage) verify`")
@@ -55,14 +57,21 @@ public enum Verify {
         var documentProblems: [String] = []
         for (name, recorded) in manifest.outputs {
             let actual: String
-            if manifest.stage == "invoice", name.hasPrefix("invoices/"), name.hasSuffix(".json") {
+            let invoiceDocument = name.hasPrefix("invoices/")
+            if documentStage, invoiceDocument || name.hasPrefix("corrections/"),
+                name.hasSuffix(".json")
+            {
                 guard let bytes = try? ConfigFile.readBytes(path: path(name), bytesMax: 1 << 30)
                 else {
                     problems.append("\(path(name)): missing (the manifest lists it)")
                     continue
                 }
                 actual = SHA256.hash(bytes)
-                sums.add(bytes, path: path(name), problems: &documentProblems)
+                if invoiceDocument {
+                    sums.add(bytes, path: path(name), problems: &documentProblems)
+                } else {
+                    sums.addCorrection(bytes, path: path(name), problems: &documentProblems)
+                }
             } else {
                 guard let hashed = hashFile(path(name), problems: &problems) else { continue }
                 actual = hashed
@@ -77,10 +86,8 @@ public enum Verify {
             problems.append("\(path(name)): not listed in the manifest")
         }
         checkCounts(manifest, folder: folder, problems: &problems)
-        if manifest.stage == "invoice" {
-            problems += documentProblems
-            sums.check(manifest, folder: folder, problems: &problems)
-        }
+        if documentStage { problems += documentProblems }
+        if manifest.stage == "invoice" { sums.check(manifest, folder: folder, problems: &problems) }
         let link = checkLink(manifest, buildsOn: buildsOn, problems: &problems)
         let summary =
             "\(folder): intact: \(manifest.stage) manifest \(manifestDigest.prefix(12)), "
@@ -131,13 +138,17 @@ public enum Verify {
                         + "counts \(counts.rejectedTotal) rejected")
             }
         }
-        if let invoices = manifest.totals.first(where: { $0.0 == "invoices" })?.1 {
+        for kind in ["invoices", "corrections"] {
+            guard let counted = manifest.totals.first(where: { $0.0 == kind })?.1 else {
+                continue
+            }
             let documents = manifest.outputs.filter {
-                $0.0.hasPrefix("invoices/") && $0.0.hasSuffix(".json")
+                $0.0.hasPrefix(kind + "/") && $0.0.hasSuffix(".json")
             }.count
-            if Int(invoices) != documents {
+            if Int(counted) != documents {
+                let what = kind == "invoices" ? "invoice" : "correction"
                 problems.append(
-                    "\(manifestPath): totals.invoices is \(invoices), but \(documents) invoice "
+                    "\(manifestPath): totals.\(kind) is \(counted), but \(documents) \(what) "
                         + "documents are listed")
             }
         }
@@ -217,6 +228,8 @@ public enum Verify {
 struct InvoiceSums {
     static let kinds = ["total", "credits_applied", "amount_due"]
     var sums: [String: [String: Rational]] = [:]
+    /// The correction documents' totals per currency.
+    var corrections: [String: Rational] = [:]
 
     /// Checks one document's bytes and adds its figures.
     mutating func add(_ bytes: [UInt8], path: String, problems: inout [String]) {
@@ -247,9 +260,47 @@ struct InvoiceSums {
         }
     }
 
+    /// Checks one correction document's bytes (its line differences sum to its subtotal; the
+    /// subtotal, discounts and tax to its total) and adds its total.
+    mutating func addCorrection(_ bytes: [UInt8], path: String, problems: inout [String]) {
+        guard let document = try? CorrectionDocument.decode(bytes) else {
+            problems.append("\(path): not a correction document")
+            return
+        }
+        let draft = document.draft
+        do {
+            var lines = Rational.zero
+            for line in draft.lines { lines = try lines + line.amountDelta }
+            let total = try draft.subtotal + draft.discounts + draft.tax
+            if lines != draft.subtotal || total != draft.total {
+                problems.append(
+                    "\(path): its figures do not add up (lines \(lines), subtotal "
+                        + "\(draft.subtotal), total \(draft.total))")
+            }
+            corrections[document.currency] = try (corrections[document.currency] ?? .zero)
+                + draft.total
+        } catch {
+            problems.append("\(path): a sum out of range")
+        }
+    }
+
     /// The manifest's `total_*`, `credits_applied_*` and `amount_due_*` are the documents' sums,
-    /// currency by currency, and name no other currency.
+    /// currency by currency, and name no other currency; so are its `corrections_total_*`.
     func check(_ manifest: Manifest, folder: String, problems: inout [String]) {
+        let manifestPath = RatedFolder.file(folder, ManifestSeal.manifestName)
+        for (currency, sum) in corrections.sorted(by: { $0.key < $1.key }) {
+            let name = "corrections_total_\(currency)"
+            let recorded = manifest.totals.first { $0.0 == name }?.1
+            if recorded.flatMap(DecimalText.exact) != sum {
+                problems.append(
+                    "\(manifestPath): totals.\(name) is \(recorded ?? "missing"), but the "
+                        + "correction documents sum to \(sum)")
+            }
+        }
+        checkDocuments(manifest, folder: folder, problems: &problems)
+    }
+
+    func checkDocuments(_ manifest: Manifest, folder: String, problems: inout [String]) {
         let manifestPath = RatedFolder.file(folder, ManifestSeal.manifestName)
         var recorded: [String: String] = [:]
         for (name, value) in manifest.totals

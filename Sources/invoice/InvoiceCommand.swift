@@ -26,7 +26,9 @@ struct InvoiceCommand: ParsableCommand {
             folder, or a --first-number whose last invoice would pass 999999), 2 invalid \
             catalog, customers, grants or wallets, 3 unreadable, changed or corrupt rated folder \
             (also one rated with another catalog or customers file), 5 output folder locked by \
-            another run, 70 a self-check failed (a bug; nothing written).
+            another run, 70 a self-check failed (a bug; nothing written). With --issued: 2 also \
+            when the configuration no longer holds an issued invoice's customer, currency or \
+            credits, 3 an issued store that was edited or cannot be written.
 
             Also: invoice verify DIR checks that an output folder is exactly what its run wrote; \
             invoice diff RUN_A RUN_B says what changed between two runs and why (--help on each).
@@ -66,6 +68,21 @@ struct InvoiceCommand: ParsableCommand {
 
     @Option(
         help: """
+            The issued store (a folder): when it holds this period, its invoices are kept as \
+            issued and a changed result is written as credit notes and supplementary invoices \
+            in corrections/. Example: --issued /srv/ratebook/issued
+            """)
+    var issued: String?
+
+    @Flag(
+        help: """
+            After a successful run, add its new invoices and corrections to --issued \
+            (close the period). Example: --issued /srv/ratebook/issued --finalize
+            """)
+    var finalize = false
+
+    @Option(
+        help: """
             After a successful run, write its invoice count, amounts by currency, duration and \
             end time to this file in the Prometheus text format, atomically (node_exporter's \
             textfile collector). Example: --metrics-file /var/lib/node_exporter/ratebook.prom
@@ -84,6 +101,9 @@ struct InvoiceCommand: ParsableCommand {
         guard firstNumber >= 1, firstNumber <= InvoiceJob.numberMax else {
             throw ValidationError("--first-number must be from 1 to \(InvoiceJob.numberMax)")
         }
+        if finalize, issued == nil {
+            throw ValidationError("--finalize needs --issued STORE, the store to finalize into")
+        }
         if let asOf, CivilDate(iso: asOf) == nil {
             throw ValidationError(
                 "--as-of must be a date YYYY-MM-DD, such as 2026-11-01; got \(asOf)")
@@ -97,6 +117,8 @@ struct InvoiceCommand: ParsableCommand {
             ratedPath: rated, walletsPath: wallets, grantPaths: grants, outputPath: stage.output,
             firstNumber: firstNumber, issueDate: asOf.flatMap { CivilDate(iso: $0) })
         job.metricsPath = metricsFile
+        job.issuedStore = issued
+        job.finalize = finalize
         let status = job.run()
         if status != .success { throw ExitCode(status.rawValue) }
     }

@@ -36,7 +36,7 @@ public struct CorrectionDocument: Sendable {
     }
 
     /// An exact value as documents write it; amounts with exactly `scale` digits.
-    static func text(_ value: Rational, scale: Int? = nil) -> String {
+    public static func text(_ value: Rational, scale: Int? = nil) -> String {
         guard let scale else { return value.description }
         // Amounts are differences of amounts already rounded to `scale`: they end there.
         let significand = (try? value.significand(atScale: scale, rule: .down)) ?? 0

@@ -276,3 +276,39 @@ extension InvoiceDocument {
             amountDue: try money(root["amount_due"], "amount_due"))
     }
 }
+
+extension InvoiceDocument {
+    /// The document as it stands once `correction` (a credit note or supplementary invoice of
+    /// SPEC §9) is added: each line and figure moved by the correction's difference, lines that
+    /// appeared appended and lines that vanished dropped. Credits applied stay; the amount due
+    /// moves with the total (a credit note reduces what is owed). What `diff` compares, so two
+    /// runs of a finalized period show what the customer is billed in each.
+    public func adding(_ correction: CorrectionDocument) throws -> InvoiceDocument {
+        var lines = self.lines
+        for change in correction.draft.lines {
+            let index = lines.firstIndex { $0.0 == change.key }
+            let current = index.map { lines[$0].1 } ?? .absent
+            let sum = LineFigures(
+                quantity: try current.quantity + change.quantityDelta,
+                amountExact: try current.amountExact + change.amountExactDelta,
+                amount: try current.amount + change.amountDelta)
+            switch (index, change.vanished && sum == .absent) {
+            case (let index?, true): lines.remove(at: index)
+            case (let index?, false): lines[index].1 = sum
+            case (nil, _): lines.append((change.key, sum))
+            }
+        }
+        let draft = correction.draft
+        let deltas: [String: Rational] = [
+            "subtotal": draft.subtotal, "discounts": draft.discounts, "tax": draft.tax,
+            "total": draft.total, "amount_due": draft.total,
+        ]
+        var figures: [(String, Rational)] = []
+        for (name, value) in self.figures {
+            figures.append((name, try value + (deltas[name] ?? .zero)))
+        }
+        return InvoiceDocument(
+            invoiceID: invoiceID, number: number, customer: customer, issueDate: issueDate,
+            currency: currency, amountScale: amountScale, lines: lines, figures: figures)
+    }
+}

@@ -119,11 +119,23 @@ public enum InvoiceInvariants {
     /// lines read; each invoice adds up; every journal transaction balances in minor units;
     /// wallet balances never go negative and the closing wallets are the opening balances plus
     /// every movement; the journal's credit accounts hold the closing balances.
+    ///
+    /// In a re-run of a finalized period, `corrected` holds the customers already invoiced:
+    /// their issued invoices are among `invoices` (they still add up and hold the credits the
+    /// wallet applied), but their rated lines are compared with the new result instead, and
+    /// the issued invoice plus its corrections must equal that result figure by figure.
     public static func check(
         ratedLines: [RatedLine], invoices: [Invoice], wallets: WalletBook,
-        journal: [JournalTransaction], accounts: AccountNames
+        journal: [JournalTransaction], accounts: AccountNames,
+        corrected: [CorrectedInvoice] = []
     ) throws(InvariantViolation) {
-        var failures = lineFailures(ratedLines: ratedLines, invoices: invoices)
+        let finalized = Set(corrected.map { $0.original.customer.id })
+        var failures = lineFailures(
+            ratedLines: ratedLines.filter { !finalized.contains($0.customer) },
+            invoices: invoices.filter { !finalized.contains($0.customer.id) })
+        for customer in corrected {
+            failures += correctionFailures(customer)
+        }
         // Credits applied per invoice, summed once: scanning every wallet transaction for each
         // invoice made this check quadratic (90 % of a 100,000-customer run).
         var applied: [String: Int128] = [:]
@@ -139,6 +151,27 @@ public enum InvoiceInvariants {
         }
         failures += walletFailures(wallets, journal: journal, accounts: accounts)
         if !failures.isEmpty { throw InvariantViolation(failures: failures) }
+    }
+
+    /// A finalized customer: the new result's lines are its rated lines, and the issued
+    /// invoice plus every correction equals the result (or nothing) exactly.
+    static func correctionFailures(_ customer: CorrectedInvoice) -> [String] {
+        let name = "invoice \(customer.original.invoiceID)"
+        var failures = lineFailures(
+            ratedLines: customer.ratedLines, invoices: customer.result.map { [$0] } ?? [])
+        do {
+            var billed = try BilledFigures(customer.original)
+            for correction in customer.corrections { billed = try billed.adding(correction) }
+            let result = try customer.result.map(BilledFigures.init) ?? .none
+            if billed != result {
+                failures.append(
+                    "\(name): issued \(customer.original.total) plus \(customer.corrections.count) "
+                        + "corrections is \(billed.total), not the re-run's \(result.total)")
+            }
+        } catch {
+            failures.append("\(name): its corrections cannot be summed: \(error)")
+        }
+        return failures
     }
 
     /// Per customer and currency, the invoice lines and the rated lines are the same lines.

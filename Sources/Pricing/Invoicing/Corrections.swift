@@ -115,3 +115,51 @@ public enum Corrections {
             + digits
     }
 }
+
+extension BillableLineKey {
+    /// The key of a rated or invoiced line.
+    public init(_ line: RatedLine) {
+        self.init(
+            customer: line.customer, plan: line.plan, charge: line.charge,
+            kind: line.kind.rawValue, group: line.group)
+    }
+}
+
+extension BilledFigures {
+    /// What `invoice` bills: its lines by key, subtotal, discounts' sum, tax and total (credits
+    /// applied are a payment, not part of what is billed).
+    public init(_ invoice: Invoice) throws {
+        var lines: [BillableLineKey: LineFigures] = [:]
+        for line in invoice.lines {
+            let key = BillableLineKey(line)
+            precondition(lines[key] == nil, "one line per key on an invoice")
+            lines[key] = LineFigures(
+                quantity: line.quantity, amountExact: line.amountExact, amount: line.amount.exact)
+        }
+        var discounts = Rational.zero
+        for discount in invoice.discounts { discounts = try discounts + discount.amount.exact }
+        self.init(
+            lines: lines, subtotal: invoice.subtotal.exact, discounts: discounts,
+            tax: invoice.tax?.amount.exact ?? .zero, total: invoice.total.exact)
+    }
+}
+
+/// A customer of a finalized period in a re-run (SPEC §9): the invoice as issued, every
+/// correction issued since (earlier ones and this run's, in number order), and the new result
+/// (nil when the customer has no line any more), with the rated lines it was built from.
+public struct CorrectedInvoice: Sendable {
+    public let original: Invoice
+    public let corrections: [CorrectionDraft]
+    public let result: Invoice?
+    public let ratedLines: [RatedLine]
+
+    public init(
+        original: Invoice, corrections: [CorrectionDraft], result: Invoice?,
+        ratedLines: [RatedLine]
+    ) {
+        self.original = original
+        self.corrections = corrections
+        self.result = result
+        self.ratedLines = ratedLines
+    }
+}

@@ -124,9 +124,11 @@ extension AccountNames {
 
 /// Turns invoices and wallet movements into balanced journal transactions.
 public enum JournalBuilder {
-    /// Every transaction of the run, sorted by date, customer, kind, reference.
+    /// Every transaction of the run, sorted by date, customer, kind, reference. `corrections`
+    /// are the correction documents' transactions (`correctionTransaction`), sorted in.
     public static func transactions(
-        invoices: [Invoice], wallets: WalletBook, customers: [Customer], accounts: AccountNames
+        invoices: [Invoice], wallets: WalletBook, customers: [Customer], accounts: AccountNames,
+        corrections: [JournalTransaction] = []
     ) throws -> [JournalTransaction] {
         var zones: [String: any TimeZoneRules] = [:]
         var periodStarts: [String: CivilDate] = [:]
@@ -203,6 +205,7 @@ public enum JournalBuilder {
                     invoiceID: movement.invoiceID, grantID: movement.grant.id,
                     description: description, postings: postings))
         }
+        result += corrections
         for transaction in result {
             precondition(
                 transaction.isBalanced, "journal transaction \(transaction.reference) must balance")
@@ -255,10 +258,12 @@ public enum JournalBuilder {
     /// invoice's tax, nil without one). Balanced by construction: the total is the subtotal,
     /// discounts and tax, and the subtotal the lines' sum. Throws `CorrectionAmountError` when
     /// a difference is not a whole number of minor units (never, for a correction of rounded
-    /// figures: a bug), `ArithmeticError` on overflow.
+    /// figures: a bug), `ArithmeticError` on overflow. The description names `invoiceNumber`
+    /// (the number printed on the corrected invoice) when given, else `invoiceID`.
     public static func correctionTransaction(
         _ draft: CorrectionDraft, number: String, corrects invoiceID: String, customer: String,
-        currency: Currency, taxName: String?, date: CivilDate, accounts: AccountNames
+        currency: Currency, taxName: String?, date: CivilDate, accounts: AccountNames,
+        invoiceNumber: String? = nil
     ) throws -> JournalTransaction {
         func money(_ value: Rational) throws -> Money {
             let minor = try value.significand(atScale: currency.minorUnitDigits, rule: .down)
@@ -299,7 +304,7 @@ public enum JournalBuilder {
         return JournalTransaction(
             date: date, kind: .correction, reference: number, customer: customer,
             invoiceID: invoiceID, grantID: nil,
-            description: "\(kind) \(number) \(customer) (corrects \(invoiceID))",
+            description: "\(kind) \(number) \(customer) (corrects \(invoiceNumber ?? invoiceID))",
             postings: postings)
     }
 }

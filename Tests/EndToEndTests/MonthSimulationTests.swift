@@ -1,0 +1,314 @@
+import Formats
+import Foundation
+import XCTest
+
+/// A month as operators run it, through the `pipelines/` scripts: three nightly runs over a
+/// growing drop folder, the period closed into the issued store, then late events, a catalog
+/// fix and a new customer after the close, re-run into credit notes, supplementary invoices and
+/// a new invoice (SPEC §9); the corrections finalized into history; and edits caught.
+final class MonthSimulationTests: XCTestCase {
+    var work = URL(fileURLWithPath: "/")
+    var drop: URL { work.appendingPathComponent("drop") }
+    var root: URL { work.appendingPathComponent("runs") }
+    var store: URL { work.appendingPathComponent("issued") }
+    var bin: String { (try? Executables.rate().deletingLastPathComponent().path) ?? "" }
+
+    override func setUpWithError() throws {
+        work = try makeTemporaryDirectory()
+        try FileManager.default.createDirectory(at: drop, withIntermediateDirectories: true)
+    }
+
+    func script(_ name: String, _ arguments: [String]) throws -> RunResult {
+        try runProcess(
+            URL(fileURLWithPath: "/bin/bash"),
+            [Executables.packageRoot.appendingPathComponent("pipelines/\(name)").path]
+                + arguments, in: work, environment: ["RATEBOOK_BIN": bin], timeoutSeconds: 120)
+    }
+
+    /// A pipeline run of October over every file in the drop folder (named one by one, sorted).
+    func pipeline(
+        _ name: String, runID: String, catalog: URL, customers: URL, _ extra: [String] = []
+    ) throws -> RunResult {
+        let samples = Executables.samples
+        let files = folderEntries(drop).map { drop.appendingPathComponent($0).path }
+        return try script(
+            name,
+            [
+                "--root", root.path, "--period", "2026-10", "--run-id", runID,
+                "--catalog", catalog.path, "--customers", customers.path,
+                "--wallets", samples.appendingPathComponent("wallets-2026-09.ndjson").path,
+                "--grants", samples.appendingPathComponent("grants.ndjson").path,
+            ] + extra + files)
+    }
+
+    func drop(_ sample: String) throws {
+        try FileManager.default.copyItem(
+            at: Executables.samples.appendingPathComponent("events/\(sample)"),
+            to: drop.appendingPathComponent(sample))
+    }
+
+    func tool(_ name: String, _ arguments: [String], in directory: URL) throws -> RunResult {
+        try runProcess(URL(fileURLWithPath: "/usr/bin/env"), [name] + arguments, in: directory)
+    }
+
+    /// The JSON documents of a folder (`invoices/` or `corrections/`), by file name.
+    func documents(_ folder: URL) throws -> [String: [String: Any]] {
+        var result: [String: [String: Any]] = [:]
+        for name in folderEntries(folder) where name.hasSuffix(".json") {
+            result[name] = try readObject(folder.appendingPathComponent(name))
+        }
+        return result
+    }
+
+    func decimal(_ value: Any?) throws -> Decimal {
+        try XCTUnwrap((value as? String).flatMap { Decimal(string: $0) }, "\(value ?? "nil")")
+    }
+
+    /// A figure of an invoice or correction document: `tax` is an object on an invoice (null
+    /// without tax) and `discounts` a list there; a correction states each as one amount.
+    func figure(_ document: [String: Any], _ name: String) throws -> Decimal {
+        switch document[name] {
+        case let tax as [String: Any]: return try decimal(tax["amount"])
+        case let discounts as [[String: Any]]:
+            return try discounts.reduce(0) { $0 + (try decimal($1["amount"])) }
+        case is NSNull, nil: return 0
+        case let value: return try decimal(value)
+        }
+    }
+
+    /// Each line's amount by its key (plan, charge, kind, group).
+    func lineAmounts(_ document: [String: Any]) throws -> [String: Decimal] {
+        var result: [String: Decimal] = [:]
+        for line in document["lines"] as? [[String: Any]] ?? [] {
+            let group = (line["group"] as? [String: String] ?? [:]).sorted { $0.key < $1.key }
+            let key =
+                ["plan", "charge", "kind"].map { line[$0] as? String ?? "" }.joined(
+                    separator: "/") + "/"
+                + group.map { "\($0.key)=\($0.value)" }.joined(separator: ";")
+            // A correction's line carries the difference as its `amount`.
+            result[key, default: 0] += try decimal(line["amount"])
+        }
+        return result
+    }
+
+    func testAMonthClosedThenCorrectedAfterTheClose() throws {
+        let samples = Executables.samples
+        let catalog = samples.appendingPathComponent("catalog.yaml")
+        let customers = samples.appendingPathComponent("customers.yaml")
+
+        // Three nights over a growing drop folder.
+        try drop("2026-10-a.ndjson.zst")
+        var result = try pipeline(
+            "nightly.sh", runID: "2026-10-11", catalog: catalog, customers: customers)
+        XCTAssertEqual(result.status, 0, result.transcript)
+        try drop("2026-10-b.ndjson.gz")
+        result = try pipeline(
+            "nightly.sh", runID: "2026-10-21", catalog: catalog, customers: customers)
+        XCTAssertEqual(result.status, 0, result.transcript)
+        try drop("late.ndjson")
+        result = try pipeline(
+            "nightly.sh", runID: "2026-11-01", catalog: catalog, customers: customers)
+        XCTAssertEqual(result.status, 0, result.transcript)
+        let invoiced = try readObject(
+            root.appendingPathComponent("2026-10/2026-11-01/invoice/manifest.json"))
+        XCTAssertEqual((invoiced["totals"] as? [String: String])?["invoices"], "6")
+
+        // The close: the same inputs, finalized into the issued store and verified.
+        result = try pipeline(
+            "close-period.sh", runID: "close-1", catalog: catalog, customers: customers,
+            ["--issued", store.path])
+        XCTAssertEqual(result.status, 0, result.transcript)
+        XCTAssertTrue(
+            result.standardOutput.hasSuffix("close-period: 2026-10 finalized into \(store.path)\n"),
+            result.transcript)
+        let period = store.appendingPathComponent("2026-10")
+        let issued = try folderDigests(period.appendingPathComponent("invoices"))
+        XCTAssertEqual(issued.count, 12)
+        XCTAssertEqual(
+            try folderDigests(root.appendingPathComponent("2026-10/close-1/invoice/invoices")),
+            issued)
+        let firstStoreManifest = try readBytes(period.appendingPathComponent("manifest.json"))
+
+        // After the close: late usage for cus_2 (EUR, VAT and a discount), a new customer
+        // cus_7, and a catalog fix lowering the m-large token price.
+        _ = try writeFile(
+            "2026-11-03-late.ndjson",
+            [
+                #"{"id":"fix-1","customer":"cus_2","meter":"tokens_out","#
+                    + #""ts":"2026-10-20T10:00:00Z","quantity":"2500000"}"#,
+                #"{"id":"fix-2","customer":"cus_7","meter":"api_calls","#
+                    + #""ts":"2026-10-25T10:00:00Z"}"#,
+                #"{"id":"fix-3","customer":"cus_7","meter":"seats","#
+                    + #""ts":"2026-10-25T10:00:00Z","quantity":"3"}"#,
+            ].joined(separator: "\n") + "\n", in: drop)
+        let fixedCatalog = try writeFile(
+            "catalog-fixed.yaml",
+            try readText(catalog).replacingOccurrences(
+                of: "m-large: \"0.012\"", with: "m-large: \"0.010\""), in: work)
+        XCTAssertNotEqual(try readText(fixedCatalog), try readText(catalog), "the fix applies")
+        let fixedCustomers = try writeFile(
+            "customers-fixed.yaml",
+            try readText(customers)
+                + """
+                  cus_7:
+                    name: "New Wave Ltd"
+                    subscriptions:
+                      - { plan: starter, start: 2026-10-20 }
+
+                """, in: work)
+
+        // The re-run: issued invoices kept, corrections written, the diff printed.
+        result = try pipeline(
+            "rerun-period.sh", runID: "fix-1", catalog: fixedCatalog, customers: fixedCustomers,
+            ["--issued", store.path])
+        XCTAssertEqual(result.status, 0, result.transcript)
+        let fix = root.appendingPathComponent("2026-10/fix-1/invoice")
+        for customer in ["cus_2", "cus_7"] {
+            XCTAssertTrue(result.standardOutput.contains(customer), result.standardOutput)
+        }
+        let kept = try folderDigests(fix.appendingPathComponent("invoices"))
+        XCTAssertEqual(kept.filter { issued[$0.key] != nil }, issued, "issued bytes kept")
+        XCTAssertEqual(Set(kept.keys).subtracting(issued.keys), ["cus_7.json", "cus_7.html"])
+        let newInvoice = try readObject(fix.appendingPathComponent("invoices/cus_7.json"))
+        XCTAssertEqual(newInvoice["number"] as? String, "2026-10-000007")
+
+        // What a run without the store bills: the re-run's result, for every customer.
+        let plain = work.appendingPathComponent("plain")
+        let invoiceRun = try runProcess(
+            try Executables.invoice(),
+            [
+                "--catalog", fixedCatalog.path, "--customers", fixedCustomers.path,
+                "--period", "2026-10", "--rated",
+                fix.deletingLastPathComponent()
+                    .appendingPathComponent("rate").path,
+                "--wallets", samples.appendingPathComponent("wallets-2026-09.ndjson").path,
+                "--grants", samples.appendingPathComponent("grants.ndjson").path,
+                "--output", plain.path,
+            ], in: work)
+        XCTAssertEqual(invoiceRun.status, 0, invoiceRun.transcript)
+        let wanted = try documents(plain.appendingPathComponent("invoices"))
+        let originals = try documents(period.appendingPathComponent("invoices"))
+        let corrections = try documents(fix.appendingPathComponent("corrections"))
+        XCTAssertFalse(corrections.isEmpty)
+
+        // Original + corrections = re-run result, total and line by line, for every customer.
+        var kinds: [String: String] = [:]
+        for (name, document) in corrections {
+            let customer = try XCTUnwrap(document["customer"] as? String)
+            XCTAssertNil(kinds[customer], "one correction per customer in one re-run")
+            kinds[customer] = document["type"] as? String
+            XCTAssertEqual(name, "\(document["number"] as? String ?? "").json")
+            XCTAssertEqual(
+                document["corrects"] as? String,
+                originals["\(customer).json"]?["number"] as? String)
+            let delta = try decimal(document["total"])
+            XCTAssertEqual(
+                document["type"] as? String, delta < 0 ? "credit_note" : "supplementary_invoice")
+        }
+        XCTAssertEqual(kinds["cus_2"], "supplementary_invoice")
+        XCTAssertTrue(kinds.values.contains("credit_note"), "\(kinds)")
+        XCTAssertNil(kinds["cus_7"], "a new customer gets an invoice, not a correction")
+        for (name, result) in wanted where name != "cus_7.json" {
+            let original = try XCTUnwrap(originals[name], name)
+            let customer = try XCTUnwrap(original["customer"] as? String)
+            let own = corrections.values.filter { $0["customer"] as? String == customer }
+            for name in ["subtotal", "discounts", "tax", "total"] {
+                var sum = try figure(original, name)
+                for correction in own { sum += try figure(correction, name) }
+                XCTAssertEqual(sum, try figure(result, name), "\(customer) \(name)")
+            }
+            var lines = try lineAmounts(original)
+            for correction in own {
+                lines.merge(try lineAmounts(correction)) { $0 + $1 }
+            }
+            XCTAssertEqual(
+                lines.filter { $0.value != 0 }, try lineAmounts(result).filter { $0.value != 0 },
+                customer)
+        }
+
+        // The re-run's books: the three tools accept them.
+        let ledger = fix.appendingPathComponent("journal.ledger").path
+        for (name, arguments) in [
+            ("hledger", ["-f", ledger, "check"]), ("ledger", ["-f", ledger, "balance"]),
+            ("bean-check", [fix.appendingPathComponent("journal.beancount").path]),
+        ] {
+            let checked = try tool(name, arguments, in: fix)
+            XCTAssertEqual(checked.status, 0, "\(name): \(checked.transcript)")
+        }
+        // Each receivable holds what the customer owes for October: the issued amount due plus
+        // the corrections' totals (a credit note lowers it), or the new invoice's amount due.
+        var receivable: [String: Decimal] = [:]
+        var correctionRows = 0
+        for row in try readLines(fix.appendingPathComponent("journal.csv")).dropFirst() {
+            let fields = row.split(separator: ",", omittingEmptySubsequences: false).map(
+                String.init)
+            if fields[2] == "correction" { correctionRows += 1 }
+            if fields[4].hasPrefix("Assets:Receivable:") {
+                receivable[fields[3], default: 0] += try decimal(fields[5])
+            }
+        }
+        XCTAssertGreaterThan(correctionRows, 0)
+        for (name, document) in try documents(fix.appendingPathComponent("invoices")) {
+            let customer = try XCTUnwrap(document["customer"] as? String)
+            var owed = try decimal(document["amount_due"])
+            for correction in corrections.values
+            where correction["customer"] as? String == customer {
+                owed += try decimal(correction["total"])
+            }
+            XCTAssertEqual(receivable[customer] ?? 0, owed, name)
+        }
+
+        // The corrections finalized into history; the store chains to its first manifest.
+        result = try pipeline(
+            "close-period.sh", runID: "close-2", catalog: fixedCatalog,
+            customers: fixedCustomers, ["--issued", store.path])
+        XCTAssertEqual(result.status, 0, result.transcript)
+        let storeManifest = try readObject(period.appendingPathComponent("manifest.json"))
+        XCTAssertEqual(
+            (storeManifest["builds_on"] as? [String: String])?["manifest_sha256"],
+            SHA256.hash(firstStoreManifest))
+        XCTAssertEqual(
+            (storeManifest["totals"] as? [String: String])?["corrections"],
+            String(corrections.count))
+        XCTAssertEqual(
+            try documents(period.appendingPathComponent("corrections")).count, corrections.count)
+        // Closing again with nothing changed issues nothing and leaves history as it is.
+        let secondStoreManifest = try readBytes(period.appendingPathComponent("manifest.json"))
+        result = try pipeline(
+            "close-period.sh", runID: "close-3", catalog: fixedCatalog,
+            customers: fixedCustomers, ["--issued", store.path])
+        XCTAssertEqual(result.status, 0, result.transcript)
+        XCTAssertEqual(
+            try readBytes(period.appendingPathComponent("manifest.json")), secondStoreManifest)
+        let third = try readObject(
+            root.appendingPathComponent("2026-10/close-3/invoice/manifest.json"))
+        XCTAssertEqual((third["totals"] as? [String: String])?["corrections_new"], "0")
+
+        // One byte edited in an issued document: verify names it, and a re-run refuses (3).
+        let document = period.appendingPathComponent("invoices/cus_1.json")
+        let original = try readBytes(document)
+        var edited = original
+        edited[edited.count / 2] ^= 0x01
+        try Data(edited).write(to: document)
+        let verify = try runProcess(try Executables.invoice(), ["verify", period.path], in: work)
+        XCTAssertEqual(verify.status, 1, verify.transcript)
+        XCTAssertTrue(
+            verify.standardOutput.contains("\(document.path): SHA-256"), verify.transcript)
+        result = try pipeline(
+            "nightly.sh", runID: "after-edit", catalog: fixedCatalog, customers: fixedCustomers,
+            ["--issued", store.path])
+        XCTAssertEqual(result.status, 3, result.transcript)
+        XCTAssertTrue(
+            result.standardError.contains("an issued document was edited"), result.transcript)
+        try Data(original).write(to: document)
+
+        // One byte edited in a run's manifest: verify names it.
+        let manifest = fix.appendingPathComponent("manifest.json")
+        var bytes = try readBytes(manifest)
+        bytes[bytes.count / 2] ^= 0x01
+        try Data(bytes).write(to: manifest)
+        let verifyRun = try runProcess(try Executables.invoice(), ["verify", fix.path], in: work)
+        XCTAssertEqual(verifyRun.status, 1, verifyRun.transcript)
+        XCTAssertTrue(verifyRun.standardOutput.contains(manifest.path), verifyRun.transcript)
+    }
+}
