@@ -87,7 +87,8 @@ let package = Package(
         .testTarget(name: "FormatsTests", dependencies: ["Formats", "Pricing"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Formats", "Pricing"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Formats", "Pricing"]),
+        .testTarget(
+            name: "PipelineTests", dependencies: ["Pipeline", "Ingest", "Formats", "Pricing"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Formats", "Pricing"]),
     ],
     swiftLanguageModes: [.v5]
