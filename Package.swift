@@ -57,7 +57,7 @@ let package = Package(
             dependencies: [
                 "Pricing", "Formats", "Ingest", .product(name: "Logging", package: "swift-log"),
             ]),
-        // The exit-code mapping both executables share.
+        // What both executables share: stage options, logs, exit codes, verify/diff/explain.
         .target(
             name: "CommandSupport",
             dependencies: [

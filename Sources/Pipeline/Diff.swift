@@ -25,14 +25,14 @@ public enum Diff {
         /// after − before.
         public let delta: Rational
 
-        init(name: String, before: Rational, after: Rational) throws(DiffError) {
+        init(name: String, before: Rational, after: Rational) throws(RunReadError) {
             self.name = name
             self.before = before
             self.after = after
             do {
                 self.delta = try after - before
             } catch {
-                throw DiffError("\(name): a difference out of range")
+                throw RunReadError("\(name): a difference out of range")
             }
         }
     }
@@ -78,11 +78,11 @@ public enum Diff {
         public let after: String?
     }
 
-    /// Compares two output folders of `stage`. Throws `DiffError` when a folder cannot be read
+    /// Compares two output folders of `stage`. Throws `RunReadError` when a folder cannot be read
     /// as such a run (its manifest, or a listed document).
     public static func compare(
         stage: String, before: String, after: String
-    ) throws(DiffError) -> Report {
+    ) throws(RunReadError) -> Report {
         let a = try RunFolder.read(before, stage: stage)
         let b = try RunFolder.read(after, stage: stage)
         let identical =
@@ -91,10 +91,10 @@ public enum Diff {
         var customers: [CustomerChange] = []
         do {
             customers = try stage == "invoice" ? invoiceChanges(a, b) : ratedChanges(a, b)
-        } catch let error as DiffError {
+        } catch let error as RunReadError {
             throw error
         } catch {
-            throw DiffError("\(before) and \(after): \(error)")
+            throw RunReadError("\(before) and \(after): \(error)")
         }
         var totals: [String: Rational] = [:]
         for change in customers {
@@ -110,8 +110,8 @@ public enum Diff {
             totals: totals.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) })
     }
 
-    static func sum(_ left: Rational, _ right: Rational) throws(DiffError) -> Rational {
-        do { return try left + right } catch { throw DiffError("a total out of range") }
+    static func sum(_ left: Rational, _ right: Rational) throws(RunReadError) -> Rational {
+        do { return try left + right } catch { throw RunReadError("a total out of range") }
     }
 
     static func optionChanges(_ a: Manifest, _ b: Manifest) -> [FigureChangeText] {
@@ -166,7 +166,7 @@ public enum Diff {
 
     static func countChanges(
         _ a: LineCounts?, _ b: LineCounts?
-    ) throws(DiffError) -> [FigureChange] {
+    ) throws(RunReadError) -> [FigureChange] {
         guard let a, let b else { return [] }
         var pairs: [(String, Int64, Int64)] = [
             ("lines", a.lines, b.lines), ("blank", a.blank, b.blank),
@@ -200,7 +200,7 @@ public enum Diff {
             }
             let currency = right?.currency ?? left!.currency
             guard left?.currency ?? currency == currency else {
-                throw DiffError(
+                throw RunReadError(
                     "customer \(customer): billed in \(left!.currency), then in \(currency); "
                         + "amounts in two currencies are not compared")
             }
@@ -231,7 +231,7 @@ public enum Diff {
             guard !lines.isEmpty else { continue }
             let currencies = Set(before.map(\.currency) + after.map(\.currency))
             guard currencies.count == 1 else {
-                throw DiffError(
+                throw RunReadError(
                     "customer \(customer): lines in \(currencies.sorted().joined(separator: ", "))"
                         + "; amounts in two currencies are not compared")
             }
@@ -247,14 +247,6 @@ public enum Diff {
     }
 }
 
-/// Two runs that cannot be compared: the folder or file and what is wrong (exit 3).
-public struct DiffError: Error, CustomStringConvertible {
-    public let description: String
-
-    public init(_ description: String) {
-        self.description = description
-    }
-}
 
 /// An output folder read for `diff`: its manifest and the results it compares.
 struct RunFolder {
@@ -269,26 +261,26 @@ struct RunFolder {
         documents.isEmpty ? rated.map { $0.key.customer } : Array(documents.keys)
     }
 
-    static func read(_ folder: String, stage: String) throws(DiffError) -> RunFolder {
-        func bytes(_ name: String) throws(DiffError) -> [UInt8] {
+    static func read(_ folder: String, stage: String) throws(RunReadError) -> RunFolder {
+        func bytes(_ name: String) throws(RunReadError) -> [UInt8] {
             do {
                 return try ConfigFile.readBytes(
                     path: RatedFolder.file(folder, name), bytesMax: Int.max / 2)
             } catch {
-                throw DiffError("\(error)")
+                throw RunReadError("\(error)")
             }
         }
         let manifestPath = RatedFolder.file(folder, ManifestSeal.manifestName)
         let manifest: Manifest
         do {
             manifest = try Manifest.decode(try bytes(ManifestSeal.manifestName))
-        } catch let error as DiffError {
+        } catch let error as RunReadError {
             throw error
         } catch {
-            throw DiffError("\(manifestPath): \(error)")
+            throw RunReadError("\(manifestPath): \(error)")
         }
         guard manifest.stage == stage else {
-            throw DiffError(
+            throw RunReadError(
                 "\(manifestPath): written by \(manifest.stage), not by \(stage): use "
                     + "`\(manifest.stage) diff`")
         }
@@ -300,10 +292,10 @@ struct RunFolder {
             if stage == "invoice", name.hasPrefix("corrections/"), name.hasSuffix(".json") {
                 do {
                     corrections.append(try CorrectionDocument.decode(try bytes(name)))
-                } catch let error as DiffError {
+                } catch let error as RunReadError {
                     throw error
                 } catch {
-                    throw DiffError("\(RatedFolder.file(folder, name)): \(error)")
+                    throw RunReadError("\(RatedFolder.file(folder, name)): \(error)")
                 }
                 continue
             }
@@ -311,31 +303,31 @@ struct RunFolder {
                 do {
                     let document = try InvoiceDocument.decode(try bytes(name))
                     run.documents[document.customer] = document
-                } catch let error as DiffError {
+                } catch let error as RunReadError {
                     throw error
                 } catch {
-                    throw DiffError("\(RatedFolder.file(folder, name)): \(error)")
+                    throw RunReadError("\(RatedFolder.file(folder, name)): \(error)")
                 }
             } else if stage == "rate", name == "rated.ndjson" {
                 do {
                     run.rated = try RatedLinesFile.decode(try bytes(name))
-                } catch let error as DiffError {
+                } catch let error as RunReadError {
                     throw error
                 } catch {
-                    throw DiffError("\(RatedFolder.file(folder, name)): \(error)")
+                    throw RunReadError("\(RatedFolder.file(folder, name)): \(error)")
                 }
             }
         }
         for correction in corrections.sorted(by: { Diff.bytewise($0.number, $1.number) }) {
             guard let document = run.documents[correction.customer] else {
-                throw DiffError(
+                throw RunReadError(
                     "\(folder): correction \(correction.number) corrects an invoice of "
                         + "\(correction.customer), which the folder does not hold")
             }
             do {
                 run.documents[correction.customer] = try document.adding(correction)
             } catch {
-                throw DiffError("\(folder): correction \(correction.number): \(error)")
+                throw RunReadError("\(folder): correction \(correction.number): \(error)")
             }
         }
         return run

@@ -54,20 +54,20 @@ public enum Explain {
         public let pricing: [String]
     }
 
-    /// Explains `request`. Throws `ExplainError` when the run or an input cannot be read, or
+    /// Explains `request`. Throws `RunReadError` when the run or an input cannot be read, or
     /// an input or the catalog is not the one the run read.
-    public static func run(_ request: Request) throws(ExplainError) -> Report {
+    public static func run(_ request: Request) throws(RunReadError) -> Report {
         let folder = request.folder
         let manifest: Manifest
         do {
             manifest = try Manifest.decode(try bytes(folder, ManifestSeal.manifestName))
-        } catch let error as ExplainError {
+        } catch let error as RunReadError {
             throw error
         } catch {
-            throw ExplainError("\(RatedFolder.file(folder, "manifest.json")): \(error)")
+            throw RunReadError("\(RatedFolder.file(folder, "manifest.json")): \(error)")
         }
         guard manifest.stage == "rate" else {
-            throw ExplainError("\(folder): not a rate output folder (stage \(manifest.stage))")
+            throw RunReadError("\(folder): not a rate output folder (stage \(manifest.stage))")
         }
         // The run's lines for the customer.
         var usage: [String] = []
@@ -158,13 +158,13 @@ public enum Explain {
                     )
                 })
         } catch {
-            throw ExplainError(
+            throw RunReadError(
                 "\(error); give --inputs-root, the folder rate ran in, so the inputs' names "
                     + "resolve")
         }
         for (summary, recorded) in zip(summaries, manifest.inputs)
         where summary.sha256 != recorded.sha256 {
-            throw ExplainError(
+            throw RunReadError(
                 "\(RatedFolder.file(request.inputsRoot, recorded.displayName)): not the input "
                     + "the run read (SHA-256 \(summary.sha256), the manifest records "
                     + "\(recorded.sha256))")
@@ -175,22 +175,22 @@ public enum Explain {
             outOfPeriod: outOfPeriod, rejects: rejects, usage: usage, pricing: pricing)
     }
 
-    static func bytes(_ folder: String, _ name: String) throws(ExplainError) -> [UInt8] {
+    static func bytes(_ folder: String, _ name: String) throws(RunReadError) -> [UInt8] {
         do {
             return try ConfigFile.readBytes(
                 path: RatedFolder.file(folder, name), bytesMax: Int.max / 2)
         } catch {
-            throw ExplainError("\(error)")
+            throw RunReadError("\(error)")
         }
     }
 
-    static func objects(_ folder: String, _ name: String) throws(ExplainError) -> [JSONValue] {
+    static func objects(_ folder: String, _ name: String) throws(RunReadError) -> [JSONValue] {
         var result: [JSONValue] = []
         for (index, line) in try bytes(folder, name).split(separator: 0x0A).enumerated() {
             do {
                 result.append(try Array(line).withUnsafeBytes { try JSONValue.parse($0) })
             } catch {
-                throw ExplainError("\(RatedFolder.file(folder, name)):\(index + 1): \(error)")
+                throw RunReadError("\(RatedFolder.file(folder, name)):\(index + 1): \(error)")
             }
         }
         return result
@@ -252,18 +252,18 @@ public enum Explain {
     /// the meters those charges read.
     static func chargeSteps(
         _ path: String, manifest: Manifest, request: Request, plans: Set<String>
-    ) throws(ExplainError) -> ([String], Set<String>) {
+    ) throws(RunReadError) -> ([String], Set<String>) {
         let file: ConfigFile
         let catalog: Catalog
         do {
             file = try ConfigFile(path: path, bytesMax: ConfigLimits().fileBytesMax)
             catalog = try CatalogLoader.load(text: file.text, file: file.name)
         } catch {
-            throw ExplainError("\(error)")
+            throw RunReadError("\(error)")
         }
         guard manifest.configuration.first(where: { $0.0 == "catalog" })?.1.sha256 == file.sha256
         else {
-            throw ExplainError(
+            throw RunReadError(
                 "--catalog \(path) is not the catalog the run was rated with (SHA-256 "
                     + "\(file.sha256))")
         }
@@ -299,15 +299,6 @@ public enum Explain {
             }
         }
         return (steps, meters)
-    }
-}
-
-/// A run that cannot be explained: the file and what is wrong (exit 3).
-public struct ExplainError: Error, CustomStringConvertible {
-    public let description: String
-
-    public init(_ description: String) {
-        self.description = description
     }
 }
 
