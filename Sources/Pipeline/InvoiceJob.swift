@@ -265,7 +265,7 @@ public struct InvoiceJob {
         // the other thread only writes and closes its own files. Those stream through a sink:
         // built in pieces, hashed as they are written, never held whole.
         let names = [
-            "invoices.csv", "wallet-transactions.ndjson", "wallets.ndjson", "journal.beancount",
+            "invoices.csv", "invoice-lines.csv", "wallet-transactions.ndjson", "wallets.ndjson", "journal.beancount",
             "journal.csv", "journal.ledger",
         ]
         var sinks: [String: OutputSink] = [:]
@@ -285,6 +285,10 @@ public struct InvoiceJob {
                     outputs.append((name, try sink.close()))
                 }
                 try stream("invoices.csv") { try InvoiceOutputs.invoicesCSV(invoices, to: $0) }
+                try stream("invoice-lines.csv") {
+                    try InvoiceLinesCSV.write(
+                        invoices: invoices, corrections: corrections.documents, to: $0)
+                }
                 try stream("wallet-transactions.ndjson") {
                     try InvoiceOutputs.walletTransactions(closingWallet.transactions, to: $0)
                 }

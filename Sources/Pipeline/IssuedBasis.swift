@@ -185,7 +185,7 @@ struct CorrectionRun {
     /// The manifest totals of a run with `--issued`: how many corrections the period holds,
     /// how many this run issued, and the sum of every correction per currency.
     func totals() throws -> [(String, String)] {
-        let all = (basis?.period.corrections.map(\.document) ?? []) + issued.map(\.document)
+        let all = documents
         var sums: [String: (Rational, Int)] = [:]
         for document in all {
             let current = sums[document.currency] ?? (.zero, document.amountScale)
@@ -197,6 +197,11 @@ struct CorrectionRun {
             totals.append(("corrections_total_\(code)", CorrectionDocument.text(sum, scale: scale)))
         }
         return totals
+    }
+
+    /// Every correction document of the period: the earlier ones, then this run's.
+    var documents: [CorrectionDocument] {
+        (basis?.period.corrections.map(\.document) ?? []) + issued.map(\.document)
     }
 
     /// `2 credit notes, 1 supplementary invoice issued` for the run's summary line.

@@ -66,7 +66,7 @@ final class InvoiceSampleTests: XCTestCase {
         // 6 customers with lines: 6 JSON + 6 HTML invoices, and the run's other files.
         XCTAssertEqual(
             actual.keys.sorted(),
-            ["invoices.csv"]
+            ["invoice-lines.csv", "invoices.csv"]
                 + (1...6).flatMap { ["invoices/cus_\($0).html", "invoices/cus_\($0).json"] }
                 + [
                     "journal.beancount", "journal.csv", "journal.ledger", "manifest.json",

@@ -258,6 +258,26 @@ final class MonthSimulationTests: XCTestCase {
             XCTAssertEqual(receivable[customer] ?? 0, owed, name)
         }
 
+        // invoice-lines.csv: every document's rows sum to its subtotal (a correction's rows are
+        // its differences), corrections after the invoices.
+        var rowSums: [String: Decimal] = [:]
+        var numbers: [String] = []
+        for row in try readLines(fix.appendingPathComponent("invoice-lines.csv")).dropFirst() {
+            let fields = row.split(separator: ",", omittingEmptySubsequences: false).map(
+                String.init)
+            if numbers.last != fields[0] { numbers.append(fields[0]) }
+            rowSums[fields[0], default: 0] += try decimal(fields[12])
+        }
+        XCTAssertEqual(numbers, numbers.sorted())
+        var subtotals: [String: Decimal] = [:]
+        for document in try documents(fix.appendingPathComponent("invoices")).values
+            + Array(corrections.values)
+        {
+            subtotals[try XCTUnwrap(document["number"] as? String)] = try figure(
+                document, "subtotal")
+        }
+        XCTAssertEqual(rowSums, subtotals)
+
         // The corrections finalized into history; the store chains to its first manifest.
         result = try pipeline(
             "close-period.sh", runID: "close-2", catalog: fixedCatalog,

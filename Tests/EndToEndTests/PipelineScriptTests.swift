@@ -63,7 +63,7 @@ final class PipelineScriptTests: XCTestCase {
         let actual = try folderDigests(runs.appendingPathComponent("latest/invoice"))
             .filter { !own.contains($0.key) }
         XCTAssertEqual(actual, expected)
-        XCTAssertEqual(actual.count, 18)
+        XCTAssertEqual(actual.count, 19)
 
         // A broken catalog: exit 2 from rate, passed on; latest still names the last good run.
         let broken = try writeFile("broken.yaml", "currency: [\n", in: work)

@@ -56,3 +56,17 @@ public struct RatedLine: Sendable {
     public var currency: Currency { amount.currency }
     public var sortKey: LineKey { LineKey(customer, plan, charge, group) }
 }
+
+extension RatedLine {
+    /// The one price per unit the line's amount is, when it is one: a single breakdown row
+    /// without a flat price, over the line's whole quantity, with no per-line minimum or
+    /// maximum applied (the amount is the row's). Nil for tiers, packages (the row counts
+    /// packages, not the quantity), flat prices and bounded lines: a document then shows the
+    /// breakdown, not one price.
+    public var unitPrice: Rational? {
+        guard tiers.count == 1, let row = tiers.first, row.flatPrice?.isZero ?? true,
+            row.quantity == quantity, row.amount == amountExact
+        else { return nil }
+        return row.unitPrice
+    }
+}
