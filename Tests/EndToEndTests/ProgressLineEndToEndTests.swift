@@ -66,6 +66,31 @@ final class ProgressLineEndToEndTests: XCTestCase {
         XCTAssertTrue(screen[end.upperBound...].contains("3014 lines"), screen)
     }
 
+    /// A read that fails still ends the line: the error starts on a line of its own.
+    func testAFailedReadEndsTheLineBeforeTheError() throws {
+        let work = try makeTemporaryDirectory()
+        let sample = Executables.samples.appendingPathComponent("events/2026-10-b.ndjson.gz")
+        // The first 10,000 of the sample's 27,888 bytes: a gzip stream cut short.
+        try shell("head -c 10000 '\(sample.path)' > bad.ndjson.gz", in: work)
+        let samples = Executables.samples
+        let (status, screen) = try onATerminal(
+            [try Executables.rate().path]
+                + rateArguments(
+                    catalog: samples.appendingPathComponent("catalog.yaml"),
+                    customers: samples.appendingPathComponent("customers.yaml"),
+                    period: "2026-10", output: work.appendingPathComponent("out"),
+                    inputs: [work.appendingPathComponent("bad.ndjson.gz").path]))
+        XCTAssertEqual(status, 3, screen)
+        // 10,000 B = 9.7 KiB, all of it consumed before the decoder finds the stream cut; the
+        // lines before the cut were delivered (how many depends on zlib's output blocks).
+        let final = try XCTUnwrap(
+            screen.range(of: "\rrate: read 9.7 KiB of 9.7 KiB (100%), "), screen)
+        XCTAssertFalse(screen[..<final.lowerBound].contains("\n"), screen)
+        let end = try XCTUnwrap(screen.range(of: "\u{1B}[K\r\n"), screen)
+        XCTAssertLessThan(final.upperBound, end.lowerBound)
+        XCTAssertTrue(screen[end.upperBound...].hasPrefix("rate: bad.ndjson.gz: "), screen)
+    }
+
     func testNothingExtraWithQuietOrJSONLogs() throws {
         for extra in [["--quiet"], ["--log-format", "json"]] {
             let work = try makeTemporaryDirectory()
