@@ -11,6 +11,9 @@ import Formats
 /// before anything else is written. Time comes from a monotonic clock and never reaches an
 /// output. Figures are truncated, never rounded up, so 100% and a unit's next step are never
 /// shown early.
+///
+/// `@unchecked Sendable`: the drawing thread reads only constants and the atomic counters;
+/// `isRunning` belongs to the thread that calls `start` and `finish`.
 public final class ProgressLine: @unchecked Sendable {
     /// The figures one line shows.
     public struct State: Equatable, Sendable {
