@@ -78,18 +78,26 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
+        // What the test targets share, once: temporary folders, running processes (the built
+        // executables, fixture commands, Python checks, installed tools), reading outputs, and
+        // the fixtures several test files write. A regular target, since a test target cannot
+        // be another target's dependency; nothing outside Tests depends on it.
+        .target(name: "TestSupport", dependencies: ["Formats"], path: "Tests/TestSupport"),
+
         .testTarget(
             name: "PricingTests",
             dependencies: [
                 "Pricing",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
-        .testTarget(name: "FormatsTests", dependencies: ["Formats", "Pricing"],
+        .testTarget(name: "FormatsTests", dependencies: ["Formats", "Pricing", "TestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Formats", "Pricing"]),
         .testTarget(
-            name: "PipelineTests", dependencies: ["Pipeline", "Ingest", "Formats", "Pricing"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Formats", "Pricing"]),
+            name: "IngestTests", dependencies: ["Ingest", "Formats", "Pricing", "TestSupport"]),
+        .testTarget(
+            name: "PipelineTests",
+            dependencies: ["Pipeline", "Ingest", "Formats", "Pricing", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Formats", "Pricing", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

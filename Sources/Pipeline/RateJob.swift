@@ -142,27 +142,41 @@ public struct RateJob {
         let rejects = RejectSpool(
             memoryBytes: min(8 << 20, ingestLimits.memoryBytes / 8),
             folder: ingestLimits.spillFolder)
+        // On a terminal, a progress line while reading (docs/DECISIONS.md, "The progress
+        // line"); the reader counts for it once per block, never per line.
+        let counters = InputProgress()
+        let progress = ProgressLine.startedOnStandardError(
+            stage: "rate", totalBytes: RateJob.totalStoredBytes(selection.files),
+            counters: counters)
+        if progress != nil { reader.progress = counters }
         // Inputs are decoded ahead on their own threads and handed over strictly in order.
         var currentFile = ""
         var currentSource: Int32 = -1
-        let summaries = try reader.read(
-            files, onFile: { currentFile = $0.displayName },
-            onSource: { name in
-                sources.append((currentFile, RateJob.member(of: name, in: currentFile)))
-                currentSource = Int32(sources.count - 1)
-            },
-            onLine: { line in
-                let location = LineLocation(source: currentSource, line: Int64(line.number))
-                let reject = try intake.take(line.bytes, isTooLong: line.isTooLong, at: location)
-                if let (reason, detail) = reject {
-                    let source = sources[Int(currentSource)]
-                    try rejects.append(
-                        RejectRecord(
-                            file: source.file, member: source.member, line: location.line,
-                            reason: reason, detail: detail, raw: line.bytes),
-                        source: currentSource)
-                }
-            })
+        let summaries: [InputSummary]
+        do {
+            // Ended (final state, newline) before anything else reaches standard error, also
+            // when reading fails.
+            defer { progress?.finish() }
+            summaries = try reader.read(
+                files, onFile: { currentFile = $0.displayName },
+                onSource: { name in
+                    sources.append((currentFile, RateJob.member(of: name, in: currentFile)))
+                    currentSource = Int32(sources.count - 1)
+                },
+                onLine: { line in
+                    let location = LineLocation(source: currentSource, line: Int64(line.number))
+                    let reject = try intake.take(
+                        line.bytes, isTooLong: line.isTooLong, at: location)
+                    if let (reason, detail) = reject {
+                        let source = sources[Int(currentSource)]
+                        try rejects.append(
+                            RejectRecord(
+                                file: source.file, member: source.member, line: location.line,
+                                reason: reason, detail: detail, raw: line.bytes),
+                            source: currentSource)
+                    }
+                })
+        }
         try checkMemberDisplayNames(summaries)
         // Nothing is left out without a word: hidden entries, links and special files are listed
         // in the manifest and named here (the first ten).
@@ -271,6 +285,22 @@ public struct RateJob {
             }
         }
         return (.success, counts, rating.lines.count)
+    }
+
+    /// The stored size of every input, for the progress line: nil when one is standard input
+    /// (its size is not known before it is read) or not a regular file (a FIFO's size says
+    /// nothing).
+    static func totalStoredBytes(_ files: [InputFile]) -> Int64? {
+        var total: Int64 = 0
+        for file in files {
+            guard let path = file.path else { return nil }
+            var status = stat()
+            guard stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+                return nil
+            }
+            total += Int64(status.st_size)
+        }
+        return total
     }
 
     /// The member part of a source name (`batch.tar!part-3.ndjson` → `part-3.ndjson`).

@@ -1,17 +1,11 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Limits, period range and arithmetic overflow through the executables (issue 8, items 8, 9,
 /// 10, 15): each refused with the exit code of SPEC §10 and a message naming the place and the
 /// limit, never a runtime trap and never exit 3 (which means a corrupt input).
 final class ConfigIntegrityTests: XCTestCase {
-    static let customers = """
-        customers:
-          c1:
-            subscriptions:
-              - { plan: basic, start: 2026-01-01 }
-        """
-
     /// A catalog with `meters` count meters (the first one named `calls`) and one plan.
     static func catalog(meters: Int = 1, price: String = "0.50", aggregation: String = "count")
         -> String
@@ -26,19 +20,13 @@ final class ConfigIntegrityTests: XCTestCase {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    static func event(_ id: String, quantity: String? = nil) -> String {
-        let tail = quantity.map { #","quantity":"\#($0)""# } ?? ""
-        return #"{"id":"\#(id)","customer":"c1","meter":"calls","#
-            + #""ts":"2026-10-05T10:00:00Z"\#(tail)}"#
-    }
-
     /// Runs `rate` on `catalog` and `events`; returns the result and the work folder.
     func rate(catalog: String, events: [String], period: String = "2026-10") throws
         -> (RunResult, URL)
     {
         let work = try makeTemporaryDirectory()
         let catalogURL = try writeFile("catalog.yaml", catalog, in: work)
-        let customersURL = try writeFile("customers.yaml", Self.customers, in: work)
+        let customersURL = try writeFile("customers.yaml", Fixtures.customerOnBasic, in: work)
         let eventsURL = try writeFile(
             "events.ndjson", events.map { $0 + "\n" }.joined(), in: work)
         let result = try runRate(
@@ -54,13 +42,13 @@ final class ConfigIntegrityTests: XCTestCase {
     /// `--period 9999-12` trapped in `YearMonth.next`; 9998-12 is the last billable month.
     func testPeriodRangeIsAUsageError() throws {
         let (last, lastWork) = try rate(
-            catalog: Self.catalog(), events: [Self.event("e1")], period: "9998-12")
+            catalog: Self.catalog(), events: [Fixtures.callEvent("e1")], period: "9998-12")
         XCTAssertEqual(last.status, 0, last.transcript)
         let manifest = try readObject(lastWork.appendingPathComponent("out/manifest.json"))
         XCTAssertEqual((manifest["options"] as? [String: Any])?["period"] as? String, "9998-12")
 
         let (over, overWork) = try rate(
-            catalog: Self.catalog(), events: [Self.event("e1")], period: "9999-12")
+            catalog: Self.catalog(), events: [Fixtures.callEvent("e1")], period: "9999-12")
         XCTAssertEqual(over.status, 1, over.transcript)
         XCTAssertTrue(
             over.standardError.contains(
@@ -70,10 +58,10 @@ final class ConfigIntegrityTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: overWork.path + "/out"))
 
         let (first, _) = try rate(
-            catalog: Self.catalog(), events: [Self.event("e1")], period: "0001-01")
+            catalog: Self.catalog(), events: [Fixtures.callEvent("e1")], period: "0001-01")
         XCTAssertEqual(first.status, 0, first.transcript)
         let (zero, _) = try rate(
-            catalog: Self.catalog(), events: [Self.event("e1")], period: "0000-12")
+            catalog: Self.catalog(), events: [Fixtures.callEvent("e1")], period: "0000-12")
         XCTAssertEqual(zero.status, 1, zero.transcript)
 
         // invoice shares the option: the same check, before anything is read.
@@ -94,10 +82,10 @@ final class ConfigIntegrityTests: XCTestCase {
     /// 10,000 meters with exit 2, and the index is `Int32`.
     func testMetersLimitThroughRate() throws {
         let (atLimit, _) = try rate(
-            catalog: Self.catalog(meters: 10_000), events: [Self.event("e1")])
+            catalog: Self.catalog(meters: 10_000), events: [Fixtures.callEvent("e1")])
         XCTAssertEqual(atLimit.status, 0, atLimit.transcript)
         let (over, work) = try rate(
-            catalog: Self.catalog(meters: 10_001), events: [Self.event("e1")])
+            catalog: Self.catalog(meters: 10_001), events: [Fixtures.callEvent("e1")])
         XCTAssertEqual(over.status, 2, over.transcript)
         XCTAssertTrue(
             over.standardError.contains(
@@ -112,7 +100,7 @@ final class ConfigIntegrityTests: XCTestCase {
         var text = "version: 1\ncurrency: USD\nmeters:\n"
         text.reserveCapacity(23_000_000)
         for index in 0..<700_000 { text += "  meter_\(index): { aggregation: count }\n" }
-        let (result, _) = try rate(catalog: text, events: [Self.event("e1")])
+        let (result, _) = try rate(catalog: text, events: [Fixtures.callEvent("e1")])
         XCTAssertEqual(result.status, 2, result.transcript)
         XCTAssertTrue(
             result.standardError.contains(
@@ -131,7 +119,7 @@ final class ConfigIntegrityTests: XCTestCase {
     func testCatalogThatOverflowsOnOneEventIsInvalid() throws {
         let (result, _) = try rate(
             catalog: Self.catalog(price: "1.123456789012", aggregation: "sum"),
-            events: [Self.event("e1", quantity: "1")])
+            events: [Fixtures.callEvent("e1", quantity: "1")])
         XCTAssertEqual(result.status, 2, result.transcript)
         XCTAssertTrue(
             result.standardError.contains(
@@ -149,7 +137,7 @@ final class ConfigIntegrityTests: XCTestCase {
         let largest = "99999999999999999999.999999999"
         let (result, work) = try rate(
             catalog: Self.catalog(price: "0.001500000001", aggregation: "sum"),
-            events: ["e1", "e2", "e3"].map { Self.event($0, quantity: largest) })
+            events: ["e1", "e2", "e3"].map { Fixtures.callEvent($0, quantity: largest) })
         XCTAssertEqual(result.status, 2, result.transcript)
         XCTAssertTrue(
             result.standardError.contains(

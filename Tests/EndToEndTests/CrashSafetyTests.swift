@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// `kill -9` at any moment of a `rate` run: the output folder holds either the previous run's

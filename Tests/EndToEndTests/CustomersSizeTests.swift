@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// An oversized configuration file through `rate` (issue 8, item 15): exit 1 naming the file and

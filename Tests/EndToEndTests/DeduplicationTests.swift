@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// SPEC §3 and §11 across files: the dedupe key (customer, id) spans every input of the run;

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// SPEC promise 2: the same inputs give byte-identical outputs whatever the order the input

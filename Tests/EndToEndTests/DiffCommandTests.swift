@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// `rate diff`, `invoice diff` and `pipelines/backtest.sh` as an operator runs them, on the

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// SPEC §10: every exit code, what is (not) written, and a message naming the file, path or
@@ -18,24 +19,13 @@ final class ExitCodeTests: XCTestCase {
                 unit_price: "0.50"
         """
 
-    static let customers = """
-        customers:
-          c1:
-            subscriptions:
-              - { plan: basic, start: 2026-01-01 }
-        """
-
-    static func event(_ id: String) -> String {
-        #"{"id":"\#(id)","customer":"c1","meter":"calls","ts":"2026-10-05T10:00:00Z"}"#
-    }
-
     /// A folder with catalog.yaml, customers.yaml and events.ndjson (two good events).
     func makeScenario() throws -> (work: URL, catalog: URL, customers: URL, events: URL) {
         let work = try makeTemporaryDirectory()
         let catalog = try writeFile("catalog.yaml", Self.catalog, in: work)
-        let customers = try writeFile("customers.yaml", Self.customers, in: work)
+        let customers = try writeFile("customers.yaml", Fixtures.customerOnBasic, in: work)
         let events = try writeFile(
-            "events.ndjson", Self.event("e1") + "\n" + Self.event("e2") + "\n", in: work)
+            "events.ndjson", Fixtures.callEvent("e1") + "\n" + Fixtures.callEvent("e2") + "\n", in: work)
         return (work, catalog, customers, events)
     }
 
@@ -195,7 +185,7 @@ final class ExitCodeTests: XCTestCase {
 
         // 2000 events compress to a few KB; cut the .gz in the middle of its deflate stream, so
         // the first lines decode before the error (the file must still count as all-or-nothing).
-        let many = (1...2000).map { Self.event("m\($0)") }.joined(separator: "\n") + "\n"
+        let many = (1...2000).map { Fixtures.callEvent("m\($0)") }.joined(separator: "\n") + "\n"
         try writeFile("many.ndjson", many, in: work)
         try shell(
             "gzip -n -c many.ndjson > whole.gz && head -c 3000 whole.gz > truncated.ndjson.gz "
@@ -286,7 +276,7 @@ final class ExitCodeTests: XCTestCase {
                 in: work)
             XCTAssertEqual(result.status, status, "limit \(limit): \(result.transcript)")
         }
-        let twoLines = try writeFile("two.ndjson", Self.event("e9") + "\n{}\n", in: work)
+        let twoLines = try writeFile("two.ndjson", Fixtures.callEvent("e9") + "\n{}\n", in: work)
         // 1 of 2 = 0.5 exactly: not over 0.5.
         let result = try runRate(
             rateArguments(

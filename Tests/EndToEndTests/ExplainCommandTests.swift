@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// `rate explain` on the samples: where cus_1's `api` quantity came from, exactly.

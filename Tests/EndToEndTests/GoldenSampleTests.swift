@@ -1,5 +1,6 @@
 import Formats
 import Foundation
+import TestSupport
 import XCTest
 
 /// `rate` on the shipped samples, compared byte for byte with reviewed golden files in

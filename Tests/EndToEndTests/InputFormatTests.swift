@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// SPEC §2: the same events in every accepted container, made at test time with the real
@@ -22,13 +23,6 @@ final class InputFormatTests: XCTestCase {
                 meter: tokens
                 model: per_unit
                 unit_price: "0.10"
-        """
-
-    static let customers = """
-        customers:
-          c1:
-            subscriptions:
-              - { plan: basic, start: 2026-01-01 }
         """
 
     /// Six lines: two token events (1.5 + 2 = 3.5 → 0.35), a malformed line 3, a blank line 4,
@@ -81,7 +75,7 @@ final class InputFormatTests: XCTestCase {
     func testEveryContainerGivesTheSameUsageAndPrices() throws {
         let work = try makeTemporaryDirectory()
         let catalog = try writeFile("catalog.yaml", Self.catalog, in: work)
-        let customers = try writeFile("customers.yaml", Self.customers, in: work)
+        let customers = try writeFile("customers.yaml", Fixtures.customerOnBasic, in: work)
         try writeFile("source/events.ndjson", Self.events, in: work)
 
         for container in Self.containers {
@@ -107,7 +101,7 @@ final class InputFormatTests: XCTestCase {
     func testStandardInput() throws {
         let work = try makeTemporaryDirectory()
         let catalog = try writeFile("catalog.yaml", Self.catalog, in: work)
-        let customers = try writeFile("customers.yaml", Self.customers, in: work)
+        let customers = try writeFile("customers.yaml", Fixtures.customerOnBasic, in: work)
         let plain = try writeFile("events.ndjson", Self.events, in: work)
         try shell("gzip -c events.ndjson > events.ndjson.gz", in: work)
         for input in [plain, work.appendingPathComponent("events.ndjson.gz")] {
@@ -128,7 +122,7 @@ final class InputFormatTests: XCTestCase {
     func testArchiveWithSeveralMembersAndACompressedMember() throws {
         let work = try makeTemporaryDirectory()
         let catalog = try writeFile("catalog.yaml", Self.catalog, in: work)
-        let customers = try writeFile("customers.yaml", Self.customers, in: work)
+        let customers = try writeFile("customers.yaml", Fixtures.customerOnBasic, in: work)
         let lines = Self.events.split(separator: "\n", omittingEmptySubsequences: false)
         // part-1: lines 1–3 (the malformed line is its line 3); part-2: lines 4–6, gzipped.
         try writeFile("parts/part-1.ndjson", lines[0..<3].joined(separator: "\n") + "\n", in: work)
@@ -169,7 +163,7 @@ final class InputFormatTests: XCTestCase {
     func testFolderSkipsHiddenEntriesAndReadsEmptyFiles() throws {
         let work = try makeTemporaryDirectory()
         let catalog = try writeFile("catalog.yaml", Self.catalog, in: work)
-        let customers = try writeFile("customers.yaml", Self.customers, in: work)
+        let customers = try writeFile("customers.yaml", Fixtures.customerOnBasic, in: work)
         try writeFile("batch/deep/er/events.ndjson", Self.events, in: work)
         try writeFile("batch/.upload.ndjson", "{\"would\":\"be rejected\"}\n", in: work)
         try writeFile("batch/.tmp/more.ndjson", "{\"would\":\"be rejected\"}\n", in: work)
@@ -197,7 +191,7 @@ final class InputFormatTests: XCTestCase {
     func testLineLengthLimitBothSides() throws {
         let work = try makeTemporaryDirectory()
         let catalog = try writeFile("catalog.yaml", Self.catalog, in: work)
-        let customers = try writeFile("customers.yaml", Self.customers, in: work)
+        let customers = try writeFile("customers.yaml", Fixtures.customerOnBasic, in: work)
         let lineBytesMax = 1 << 20
         func line(_ id: String, bytes: Int) -> String {
             let head = #"{"id":"\#(id)","customer":"c1","meter":"calls","#

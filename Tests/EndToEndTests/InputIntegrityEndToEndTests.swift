@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Issue 8 (input integrity), through the built `rate`: a corrupt container is exit 3 naming the
@@ -10,7 +11,7 @@ final class InputIntegrityEndToEndTests: XCTestCase {
     private func makeWork() throws -> (work: URL, catalog: URL, customers: URL) {
         let work = try makeTemporaryDirectory()
         let catalog = try writeFile("catalog.yaml", InputFormatTests.catalog, in: work)
-        let customers = try writeFile("customers.yaml", InputFormatTests.customers, in: work)
+        let customers = try writeFile("customers.yaml", Fixtures.customerOnBasic, in: work)
         try writeFile("events.ndjson", InputFormatTests.events, in: work)
         return (work, catalog, customers)
     }

@@ -1,5 +1,6 @@
 import Formats
 import Foundation
+import TestSupport
 import XCTest
 
 /// `invoice` refuses what it must not bill from: a rated folder changed after `rate` wrote it

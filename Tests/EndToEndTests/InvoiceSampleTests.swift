@@ -1,6 +1,7 @@
 import Formats
 import Foundation
 import Pricing
+import TestSupport
 import XCTest
 
 /// `rate` then `invoice` on the shipped samples: every output compared byte for byte with the
@@ -349,20 +350,6 @@ final class InvoiceSampleTests: XCTestCase {
             arguments += ["--grants", samples.appendingPathComponent("grants.ndjson").path]
         }
         return arguments + extra
-    }
-
-    func runInvoice(_ arguments: [String], in directory: URL) throws -> RunResult {
-        try runProcess(try Executables.invoice(), arguments, in: directory)
-    }
-
-    /// Runs a tool from PATH; a missing tool fails with what to do (CI installs them).
-    func runTool(_ name: String, _ arguments: [String], in directory: URL) throws -> RunResult {
-        let which = try runProcess(URL(fileURLWithPath: "/usr/bin/which"), [name], in: directory)
-        guard which.status == 0 else {
-            throw HarnessError(description: "\(name) is not installed: run scripts/setup")
-        }
-        let path = which.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
-        return try runProcess(URL(fileURLWithPath: path), arguments, in: directory)
     }
 }
 

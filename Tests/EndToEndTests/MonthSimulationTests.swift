@@ -1,5 +1,6 @@
 import Formats
 import Foundation
+import TestSupport
 import XCTest
 
 /// A month as operators run it, through the `pipelines/` scripts: three nightly runs over a

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// What an operator sees for the mistakes found when the samples were run as a new user would

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Issue 8, items 7 and 16 and the self-checked invariants, through the built executables:
@@ -145,7 +146,7 @@ final class OutputIntegrityTests: XCTestCase {
     func testFileSizeLimitIsReportedAsAWriteErrorAndNothingIsWritten() throws {
         let work = try makeTemporaryDirectory()
         let catalog = try writeFile("catalog.yaml", ExitCodeTests.catalog, in: work)
-        let customers = try writeFile("customers.yaml", ExitCodeTests.customers, in: work)
+        let customers = try writeFile("customers.yaml", Fixtures.customerOnBasic, in: work)
         // One good event, and one rejected line of 4000 bytes: rejects.ndjson keeps its raw
         // bytes, so it outgrows a 1 KiB limit (2 blocks of 512 bytes in dash, 2 KiB in bash).
         let padding = String(repeating: "x", count: 4000)
@@ -153,7 +154,7 @@ final class OutputIntegrityTests: XCTestCase {
             #"{"id":"e9","customer":"c1","meter":"nope","ts":"2026-10-05T10:00:00Z","#
             + #""pad":""# + padding + #""}"#
         let events = try writeFile(
-            "events.ndjson", ExitCodeTests.event("e1") + "\n" + rejected + "\n", in: work)
+            "events.ndjson", Fixtures.callEvent("e1") + "\n" + rejected + "\n", in: work)
         let output = work.appendingPathComponent("out", isDirectory: true)
         let arguments = rateArguments(
             catalog: catalog, customers: customers, period: "2026-10", output: output,

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// SPEC §4 and §11 through the executable: periods in the customer's time zone across DST,

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// `pipelines/nightly.sh` and `pipelines/rerun-period.sh` as cron runs them, on the samples:

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// `rate verify` and `invoice verify` as an operator runs them, on the samples: one line and

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// What is wrong with an HTML page's structure, one problem a line ("" when nothing): Python's
@@ -6,11 +7,10 @@ import XCTest
 /// order, and exactly one `<html>` holding everything. (libxml2's HTML parser knows only
 /// HTML 4, so it cannot judge these HTML 5 pages.)
 func htmlProblems(_ bytes: [UInt8]) throws -> String {
-    let folder = NSTemporaryDirectory() + "ratebook-html-" + UUID().uuidString
-    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: folder) }
-    let path = folder + "/page.html"
-    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    let folder = FileManager.default.temporaryDirectory
+        .appendingPathComponent("ratebook-html-" + UUID().uuidString, isDirectory: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let path = try writeFile("page.html", bytes, in: folder).path
     let script = """
         import html.parser, sys
         VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
@@ -39,16 +39,9 @@ func htmlProblems(_ bytes: [UInt8]) throws -> String {
             problems.append(f"{check.roots} <html> elements")
         print("\\n".join(problems))
         """
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script, path]
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = output
-    try process.run()
-    let report = String(
-        decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { return "python3 failed: " + report }
-    return String(report.dropLast())
+    let result = try runPython(script, [path])
+    guard result.status == 0 else {
+        return "python3 failed: " + result.standardOutput + result.standardError
+    }
+    return String(result.standardOutput.dropLast())
 }

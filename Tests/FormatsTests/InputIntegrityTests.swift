@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 @testable import Formats
@@ -59,7 +60,7 @@ final class InputIntegrityTests: XCTestCase {
     // MARK: - Item 1: gzip CRC-32 and ISIZE
 
     func testFlippedDigitInAStoredGzipQuantityIsACRCMismatch() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("events.ndjson", threeLines, in: directory)
         // Level 0 stores the bytes: a flipped digit still inflates, only the CRC-32 notices.
         try shell(
@@ -82,7 +83,7 @@ final class InputIntegrityTests: XCTestCase {
     }
 
     func testWrongISIZEIsALengthMismatch() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("events.ndjson", threeLines, in: directory)
         try shell("gzip -n -c events.ndjson > events.ndjson.gz", in: directory)
         try patch("events.ndjson.gz", at: -4, to: 0x7F, in: directory)  // ISIZE's low byte
@@ -95,7 +96,7 @@ final class InputIntegrityTests: XCTestCase {
     }
 
     func testFlippedByteInTheMiddleOfAGzipAndATarGzFailsTheInput() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("in/events.ndjson", manyLines(), in: directory)
         try shell(
             "gzip -n -c in/events.ndjson > events.ndjson.gz && tar -C in -czf events.tar.gz "
@@ -117,7 +118,7 @@ final class InputIntegrityTests: XCTestCase {
     /// carries no checksum: a flipped byte in its literals decodes, and `zstd -t` passes it
     /// too, so nobody can tell (DECISIONS.md); it is not tested here as failing.
     func testFlippedByteInXzBzip2AndZstdFailsTheInput() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("events.ndjson", manyLines(), in: directory)
         try shell(
             "xz -c events.ndjson > e.xz && bzip2 -c events.ndjson > e.bz2"
@@ -138,7 +139,7 @@ final class InputIntegrityTests: XCTestCase {
     // MARK: - Item 4: gzip members
 
     func testEveryGzipMemberIsReadAndNULPaddingIsIgnored() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("a", "a1\na2\n", in: directory)
         try writeFile("b", "b1\n", in: directory)
         try shell(
@@ -153,7 +154,7 @@ final class InputIntegrityTests: XCTestCase {
     }
 
     func testDamagedSecondMemberHeaderFailsTheInput() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("a", "a1\n", in: directory)
         try shell("gzip -n -c a > one.gz && cat one.gz one.gz > two.gz", in: directory)
         let memberBytes = Int(try fileSize("one.gz", in: directory))
@@ -166,7 +167,7 @@ final class InputIntegrityTests: XCTestCase {
     }
 
     func testBytesAfterTheLastMemberFailTheInput() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("a", "a1\n", in: directory)
         try shell(
             "gzip -n -c a > garbage.gz && printf 'more\\n' >> garbage.gz"
@@ -186,7 +187,7 @@ final class InputIntegrityTests: XCTestCase {
     }
 
     func testGzipMagicWithABrokenHeaderFailsTheInput() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("a", "a1\n", in: directory)
         try shell("gzip -n -c a > broken.ndjson", in: directory)
         try patch("broken.ndjson", at: 3, to: 0xE0, in: directory)  // reserved flag bits
@@ -199,7 +200,7 @@ final class InputIntegrityTests: XCTestCase {
     // MARK: - Item 3: a leading NUL block
 
     func testLeadingNULBlockBeforeEventsFailsPlainAndGzip() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("events.ndjson", threeLines, in: directory)
         try shell(
             "(head -c 512 /dev/zero; cat events.ndjson) > zeroed.ndjson"
@@ -218,7 +219,7 @@ final class InputIntegrityTests: XCTestCase {
     }
 
     func testDataAfterTheTarEndOfArchiveMarkerFailsTheInput() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("in/a.ndjson", "a1\n", in: directory)
         try writeFile("in/b.ndjson", "b1\n", in: directory)
         // Two archives end to end: libarchive stops at the first end marker, losing b.ndjson.
@@ -239,7 +240,7 @@ final class InputIntegrityTests: XCTestCase {
     // MARK: - Item 5: damaged containers and nested archives
 
     func testTarWithABadHeaderChecksumFailsTheInput() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("in/a.ndjson", threeLines, in: directory)
         try shell("tar -C in -cf bad.tar a.ndjson", in: directory)
         try patch("bad.tar", at: 0, to: UInt8(ascii: "b"), in: directory)  // name, not checksum
@@ -251,7 +252,7 @@ final class InputIntegrityTests: XCTestCase {
     }
 
     func testNestedArchivesAreRefusedWithTheirMemberName() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("in/a.ndjson", threeLines, in: directory)
         try shell(
             "tar -C in -cf inner.tar a.ndjson && tar -cf tar-in-tar.tar inner.tar"
@@ -273,7 +274,7 @@ final class InputIntegrityTests: XCTestCase {
     }
 
     func testCompressedTwiceFailsTheInput() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("a", threeLines, in: directory)
         try shell("gzip -n -c a | gzip -n -c > twice.gz", in: directory)
         XCTAssertEqual(
@@ -284,7 +285,7 @@ final class InputIntegrityTests: XCTestCase {
     // MARK: - Item 6: link members are listed
 
     func testSymbolicAndHardLinkMembersAreSkippedAndListed() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("in/a.ndjson", "a1\n", in: directory)
         try shell(
             "cd in && ln -s a.ndjson soft.ndjson && ln a.ndjson hard.ndjson"
@@ -368,7 +369,7 @@ extension InputIntegrityTests {
     // MARK: - Item 6: names that are not UTF-8
 
     func testMemberNamesThatAreNotUTF8AreShownEscaped() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try shell(
             "mkdir in && printf 'a1\\n' > \"in/$(printf 'caf\\351')\""
                 + " && printf 'b1\\n' > \"in/$(printf 'caf\\303\\251')\""
@@ -382,7 +383,7 @@ extension InputIntegrityTests {
     }
 
     func testFolderEntryNamesThatAreNotUTF8FailSelectionUnlessHidden() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try shell(
             "mkdir -p batch hidden && printf 'x\\n' > batch/good.ndjson"
                 + " && printf 'x\\n' > \"batch/$(printf 'bad\\377\\\\.ndjson')\""
@@ -434,7 +435,7 @@ extension InputIntegrityTests {
     }
 
     func testLeadingNULBlockBeforeEventsFailsZstd() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("events.ndjson", threeLines, in: directory)
         try shell(
             "(head -c 512 /dev/zero; cat events.ndjson) | zstd -q > zeroed.ndjson.zst",
@@ -450,7 +451,7 @@ extension InputIntegrityTests {
     }
 
     func testDataAfterTheTarEndOfArchiveMarkerFailsTarZst() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("in/a.ndjson", "a1\n", in: directory)
         try writeFile("in/b.ndjson", "b1\n", in: directory)
         try shell(
@@ -470,7 +471,7 @@ extension InputIntegrityTests {
     }
 
     func testFlippedLiteralInAChecksummedZstdIsAChecksumMismatch() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("events.ndjson", threeLines, in: directory)
         try shell("zstd -q -c events.ndjson > events.ndjson.zst", in: directory)
         // The first id's digit is stored as a raw literal: the frame still decodes, only the
@@ -490,7 +491,7 @@ extension InputIntegrityTests {
     }
 
     func testTruncatedZstdFailsNamingTheFrame() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("events.ndjson", manyLines(), in: directory)
         try writeFile("a", "a1\n", in: directory)
         try shell(
@@ -510,7 +511,7 @@ extension InputIntegrityTests {
     }
 
     func testConcatenatedAndSkippableFramesAreAllRead() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("a", "a1\na2\n", in: directory)
         try writeFile("b", "b1\n", in: directory)
         try writeFile("skip", skippableFrame(holding: 5), in: directory)
@@ -540,7 +541,7 @@ extension InputIntegrityTests {
     }
 
     func testBytesAfterTheLastZstdFrameFailTheInput() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("a", "a1\n", in: directory)
         try shell(
             "zstd -q -c a > a.zst && (cat a.zst; printf 'more\\n') > text.zst"
@@ -570,7 +571,7 @@ extension InputIntegrityTests {
     }
 
     func testZstdMembersInsideTarAndZipAreDecodedAndChecked() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("in/a.ndjson", "a1\na2\n", in: directory)
         try writeFile("in/b.ndjson", threeLines, in: directory)
         try shell(
@@ -598,7 +599,7 @@ extension InputIntegrityTests {
     }
 
     func testZstdWindowLimitBothSides() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("a", "a1\n", in: directory)
         // Piped and without a content size, the frame header declares the whole window (from a
         // file, zstd shrinks the window to the file's size).
@@ -625,7 +626,7 @@ extension InputIntegrityTests {
     }
 
     func testZstdCompressedTwiceFailsTheInput() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("a", threeLines, in: directory)
         try shell(
             "zstd -q -c a | zstd -q -c > twice.zst && zstd -q -c a | gzip -n > zstd-in.gz",
@@ -641,7 +642,7 @@ extension InputIntegrityTests {
     /// The magic may arrive split over blocks (a pipe, or an archive member's first blocks);
     /// the bytes held while the rest arrives are not lost.
     func testZstdMagicSplitOverBlocksIsRecognised() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("a", "a1\na2\n", in: directory)
         try shell("zstd -q -c a > a.zst", in: directory)
         let frame = [UInt8](try Data(contentsOf: directory.appendingPathComponent("a.zst")))
@@ -673,7 +674,7 @@ extension InputIntegrityTests {
     // MARK: - xz and bzip2 decoded in the same layer
 
     func testLeadingNULBlockAndDataAfterTheEndMarkerFailXzAndBzip2() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("events.ndjson", threeLines, in: directory)
         try writeFile("in/a.ndjson", "a1\n", in: directory)
         try writeFile("in/b.ndjson", "b1\n", in: directory)
@@ -700,7 +701,7 @@ extension InputIntegrityTests {
     }
 
     func testXzAndBzip2ArchivesAndMembersStillRead() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("in/a.ndjson", "a1\n", in: directory)
         try writeFile("in/b.ndjson", "b1\n", in: directory)
         try writeFile("bzh.ndjson", "BZh1 is not bzip2\n", in: directory)
@@ -734,7 +735,7 @@ extension InputIntegrityTests {
     /// blocks end 256 bytes after multiples of 256 KiB), then 300 KiB of NUL, whose output block
     /// overwrites the whole buffer the junk was decoded into.
     func testJunkAfterTheEndMarkerAtAnOutputBoundaryFailsTarGz() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         let boundary = DecodingByteSource.outputBytesMax
         // The member's data ends, and the first end block starts, at boundary - 512.
         try writeFile(
@@ -759,7 +760,7 @@ extension InputIntegrityTests {
     /// Finding 2: bytes after the last bzip2 stream are not dropped silently; concatenated
     /// streams are still all read.
     func testBytesAfterTheLastBzip2OrXzStreamFailTheInput() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("events.ndjson", threeLines, in: directory)
         try writeFile("in/a.ndjson", "a1\n", in: directory)
         try shell(
@@ -788,7 +789,7 @@ extension InputIntegrityTests {
     /// an allowance of 1 MiB for record padding. Here 3 bytes of data, then 4,202,496 bytes after
     /// what the tar format consumed (2,048 bytes: header, data block, two end blocks).
     func testNULAfterTheEndMarkerCountsAgainstTheDecompressedLimit() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("in/a.ndjson", "a1\n", in: directory)
         try shell(
             "tar -C in -cf a.tar a.ndjson && head -c 4194304 /dev/zero >> a.tar"
@@ -819,7 +820,7 @@ extension InputIntegrityTests {
 
     /// Finding 6: `ustar` at byte 257 of an NDJSON line is not a tar header.
     func testUstarInTextAtByte257IsNotATarHeader() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         let note = String(repeating: "x", count: 256 - 9)
         let line = "{\"note\":\"" + note + "mustard\"}"
         XCTAssertEqual(Array(line.utf8)[257..<262], ArraySlice("ustar".utf8))
@@ -857,7 +858,7 @@ extension InputIntegrityTests {
     /// Finding 9: with many names that are not UTF-8, the one reported is the first by bytes,
     /// whatever order the file system lists them in (created first, last and in between).
     func testTheBadNameReportedDoesNotDependOnTheListingOrder() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         let others = (10..<30).map { "\"$d/$(printf 'b\\376')\($0)\"" }
         try shell(
             "for d in first middle last; do mkdir $d; done"
@@ -883,7 +884,7 @@ extension InputIntegrityTests {
     /// Finding 11: a bzip2 file whose block magic is damaged is not billed as text; text that
     /// starts like bzip2 still is.
     func testBzip2WithADamagedBlockMagicFailsTheInput() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("events.ndjson", manyLines(), in: directory)
         try shell("bzip2 -c events.ndjson > damaged.bz2", in: directory)
         try patch("damaged.bz2", at: 4, to: UInt8(ascii: "2"), in: directory)  // "1AY&SY"

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 @testable import Formats
@@ -12,7 +13,7 @@ final class InputReaderTests: XCTestCase {
     // MARK: - Plain and compressed single files
 
     func testPlainFile() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("events.ndjson", threeLines, in: directory)
         let transcript = try readTranscript("events.ndjson", in: directory)
         XCTAssertEqual(transcript.events, ["source events.ndjson"] + threeLineEvents)
@@ -23,7 +24,7 @@ final class InputReaderTests: XCTestCase {
     }
 
     func testEachCompressionIsDecoded() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("events.ndjson", threeLines, in: directory)
         let commands = [
             "events.ndjson.gz": "gzip -c events.ndjson > events.ndjson.gz",
@@ -44,7 +45,7 @@ final class InputReaderTests: XCTestCase {
     }
 
     func testCompressionIsDetectedFromContentNotName() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("plain", threeLines, in: directory)
         try shell("gzip -c plain > events.ndjson && zstd -q -c plain > events.tar", in: directory)
         XCTAssertEqual(
@@ -79,7 +80,7 @@ final class InputReaderTests: XCTestCase {
     }
 
     func testTarFamilyMembersInStoredOrder() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeParts(in: directory)
         let members = "part-2.ndjson part-1.ndjson sub sub/part-3.ndjson"
         let commands = [
@@ -98,7 +99,7 @@ final class InputReaderTests: XCTestCase {
     }
 
     func testZipMembersInStoredOrder() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeParts(in: directory)
         // -X: no extra attributes; `sub/` is stored as a directory entry and skipped.
         try shell(
@@ -113,7 +114,7 @@ final class InputReaderTests: XCTestCase {
     }
 
     func testZipThroughAPipeIsReadWithoutSeeking() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeParts(in: directory)
         try shell(
             "cd parts && zip -q -X ../batch.zip part-2.ndjson part-1.ndjson sub/part-3.ndjson"
@@ -135,7 +136,7 @@ final class InputReaderTests: XCTestCase {
     }
 
     func testCompressedMembersInsideATarAreDecompressedByContent() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("in/a.ndjson", "alpha\n", in: directory)
         try writeFile("in/b.ndjson", "beta-1\nbeta-2\n", in: directory)
         try writeFile("in/c.ndjson", "gamma\n", in: directory)
@@ -152,7 +153,7 @@ final class InputReaderTests: XCTestCase {
     }
 
     func testEmptyMemberAndEmptyArchive() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("in/empty.ndjson", "", in: directory)
         try writeFile("in/after.ndjson", "x\n", in: directory)
         try shell(
@@ -168,7 +169,7 @@ final class InputReaderTests: XCTestCase {
     }
 
     func testDuplicateMemberNamesFailTheInput() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("a.ndjson", "x\n", in: directory)
         try shell("tar -cf twice.tar a.ndjson && tar -rf twice.tar a.ndjson", in: directory)
         XCTAssertThrowsError(try readTranscript("twice.tar", in: directory)) { error in
@@ -183,7 +184,7 @@ final class InputReaderTests: XCTestCase {
     // MARK: - Line rules
 
     func testLineEndingsBomAndLastLine() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         let cases: [(name: String, bytes: [UInt8], events: [String])] = [
             ("crlf", Array("a\r\nb\r\n".utf8), ["1: a", "2: b"]),
             ("mixed", Array("a\r\nb\nc\r".utf8), ["1: a", "2: b", "3: c"]),
@@ -210,7 +211,7 @@ final class InputReaderTests: XCTestCase {
     }
 
     func testBomIsSkippedAtTheStartOfEachMember() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("in/a", [0xEF, 0xBB, 0xBF] + Array("a\n".utf8), in: directory)
         try writeFile("in/b", [0xEF, 0xBB, 0xBF] + Array("b\r\n".utf8), in: directory)
         try shell("cd in && gzip b && tar -cf ../bom.tar a b.gz", in: directory)
@@ -227,7 +228,7 @@ final class InputReaderTests: XCTestCase {
     }
 
     func testLineLengthLimitAtOneMebibyte() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         let mebibyte = 1 << 20
         let exact = patternLine(mebibyte, salt: 1)
         let over = patternLine(mebibyte + 1, salt: 2)
@@ -256,7 +257,7 @@ final class InputReaderTests: XCTestCase {
     }
 
     func testLineLengthLimitWithSmallLimits() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         var limits = InputLimits()
         limits.lineBytesMax = 10
         limits.keptBytesMax = 4
@@ -315,7 +316,7 @@ final class InputReaderTests: XCTestCase {
     }
 
     func testTruncatedGzipFailsNamingTheFile() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("events.ndjson", manyLines(), in: directory)
         try shell(
             "gzip -c events.ndjson > full.gz && size=$(wc -c < full.gz)"
@@ -328,7 +329,7 @@ final class InputReaderTests: XCTestCase {
     }
 
     func testCorruptZstdFailsNamingTheFile() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("events.ndjson", manyLines(), in: directory)
         // Overwrite 16 bytes in the middle of the frame; zstd's checksum or decoder catches it.
         try shell(
@@ -341,7 +342,7 @@ final class InputReaderTests: XCTestCase {
     }
 
     func testTruncatedTarGzMemberFailsNamingTheMember() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("in/part.ndjson", manyLines(), in: directory)
         try shell(
             "tar -C in -czf full.tar.gz part.ndjson && size=$(wc -c < full.tar.gz)"
@@ -351,7 +352,7 @@ final class InputReaderTests: XCTestCase {
     }
 
     func testDecompressedBytesLimitBothSides() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("events.ndjson", threeLines, in: directory)
         try writeFile("in/a", "aaaa\n", in: directory)
         try writeFile("in/b", "bbbb\n", in: directory)
@@ -378,7 +379,7 @@ final class InputReaderTests: XCTestCase {
     }
 
     func testMissingFileIsAnInputError() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         let input = InputFile(
             displayName: "gone.ndjson", path: directory.appendingPathComponent("gone").path)
         XCTAssertThrowsError(
@@ -392,7 +393,7 @@ final class InputReaderTests: XCTestCase {
 
     func testCallbackErrorsPropagateUnchanged() throws {
         struct Stop: Error, Equatable {}
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("events.ndjson", threeLines, in: directory)
         let input = InputFile(
             displayName: "events.ndjson",
@@ -412,7 +413,7 @@ final class InputReaderTests: XCTestCase {
     }
 
     func testLargeFileDigestSpansManyReadBlocks() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         // About 5.5 MB: more than five 1 MiB read blocks, and a .zip of it for the seek path.
         let text = String(repeating: manyLines(), count: 8)
         try writeFile("big.ndjson", text, in: directory)
@@ -426,7 +427,7 @@ final class InputReaderTests: XCTestCase {
     }
 
     func testEachStoredByteIsReadOnce() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         // About 5.5 MB, so several 1 MiB blocks; a zip bidder seeking to the end of a plain
         // file, or a second pass for the digest, would show up as extra bytes read.
         try writeFile("big.ndjson", String(repeating: manyLines(), count: 8), in: directory)
@@ -454,7 +455,7 @@ final class InputReaderTests: XCTestCase {
     }
 
     func testNonAsciiMemberNames() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("in/événements-日本.ndjson", "x\n", in: directory)
         try shell(
             "tar -C in -cf names.tar . && tar -C in --format=pax -cf names-pax.tar ."
@@ -469,7 +470,7 @@ final class InputReaderTests: XCTestCase {
     }
 
     func testStandardInputIsReadAsAStream() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("events.ndjson", threeLines, in: directory)
         try shell("zstd -q -c events.ndjson > events.ndjson.zst", in: directory)
         // Put the file on descriptor 0 for the duration of the read, then restore it.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 @testable import Formats
@@ -13,7 +14,7 @@ final class InputSelectionTests: XCTestCase {
     }
 
     func testDirectoryIsWalkedRecursivelySkippingDotEntries() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("events/2026-10-02.ndjson", "", in: directory)
         try writeFile("events/2026-10-01.ndjson.zst", "", in: directory)
         try writeFile("events/late/2026-10-03.ndjson", "", in: directory)
@@ -40,7 +41,7 @@ final class InputSelectionTests: XCTestCase {
     }
 
     func testDisplayNameIsTheLastComponentOfTheArgument() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("data/2026/events/a.ndjson", "", in: directory)
         try writeFile("data/2026/b.ndjson", "", in: directory)
         let selection = try select(["data/2026/events", "./data/2026/b.ndjson"], in: directory)
@@ -54,7 +55,7 @@ final class InputSelectionTests: XCTestCase {
     }
 
     func testExplicitDotFileIsRead() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile(".hidden.ndjson", "", in: directory)
         let selection = try select([".hidden.ndjson"], in: directory)
         XCTAssertEqual(selection.files.map(\.displayName), [".hidden.ndjson"])
@@ -62,7 +63,7 @@ final class InputSelectionTests: XCTestCase {
     }
 
     func testSortIsBytewiseNotUnicodeAware() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         // "e" + U+0301 (bytes 65 CC 81) sorts before "f" (66) bytewise, but String `<` compares
         // it as "é" (U+00E9), after "f". "Z" (5A) sorts before "a" (61) bytewise.
         let decomposed = "e\u{301}.ndjson"
@@ -81,7 +82,7 @@ final class InputSelectionTests: XCTestCase {
     }
 
     func testDuplicateDisplayNamesAreAnError() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("a/x.ndjson", "", in: directory)
         try writeFile("b/x.ndjson", "", in: directory)
         XCTAssertThrowsError(try select(["a/x.ndjson", "b/x.ndjson"], in: directory)) { error in
@@ -113,7 +114,7 @@ final class InputSelectionTests: XCTestCase {
     }
 
     func testMissingAndNonRegularArguments() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         XCTAssertThrowsError(try select(["nope.ndjson"], in: directory)) { error in
             XCTAssertEqual(error as? InputSelectionError, .missing(argument: "nope.ndjson"))
             XCTAssertEqual(
@@ -126,7 +127,7 @@ final class InputSelectionTests: XCTestCase {
     }
 
     func testSymbolicLinksAndSpecialFilesInsideDirectories() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         try writeFile("elsewhere/linked.ndjson", "", in: directory)
         try writeFile("elsewhere/folder/deep.ndjson", "", in: directory)
         try writeFile("events/real.ndjson", "", in: directory)

@@ -1,5 +1,6 @@
 import Foundation
 import Pricing
+import TestSupport
 import XCTest
 
 @testable import Formats
@@ -10,11 +11,8 @@ final class IssuedStoreTests: XCTestCase {
     let october = YearMonth("2026-10")!
 
     override func setUpWithError() throws {
-        store = NSTemporaryDirectory() + "ratebook-store-" + UUID().uuidString
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(atPath: store)
+        // Not made: the first finalize creates the store.
+        store = try makeTemporaryDirectory().path + "/store"
     }
 
     /// The golden sample invoices, as a run's additions.

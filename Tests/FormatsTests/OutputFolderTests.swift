@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 @testable import Formats
@@ -14,13 +15,7 @@ final class OutputFolderTests: XCTestCase {
     private var temporaryName: String { ".out.tmp-\(getpid())" }
 
     override func setUpWithError() throws {
-        scratch = NSTemporaryDirectory() + "ratebook-output-" + UUID().uuidString
-        try FileManager.default.createDirectory(
-            atPath: scratch, withIntermediateDirectories: false)
-    }
-
-    override func tearDownWithError() throws {
-        try FileManager.default.removeItem(atPath: scratch)
+        scratch = try makeTemporaryDirectory().path
     }
 
     // MARK: Helpers

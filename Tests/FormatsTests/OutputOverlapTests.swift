@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 @testable import Formats
@@ -9,7 +10,7 @@ final class OutputOverlapTests: XCTestCase {
     private var scratch = ""
 
     override func setUpWithError() throws {
-        scratch = NSTemporaryDirectory() + "ratebook-overlap-" + UUID().uuidString
+        scratch = try makeTemporaryDirectory().path
         try FileManager.default.createDirectory(
             atPath: scratch + "/events/2026", withIntermediateDirectories: true)
         try Data("{}\n".utf8).write(to: URL(fileURLWithPath: scratch + "/events/a.ndjson"))
@@ -17,10 +18,6 @@ final class OutputOverlapTests: XCTestCase {
             atPath: scratch + "/link", withDestinationPath: scratch + "/events")
         // The scratch folder itself may sit behind a symlink (/tmp on some systems).
         scratch = OutputOverlap.realPath(scratch)
-    }
-
-    override func tearDownWithError() throws {
-        try FileManager.default.removeItem(atPath: scratch)
     }
 
     private func relation(_ output: String, _ input: String) -> OutputOverlap.Relation? {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 @testable import Formats
@@ -16,13 +17,7 @@ final class OutputSinkTests: XCTestCase {
     private var target: String { scratch + "/out" }
 
     override func setUpWithError() throws {
-        scratch = NSTemporaryDirectory() + "ratebook-sink-" + UUID().uuidString
-        try FileManager.default.createDirectory(
-            atPath: scratch, withIntermediateDirectories: false)
-    }
-
-    override func tearDownWithError() throws {
-        try FileManager.default.removeItem(atPath: scratch)
+        scratch = try makeTemporaryDirectory().path
     }
 
     private func read(_ path: String) throws -> [UInt8] {

@@ -6,23 +6,6 @@ import XCTest
 /// Arithmetic overflow is thrown as `AmountOverflow` naming the customer, plan, charge, group
 /// and the numbers involved (docs/DECISIONS.md, "Arithmetic overflow"), never a bare message.
 final class OverflowTests: XCTestCase {
-    static let catalogText = """
-        version: 1
-        currency: USD
-        meters:
-          tokens: { aggregation: sum }
-        plans:
-          pro:
-            charges:
-              - { key: tokens, meter: tokens, model: per_unit, unit_price: "1", group_by: [m] }
-        """
-
-    static let customersText = """
-        customers:
-          c1:
-            subscriptions: [{ plan: pro, start: 2026-01-01 }]
-        """
-
     /// A recurring amount that cannot be billed 44,640 times in a period (a cron every minute
     /// of a 31-day month) is refused when the catalog loads; one that can, loads.
     func testRecurringAmountCheckedAtLoad() {

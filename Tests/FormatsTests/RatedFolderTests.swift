@@ -1,5 +1,6 @@
 import Foundation
 import Pricing
+import TestSupport
 import XCTest
 
 @testable import Formats
@@ -10,13 +11,7 @@ final class RatedFolderTests: XCTestCase {
     private var scratch = ""
 
     override func setUpWithError() throws {
-        scratch = NSTemporaryDirectory() + "ratebook-rated-" + UUID().uuidString
-        try FileManager.default.createDirectory(
-            atPath: scratch, withIntermediateDirectories: false)
-    }
-
-    override func tearDownWithError() throws {
-        try FileManager.default.removeItem(atPath: scratch)
+        scratch = try makeTemporaryDirectory().path
     }
 
     let rated = Array("{\"customer\":\"c\"}\n".utf8)

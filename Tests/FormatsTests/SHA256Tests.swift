@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 @testable import Formats
@@ -54,7 +55,7 @@ final class SHA256Tests: XCTestCase {
 
     func testPaddingBoundariesAgainstSha256sum() throws {
         // Lengths around the 55/56/64-byte padding edges, checked against coreutils.
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         for length in [1, 55, 56, 57, 63, 64, 65, 119, 120, 128, 1000] {
             let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
             try writeFile("m\(length)", bytes, in: directory)
@@ -67,7 +68,7 @@ final class SHA256Tests: XCTestCase {
         // 3 MiB + 7 bytes that never repeat a 64-byte block, fed as StoredByteSource feeds it
         // (whole 1 MiB blocks) mixed with odd small updates, so block order and the carry of a
         // partial block between updates are both visible in the digest.
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         var seed: UInt64 = 42
         let bytes: [UInt8] = (0..<(3 << 20) + 7).map { _ in
             seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407

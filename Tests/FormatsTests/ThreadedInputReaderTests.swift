@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 @testable import Formats
@@ -98,7 +99,7 @@ final class ThreadedInputReaderTests: XCTestCase {
     }
 
     func testTinyBlocksDeliverExactlyWhatTheCallerThreadReads() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         let inputs = try writeVariedInputs(in: directory)
         let expected = transcript(inputs, with: makeReader(threads: 0, limits: smallLimits))
         // Hand-checked excerpts, so the oracle itself is pinned: the BOM is skipped, CRLF is
@@ -126,7 +127,7 @@ final class ThreadedInputReaderTests: XCTestCase {
     }
 
     func testLinesLongerThanABlockAndTooLongLinesAcrossReadBlocks() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         // Lines of 1 to 300 bytes, each a different pattern; lines over 200 bytes are too long
         // (keep 150). Blocks of 64 bytes: long lines grow a block, short ones share one.
         var bytes: [UInt8] = []
@@ -152,7 +153,7 @@ final class ThreadedInputReaderTests: XCTestCase {
     }
 
     func testAnErrorMidFileComesAfterTheLinesReadBeforeIt() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         let lines = (0..<20_000).map {
             "{\"id\":\"\($0)\",\"q\":\"\($0 &* 2_654_435_761 % 99_991)\"}\n"
         }
@@ -215,7 +216,7 @@ final class ThreadedInputReaderTests: XCTestCase {
     }
 
     func testTwentyInputsAreDeliveredInTheGivenOrder() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         let inputs = try writeTwentyInputs(in: directory)
         // The oracle: one `read` per input, on the caller's thread.
         var expected: [String] = []
@@ -239,7 +240,7 @@ final class ThreadedInputReaderTests: XCTestCase {
     }
 
     func testAFailingInputInTheMiddleIsReportedAfterTheInputsBeforeIt() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         var inputs = try writeTwentyInputs(in: directory)
         // Input 9 is a gzip cut short, input 14 a missing file: only input 9 is reported.
         try shell("head -c 30 \(inputs[9].displayName) > cut.gz", in: directory)
@@ -265,7 +266,7 @@ final class ThreadedInputReaderTests: XCTestCase {
     }
 
     func testACallbackErrorStopsTheThreadsAndTheReaderCanBeReusedAfter() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         let inputs = try writeTwentyInputs(in: directory)
         let reader = makeReader(threads: 2, tuning: tinyTuning)
         let expected = transcript(inputs, with: makeReader(threads: 0))
@@ -282,7 +283,7 @@ final class ThreadedInputReaderTests: XCTestCase {
     }
 
     func testNoInputsAndSingleInputReadCallsShareTheLanes() throws {
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory()
         let inputs = try writeTwentyInputs(in: directory)
         let reader = makeReader(threads: 2, tuning: tinyTuning)
         XCTAssertEqual(

@@ -1,34 +1,18 @@
 import Formats
 import Pricing
+import TestSupport
 import XCTest
 
 @testable import Ingest
 
 /// A usage sum past Int128 is an error naming the line it was summing for, not a trap.
 final class AggregationOverflowTests: XCTestCase {
-    static let catalogText = """
-        version: 1
-        currency: USD
-        meters:
-          tokens: { aggregation: sum }
-        plans:
-          pro:
-            charges:
-              - { key: tokens, meter: tokens, model: per_unit, unit_price: "1", group_by: [m] }
-        """
-
-    static let customersText = """
-        customers:
-          c1:
-            subscriptions: [{ plan: pro, start: 2026-01-01 }]
-        """
-
     /// Two events of 2^126 billionths each sum past Int128.max (2^127 − 1): the usage sum
     /// overflows, and the error names the line it was summing for.
     func testUsageSumOverflowNamesTheLine() throws {
-        let catalog = try CatalogLoader.load(text: Self.catalogText, file: "catalog.yaml")
+        let catalog = try CatalogLoader.load(text: Fixtures.groupedTokensCatalog, file: "catalog.yaml")
         let customers = try CustomersLoader.load(
-            text: Self.customersText, file: "customers.yaml", catalog: catalog,
+            text: Fixtures.customerOnPro, file: "customers.yaml", catalog: catalog,
             zones: TimeZoneDirectory())
         let collector = UsageIngest(
             catalog: catalog, customers: customers, month: try XCTUnwrap(YearMonth("2026-10")))

@@ -2,6 +2,7 @@ import Formats
 import Foundation
 import Ingest
 import Pricing
+import TestSupport
 import XCTest
 
 @testable import Pipeline
@@ -16,13 +17,7 @@ final class IssuedRunTests: XCTestCase {
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("samples")
 
     override func setUpWithError() throws {
-        scratch = NSTemporaryDirectory() + "ratebook-issued-" + UUID().uuidString
-        try FileManager.default.createDirectory(
-            atPath: scratch, withIntermediateDirectories: false)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(atPath: scratch)
+        scratch = try makeTemporaryDirectory().path
     }
 
     func sample(_ name: String) -> String { Self.samples.appendingPathComponent(name).path }

@@ -1,6 +1,7 @@
 import Formats
 import Foundation
 import Pricing
+import TestSupport
 import XCTest
 
 @testable import Pipeline
@@ -60,9 +61,7 @@ final class RunMetricsTests: XCTestCase {
 
     /// The real parser a Prometheus setup uses reads the file back: every family and value.
     func testPrometheusClientParsesTheFile() throws {
-        let folder = NSTemporaryDirectory() + "ratebook-metrics-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let folder = try makeTemporaryDirectory().path
         let path = folder + "/ratebook.prom"
         try MetricsFile.write(
             RunMetrics.rate(
@@ -85,18 +84,10 @@ final class RunMetricsTests: XCTestCase {
                     labels = ",".join(f"{k}={v}" for k, v in sorted(sample.labels.items()))
                     print(f"{family.type} {sample.name} {labels} {sample.value!r}")
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, path]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
+        let result = try runPython(script, [path])
+        let text = result.standardOutput
         XCTAssertEqual(
-            process.terminationStatus, 0, "scripts/setup installs prometheus_client: \(text)")
+            result.status, 0, "scripts/setup installs prometheus_client: \(result.transcript)")
         let lines = text.split(separator: "\n").map(String.init)
         for expected in [
             "gauge ratebook_rate_lines period=2026-10 3014",

@@ -1,6 +1,7 @@
 import Formats
 import Foundation
 import Pricing
+import TestSupport
 import XCTest
 
 @testable import Pipeline
@@ -12,13 +13,7 @@ final class VerifyTests: XCTestCase {
     private var scratch = ""
 
     override func setUpWithError() throws {
-        scratch = NSTemporaryDirectory() + "ratebook-verify-" + UUID().uuidString
-        try FileManager.default.createDirectory(
-            atPath: scratch, withIntermediateDirectories: false)
-    }
-
-    override func tearDownWithError() throws {
-        try FileManager.default.removeItem(atPath: scratch)
+        scratch = try makeTemporaryDirectory().path
     }
 
     /// A rate folder: 5 lines (1 blank, 2 accepted of which 1 out of period, 2 rejected), its

@@ -18,6 +18,8 @@ final class InputDecoder {
     private(set) var lastStoredBytesRead: Int64 = 0
     /// Splits decompressed bytes into lines; reused across inputs.
     private let splitter: LineSplitter
+    /// Counts the stored bytes consumed, for a progress line (nil: nobody is watching).
+    var progress: InputProgress?
 
     /// Bytes per read of the stored file (`StoredByteSource`); smaller in tests, so that lines
     /// span many read blocks.
@@ -57,6 +59,7 @@ final class InputDecoder {
         } catch {
             throw InputError(file: name, byteOffset: 0, message: error.message)
         }
+        source.progress = progress
         var state = ReadState(displayName: name, source: source, limits: limits)
         defer { lastStoredBytesRead = source.storedBytesRead }
         let decoded = DecodingByteSource(upstream: source)

@@ -131,6 +131,9 @@ public final class InputReader {
     /// How many inputs are decoded at once, each on its own thread; 0 reads everything on the
     /// caller's thread, as before (the same callbacks in the same order, on one core).
     public let decodingThreads: Int
+    /// Counters the next `read` calls update for a progress line (stored bytes consumed, lines
+    /// delivered), once per block; nil (the default) counts nothing.
+    public var progress: InputProgress?
     /// Two decoding threads: on a 2-core machine one decodes while the caller parses, and the
     /// second decodes the next input while the first finishes, so many small inputs cost no
     /// more per line than one big one.
@@ -213,6 +216,7 @@ public final class InputReader {
             lanes.append(InputReadLane(limits: limits, tuning: tuning))
         }
         let active = Array(lanes.prefix(laneCount))
+        for lane in active { lane.decoder.progress = progress }
         var threads: [pthread_t] = []
         for (laneIndex, lane) in active.enumerated() {
             let laneInputs = stride(from: laneIndex, to: inputs.count, by: laneCount).map {
@@ -245,7 +249,8 @@ public final class InputReader {
             try onFile(input)
             summaries.append(
                 try lastLane.deliverInput(
-                    onSource: onSource, onLine: onLine, blocksDelivered: &lastBlocksDelivered))
+                    onSource: onSource, onLine: onLine, progress: progress,
+                    blocksDelivered: &lastBlocksDelivered))
         }
         return summaries
     }
@@ -258,12 +263,31 @@ public final class InputReader {
         let decoder = callerThreadDecoder
             ?? InputDecoder(limits: limits, storedBlockBytes: tuning.storedBlockBytes)
         callerThreadDecoder = decoder
+        decoder.progress = progress
         defer { lastStoredBytesRead = decoder.lastStoredBytesRead }
         lastBlocksDelivered = 0
         var summaries: [InputSummary] = []
         for input in inputs {
             try onFile(input)
-            summaries.append(try decoder.read(input, onSource: onSource, onLine: onLine))
+            guard let progress else {
+                summaries.append(try decoder.read(input, onSource: onSource, onLine: onLine))
+                continue
+            }
+            // No blocks here: lines are counted in batches (only when someone is watching, and
+            // this path is the fallback when no thread can be started).
+            var uncounted: Int64 = 0
+            defer { progress.addLines(uncounted) }
+            summaries.append(
+                try decoder.read(
+                    input, onSource: onSource,
+                    onLine: { line in
+                        try onLine(line)
+                        uncounted += 1
+                        if uncounted == 1 << 14 {
+                            progress.addLines(uncounted)
+                            uncounted = 0
+                        }
+                    }))
         }
         return summaries
     }
@@ -371,7 +395,7 @@ final class InputReadLane {
     /// throws its error after the lines read before it.
     func deliverInput(
         onSource: (String) throws -> Void, onLine: (InputLine) throws -> Void,
-        blocksDelivered: inout Int
+        progress: InputProgress?, blocksDelivered: inout Int
     ) throws -> InputSummary {
         while true {
             switch queue.take() {
@@ -379,6 +403,7 @@ final class InputReadLane {
                 defer { queue.recycle(block) }
                 blocksDelivered += 1
                 try block.deliver(onSource: onSource, onLine: onLine)
+                progress?.addLines(Int64(block.lineCount))
             case .inputEnd(let result):
                 return try result.get()
             }

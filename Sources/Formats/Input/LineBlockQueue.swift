@@ -39,6 +39,12 @@ final class LineBlock {
     let entriesCapacity: Int
     /// Entries in use.
     private(set) var entryCount = 0
+    /// Entries in use that are source changes, not lines (counted by `LineBlockWriter`, off
+    /// the per-line path).
+    private(set) var sourceEntryCount = 0
+
+    /// The lines the block holds (its entries less its source changes).
+    var lineCount: Int { entryCount - sourceEntryCount }
 
     /// Creates an empty block of `dataBytes` bytes and `entriesMax` entries.
     init(dataBytes: Int, entriesMax: Int) {
@@ -86,10 +92,17 @@ final class LineBlock {
         entryCount += 1
     }
 
+    /// Notes that the entry just appended is a source change.
+    func countSourceEntry() {
+        precondition(sourceEntryCount < entryCount, "more source changes than entries")
+        sourceEntryCount += 1
+    }
+
     /// Empties the block for reuse.
     func reset() {
         dataCount = 0
         entryCount = 0
+        sourceEntryCount = 0
     }
 
     /// Delivers every entry in order, on the calling thread; the bytes are valid only during
@@ -258,6 +271,8 @@ final class LineBlockWriter {
         try name.withUTF8 { bytes in
             try append(UnsafeRawBufferPointer(bytes), number: 0, isTooLong: false)
         }
+        // `append` left the block holding the entry as the current one.
+        current?.countSourceEntry()
     }
 
     /// Appends a line, handing on the current block first when the line does not fit in it.

@@ -38,6 +38,8 @@ final class StoredByteSource: ArchiveByteSource {
     private(set) var storedBytesRead: Int64 = 0
     /// Why the last read failed (errno text), for the error report.
     private(set) var failureMessage: String?
+    /// Counts the hashed bytes for a progress line (nil: nobody is watching).
+    var progress: InputProgress?
 
     /// Opens `path` for reading, or wraps standard input when `path` is nil; reads blocks of
     /// `blockBytes` (tests pass a few bytes, so that lines and magic numbers span blocks).
@@ -173,6 +175,7 @@ final class StoredByteSource: ArchiveByteSource {
         guard bufferOffset <= hashedBytes, hashedBytes < bufferEnd else { return }
         let start = Int(hashedBytes - bufferOffset)
         digest.update(UnsafeRawBufferPointer(rebasing: buffer[start..<bufferCount]))
+        progress?.addStoredBytes(bufferEnd - hashedBytes)
         hashedBytes = bufferEnd
     }
 }
