@@ -279,6 +279,15 @@ final class MonthSimulationTests: XCTestCase {
         }
         XCTAssertEqual(rowSums, subtotals)
 
+        // Every document of the re-run, corrections included, follows schemas/.
+        let schemas = try runProcess(
+            URL(fileURLWithPath: "/usr/bin/env"),
+            [
+                "python3", Executables.packageRoot.appendingPathComponent("schemas/check.py").path,
+                fix.path, fix.deletingLastPathComponent().appendingPathComponent("rate").path,
+            ], in: work)
+        XCTAssertEqual(schemas.status, 0, schemas.transcript)
+
         // The corrections finalized into history; the store chains to its first manifest.
         result = try pipeline(
             "close-period.sh", runID: "close-2", catalog: fixedCatalog,
@@ -311,6 +320,13 @@ final class MonthSimulationTests: XCTestCase {
         var edited = original
         edited[edited.count / 2] ^= 0x01
         try Data(edited).write(to: document)
+        let storeSchemas = try runProcess(
+            URL(fileURLWithPath: "/usr/bin/env"),
+            [
+                "python3", Executables.packageRoot.appendingPathComponent("schemas/check.py").path,
+                period.path,
+            ], in: work)
+        XCTAssertEqual(storeSchemas.status, 0, storeSchemas.transcript)
         let verify = try runProcess(try Executables.invoice(), ["verify", period.path], in: work)
         XCTAssertEqual(verify.status, 1, verify.transcript)
         XCTAssertTrue(

@@ -67,7 +67,8 @@ FROM read_json(getvariable('invoice') || '/wallets.ndjson', format = 'newline_de
     });
 
 CREATE OR REPLACE TABLE wallet_transactions AS
-SELECT idempotency_key, customer, currency, kind, "grant", amount::DECIMAL(38,12) AS amount,
+SELECT idempotency_key, customer, currency, kind, "grant", invoice,
+    amount::DECIMAL(38,12) AS amount,
     balance_before::DECIMAL(38,12) AS balance_before,
     balance_after::DECIMAL(38,12) AS balance_after, ts::TIMESTAMPTZ AS ts
 FROM read_json(getvariable('invoice') || '/wallet-transactions.ndjson',
@@ -75,7 +76,8 @@ FROM read_json(getvariable('invoice') || '/wallet-transactions.ndjson',
     columns = {
         'idempotency_key': 'VARCHAR', 'customer': 'VARCHAR', 'currency': 'VARCHAR',
         'kind': 'VARCHAR', 'grant': 'VARCHAR', 'amount': 'VARCHAR',
-        'balance_before': 'VARCHAR', 'balance_after': 'VARCHAR', 'ts': 'VARCHAR'
+        'balance_before': 'VARCHAR', 'balance_after': 'VARCHAR', 'ts': 'VARCHAR',
+        'invoice': 'VARCHAR'
     });
 
 -- What each customer owes for the period per the journal: the receivable postings (the
