@@ -143,8 +143,8 @@ extension StageConfiguration {
             var taxPlaces: [String: String] = [:]
             for customer in customers {
                 if let name = customer.tax?.name, taxPlaces[name] == nil {
-                    taxPlaces[name] =
-                        yaml ? "customers.\(customer.id).tax.name" : "customer \(quoted(customer.id))"
+                    let yamlPath = "customers.\(customer.id).tax.name"
+                    taxPlaces[name] = yaml ? yamlPath : "customer \(quoted(customer.id))"
                 }
             }
             for group in accountIDs.taxCollisions {

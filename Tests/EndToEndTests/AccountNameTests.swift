@@ -66,7 +66,9 @@ final class AccountNameTests: XCTestCase {
             + advice,
     ]
 
-    func makeScenario(customers: String = customers, customersName: String = "customers.yaml")
+    func makeScenario(
+        customers: String = customers, customersName: String = "customers.yaml"
+    )
         throws -> (work: URL, catalog: URL, customers: URL, events: URL)
     {
         let work = try makeTemporaryDirectory()
@@ -118,11 +120,11 @@ final class AccountNameTests: XCTestCase {
 
     /// From NDJSON, errors name the file and, for a tax name, the customer (no YAML path).
     func testNDJSONCustomersNameTheFileAndTheCustomer() throws {
-        let ndjson = """
-            {"id":"cus_1","tax":{"name":"V.A.T","rate":"0.19"},"subscriptions":[{"plan":"basic","start":"2026-01-01"}]}
-            {"id":"cus-1","tax":{"name":"V-A-T","rate":"0.19"},"subscriptions":[{"plan":"basic","start":"2026-01-01"}]}
-
-            """
+        func line(_ id: String, tax: String) -> String {
+            #"{"id":"\#(id)","tax":{"name":"\#(tax)","rate":"0.19"},"#
+                + #""subscriptions":[{"plan":"basic","start":"2026-01-01"}]}"# + "\n"
+        }
+        let ndjson = line("cus_1", tax: "V.A.T") + line("cus-1", tax: "V-A-T")
         let (work, catalog, customers, events) = try makeScenario(
             customers: ndjson, customersName: "customers.ndjson")
         let output = work.appendingPathComponent("out", isDirectory: true)

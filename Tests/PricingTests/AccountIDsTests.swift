@@ -41,18 +41,20 @@ final class AccountIDsTests: XCTestCase {
             ("a\nb\tc", "A-b-c"),
         ]
         for (id, component) in table {
-            XCTAssertEqual(AccountNames.component(id), component, "component of \(id.debugDescription)")
+            XCTAssertEqual(
+                AccountNames.component(id), component, "component of \(id.debugDescription)")
         }
     }
 
     /// Every component is a valid beancount component in ASCII: `[A-Z0-9][A-Za-z0-9-]*`, with
     /// no `-` at the end and no `--` (checked over many ids, seeded).
     func testComponentsAreAlwaysValidNames() {
-        var generator = SplitMix64(seed: 20261201)
+        var generator = SplitMix64(seed: 20_261_201)
         let alphabet: [Character] = Array("aZ09_-. /:;\"\n\tÄé東\u{301}\u{1F600}")
         for _ in 0..<2000 {
             let length = Int(generator.next() % 8)
-            let id = String((0..<length).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] })
+            let id = String(
+                (0..<length).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] })
             let component = AccountNames.component(id)
             let bytes = Array(component.utf8)
             XCTAssertFalse(bytes.isEmpty, id.debugDescription)
@@ -122,9 +124,11 @@ final class AccountIDsTests: XCTestCase {
             chargeKeys: ["api_calls", "api-calls", "seats", "seats"],
             taxNames: ["VAT", "V.A.T", "V-A-T", "JCT"])
         XCTAssertFalse(ids.isEmpty)
-        XCTAssertEqual(ids.customerCollisions, [NameCollision(name: "Cus-1", ids: ["cus-1", "cus_1"])])
         XCTAssertEqual(
-            ids.chargeCollisions, [NameCollision(name: "Api-calls", ids: ["api-calls", "api_calls"])])
+            ids.customerCollisions, [NameCollision(name: "Cus-1", ids: ["cus-1", "cus_1"])])
+        XCTAssertEqual(
+            ids.chargeCollisions,
+            [NameCollision(name: "Api-calls", ids: ["api-calls", "api_calls"])])
         XCTAssertEqual(
             ids.taxCollisions, [NameCollision(name: "V-A-T", ids: ["V-A-T", "V.A.T"])])
         func origin(_ account: String) -> [String]? {

@@ -10,9 +10,10 @@ extension AccountNames {
     /// - an id with no letter, digit or non-ASCII character at all is written as the words of
     ///   all its characters (`_` → `U005F`; the empty id gives `U`).
     ///
-    /// `cus_1` → `Cus-1`, `platform_fee` → `Platform-fee`, `VAT` → `VAT`, `9lives` → `9lives`,
-    /// `ÄB` → `U00C4-B`. The result is ASCII letters, digits and single inner `-`, starting
-    /// with an uppercase letter or a digit, which hledger, ledger and beancount all accept.
+    /// `cus_1` → `Cus-1`, `platform_fee` → `Platform-fee`, `VAT` → `VAT`,
+    /// `9lives` → `9lives`, `ÄB` → `U00C4-B`. The result is ASCII letters, digits and single
+    /// inner `-`, starting with an uppercase letter or a digit, which hledger, ledger and
+    /// beancount all accept.
     /// The rule is not reversible (`cus_1` and `cus-1` meet): `AccountIDs` finds the ids that
     /// would share a component, and the journals declare each account with its original id.
     ///
@@ -89,7 +90,9 @@ public struct NameCollision: Hashable, Sendable {
     /// name (bytewise); an id given twice counts once.
     ///
     /// Complexity: O(n) expected, plus the sort of the groups.
-    public static func groups(_ ids: some Sequence<String>, name: (String) -> String)
+    public static func groups(
+        _ ids: some Sequence<String>, name: (String) -> String
+    )
         -> [NameCollision]
     {
         var first: [String: String] = [:]
