@@ -130,7 +130,7 @@ extension StageConfiguration {
                     "customer ids \(listed(group.ids.map(quoted))) would share the journal "
                         + "accounts \(receivable) and \(credits)\(advice)"))
         }
-        for group in NameCollision.groups(customers.lazy.map(\.id), name: CustomerFileName.of) {
+        for group in CustomerFileName.collisions(customers.map(\.id)) {
             errors.append(
                 error(
                     customersFile, customersPath,

@@ -47,15 +47,19 @@ final class AccountIDsTests: XCTestCase {
     }
 
     /// Every component is a valid beancount component in ASCII: `[A-Z0-9][A-Za-z0-9-]*`, with
-    /// no `-` at the end and no `--` (checked over many ids, seeded).
+    /// no `-` at the end and no `--`, and the ASCII fast path agrees with the rule by scalars
+    /// (checked over many ids, seeded; half of them ASCII only).
     func testComponentsAreAlwaysValidNames() {
         var generator = SplitMix64(seed: 20_261_201)
         let alphabet: [Character] = Array("aZ09_-. /:;\"\n\tÄé東\u{301}\u{1F600}")
         for _ in 0..<2000 {
             let length = Int(generator.next() % 8)
-            let id = String(
-                (0..<length).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] })
+            // The first 14 characters are ASCII.
+            let range = UInt64(generator.next() % 2 == 0 ? 14 : alphabet.count)
+            let id = String((0..<length).map { _ in alphabet[Int(generator.next() % range)] })
             let component = AccountNames.component(id)
+            // The ASCII fast path gives what the rule by scalars gives.
+            XCTAssertEqual(component, AccountNames.unicodeComponent(id), id.debugDescription)
             let bytes = Array(component.utf8)
             XCTAssertFalse(bytes.isEmpty, id.debugDescription)
             let first = bytes[0]
@@ -97,6 +101,21 @@ final class AccountIDsTests: XCTestCase {
         for (id, name) in table {
             XCTAssertEqual(CustomerFileName.of(id), name, "file name of \(id.debugDescription)")
         }
+    }
+
+    /// Only groups holding an id that is not a safe file name, with every safe id named like
+    /// one of them; the same groups the general rule finds.
+    func testCustomerFileNameCollisions() {
+        let ids = ["x", "a/b", "A-b", "c d", "C d", "C-d", "C.d", "Etc", "../etc", "y/z"]
+        let expected = [
+            NameCollision(name: "A-b", ids: ["A-b", "a/b"]),
+            NameCollision(name: "C-d", ids: ["C d", "C-d", "c d"]),
+            NameCollision(name: "Etc", ids: ["../etc", "Etc"]),
+        ]
+        XCTAssertEqual(CustomerFileName.collisions(ids), expected)
+        XCTAssertEqual(NameCollision.groups(ids, name: CustomerFileName.of), expected)
+        XCTAssertEqual(CustomerFileName.collisions(["cus_1", "cus-1", "Cus.1"]), [])
+        XCTAssertEqual(CustomerFileName.collisions([]), [])
     }
 
     /// Groups of two or more different ids sharing a name, sorted by name, ids bytewise; an id

@@ -19,6 +19,52 @@ extension AccountNames {
     ///
     /// Complexity: O(n) in the id's length.
     public static func component(_ id: String) -> String {
+        // Every posting names an account and every customer is checked at load (a million in
+        // a large book): an ASCII id with a letter or digit, the usual case, is made in one
+        // pass straight into the string's storage (inline up to 15 bytes: no allocation).
+        if let fast = id.utf8.withContiguousStorageIfAvailable(asciiComponent), let fast {
+            return fast
+        }
+        return unicodeComponent(id)
+    }
+
+    /// `component(_:)` of an ASCII id holding a letter or digit; nil for any other id. The
+    /// same rule byte by byte: the output is never longer than the id (letters and digits one
+    /// for one, each run of separators at most one `-`).
+    static func asciiComponent(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        guard !bytes.isEmpty else { return nil }
+        var ascii = true
+        let text = String(unsafeUninitializedCapacity: bytes.count) { output in
+            var count = 0
+            var separated = false
+            for byte in bytes {
+                guard byte < 0x80 else {
+                    ascii = false
+                    return 0
+                }
+                let isLetterOrDigit =
+                    (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A)
+                    || (byte >= 0x61 && byte <= 0x7A)
+                guard isLetterOrDigit else {
+                    separated = true
+                    continue
+                }
+                if separated && count > 0 {
+                    output[count] = UInt8(ascii: "-")
+                    count += 1
+                }
+                separated = false
+                let upper = count == 0 && byte >= 0x61 && byte <= 0x7A
+                output[count] = upper ? byte - 0x20 : byte
+                count += 1
+            }
+            return count
+        }
+        return ascii && !text.isEmpty ? text : nil
+    }
+
+    /// `component(_:)` by Unicode scalars: the rule itself, for any id.
+    static func unicodeComponent(_ id: String) -> String {
         var output: [UInt8] = []
         output.reserveCapacity(id.utf8.count)
         // Whether a separator (or a `U` word) stands between the last word and the next.
@@ -77,6 +123,21 @@ public enum CustomerFileName {
             }
         return safe ? id : AccountNames.component(id)
     }
+
+    /// The groups of different ids in `ids` that would share a file name, as
+    /// `NameCollision.groups(ids, name: of)` gives them. A safe id is its own name, so only a
+    /// group holding an unsafe id can exist: only those are named (none, in most books), and a
+    /// safe id joins the group whose name it is.
+    ///
+    /// Complexity: O(n) expected.
+    public static func collisions(_ ids: [String]) -> [NameCollision] {
+        var unsafe: [String] = []
+        for id in ids where of(id) != id { unsafe.append(id) }
+        guard !unsafe.isEmpty else { return [] }
+        let names = Set(unsafe.lazy.map(of))
+        let safeNamesakes = ids.filter { names.contains($0) && of($0) == $0 }
+        return NameCollision.groups(unsafe + safeNamesakes, name: of)
+    }
 }
 
 /// Two or more different ids that one naming rule maps to the same name.
@@ -90,27 +151,34 @@ public struct NameCollision: Hashable, Sendable {
     /// name (bytewise); an id given twice counts once.
     ///
     /// Complexity: O(n) expected, plus the sort of the groups.
-    public static func groups(
-        _ ids: some Sequence<String>, name: (String) -> String
-    )
+    public static func groups(_ ids: some Sequence<String>, name: (String) -> String)
         -> [NameCollision]
     {
+        index(ids, name: name).groups
+    }
+
+    /// `groups(_:name:)`, and the bytewise-first id of every name, from one pass over `ids`
+    /// (`name` is called once per id).
+    static func index(_ ids: some Sequence<String>, name: (String) -> String)
+        -> (first: [String: String], groups: [NameCollision])
+    {
         var first: [String: String] = [:]
-        var others: [String: Set<String>] = [:]
+        var shared: [String: Set<String>] = [:]
         for id in ids {
-            let shared = name(id)
-            if let earlier = first[shared] {
-                if earlier != id { others[shared, default: []].insert(id) }
-            } else {
-                first[shared] = id
+            let key = name(id)
+            guard let earlier = first[key] else {
+                first[key] = id
+                continue
             }
+            guard earlier != id else { continue }
+            shared[key, default: [earlier]].insert(id)
+            if id.utf8.lexicographicallyPrecedes(earlier.utf8) { first[key] = id }
         }
-        return others.map { shared, more in
-            var ids = Array(more)
-            if let earlier = first[shared] { ids.append(earlier) }
-            ids.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-            return NameCollision(name: shared, ids: ids)
+        let groups = shared.map { key, ids in
+            NameCollision(
+                name: key, ids: ids.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
         }.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+        return (first, groups)
     }
 }
 
@@ -140,17 +208,7 @@ public struct AccountIDs: Sendable {
     ) {
         self.accounts = accounts
         func index(_ ids: some Sequence<String>) -> ([String: String], [NameCollision]) {
-            var byComponent: [String: String] = [:]
-            for id in ids {
-                let component = AccountNames.component(id)
-                if let known = byComponent[component],
-                    !id.utf8.lexicographicallyPrecedes(known.utf8)
-                {
-                    continue
-                }
-                byComponent[component] = id
-            }
-            return (byComponent, NameCollision.groups(ids, name: AccountNames.component))
+            NameCollision.index(ids, name: AccountNames.component)
         }
         (customers, customerCollisions) = index(customerIDs)
         (charges, chargeCollisions) = index(chargeKeys)
