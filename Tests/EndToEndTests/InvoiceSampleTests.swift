@@ -165,6 +165,8 @@ final class InvoiceSampleTests: XCTestCase {
         let ledger = output.appendingPathComponent("journal.ledger").path
         for (tool, arguments) in [
             ("hledger", ["-f", ledger, "check"]),
+            // Strict: every account and commodity declared (the accounts with their ids).
+            ("hledger", ["-f", ledger, "check", "-s"]),
             ("ledger", ["-f", ledger, "balance"]),
             ("bean-check", [output.appendingPathComponent("journal.beancount").path]),
         ] {
