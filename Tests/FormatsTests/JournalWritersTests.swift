@@ -407,6 +407,50 @@ final class JournalWritersTests: XCTestCase {
         XCTAssertEqual(unbalanced.output, "\"account\",\"balance\"\n")
     }
 
+    /// Every shape of id the account-name rule distinguishes gives accounts all three tools
+    /// accept, declared with the id: a leading digit or separator, non-ASCII letters, a
+    /// combining mark, an emoji, only separators, the empty id, `%` and `,` in the metadata.
+    func testToolsAcceptAccountsMadeFromAwkwardIds() throws {
+        let ids = [
+            "9lives", "_x", "ÄB", "東京", "e\u{301}", "\u{1F600}", "_", "", "a,b%", "x\"y",
+        ]
+        let accounts = AccountNames()
+        let usd = Self.usd
+        let transactions = try ids.enumerated().map { index, id in
+            JournalTransaction(
+                date: try date("2026-10-31"), kind: .invoice, reference: "inv_\(index)",
+                customer: id, invoiceID: nil, grantID: nil, description: "Invoice \(index)",
+                postings: [
+                    Posting(account: accounts.receivable(id), amount: money(100, usd)),
+                    Posting(account: accounts.tax(id), amount: money(-100, usd)),
+                ])
+        }
+        let accountIDs = AccountIDs(
+            accounts: accounts, customerIDs: ids, chargeKeys: [String](), taxNames: ids)
+        XCTAssertTrue(accountIDs.isEmpty, "no two of these ids share a name")
+        let folder = try temporaryFolder()
+        let ledgerFile = folder.appendingPathComponent("awkward.ledger")
+        let beancountFile = folder.appendingPathComponent("awkward.beancount")
+        try Data(JournalWriters.ledger(transactions, currencies: [usd], accountIDs: accountIDs))
+            .write(to: ledgerFile)
+        try Data(
+            JournalWriters.beancount(transactions, currencies: [usd], accountIDs: accountIDs)
+        ).write(to: beancountFile)
+        try expectSuccess(
+            try run("hledger", ["-f", ledgerFile.path, "check", "-s"]), "hledger check -s")
+        try expectSuccess(
+            try run("ledger", ["--args-only", "-f", ledgerFile.path, "balance"]), "ledger")
+        let beanCheck = try run("bean-check", [beancountFile.path])
+        try expectSuccess(beanCheck, "bean-check")
+        XCTAssertEqual(beanCheck.output + beanCheck.errors, "")
+        // hledger reads each id back from its account's tag, sorted (`%` and `,`
+        // percent-encoded; the empty id is an empty value, which hledger does not list).
+        let tags = try run("hledger", ["-f", ledgerFile.path, "tags", "tax", "--values"])
+        try expectSuccess(tags, "hledger tags tax")
+        XCTAssertEqual(
+            tags.output, "9lives\n_\n_x\na%2Cb%25\ne\u{301}\nx\"y\nÄB\n東京\n\u{1F600}\n")
+    }
+
     /// The tools really check: a transaction off by one cent, written by hand, fails each.
     func testToolsRejectAnUnbalancedTransaction() throws {
         let folder = try temporaryFolder()
