@@ -18,7 +18,7 @@ public struct StageFailure: Error, CustomStringConvertible {
 }
 
 /// The catalog and customers every stage starts from, with the files they came from.
-public struct StageConfiguration: Sendable {
+public struct StageConfiguration {
     public let catalogFile: ConfigFile
     public let customersFile: ConfigFile
     public let catalog: Catalog
