@@ -299,12 +299,15 @@ public struct InvoiceJob {
                     invoices: invoices, wallets: closingWallet, customers: customers,
                     accounts: catalog.accounts, corrections: corrections.journal)
                 let currencies = InvoiceJob.journalCurrencies(journal, catalog: catalog)
+                let accountIDs = AccountIDs(catalog: catalog, customers: customers)
                 try stream("journal.beancount") {
-                    try JournalWriters.beancount(journal, currencies: currencies, to: $0)
+                    try JournalWriters.beancount(
+                        journal, currencies: currencies, accountIDs: accountIDs, to: $0)
                 }
                 try stream("journal.csv") { try JournalWriters.csv(journal, to: $0) }
                 try stream("journal.ledger") {
-                    try JournalWriters.ledger(journal, currencies: currencies, to: $0)
+                    try JournalWriters.ledger(
+                        journal, currencies: currencies, accountIDs: accountIDs, to: $0)
                 }
                 try InvoiceInvariants.check(
                     ratedLines: lines, invoices: invoices, wallets: closingWallet,
@@ -359,16 +362,10 @@ public struct InvoiceJob {
         return (invoices.count, amounts)
     }
 
-    /// A customer's file name: the id when it is a safe file name, else a reversible escape of
-    /// it (the account-name rule without its prefix), so no id can reach outside `invoices/`.
+    /// A customer's file name: the id when it is a safe file name, else its account-name
+    /// component (`CustomerFileName`), so no id can reach outside `invoices/`.
     static func fileName(_ id: String) -> String {
-        let safe =
-            id.utf8.allSatisfy {
-                ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A)
-                    || ($0 >= 0x61 && $0 <= 0x7A)
-                    || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".")
-            } && !id.hasPrefix(".")
-        return safe ? id : String(AccountNames.component(id, prefix: "x").dropFirst())
+        CustomerFileName.of(id)
     }
 
     /// The currencies the journals declare: those the run bills in, in code order.

@@ -166,6 +166,8 @@ final class InvoiceSampleTests: XCTestCase {
         let ledger = output.appendingPathComponent("journal.ledger").path
         for (tool, arguments) in [
             ("hledger", ["-f", ledger, "check"]),
+            // Strict: every account and commodity declared (the accounts with their ids).
+            ("hledger", ["-f", ledger, "check", "-s"]),
             ("ledger", ["-f", ledger, "balance"]),
             ("bean-check", [output.appendingPathComponent("journal.beancount").path]),
         ] {
@@ -192,7 +194,7 @@ final class InvoiceSampleTests: XCTestCase {
             let fields = row.split(separator: ",", omittingEmptySubsequences: false).map(
                 String.init)
             let customer = fields[2]
-            let account = "Assets:Receivable:" + AccountNames.component(customer, prefix: "C")
+            let account = "Assets:Receivable:" + AccountNames.component(customer)
             XCTAssertEqual(
                 byAccount[account], "\(fields[16]) \(fields[6])", "receivable of \(customer)")
         }
@@ -208,7 +210,20 @@ final class InvoiceSampleTests: XCTestCase {
             remaining[key] = try (remaining[key] ?? .zero) + value
         }
         XCTAssertEqual(remaining["cus_2|EUR"], DecimalText.exact("50"))
-        XCTAssertEqual(byAccount["Liabilities:Credits:Ccus-5F2"], "-50.00 EUR")
+        XCTAssertEqual(byAccount["Liabilities:Credits:Cus-2"], "-50.00 EUR")
+        // Each account made from an id is declared with it: an auditor finds a customer's
+        // accounts, and the charge behind an income account, by the original id.
+        let declared = try runTool(
+            "hledger", ["-f", ledger, "accounts", "--declared", "tag:customer=^cus_2$"],
+            in: output)
+        XCTAssertEqual(declared.status, 0, declared.transcript)
+        XCTAssertEqual(
+            declared.standardOutput, "Assets:Receivable:Cus-2\nLiabilities:Credits:Cus-2\n")
+        let fee = try runTool(
+            "hledger", ["-f", ledger, "accounts", "--declared", "tag:charge=^platform_fee$"],
+            in: output)
+        XCTAssertEqual(fee.status, 0, fee.transcript)
+        XCTAssertEqual(fee.standardOutput, "Income:Recurring:Platform-fee\n")
         for (key, value) in remaining where key != "cus_2|EUR" {
             XCTAssertEqual(value, .zero, "\(key) is spent or expired")
         }

@@ -25,9 +25,9 @@ final class JournalWritersTests: XCTestCase {
                 customer: "cus_001", invoiceID: "inv_2026-10_cus_001", grantID: nil,
                 description: "Invoice 2026-10-000001 \"cus_001\"",
                 postings: [
-                    Posting(account: "Assets:Receivable:Ccus-5F001", amount: money(11900, usd)),
-                    Posting(account: "Income:Usage:Kapi", amount: money(-10000, usd)),
-                    Posting(account: "Liabilities:Tax:TVAT", amount: money(-1900, usd)),
+                    Posting(account: "Assets:Receivable:Cus-001", amount: money(11900, usd)),
+                    Posting(account: "Income:Usage:Api", amount: money(-10000, usd)),
+                    Posting(account: "Liabilities:Tax:VAT", amount: money(-1900, usd)),
                 ]),
             JournalTransaction(
                 date: try date("2026-10-04"), kind: .grant, reference: "wal_cus_002_g1",
@@ -35,31 +35,48 @@ final class JournalWritersTests: XCTestCase {
                 description: "Credits granted (promotional) g1",
                 postings: [
                     Posting(account: "Expenses:Promotions", amount: money(500, jpy)),
-                    Posting(account: "Liabilities:Credits:Ccus-5F002", amount: money(-500, jpy)),
+                    Posting(account: "Liabilities:Credits:Cus-002", amount: money(-500, jpy)),
                 ]),
         ]
     }
 
+    /// The ids behind the small case's accounts.
+    static let smallCaseIDs = AccountIDs(
+        accounts: AccountNames(), customerIDs: ["cus_001", "cus_002"], chargeKeys: ["api"],
+        taxNames: ["VAT"])
+
     func testLedgerSmallCaseExactBytes() throws {
         let output = JournalWriters.ledger(
-            try smallCase(), currencies: [Self.usd, Self.jpy, Self.credits])
+            try smallCase(), currencies: [Self.usd, Self.jpy, Self.credits],
+            accountIDs: Self.smallCaseIDs)
         // Declarations in the given order (USD with a format line, the zero-digit ones bare);
-        // then transactions in the given order, not re-sorted by date. The grant id `g 1,%`
-        // keeps its inner space; `,` → %2C and `%` → %25.
+        // every account sorted by name, those made from an id tagged with it; then
+        // transactions in the given order, not re-sorted by date. The grant id `g 1,%` keeps
+        // its inner space; `,` → %2C and `%` → %25.
         let expected = """
             commodity USD
                 format 1000.00 USD
             commodity JPY
             commodity CREDITS
 
+            account Assets:Receivable:Cus-001
+                ; customer: cus_001
+            account Expenses:Promotions
+            account Income:Usage:Api
+                ; charge: api
+            account Liabilities:Credits:Cus-002
+                ; customer: cus_002
+            account Liabilities:Tax:VAT
+                ; tax: VAT
+
             2026-10-31 * Invoice 2026-10-000001 "cus_001"
                 ; kind: invoice
                 ; reference: inv_2026-10_cus_001
                 ; customer: cus_001
                 ; invoice: inv_2026-10_cus_001
-                Assets:Receivable:Ccus-5F001  119.00 USD
-                Income:Usage:Kapi  -100.00 USD
-                Liabilities:Tax:TVAT  -19.00 USD
+                Assets:Receivable:Cus-001  119.00 USD
+                Income:Usage:Api  -100.00 USD
+                Liabilities:Tax:VAT  -19.00 USD
 
             2026-10-04 * Credits granted (promotional) g1
                 ; kind: grant
@@ -67,7 +84,7 @@ final class JournalWritersTests: XCTestCase {
                 ; customer: cus_002
                 ; grant: g 1%2C%25
                 Expenses:Promotions  500 JPY
-                Liabilities:Credits:Ccus-5F002  -500 JPY
+                Liabilities:Credits:Cus-002  -500 JPY
 
             """
         XCTAssertEqual(String(decoding: output, as: UTF8.self), expected)
@@ -75,9 +92,11 @@ final class JournalWritersTests: XCTestCase {
 
     func testBeancountSmallCaseExactBytes() throws {
         let output = JournalWriters.beancount(
-            try smallCase(), currencies: [Self.usd, Self.jpy, Self.credits])
+            try smallCase(), currencies: [Self.usd, Self.jpy, Self.credits],
+            accountIDs: Self.smallCaseIDs)
         // Commodities on the first date (2026-10-04); opens sorted by first use, ties in order
-        // of appearance; `"` escaped; the invoice id is link-safe so it is a link too.
+        // of appearance, each made from an id with the id as metadata; `"` escaped; the
+        // invoice id is link-safe so it is a link too.
         let expected = #"""
             option "tolerance_multiplier" "0"
 
@@ -86,19 +105,23 @@ final class JournalWritersTests: XCTestCase {
             2026-10-04 commodity CREDITS
 
             2026-10-04 open Expenses:Promotions
-            2026-10-04 open Liabilities:Credits:Ccus-5F002
-            2026-10-31 open Assets:Receivable:Ccus-5F001
-            2026-10-31 open Income:Usage:Kapi
-            2026-10-31 open Liabilities:Tax:TVAT
+            2026-10-04 open Liabilities:Credits:Cus-002
+              customer: "cus_002"
+            2026-10-31 open Assets:Receivable:Cus-001
+              customer: "cus_001"
+            2026-10-31 open Income:Usage:Api
+              charge: "api"
+            2026-10-31 open Liabilities:Tax:VAT
+              tax: "VAT"
 
             2026-10-31 * "Invoice 2026-10-000001 \"cus_001\"" ^inv_2026-10_cus_001
               kind: "invoice"
               reference: "inv_2026-10_cus_001"
               customer: "cus_001"
               invoice: "inv_2026-10_cus_001"
-              Assets:Receivable:Ccus-5F001  119.00 USD
-              Income:Usage:Kapi  -100.00 USD
-              Liabilities:Tax:TVAT  -19.00 USD
+              Assets:Receivable:Cus-001  119.00 USD
+              Income:Usage:Api  -100.00 USD
+              Liabilities:Tax:VAT  -19.00 USD
 
             2026-10-04 * "Credits granted (promotional) g1"
               kind: "grant"
@@ -106,7 +129,7 @@ final class JournalWritersTests: XCTestCase {
               customer: "cus_002"
               grant: "g 1%2C%25"
               Expenses:Promotions  500 JPY
-              Liabilities:Credits:Ccus-5F002  -500 JPY
+              Liabilities:Credits:Cus-002  -500 JPY
 
             """#
         XCTAssertEqual(String(decoding: output, as: UTF8.self), expected)
@@ -117,15 +140,15 @@ final class JournalWritersTests: XCTestCase {
         // One row per posting; the description with quotes is quoted, quotes doubled.
         let expected = """
             date,transaction,kind,customer,account,value,commodity,description
-            2026-10-31,inv_2026-10_cus_001,invoice,cus_001,Assets:Receivable:Ccus-5F001,119.00,\
+            2026-10-31,inv_2026-10_cus_001,invoice,cus_001,Assets:Receivable:Cus-001,119.00,\
             USD,"Invoice 2026-10-000001 ""cus_001\"""
-            2026-10-31,inv_2026-10_cus_001,invoice,cus_001,Income:Usage:Kapi,-100.00,USD,\
+            2026-10-31,inv_2026-10_cus_001,invoice,cus_001,Income:Usage:Api,-100.00,USD,\
             "Invoice 2026-10-000001 ""cus_001\"""
-            2026-10-31,inv_2026-10_cus_001,invoice,cus_001,Liabilities:Tax:TVAT,-19.00,USD,\
+            2026-10-31,inv_2026-10_cus_001,invoice,cus_001,Liabilities:Tax:VAT,-19.00,USD,\
             "Invoice 2026-10-000001 ""cus_001\"""
             2026-10-04,wal_cus_002_g1,grant,cus_002,Expenses:Promotions,500,JPY,\
             Credits granted (promotional) g1
-            2026-10-04,wal_cus_002_g1,grant,cus_002,Liabilities:Credits:Ccus-5F002,-500,JPY,\
+            2026-10-04,wal_cus_002_g1,grant,cus_002,Liabilities:Credits:Cus-002,-500,JPY,\
             Credits granted (promotional) g1
 
             """
@@ -161,6 +184,9 @@ final class JournalWritersTests: XCTestCase {
                 format 1000.00 USD
             commodity "EUR2"
                 format 1000.000 "EUR2"
+
+            account Assets:A
+            account Income:B
 
             2026-10-31 *
                 ; kind: invoice
@@ -249,13 +275,18 @@ final class JournalWritersTests: XCTestCase {
             XCTAssertFalse(text.contains("\t"))
         }
         // The ledger file has exactly the lines we expect: 4 declaration lines (USD and its
-        // format, JPY, CREDITS), then per transaction a blank line, a header, its tags and
-        // postings; the final LF leaves one empty piece after it.
+        // format, JPY, CREDITS), a blank line and one `account` line per account (no ids were
+        // given, so no account tags), then per transaction a blank line, a header, its tags
+        // and postings; the final LF leaves one empty piece after it.
         let ledgerLines = String(decoding: outputs[0], as: UTF8.self)
             .split(separator: "\n", omittingEmptySubsequences: false)
         let tagCount = book.reduce(0) { $0 + JournalWriters.tags($1).count }
         let postingCount = book.reduce(0) { $0 + $1.postings.count }
-        XCTAssertEqual(ledgerLines.count, 4 + book.count * 2 + tagCount + postingCount + 1)
+        let accountCount = Set(book.flatMap { $0.postings.map(\.account) }).count
+        XCTAssertEqual(accountCount, 15)
+        XCTAssertEqual(
+            ledgerLines.count,
+            4 + 1 + accountCount + book.count * 2 + tagCount + postingCount + 1)
     }
 
     // MARK: - The real tools
@@ -268,8 +299,13 @@ final class JournalWritersTests: XCTestCase {
         let beancountFile = folder.appendingPathComponent("journal.beancount")
         let csvFile = folder.appendingPathComponent("journal.csv")
         let rulesFile = folder.appendingPathComponent("journal.csv.rules")
-        try Data(JournalWriters.ledger(book, currencies: currencies)).write(to: ledgerFile)
-        try Data(JournalWriters.beancount(book, currencies: currencies)).write(to: beancountFile)
+        let ids = AccountIDs(
+            accounts: AccountNames(), customerIDs: ["cus_001", "acme.jp/é_1", "cus_003"],
+            chargeKeys: ["api_calls", "seat", "tokens"], taxNames: ["VAT", "JCT"])
+        try Data(JournalWriters.ledger(book, currencies: currencies, accountIDs: ids))
+            .write(to: ledgerFile)
+        try Data(JournalWriters.beancount(book, currencies: currencies, accountIDs: ids))
+            .write(to: beancountFile)
         try Data(JournalWriters.csv(book)).write(to: csvFile)
         // Each row is a one-posting transaction; the other leg goes to Equity:Unbalanced, which
         // must therefore total zero in every currency.
@@ -291,20 +327,33 @@ final class JournalWritersTests: XCTestCase {
 
         // Per-customer receivables. cus_001: invoice 535.50 − credits applied 160.00 = 375.50
         // USD; acme.jp/é_1: 12100 JPY, nothing applied; cus_003: invoice 300 − 200 applied =
-        // 100 CREDITS. Accounts sort by name, `Cacme…` before `Ccus…`.
+        // 100 CREDITS. Accounts sort by name, `Acme…` before `Cus…`.
         let expectedReceivables = """
             "account","balance"
-            "Assets:Receivable:Cacme-2Ejp-2F-C3-A9-5F1","12100 JPY"
-            "Assets:Receivable:Ccus-5F001","375.50 USD"
-            "Assets:Receivable:Ccus-5F003","100 CREDITS"
+            "Assets:Receivable:Acme-jp-U00E9-1","12100 JPY"
+            "Assets:Receivable:Cus-001","375.50 USD"
+            "Assets:Receivable:Cus-003","100 CREDITS"
 
             """
         let balance = try run(
             "hledger", ["-f", ledgerFile.path, "balance", "^Assets:Receivable:", "-N", "-O", "csv"])
         try expectSuccess(balance, "hledger balance")
         XCTAssertEqual(balance.output, expectedReceivables)
-        // The account names decode back to the customer ids.
-        XCTAssertEqual(AccountNames.decodeComponent("Cacme-2Ejp-2F-C3-A9-5F1"), "acme.jp/é_1")
+        // Each account made from an id carries it as an account tag: hledger finds the
+        // customer's accounts by the original id, and lists every charge key.
+        // (`--declared`: the accounts' own tags, not those of the transactions posting to them.)
+        let byCustomer = try run(
+            "hledger",
+            ["-f", ledgerFile.path, "accounts", "--declared", "tag:customer=^acme.jp/é_1$"])
+        try expectSuccess(byCustomer, "hledger accounts tag:customer")
+        XCTAssertEqual(byCustomer.output, "Assets:Receivable:Acme-jp-U00E9-1\n")
+        let charges = try run("hledger", ["-f", ledgerFile.path, "tags", "charge", "--values"])
+        try expectSuccess(charges, "hledger tags charge")
+        XCTAssertEqual(charges.output, "api_calls\nseat\ntokens\n")
+        // With every account declared, hledger's strict account check passes too.
+        try expectSuccess(
+            try run("hledger", ["-f", ledgerFile.path, "check", "accounts"]),
+            "hledger check accounts")
 
         // Whole-book balance: every currency sums to zero, so the total line is empty.
         let total = try run("hledger", ["-f", ledgerFile.path, "balance", "-O", "csv"])
@@ -330,9 +379,9 @@ final class JournalWritersTests: XCTestCase {
         XCTAssertEqual(
             ledgerReceivables.output,
             """
-            Assets:Receivable:Cacme-2Ejp-2F-C3-A9-5F1|12100 JPY
-            Assets:Receivable:Ccus-5F001|375.50 USD
-            Assets:Receivable:Ccus-5F003|100 CREDITS
+            Assets:Receivable:Acme-jp-U00E9-1|12100 JPY
+            Assets:Receivable:Cus-001|375.50 USD
+            Assets:Receivable:Cus-003|100 CREDITS
 
             """)
 
@@ -358,6 +407,50 @@ final class JournalWritersTests: XCTestCase {
         XCTAssertEqual(unbalanced.output, "\"account\",\"balance\"\n")
     }
 
+    /// Every shape of id the account-name rule distinguishes gives accounts all three tools
+    /// accept, declared with the id: a leading digit or separator, non-ASCII letters, a
+    /// combining mark, an emoji, only separators, the empty id, `%` and `,` in the metadata.
+    func testToolsAcceptAccountsMadeFromAwkwardIds() throws {
+        let ids = [
+            "9lives", "_x", "ÄB", "東京", "e\u{301}", "\u{1F600}", "_", "", "a,b%", "x\"y",
+        ]
+        let accounts = AccountNames()
+        let usd = Self.usd
+        let transactions = try ids.enumerated().map { index, id in
+            JournalTransaction(
+                date: try date("2026-10-31"), kind: .invoice, reference: "inv_\(index)",
+                customer: id, invoiceID: nil, grantID: nil, description: "Invoice \(index)",
+                postings: [
+                    Posting(account: accounts.receivable(id), amount: money(100, usd)),
+                    Posting(account: accounts.tax(id), amount: money(-100, usd)),
+                ])
+        }
+        let accountIDs = AccountIDs(
+            accounts: accounts, customerIDs: ids, chargeKeys: [String](), taxNames: ids)
+        XCTAssertTrue(accountIDs.isEmpty, "no two of these ids share a name")
+        let folder = try temporaryFolder()
+        let ledgerFile = folder.appendingPathComponent("awkward.ledger")
+        let beancountFile = folder.appendingPathComponent("awkward.beancount")
+        try Data(JournalWriters.ledger(transactions, currencies: [usd], accountIDs: accountIDs))
+            .write(to: ledgerFile)
+        try Data(
+            JournalWriters.beancount(transactions, currencies: [usd], accountIDs: accountIDs)
+        ).write(to: beancountFile)
+        try expectSuccess(
+            try run("hledger", ["-f", ledgerFile.path, "check", "-s"]), "hledger check -s")
+        try expectSuccess(
+            try run("ledger", ["--args-only", "-f", ledgerFile.path, "balance"]), "ledger")
+        let beanCheck = try run("bean-check", [beancountFile.path])
+        try expectSuccess(beanCheck, "bean-check")
+        XCTAssertEqual(beanCheck.output + beanCheck.errors, "")
+        // hledger reads each id back from its account's tag, sorted (`%` and `,`
+        // percent-encoded; the empty id is an empty value, which hledger does not list).
+        let tags = try run("hledger", ["-f", ledgerFile.path, "tags", "tax", "--values"])
+        try expectSuccess(tags, "hledger tags tax")
+        XCTAssertEqual(
+            tags.output, "9lives\n_\n_x\na%2Cb%25\ne\u{301}\nx\"y\nÄB\n東京\n\u{1F600}\n")
+    }
+
     /// The tools really check: a transaction off by one cent, written by hand, fails each.
     func testToolsRejectAnUnbalancedTransaction() throws {
         let folder = try temporaryFolder()
@@ -369,8 +462,8 @@ final class JournalWritersTests: XCTestCase {
                 format 1000.00 USD
 
             2026-10-31 * Invoice
-                Assets:Receivable:Ccus-5F001  119.00 USD
-                Income:Usage:Kapi  -118.99 USD
+                Assets:Receivable:Cus-001  119.00 USD
+                Income:Usage:Api  -118.99 USD
 
             """.utf8
         ).write(to: ledgerFile)
@@ -379,12 +472,12 @@ final class JournalWritersTests: XCTestCase {
             option "tolerance_multiplier" "0"
 
             2026-10-31 commodity USD
-            2026-10-31 open Assets:Receivable:Ccus-5F001
-            2026-10-31 open Income:Usage:Kapi
+            2026-10-31 open Assets:Receivable:Cus-001
+            2026-10-31 open Income:Usage:Api
 
             2026-10-31 * "Invoice"
-              Assets:Receivable:Ccus-5F001  119.00 USD
-              Income:Usage:Kapi  -118.99 USD
+              Assets:Receivable:Cus-001  119.00 USD
+              Income:Usage:Api  -118.99 USD
 
             """.utf8
         ).write(to: beancountFile)
@@ -430,7 +523,7 @@ final class JournalWritersTests: XCTestCase {
     // MARK: - The full book
 
     /// One period with every kind of movement. Account names are made by `AccountNames`, so
-    /// the test follows the one reversible rule rather than restating it.
+    /// the test follows the one account-name rule rather than restating it.
     func fullBook() throws -> [JournalTransaction] {
         let accounts = AccountNames()
         let usd = Self.usd
@@ -441,7 +534,7 @@ final class JournalWritersTests: XCTestCase {
         let second = "acme.jp/é_1"
         let third = "cus_003"
         // A charge key with `_`.
-        let apiCalls = accounts.usageIncome + ":" + AccountNames.component("api_calls", prefix: "K")
+        let apiCalls = accounts.usageIncome + ":" + AccountNames.component("api_calls")
         func transaction(
             _ day: String, _ kind: JournalKind, _ reference: String, _ customer: String,
             invoice: String? = nil, grant: String? = nil, _ description: String,
@@ -483,7 +576,7 @@ final class JournalWritersTests: XCTestCase {
                 invoice: "inv_2026-10_cus_001", "Invoice 2026-10-000001 cus_001", [
                     (accounts.receivable(first), 53550, usd),
                     (apiCalls, -40000, usd),
-                    (accounts.recurringIncome + ":Kseat", -10000, usd),
+                    (accounts.recurringIncome + ":Seat", -10000, usd),
                     (accounts.discounts, 5000, usd),
                     (accounts.tax("VAT"), -8550, usd),
                 ]),
@@ -512,7 +605,7 @@ final class JournalWritersTests: XCTestCase {
                 "2026-10-31", .invoice, "inv_2026-10_cus_003", third,
                 invoice: "inv_2026-10_cus_003", "Invoice 2026-10-000003 cus_003", [
                     (accounts.receivable(third), 300, credits),
-                    (accounts.usageIncome + ":Ktokens", -300, credits),
+                    (accounts.usageIncome + ":Tokens", -300, credits),
                 ]),
             try transaction(
                 "2026-10-31", .apply, "wal_apply_inv_2026-10_cus_003", third,

@@ -355,19 +355,6 @@ final class JournalTextFastPathTests: XCTestCase {
         XCTAssertEqual(String(decoding: written, as: UTF8.self), "0033-01-09")
     }
 
-    /// The account-name component, built as bytes: letters and digits as they are, every
-    /// other byte `-XX`, reversible.
-    func testAccountComponentExactAndReversible() {
-        XCTAssertEqual(AccountNames.component("cus_001", prefix: "C"), "Ccus-5F001")
-        XCTAssertEqual(AccountNames.component("", prefix: "T"), "T")
-        XCTAssertEqual(AccountNames.component("a b\n\u{E9}", prefix: "K"), "Ka-20b-0A-C3-A9")
-        XCTAssertEqual(AccountNames.component("Zz09-.", prefix: "x"), "xZz09-2D-2E")
-        for name in asciiSamples() + ["caf\u{E9}", "\u{1F600}", "cus_001"] {
-            let component = AccountNames.component(name, prefix: "C")
-            XCTAssertEqual(AccountNames.decodeComponent(component), name)
-        }
-    }
-
     func testForEachTagGivesTheTagsInOrder() {
         for (invoiceID, grantID) in [(nil, nil), ("inv_1", nil), (nil, "g_1"), ("inv_1", "g_1")] {
             let transaction = JournalTransaction(

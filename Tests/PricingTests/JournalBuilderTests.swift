@@ -78,20 +78,20 @@ final class JournalBuilderTests: XCTestCase {
             journal.map(describe),
             [
                 "2026-10-01 opening: Equity:Opening-Balances 3000, "
-                    + "Liabilities:Credits:Ccus-5F1 -3000",
+                    + "Liabilities:Credits:Cus-1 -3000",
                 "2026-10-05 grant: Assets:Clearing:Payments 20000, "
-                    + "Liabilities:Credits:Ccus-5F1 -20000",
-                "2026-10-05 grant: Expenses:Promotions 1000, Liabilities:Credits:Ccus-5F1 -1000",
-                "2026-10-20 expiry: Liabilities:Credits:Ccus-5F1 1000, Income:Breakage -1000",
-                "2026-10-31 invoice: Assets:Receivable:Ccus-5F1 53550, "
-                    + "Income:Usage:Kapi -40000, Income:Recurring:Kplatform-5Ffee -10000, "
-                    + "Income:Discounts 5000, Liabilities:Tax:TVAT -8550",
+                    + "Liabilities:Credits:Cus-1 -20000",
+                "2026-10-05 grant: Expenses:Promotions 1000, Liabilities:Credits:Cus-1 -1000",
+                "2026-10-20 expiry: Liabilities:Credits:Cus-1 1000, Income:Breakage -1000",
+                "2026-10-31 invoice: Assets:Receivable:Cus-1 53550, "
+                    + "Income:Usage:Api -40000, Income:Recurring:Platform-fee -10000, "
+                    + "Income:Discounts 5000, Liabilities:Tax:VAT -8550",
                 // Both applications whole: the carried 30.00 (not a purchase) is drawn before
                 // the purchase; they are listed by reference.
-                "2026-10-31 apply: Liabilities:Credits:Ccus-5F1 20000, "
-                    + "Assets:Receivable:Ccus-5F1 -20000",
-                "2026-10-31 apply: Liabilities:Credits:Ccus-5F1 3000, "
-                    + "Assets:Receivable:Ccus-5F1 -3000",
+                "2026-10-31 apply: Liabilities:Credits:Cus-1 20000, "
+                    + "Assets:Receivable:Cus-1 -20000",
+                "2026-10-31 apply: Liabilities:Credits:Cus-1 3000, "
+                    + "Assets:Receivable:Cus-1 -3000",
             ])
         XCTAssertEqual(
             journal.map(\.reference),
@@ -138,9 +138,9 @@ extension JournalBuilderTests {
         XCTAssertEqual(
             transaction.postings.map { "\($0.account) \($0.amount.minorUnits)" },
             [
-                "Assets:Receivable:Ccus-5F1 -4927", "Income:Usage:Kapi 3600",
-                "Income:Recurring:Kplatform-5Ffee 1000", "Income:Discounts -460",
-                "Liabilities:Tax:TVAT 787",
+                "Assets:Receivable:Cus-1 -4927", "Income:Usage:Api 3600",
+                "Income:Recurring:Platform-fee 1000", "Income:Discounts -460",
+                "Liabilities:Tax:VAT 787",
             ])
         // A difference that is not whole cents is a bug, said.
         let broken = CorrectionDraft(

@@ -19,7 +19,7 @@ import Pricing
 ///   everything else is as is, and the result is the same in all three files. hledger ends a
 ///   tag value at `,`, and both tools trim tag values. Ordinary ids (`cus_001`) are unchanged.
 ///
-/// Account names are `Root:Component…` as the catalog loader and `AccountNames.component`
+/// Account names are `Root:Component…` as the catalog loader and `AccountNames.component(_:)`
 /// make them; currency codes are capital letters and digits starting with a letter (beancount
 /// cannot write other codes). Anything else is a programmer error.
 public enum JournalWriters {
@@ -29,24 +29,33 @@ public enum JournalWriters {
     /// the postings use (first use first): `commodity USD` and an indented
     /// `format 1000.00 USD`, or a bare `commodity JPY` for a currency without minor units (the
     /// one form both tools accept). A code holding a digit is quoted (`"EUR2"`) because both
-    /// tools read unquoted digits as part of the number. Then each transaction, after a blank
-    /// line: `2026-10-31 * <description>`, one `    ; key: value` tag per line (kind,
-    /// reference, customer, invoice and grant when present; ledger does not read
-    /// comma-separated tags), and its postings `    <account>  <amount> <CODE>`.
+    /// tools read unquoted digits as part of the number. Then, after a blank line, an
+    /// `account <name>` declaration for every account the postings use, sorted by components
+    /// (bytewise), the order hledger shows undeclared accounts in; an account made from an id
+    /// carries it as a tag on the next line (`    ; customer: cus_1`, `charge`, `tax`: see
+    /// `AccountIDs.origin(of:)`), which hledger reads as an account tag and ledger as a
+    /// comment. Then each transaction, after a blank line: `2026-10-31 * <description>`, one
+    /// `    ; key: value` tag per line (kind, reference, customer, invoice and grant when
+    /// present; ledger does not read comma-separated tags), and its postings
+    /// `    <account>  <amount> <CODE>`.
     ///
-    /// Complexity: O(total postings + currencies).
+    /// Complexity: O(total postings + accounts × log accounts + currencies).
     public static func ledger(
-        _ transactions: [JournalTransaction], currencies: [Currency]
+        _ transactions: [JournalTransaction], currencies: [Currency],
+        accountIDs: AccountIDs? = nil
     )
         -> [UInt8]
     {
-        OutputBytes.collecting { try ledger(transactions, currencies: currencies, to: $0) }
+        OutputBytes.collecting {
+            try ledger(transactions, currencies: currencies, accountIDs: accountIDs, to: $0)
+        }
     }
 
-    /// `ledger(_:currencies:)` written to `output` in pieces of about `chunkBytes`, so the
-    /// journal is never held whole in memory.
+    /// `ledger(_:currencies:accountIDs:)` written to `output` in pieces of about `chunkBytes`,
+    /// so the journal is never held whole in memory.
     public static func ledger(
-        _ transactions: [JournalTransaction], currencies: [Currency], to output: ByteOutput
+        _ transactions: [JournalTransaction], currencies: [Currency],
+        accountIDs: AccountIDs? = nil, to output: ByteOutput
     ) throws {
         var text: [UInt8] = []
         var wroteAny = false
@@ -56,6 +65,32 @@ public enum JournalWriters {
             if currency.minorUnitDigits > 0 {
                 let zeros = String(repeating: "0", count: currency.minorUnitDigits)
                 text += "    format 1000.\(zeros) \(symbol)\n".utf8
+            }
+        }
+        var accounts = Set<String>()
+        for transaction in transactions {
+            for posting in transaction.postings { accounts.insert(posting.account) }
+        }
+        let sortedAccounts = accounts.sorted(by: JournalText.accountPrecedes)
+        for (index, account) in sortedAccounts.enumerated() {
+            precondition(
+                JournalText.isAccountName(account),
+                "account name \(account) must be Root:Component…")
+            if index == 0 && !text.isEmpty { text.append(UInt8(ascii: "\n")) }
+            text += "account ".utf8
+            text += account.utf8
+            text.append(UInt8(ascii: "\n"))
+            if let origin = accountIDs?.origin(of: account) {
+                text += "    ; ".utf8
+                text += origin.key.utf8
+                text += ": ".utf8
+                text += JournalText.identifier(origin.id).utf8
+                text.append(UInt8(ascii: "\n"))
+            }
+            if text.count >= chunkBytes {
+                try output.write(text)
+                text.removeAll(keepingCapacity: true)
+                wroteAny = true
             }
         }
         // One symbol per currency code, quoted or not, looked up instead of made per posting.
@@ -115,7 +150,9 @@ public enum JournalWriters {
     /// name, `inferred_tolerance_multiplier`, is a deprecated alias in beancount 3.2.) Then
     /// `commodity` entries for the currencies as in `ledger`, dated on the journal's first date;
     /// an `open` for every account, dated on its first use, ordered by that date and then by
-    /// first appearance; and the transactions in the given order:
+    /// first appearance, with the original id as metadata when an id made the account
+    /// (`  customer: "cus_1"`, `charge`, `tax`: see `AccountIDs.origin(of:)`); and the
+    /// transactions in the given order:
     /// `2026-10-31 * "description" ^<invoice id>` (the link only when the invoice id is made of
     /// the characters a link may hold: ASCII letters, digits, `-`, `_`, `/`, `.`), lowercase
     /// metadata keys with quoted string values (kind, reference, customer, invoice, grant),
@@ -124,17 +161,21 @@ public enum JournalWriters {
     ///
     /// Complexity: O(total postings + currencies), expected (one hash lookup per posting).
     public static func beancount(
-        _ transactions: [JournalTransaction], currencies: [Currency]
+        _ transactions: [JournalTransaction], currencies: [Currency],
+        accountIDs: AccountIDs? = nil
     )
         -> [UInt8]
     {
-        OutputBytes.collecting { try beancount(transactions, currencies: currencies, to: $0) }
+        OutputBytes.collecting {
+            try beancount(transactions, currencies: currencies, accountIDs: accountIDs, to: $0)
+        }
     }
 
-    /// `beancount(_:currencies:)` written to `output` in pieces of about `chunkBytes`, so the
-    /// journal is never held whole in memory.
+    /// `beancount(_:currencies:accountIDs:)` written to `output` in pieces of about
+    /// `chunkBytes`, so the journal is never held whole in memory.
     public static func beancount(
-        _ transactions: [JournalTransaction], currencies: [Currency], to output: ByteOutput
+        _ transactions: [JournalTransaction], currencies: [Currency],
+        accountIDs: AccountIDs? = nil, to output: ByteOutput
     ) throws {
         var text = "option \"tolerance_multiplier\" \"0\"\n"
         // First use of each account: the date lookup is a dictionary, the output order is the
@@ -176,6 +217,13 @@ public enum JournalWriters {
                 bytes += " open ".utf8
                 bytes += open.account.utf8
                 bytes.append(UInt8(ascii: "\n"))
+                if let origin = accountIDs?.origin(of: open.account) {
+                    bytes += "  ".utf8
+                    bytes += origin.key.utf8
+                    bytes += ": ".utf8
+                    JournalText.appendBeancountString(JournalText.identifier(origin.id), to: &bytes)
+                    bytes.append(UInt8(ascii: "\n"))
+                }
                 if bytes.count >= chunkBytes {
                     try output.write(bytes)
                     bytes.removeAll(keepingCapacity: true)
@@ -542,6 +590,14 @@ enum JournalText {
     /// letter or digit and hold letters, digits and `-` (no space, `;` or control character).
     static func isAccountName(_ name: String) -> Bool {
         name.utf8.allSatisfy({ $0 < 0x80 }) ? isASCIIAccountName(name) : isUnicodeAccountName(name)
+    }
+
+    /// Whether `left` sorts before `right` component by component, each bytewise: the bytes
+    /// compared with `:` taken as lower than any other, which is the same order without
+    /// splitting the names (`Assets:B` before `Assets-X`, as in hledger's account tree).
+    static func accountPrecedes(_ left: String, _ right: String) -> Bool {
+        func key(_ byte: UInt8) -> UInt8 { byte == UInt8(ascii: ":") ? 0 : byte }
+        return left.utf8.lexicographicallyPrecedes(right.utf8) { key($0) < key($1) }
     }
 
     /// `isAccountName(_:)` by Unicode properties: the rule itself.

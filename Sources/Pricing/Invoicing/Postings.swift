@@ -56,69 +56,30 @@ public struct JournalTransaction: Sendable {
 }
 
 extension AccountNames {
-    /// The account-name component for a customer id, charge key or tax name, by one reversible
-    /// rule: `prefix`, then every ASCII letter and digit as is and every other byte as `-XX`
-    /// (two uppercase hex digits). `cus_001` → `Ccus-5F001`. Beancount, hledger and ledger all
-    /// accept the result, and `decodeComponent` gives back the original text.
-    public static func component(_ name: String, prefix: Character) -> String {
-        // Built as bytes (every posting of every journal transaction names an account): the
-        // output is ASCII apart from the prefix, so it is valid UTF-8 as a whole.
-        var output = Array(String(prefix).utf8)
-        output.reserveCapacity(output.count + name.utf8.count)
-        let hexDigits: StaticString = "0123456789ABCDEF"
-        for byte in name.utf8 {
-            switch byte {
-            case 0x30...0x39, 0x41...0x5A, 0x61...0x7A:
-                output.append(byte)
-            default:
-                output.append(UInt8(ascii: "-"))
-                output.append(hexDigits.utf8Start[Int(byte >> 4)])
-                output.append(hexDigits.utf8Start[Int(byte & 0x0F)])
-            }
-        }
-        return String(decoding: output, as: UTF8.self)
-    }
-
-    /// The original text of a component made by `component(_:prefix:)`, or nil if malformed.
-    public static func decodeComponent(_ component: String) -> String? {
-        var bytes: [UInt8] = []
-        let scalars = Array(component.unicodeScalars.dropFirst())
-        var index = 0
-        while index < scalars.count {
-            if scalars[index] == "-" {
-                guard index + 2 < scalars.count,
-                    let value = UInt8(
-                        String(scalars[index + 1]) + String(scalars[index + 2]), radix: 16)
-                else { return nil }
-                bytes.append(value)
-                index += 3
-            } else {
-                bytes.append(UInt8(scalars[index].value))
-                index += 1
-            }
-        }
-        return String(validating: bytes, as: UTF8.self)
-    }
-
+    /// The receivable account of a customer: `Assets:Receivable:Cus-1` for `cus_1`.
     public func receivable(_ customer: String) -> String {
-        receivable + ":" + AccountNames.component(customer, prefix: "C")
+        receivable + ":" + AccountNames.component(customer)
     }
 
+    /// The credit-wallet liability of a customer: `Liabilities:Credits:Cus-1` for `cus_1`.
     public func credits(_ customer: String) -> String {
-        credits + ":" + AccountNames.component(customer, prefix: "C")
+        credits + ":" + AccountNames.component(customer)
     }
 
+    /// The income account of a rated line: its charge under the usage or recurring root, or
+    /// the minimum true-up account.
     public func income(for line: RatedLine) -> String {
         switch line.kind {
-        case .usage: return usageIncome + ":" + AccountNames.component(line.charge, prefix: "K")
+        case .usage: return usageIncome + ":" + AccountNames.component(line.charge)
         case .recurring:
-            return recurringIncome + ":" + AccountNames.component(line.charge, prefix: "K")
+            return recurringIncome + ":" + AccountNames.component(line.charge)
         case .minimumTrueUp: return minimumIncome
         }
     }
 
+    /// The liability account of a tax name: `Liabilities:Tax:VAT` for `VAT`.
     public func tax(_ name: String) -> String {
-        tax + ":" + AccountNames.component(name, prefix: "T")
+        tax + ":" + AccountNames.component(name)
     }
 }
 
@@ -286,10 +247,10 @@ public enum JournalBuilder {
             switch LineKind(rawValue: line.key.kind) ?? .usage {
             case .usage:
                 account = accounts.usageIncome + ":"
-                    + AccountNames.component(line.key.charge, prefix: "K")
+                    + AccountNames.component(line.key.charge)
             case .recurring:
                 account = accounts.recurringIncome + ":"
-                    + AccountNames.component(line.key.charge, prefix: "K")
+                    + AccountNames.component(line.key.charge)
             case .minimumTrueUp: account = accounts.minimumIncome
             }
             try post(account, try money(line.amountDelta).negated)
