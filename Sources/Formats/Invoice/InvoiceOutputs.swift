@@ -1,7 +1,8 @@
 import Pricing
 
 /// Encodes the invoice stage's documents (SPEC §7, §8.2): keys in a fixed order, money with
-/// exactly the currency's minor units, lines sorted by stated keys.
+/// exactly the currency's minor units, lines sorted by stated keys. The closing wallets, which
+/// the next period reads back, are encoded in `Sources/Formats/Records/WalletRecord.swift`.
 public enum InvoiceOutputs {
     /// `invoices/<customer>.json`, pretty-printed.
     public static func invoiceJSON(_ invoice: Invoice) -> [UInt8] {
@@ -153,44 +154,6 @@ public enum InvoiceOutputs {
                 writer.key("invoice")
                 writer.string(invoiceID)
             }
-            writer.endObject()
-            writer.endLine()
-            if writer.bytes.count >= chunkBytes { try writer.flush(to: output) }
-        }
-        try writer.flush(to: output)
-    }
-
-    /// The closing `wallets.ndjson`: every grant the wallets hold, with what remains (a used
-    /// or expired grant stays with remaining 0, so passing its grant file again never credits
-    /// it twice); sorted by customer, currency, grant id.
-    public static func wallets(_ entries: [WalletEntry]) -> [UInt8] {
-        OutputBytes.collecting { try wallets(entries, to: $0) }
-    }
-
-    /// `wallets(_:)` written to `output` in pieces of about `chunkBytes`.
-    public static func wallets(_ entries: [WalletEntry], to output: ByteOutput) throws {
-        var writer = JSONWriter()
-        for entry in entries {
-            let grant = entry.grant
-            writer.beginObject()
-            writer.key("customer")
-            writer.string(grant.customer)
-            writer.key("currency")
-            writer.string(grant.currency.code)
-            writer.key("grant")
-            writer.string(grant.id)
-            writer.key("source")
-            writer.string(grant.source)
-            writer.key("priority")
-            writer.integer(grant.priority)
-            writer.key("ts")
-            writer.string(grant.timestampText)
-            writer.key("expires")
-            if let expires = grant.expiresText { writer.string(expires) } else { writer.null() }
-            writer.key("amount")
-            writer.string(grant.amount.description)
-            writer.key("remaining")
-            writer.string(entry.remaining.description)
             writer.endObject()
             writer.endLine()
             if writer.bytes.count >= chunkBytes { try writer.flush(to: output) }

@@ -59,42 +59,6 @@ public struct InvoiceDocument: Sendable {
     }
 }
 
-/// `rated.ndjson` read back as keyed lines with their currency, for comparing two runs. (The
-/// strict reader `invoice` bills from is `InvoiceInputReader.ratedLines`, which needs the
-/// catalog; this one needs nothing but the file.)
-public enum RatedLinesFile {
-    /// One line of the file: its key, figures and currency code.
-    public typealias Line = (
-        key: BillableLineKey, figures: LineFigures, currency: String, amountScale: Int
-    )
-
-    /// The lines of `bytes`; `DocumentError` names the 1-based line and field.
-    public static func decode(_ bytes: [UInt8]) throws(DocumentError) -> [Line] {
-        var result: [Line] = []
-        let reader = DocumentReader()
-        var number = 0
-        for slice in bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
-        where !slice.isEmpty {
-            number += 1
-            let root: JSONValue
-            do {
-                root = try DocumentReader.parse(Array(slice))
-            } catch {
-                throw DocumentError(field: "line \(number)", problem: error.problem)
-            }
-            let prefix = "line \(number): "
-            let customer = try reader.string(root["customer"], prefix + "customer")
-            let (key, figures) = try reader.line(root, customer: customer, field: "line \(number)")
-            result.append(
-                (
-                    key, figures, try reader.string(root["currency"], prefix + "currency"),
-                    DocumentReader.scale(try reader.string(root["amount"], prefix + "amount"))
-                ))
-        }
-        return result
-    }
-}
-
 /// A document or line that cannot be read back: the field and what is wrong.
 public struct DocumentError: Error, CustomStringConvertible {
     public let field: String

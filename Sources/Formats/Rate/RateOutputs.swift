@@ -1,7 +1,9 @@
 import Pricing
 
 /// Encodes `rate`'s output lines (SPEC §8.1, §11 "Output encoding"): compact JSON, one object per
-/// line, keys in a fixed order, decimals as strings in plain notation.
+/// line, keys in a fixed order, decimals as strings in plain notation. The lines the invoice stage
+/// reads back (rated lines, included credits) are encoded in `Sources/Formats/Records/`, next to
+/// their decoders.
 public enum RateOutputs {
     /// One `usage.ndjson` line.
     public static func usageLine(
@@ -24,80 +26,6 @@ public enum RateOutputs {
         writer.endLine()
     }
 
-    /// One `rated.ndjson` line.
-    public static func ratedLine(
-        _ line: RatedLine, period: BillingPeriod, into writer: inout JSONWriter
-    ) {
-        writeLine(line, period: period, into: &writer)
-        writer.endLine()
-    }
-
-    /// A priced line as an object. With `period` it is a `rated.ndjson` line; without, it is an
-    /// invoice line, which carries the same fields but `customer`, `period` and `currency`
-    /// (the invoice holds those once; SPEC §11). One encoder, so the two never drift apart.
-    public static func writeLine(
-        _ line: RatedLine, period: BillingPeriod?, into writer: inout JSONWriter
-    ) {
-        writer.beginObject()
-        if let period {
-            writer.key("customer")
-            writer.string(line.customer)
-            writePeriod(period, into: &writer)
-        }
-        writer.key("plan")
-        writer.string(line.plan)
-        writer.key("charge")
-        writer.string(line.charge)
-        writer.key("kind")
-        writer.string(line.kind.rawValue)
-        writeGroup(line.group, into: &writer)
-        writer.key("quantity")
-        writer.string(line.quantity.description)
-        if period != nil {
-            writer.key("currency")
-            writer.string(line.currency.code)
-        }
-        writer.key("amount_exact")
-        writer.string(line.amountExact.description)
-        writer.key("amount")
-        writer.string(line.amount.description)
-        writeTiers(line.tiers, into: &writer)
-        writer.endObject()
-    }
-
-    /// A line's `tiers` array: each `quantity`, `unit_price`, `amount`, and `flat_price` where
-    /// one applies; every value exact.
-    public static func writeTiers(_ tiers: [TierAmount], into writer: inout JSONWriter) {
-        writer.key("tiers")
-        writer.beginArray()
-        for tier in tiers {
-            writer.beginObject()
-            writer.key("quantity")
-            writer.string(tier.quantity.description)
-            writer.key("unit_price")
-            writer.string(tier.unitPrice.description)
-            writer.key("amount")
-            writer.string(tier.amount.description)
-            if let flat = tier.flatPrice {
-                writer.key("flat_price")
-                writer.string(flat.description)
-            }
-            writer.endObject()
-        }
-        writer.endArray()
-    }
-
-    /// `"group": {...}` with keys sorted.
-    public static func writeGroup(_ group: [Dimension], into writer: inout JSONWriter) {
-        writer.key("group")
-        writer.beginObject()
-        for dimension in group {
-            writer.key(dimension.key)
-            writer.string(dimension.value)
-        }
-        writer.endObject()
-    }
-
     static func writePeriod(_ period: BillingPeriod, into writer: inout JSONWriter) {
         writer.key("period")
         writer.beginObject()
@@ -106,29 +34,6 @@ public enum RateOutputs {
         writer.key("end")
         writer.string(period.endText)
         writer.endObject()
-    }
-
-    /// One `included-credits.ndjson` line: a grant in the form of SPEC §7 for the invoice stage.
-    public static func includedCreditLine(_ credit: IncludedCredit, into writer: inout JSONWriter) {
-        writer.beginObject()
-        writer.key("id")
-        writer.string(credit.id)
-        writer.key("customer")
-        writer.string(credit.customer)
-        writer.key("ts")
-        writer.string(credit.start.rfc3339(offsetSeconds: credit.startOffsetSeconds))
-        writer.key("amount")
-        writer.string(credit.amount.description)
-        writer.key("currency")
-        writer.string(credit.amount.currency.code)
-        writer.key("expires")
-        writer.string(credit.end.rfc3339(offsetSeconds: credit.endOffsetSeconds))
-        writer.key("source")
-        writer.string("included")
-        writer.key("plan")
-        writer.string(credit.plan)
-        writer.endObject()
-        writer.endLine()
     }
 }
 
