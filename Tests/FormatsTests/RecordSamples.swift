@@ -1,5 +1,6 @@
 import Foundation
 import Pricing
+import TestSupport
 import XCTest
 
 @testable import Formats
@@ -7,13 +8,9 @@ import XCTest
 /// The sample catalog, customers and golden files the record codec tests read (the files the
 /// stages write for `samples/`, committed under `samples/expected`).
 enum RecordSamples {
-    static let folder = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("samples")
-
     /// The bytes of `path` under `samples/`.
     static func bytes(_ path: String) throws -> [UInt8] {
-        [UInt8](try Data(contentsOf: folder.appendingPathComponent(path)))
+        try readBytes(Executables.samples.appendingPathComponent(path))
     }
 
     static func catalog() throws -> Catalog {
