@@ -45,7 +45,7 @@ final class GrantRecordTests: XCTestCase {
             }
             plans.append(plan)
         }
-        XCTAssertEqual(encode(Array(zip(grants, plans))), bytes, "decode then encode is identity")
+        RecordSamples.assertBytes(encode(Array(zip(grants, plans))), bytes, "decode then encode")
         XCTAssertEqual(try decode(encode(Array(zip(grants, plans))), rules: .rateOutput).0, grants)
 
         let newYork = try XCTUnwrap(grants.first { $0.customer == "cus_4" })
@@ -87,7 +87,8 @@ final class GrantRecordTests: XCTestCase {
                     expires: end, expiresText: "2026-11-01T00:00:00+09:00", source: "included",
                     priority: 0)
             ])
-        XCTAssertEqual(encode([(grants[0], "tokyo")]), writer.bytes)
+        RecordSamples.assertBytes(
+            encode([(grants[0], "tokyo")]), writer.bytes, "decode then encode")
     }
 
     /// Expiry null and set, priorities at their limits, the smallest amount, a currency
@@ -123,7 +124,7 @@ final class GrantRecordTests: XCTestCase {
             let (decoded, problems) = try decode(bytes, rules: rules)
             XCTAssertEqual(problems, [])
             XCTAssertEqual(decoded, grants, "encode then decode gives the same grants")
-            XCTAssertEqual(encode(decoded.map { ($0, nil) }), bytes)
+            RecordSamples.assertBytes(encode(decoded.map { ($0, nil) }), bytes, "\(rules)")
         }
     }
 

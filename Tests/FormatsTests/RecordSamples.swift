@@ -40,4 +40,18 @@ enum RecordSamples {
     static func problems(_ reader: InvoiceInputReader) -> [String] {
         reader.errors.map(\.description)
     }
+
+    /// Asserts `actual` is `expected` byte for byte, naming the first line that differs.
+    static func assertBytes(
+        _ actual: [UInt8], _ expected: [UInt8], _ message: String = "",
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
+        guard actual != expected else { return }
+        let difference = firstDifference(
+            expected: String(decoding: expected, as: UTF8.self),
+            actual: String(decoding: actual, as: UTF8.self))
+        XCTFail(
+            "\(message): \(difference ?? "the bytes differ outside valid UTF-8")", file: file,
+            line: line)
+    }
 }
