@@ -124,29 +124,6 @@ struct DocumentReader {
             throw DocumentError(field: "", problem: "a sum out of range")
         }
     }
-
-    /// A billable line object (a rated line, or an invoice line with the document's customer).
-    func line(
-        _ value: JSONValue, customer: String, field: String
-    ) throws(DocumentError) -> (BillableLineKey, LineFigures) {
-        var group: [Dimension] = []
-        guard case .object(let members)? = value["group"] else {
-            throw DocumentError(field: "\(field).group", problem: "missing or not an object")
-        }
-        for (name, dimension) in members {
-            group.append(
-                Dimension(key: name, value: try string(dimension, "\(field).group.\(name)")))
-        }
-        let key = BillableLineKey(
-            customer: customer, plan: try string(value["plan"], "\(field).plan"),
-            charge: try string(value["charge"], "\(field).charge"),
-            kind: try string(value["kind"], "\(field).kind"), group: group)
-        let figures = LineFigures(
-            quantity: try exact(value["quantity"], "\(field).quantity"),
-            amountExact: try exact(value["amount_exact"], "\(field).amount_exact"),
-            amount: try exact(value["amount"], "\(field).amount"))
-        return (key, figures)
-    }
 }
 
 extension InvoiceDocument {
@@ -197,17 +174,7 @@ extension InvoiceDocument {
             guard let kind = LineKind(rawValue: key.kind) else {
                 throw DocumentError(field: "\(field).kind", problem: "not a line kind")
             }
-            var tiers: [TierAmount] = []
-            for (row, tier) in try reader.array(value["tiers"], "\(field).tiers").enumerated() {
-                let at = "\(field).tiers[\(row)]"
-                tiers.append(
-                    TierAmount(
-                        quantity: try reader.exact(tier["quantity"], "\(at).quantity"),
-                        unitPrice: try reader.exact(tier["unit_price"], "\(at).unit_price"),
-                        amount: try reader.exact(tier["amount"], "\(at).amount"),
-                        flatPrice: tier["flat_price"] == nil
-                            ? nil : try reader.exact(tier["flat_price"], "\(at).flat_price")))
-            }
+            let tiers = try reader.tiers(value, field: field)
             lines.append(
                 RatedLine(
                     customer: customer.id, plan: key.plan, charge: key.charge, kind: kind,

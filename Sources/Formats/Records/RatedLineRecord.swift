@@ -1,10 +1,11 @@
 import Pricing
 
 // The `rated.ndjson` record (SPEC §8.1): `rate` writes one line per priced line, `invoice` bills
-// from them and `diff` compares them. Its encoder and both decoders live in this file, so a
-// field added to one side is next to the others. (A record's file extends the types whose
-// names the stages call, `RateOutputs` and `InvoiceInputReader`: see "One codec per record" in
-// docs/DECISIONS.md.)
+// from them and `diff` compares them; an invoice document's lines are the same object. Its
+// encoder and its decoders (the strict one `invoice` bills from, and the document reader's for
+// `diff` and invoice documents) live in this file, so a field added to one side is next to the
+// others. (A record's file extends the types the stages call, `RateOutputs`,
+// `InvoiceInputReader` and `DocumentReader`: see "One codec per record" in docs/DECISIONS.md.)
 
 /// The rated-line encoder; an invoice line is the same object without `customer`, `period` and
 /// `currency`.
@@ -153,6 +154,49 @@ extension InvoiceInputReader {
         return RatedLine(
             customer: customer, plan: plan, charge: charge, kind: kind, group: group,
             quantity: quantity, amountExact: exact, amount: amount, tiers: tiers)
+    }
+}
+
+/// The line decoder of the documents read back (`RatedLinesFile` below and invoice documents,
+/// RunDocuments.swift): typed reads that throw `DocumentError` naming the field.
+extension DocumentReader {
+    /// A billable line object (a rated line, or an invoice line with the document's customer).
+    func line(
+        _ value: JSONValue, customer: String, field: String
+    ) throws(DocumentError) -> (BillableLineKey, LineFigures) {
+        var group: [Dimension] = []
+        guard case .object(let members)? = value["group"] else {
+            throw DocumentError(field: "\(field).group", problem: "missing or not an object")
+        }
+        for (name, dimension) in members {
+            group.append(
+                Dimension(key: name, value: try string(dimension, "\(field).group.\(name)")))
+        }
+        let key = BillableLineKey(
+            customer: customer, plan: try string(value["plan"], "\(field).plan"),
+            charge: try string(value["charge"], "\(field).charge"),
+            kind: try string(value["kind"], "\(field).kind"), group: group)
+        let figures = LineFigures(
+            quantity: try exact(value["quantity"], "\(field).quantity"),
+            amountExact: try exact(value["amount_exact"], "\(field).amount_exact"),
+            amount: try exact(value["amount"], "\(field).amount"))
+        return (key, figures)
+    }
+
+    /// A line object's `tiers`, as `RateOutputs.writeTiers` writes them.
+    func tiers(_ value: JSONValue, field: String) throws(DocumentError) -> [TierAmount] {
+        var tiers: [TierAmount] = []
+        for (row, tier) in try array(value["tiers"], "\(field).tiers").enumerated() {
+            let at = "\(field).tiers[\(row)]"
+            tiers.append(
+                TierAmount(
+                    quantity: try exact(tier["quantity"], "\(at).quantity"),
+                    unitPrice: try exact(tier["unit_price"], "\(at).unit_price"),
+                    amount: try exact(tier["amount"], "\(at).amount"),
+                    flatPrice: tier["flat_price"] == nil
+                        ? nil : try exact(tier["flat_price"], "\(at).flat_price")))
+        }
+        return tiers
     }
 }
 
