@@ -194,24 +194,10 @@ public struct InvoiceJob {
                 return fail(.inputError, problem)
             }
             return .success
-        } catch let error as OutputError where error.newOutputIsInPlace {
-            return fail(.inputError, "\(error)")
-        } catch let violation as InvariantViolation {
-            folder.abandon()
-            return fail(.invariantViolated, "\(violation)")
-        } catch let error as IssuedBasisError {
-            folder.abandon()
-            return fail(.invalidConfiguration, "\(error); nothing was written")
-        } catch let error as AmountOverflow {
-            // An invoice that cannot be computed exactly: exit 2, like rate (docs/DECISIONS.md).
-            folder.abandon()
-            return fail(.invalidConfiguration, "\(error); nothing was written")
-        } catch let error as ArithmeticError {
-            folder.abandon()
-            return fail(.invalidConfiguration, "while invoicing: \(error); nothing was written")
         } catch {
-            folder.abandon()
-            return fail(.inputError, "\(error); nothing was written")
+            let failure = RunFailure(error, doing: "invoicing")
+            if failure.abandon { folder.abandon() }
+            return fail(failure.status, failure.message)
         }
     }
 

@@ -98,29 +98,10 @@ public struct RateJob {
                 return fail(.inputError, problem)
             }
             return status
-        } catch let error as OutputError where error.newOutputIsInPlace {
-            return fail(.inputError, "\(error)")
-        } catch let violation as InvariantViolation {
-            folder.abandon()
-            return fail(.invariantViolated, "\(violation)")
-        } catch let error as InputSelectionError {
-            // Found only after reading (a member named like another input): still a usage error.
-            folder.abandon()
-            return fail(.usage, "\(error); nothing was written")
-        } catch let error as InputError {
-            folder.abandon()
-            return fail(.inputError, "\(error); nothing was written")
-        } catch let error as AmountOverflow {
-            // The catalog's prices cannot bill this usage exactly: a configuration problem
-            // (exit 2), not a corrupt input (3). See docs/DECISIONS.md, "Overflow".
-            folder.abandon()
-            return fail(.invalidConfiguration, "\(error); nothing was written")
-        } catch let error as ArithmeticError {
-            folder.abandon()
-            return fail(.invalidConfiguration, "while rating: \(error); nothing was written")
         } catch {
-            folder.abandon()
-            return fail(.inputError, "\(error); nothing was written")
+            let failure = RunFailure(error, doing: "rating")
+            if failure.abandon { folder.abandon() }
+            return fail(failure.status, failure.message)
         }
     }
 
