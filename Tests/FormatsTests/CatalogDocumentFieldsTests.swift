@@ -349,7 +349,8 @@ final class CatalogDocumentFieldsTests: XCTestCase {
 
     func testLogoTypesAreKnownByContent() throws {
         let folder = try makeTemporaryDirectory()
-        let svg = "\u{FEFF}<?xml version=\"1.0\"?>\n<!-- made by hand -->\n"
+        let svg =
+            "\u{FEFF}<?xml version=\"1.0\"?>\n<!-- made by hand -->\n"
             + "<!DOCTYPE svg>\n  <svg xmlns=\"http://www.w3.org/2000/svg\"/>\n"
         let files: [(String, [UInt8], Logo.MediaType)] = [
             // A JPEG is known by FF D8 FF whatever its name says.
