@@ -379,6 +379,8 @@ final class CatalogDocumentFieldsTests: XCTestCase {
             ("svgish.svg", Array("<svgx/>".utf8)), ("text.svg", Array("svg".utf8)),
             ("open.svg", Array("<!-- never closed <svg/>".utf8)),
             ("gif.png", Array("GIF89a".utf8)), ("latin1.svg", [0x3C, 0x73, 0x76, 0x67, 0xE9]),
+            // A doctype declaring entities is not skipped whole: the first element is not svg.
+            ("entities.svg", Array("<!DOCTYPE svg [<!ENTITY a \"b\">]><svg/>".utf8)),
         ]
         for (name, bytes) in notImages {
             try writeFile(name, bytes, in: folder)

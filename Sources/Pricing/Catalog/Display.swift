@@ -78,7 +78,7 @@ public struct Logo: Hashable, Sendable {
 }
 
 /// When an invoice is due: its issue date plus the customer's payment terms, else the
-/// catalog's (SPEC §5 `payment_terms_days`, docs/catalog-documents.md).
+/// catalog's (`payment_terms_days`, docs/catalog-documents.md).
 public enum PaymentTerms {
     /// The largest number of days a catalog or customer may give (a year).
     public static let daysMax = 365
