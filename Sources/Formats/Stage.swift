@@ -44,7 +44,9 @@ public struct StageConfiguration {
             throw StageFailure(.usage, "\(error)")
         }
         do {
-            let catalog = try CatalogLoader.load(text: catalogFile.text, file: catalogFile.name)
+            let catalog = try CatalogLoader.load(
+                text: catalogFile.text, file: catalogFile.name,
+                folder: CatalogLoader.folder(ofCatalogPath: catalogPath))
             let customers = try CustomersLoader.load(
                 text: customersFile.text, file: customersFile.name, catalog: catalog,
                 zones: TimeZoneDirectory())

@@ -257,7 +257,9 @@ public enum Explain {
         let catalog: Catalog
         do {
             file = try ConfigFile(path: path, bytesMax: ConfigLimits().fileBytesMax)
-            catalog = try CatalogLoader.load(text: file.text, file: file.name)
+            catalog = try CatalogLoader.load(
+                text: file.text, file: file.name,
+                folder: CatalogLoader.folder(ofCatalogPath: path))
         } catch {
             throw RunReadError("\(error)")
         }

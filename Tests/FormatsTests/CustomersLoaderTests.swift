@@ -209,6 +209,43 @@ final class CustomersLoaderTests: XCTestCase {
         }
     }
 
+    /// `payment_terms_days` (issue 11): 0 to 365 days, from YAML (both readings) and NDJSON.
+    func testPaymentTermsBothSidesInYAMLAndNDJSON() throws {
+        for (days, valid) in [("-1", false), ("0", true), ("365", true), ("366", false)] {
+            let text = """
+                customers:
+                  c:
+                    payment_terms_days: \(days)
+                    subscriptions: [{ plan: pro, start: 2026-01-01 }]
+                """
+            let line = #"{"id":"c","payment_terms_days":\#(days),"#
+                + #""subscriptions":[{"plan":"pro","start":"2026-01-01"}]}"#
+            if valid {
+                XCTAssertEqual(try load(text).first?.paymentTermsDays, Int(days))
+                XCTAssertEqual(eventCustomers(text)?.first?.paymentTermsDays, Int(days))
+                XCTAssertEqual(
+                    try load(line, file: "customers.ndjson").first?.paymentTermsDays, Int(days))
+            } else {
+                XCTAssertNil(eventCustomers(text), days)
+                XCTAssertEqual(
+                    errors(text).map(\.description),
+                    [
+                        "customers.yaml:3:25: customers.c.payment_terms_days: expected a whole "
+                            + "number from 0 to 365, found \"\(days)\""
+                    ], days)
+                XCTAssertEqual(
+                    errors(line, file: "customers.ndjson").map(\.description),
+                    [
+                        "customers.ndjson:1:32: payment_terms_days: expected a whole number from 0 "
+                            + "to 365, found \"\(days)\""
+                    ], days)
+            }
+        }
+        // Absent: nil, so the catalog's terms apply.
+        let plain = "customers:\n  c: { subscriptions: [{ plan: pro, start: 2026-01-01 }] }\n"
+        XCTAssertNil(try load(plain).first?.paymentTermsDays)
+    }
+
     func testUnknownTopLevelKey() {
         let text = """
             version: 1
@@ -282,6 +319,7 @@ final class CustomersLoaderTests: XCTestCase {
                 customer.taxID ?? "-", customer.timeZone.identifier,
                 customer.anchorDay.map(String.init) ?? "-", customer.currency?.code ?? "-",
                 customer.tax.map { "\($0)" } ?? "-", "\(customer.discounts)",
+                customer.paymentTermsDays.map(String.init) ?? "-",
                 "\(customer.subscriptions)",
             ].joined(separator: " | ")
         }
@@ -298,6 +336,7 @@ final class CustomersLoaderTests: XCTestCase {
                 tax_id: 'DE123'
                 timezone: Europe/Berlin
                 anchor_day: 15
+                payment_terms_days: 14
                 currency: EUR
                 tax: { name: VAT, rate: "0.19" }
                 discounts:
@@ -308,6 +347,7 @@ final class CustomersLoaderTests: XCTestCase {
                   - { plan: euro, start: 2026-01-01, end: 2026-06-01 }
               "c 2":
                 address: { city: Cork }
+                payment_terms_days: "0"
                 subscriptions: [{ plan: pro, start: 2026-01-01, end: ~ }]
               c0: { subscriptions: [] }
             """
@@ -328,6 +368,11 @@ final class CustomersLoaderTests: XCTestCase {
             "{ id: c1, \(subscription) }", "{ timezone: No/Where, \(subscription) }",
             "{ anchor_day: 32, \(subscription) }", "{ anchor_day: x, \(subscription) }",
             "{ currency: USX, \(subscription) }", "{ currency: EUR, \(subscription) }",
+            "{ payment_terms_days: 366, \(subscription) }",
+            "{ payment_terms_days: -1, \(subscription) }",
+            "{ payment_terms_days: 7.5, \(subscription) }",
+            "{ payment_terms_days: null, \(subscription) }",
+            "{ payment_terms_days: [7], \(subscription) }",
             "{ tax: { name: VAT }, \(subscription) }",
             "{ tax: { name: VAT, rate: '-1' }, \(subscription) }",
             "{ tax: { name: VAT, rate: 1, kind: x }, \(subscription) }",

@@ -25,15 +25,24 @@ public struct ConfigLimits: Sendable {
     /// Customers in a customers file (rating indexes them with `Int32`). A 64 MiB file holds
     /// about this many of the smallest possible customers.
     public var customersMax = 1_000_000
+    /// Unicode scalars in a display `name` or `unit` of a plan or charge: a line on an invoice.
+    public var displayNameCharactersMax = 200
+    /// Unicode scalars in a display `description`, or in the seller's bank `text`: a paragraph.
+    public var displayDescriptionCharactersMax = 2_000
+    /// Bytes of the seller's logo file: it is embedded in every HTML invoice, so a large image
+    /// would make every invoice large (512 KiB).
+    public var logoBytesMax = 512 << 10
 
     public init() {}
 }
 
 /// Loads `catalog.yaml` into a `Catalog`, listing every problem with its YAML path (SPEC §5).
 public enum CatalogLoader {
-    /// Parses catalog text. Throws `ConfigErrors` with every problem found.
+    /// Parses catalog text. Throws `ConfigErrors` with every problem found. `folder` is where
+    /// the catalog's relative paths (the seller's logo) start: the catalog file's folder
+    /// (`folder(ofCatalogPath:)`), the current directory by default.
     public static func load(
-        text: String, file: String, limits: ConfigLimits = ConfigLimits()
+        text: String, file: String, limits: ConfigLimits = ConfigLimits(), folder: String = "."
     )
         throws -> Catalog
     {
@@ -57,7 +66,7 @@ public enum CatalogLoader {
         guard reader.treeWithinBudget(root, nodesMax: limits.nodesMax) else {
             throw ConfigErrors(reader.errors)
         }
-        let builder = CatalogBuilder(reader: reader, limits: limits)
+        let builder = CatalogBuilder(reader: reader, limits: limits, folder: folder)
         let catalog = builder.catalog(root)
         if !reader.errors.isEmpty { throw ConfigErrors(reader.errors) }
         guard let catalog else {
@@ -67,25 +76,38 @@ public enum CatalogLoader {
         }
         return catalog
     }
+
+    /// The folder of the catalog file at `path` (`.` for a bare file name), where its relative
+    /// paths start.
+    public static func folder(ofCatalogPath path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
 }
 
 /// Builds catalog values from YAML nodes; every problem goes to the reader's error list.
 final class CatalogBuilder {
     let reader: NodeReader
     let limits: ConfigLimits
+    /// Where the catalog's relative paths start (the seller's logo).
+    let folder: String
     var currencies: [String: Currency] = [:]
     /// The catalog's rounding, once read (the overflow check rounds as rating will).
     var rounding = RoundingRule.halfUp
+    /// Display text of plans and charges, by plan key (and charge key), as they are read.
+    var planDisplay: [String: DisplayLabel] = [:]
+    var chargeDisplay: [String: [String: DisplayLabel]] = [:]
 
-    init(reader: NodeReader, limits: ConfigLimits) {
+    init(reader: NodeReader, limits: ConfigLimits, folder: String = ".") {
         self.reader = reader
         self.limits = limits
+        self.folder = folder
     }
 
     func catalog(_ root: Node) -> Catalog? {
         let keys: Set = [
             "version", "seller", "currency", "rounding", "currencies", "meters", "plans",
-            "accounts",
+            "accounts", "payment_terms_days",
         ]
         guard let entries = reader.mapping(root, "", allowed: keys) else { return nil }
         let fields = Dictionary(entries, uniquingKeysWith: { first, _ in first })
@@ -142,9 +164,14 @@ final class CatalogBuilder {
         }
         var accounts = AccountNames()
         if let node = fields["accounts"] { readAccounts(node, into: &accounts) }
+        let termsDays = fields["payment_terms_days"].flatMap {
+            paymentTermsDays($0, "payment_terms_days")
+        }
         return Catalog(
             version: version, seller: seller, currency: defaultCurrency, rounding: rounding,
-            currencies: currencies, meters: meters, plans: plans, accounts: accounts)
+            currencies: currencies, meters: meters, plans: plans, accounts: accounts,
+            display: CatalogDisplay(plans: planDisplay, charges: chargeDisplay),
+            paymentTermsDays: termsDays)
     }
 
     /// Whether `count` entries are within `maximum`; records the error naming the limit when
@@ -214,8 +241,12 @@ final class CatalogBuilder {
             country: text("country"))
     }
 
+    static let sellerKeys: Set = [
+        "name", "address", "tax_id", "email", "website", "bank", "logo",
+    ]
+
     func seller(_ node: Node, _ path: String) -> Seller? {
-        guard let items = reader.mapping(node, path, allowed: ["name", "address", "tax_id"])
+        guard let items = reader.mapping(node, path, allowed: CatalogBuilder.sellerKeys)
         else { return nil }
         let fields = Dictionary(items, uniquingKeysWith: { first, _ in first })
         guard let nameNode = fields["name"] else {
@@ -226,7 +257,11 @@ final class CatalogBuilder {
         return Seller(
             name: name,
             address: fields["address"].flatMap { address($0, path + ".address") },
-            taxID: fields["tax_id"].flatMap { reader.string($0, path + ".tax_id") })
+            taxID: fields["tax_id"].flatMap { reader.string($0, path + ".tax_id") },
+            email: fields["email"].flatMap { email($0, path + ".email") },
+            website: fields["website"].flatMap { website($0, path + ".website") },
+            bank: fields["bank"].flatMap { bank($0, path + ".bank") },
+            logo: fields["logo"].flatMap { logo($0, path + ".logo") })
     }
 
     func meter(key: String, _ node: Node, _ path: String) -> Meter? {
@@ -262,9 +297,13 @@ final class CatalogBuilder {
         key: String, _ node: Node, _ path: String, meters: [String: Meter],
         defaultCurrency: Currency?
     ) -> Plan? {
-        let allowed: Set = ["currency", "charges", "minimum_commitment", "included_credits"]
+        let allowed: Set = [
+            "currency", "charges", "minimum_commitment", "included_credits", "name",
+            "description",
+        ]
         guard let items = reader.mapping(node, path, allowed: allowed) else { return nil }
         let fields = Dictionary(items, uniquingKeysWith: { first, _ in first })
+        planDisplay[key] = display(fields, path, withUnit: false)
         var planCurrency = defaultCurrency
         if let currencyNode = fields["currency"] {
             planCurrency = currency(currencyNode, path + ".currency")
@@ -280,13 +319,18 @@ final class CatalogBuilder {
         {
             for (index, chargeNode) in list.enumerated() {
                 let chargePath = "\(path).charges[\(index)]"
-                guard let charge = charge(chargeNode, chargePath, meters: meters) else { continue }
+                var chargeText: DisplayLabel?
+                guard
+                    let charge = charge(
+                        chargeNode, chargePath, meters: meters, display: &chargeText)
+                else { continue }
                 if !seenKeys.insert(charge.key).inserted {
                     reader.fail(
                         chargeNode, chargePath + ".key",
                         "charge key \"\(charge.key)\" is used twice in this plan")
                     continue
                 }
+                if let chargeText { chargeDisplay[key, default: [:]][charge.key] = chargeText }
                 charges.append(charge)
                 placedCharges.append((charge, chargeNode, chargePath))
             }
@@ -320,7 +364,8 @@ final class CatalogBuilder {
     static let chargeKeys: Set = [
         "key", "type", "meter", "model", "tiers", "unit_price", "prices_by", "group_by", "filter",
         "divide_by", "round_quantity", "free_quantity", "package_size", "package_price",
-        "round_packages", "minimum", "maximum", "amount", "schedule", "prorate",
+        "round_packages", "minimum", "maximum", "amount", "schedule", "prorate", "name",
+        "description", "unit",
     ]
     static let usageOnlyKeys: Set = [
         "meter", "model", "tiers", "unit_price", "prices_by", "group_by", "filter", "divide_by",
@@ -331,11 +376,15 @@ final class CatalogBuilder {
     /// Unit prices carry at most 12 fractional digits (SPEC §5).
     static let priceFractionDigitsMax = 12
 
-    func charge(_ node: Node, _ path: String, meters: [String: Meter]) -> Charge? {
+    /// A charge of a plan; `display` receives its display text, if it has any.
+    func charge(
+        _ node: Node, _ path: String, meters: [String: Meter], display: inout DisplayLabel?
+    ) -> Charge? {
         guard let items = reader.mapping(node, path, allowed: CatalogBuilder.chargeKeys) else {
             return nil
         }
         let fields = Dictionary(items, uniquingKeysWith: { first, _ in first })
+        display = self.display(fields, path, withUnit: true)
         // A missing, invalid or reserved key still lets the rest of the charge be checked, so
         // every error is listed at once; the charge is dropped at the end.
         var key: String?
@@ -353,7 +402,7 @@ final class CatalogBuilder {
         return key == nil ? nil : charge
     }
 
-    /// The rest of `charge(_:_:meters:)`, once the key is read.
+    /// The rest of `charge(_:_:meters:display:)`, once the key is read.
     func checkedCharge(
         key: String, _ node: Node, _ items: [(String, Node)], _ fields: [String: Node],
         _ path: String, meters: [String: Meter]

@@ -305,7 +305,7 @@ final class CustomerBuilder {
 
     static let keys: Set = [
         "id", "name", "address", "tax_id", "timezone", "anchor_day", "currency", "tax",
-        "discounts", "subscriptions",
+        "discounts", "subscriptions", "payment_terms_days",
     ]
 
     /// Customer ids are 1–256 bytes, like the events that name them (SPEC §2).
@@ -338,6 +338,11 @@ final class CustomerBuilder {
         }
         let taxID = fields["tax_id"].flatMap { reader.string($0, join(path, "tax_id")) }
         var valid = true
+        var termsDays: Int?
+        if let termsNode = fields["payment_terms_days"] {
+            termsDays = addressReader.paymentTermsDays(termsNode, join(path, "payment_terms_days"))
+            if termsDays == nil { valid = false }
+        }
         var zone: any TimeZoneRules = FixedOffsetZone.utc
         if let zoneNode = fields["timezone"],
             let name = reader.string(zoneNode, join(path, "timezone"))
@@ -389,7 +394,7 @@ final class CustomerBuilder {
         return Customer(
             id: id, name: name, address: address, taxID: taxID, timeZone: zone,
             anchorDay: anchorDay, currency: currency, tax: tax,
-            discounts: discounts ?? [], subscriptions: subscriptions)
+            discounts: discounts ?? [], subscriptions: subscriptions, paymentTermsDays: termsDays)
     }
 
     func discounts(_ node: Node?, _ path: String) -> [Discount]? {

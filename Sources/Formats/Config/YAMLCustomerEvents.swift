@@ -217,6 +217,13 @@ struct QuickCustomerBuilder {
             else { return nil }
             tax = Tax(name: taxName, rate: rate)
         }
+        var termsDays: Int?
+        if let node = fields["payment_terms_days"] {
+            guard let text = string(node), let days = Int(text),
+                (0...PaymentTerms.daysMax).contains(days)
+            else { return nil }
+            termsDays = days
+        }
         var discounts: [Discount] = []
         if let node = fields["discounts"] {
             guard let list = self.discounts(node) else { return nil }
@@ -228,7 +235,7 @@ struct QuickCustomerBuilder {
         return Customer(
             id: id, name: name, address: address, taxID: taxID, timeZone: zone,
             anchorDay: anchorDay, currency: currency, tax: tax, discounts: discounts,
-            subscriptions: subscriptions)
+            subscriptions: subscriptions, paymentTermsDays: termsDays)
     }
 
     func discounts(_ value: Value) -> [Discount]? {

@@ -213,11 +213,27 @@ public struct Seller: Hashable, Sendable {
     public let name: String
     public let address: Address?
     public let taxID: String?
+    /// Where customers write (one `@`, no spaces).
+    public let email: String?
+    /// The seller's site, an `http://` or `https://` URL.
+    public let website: String?
+    /// Where customers pay.
+    public let bank: BankDetails?
+    /// The image at the head of the invoice.
+    public let logo: Logo?
 
-    public init(name: String, address: Address?, taxID: String?) {
+    /// A seller; the contact, bank and logo parts are optional (issue 11).
+    public init(
+        name: String, address: Address?, taxID: String?, email: String? = nil,
+        website: String? = nil, bank: BankDetails? = nil, logo: Logo? = nil
+    ) {
         self.name = name
         self.address = address
         self.taxID = taxID
+        self.email = email
+        self.website = website
+        self.bank = bank
+        self.logo = logo
     }
 }
 
@@ -250,11 +266,18 @@ public struct Catalog: Sendable {
     public let meters: [String: Meter]
     public let plans: [String: Plan]
     public let accounts: AccountNames
+    /// Names, descriptions and units shown for plans and charges instead of their keys.
+    public let display: CatalogDisplay
+    /// Days from issue to due date for customers without terms of their own; nil: no due date
+    /// unless the customer gives terms (`PaymentTerms.dueDate`).
+    public let paymentTermsDays: Int?
 
+    /// A catalog; display text and payment terms are optional (issue 11).
     public init(
         version: Int, seller: Seller?, currency: Currency?, rounding: RoundingRule,
         currencies: [String: Currency], meters: [String: Meter], plans: [String: Plan],
-        accounts: AccountNames
+        accounts: AccountNames, display: CatalogDisplay = CatalogDisplay(),
+        paymentTermsDays: Int? = nil
     ) {
         self.version = version
         self.seller = seller
@@ -264,6 +287,8 @@ public struct Catalog: Sendable {
         self.meters = meters
         self.plans = plans
         self.accounts = accounts
+        self.display = display
+        self.paymentTermsDays = paymentTermsDays
     }
 
     /// The currency with this code: catalog-defined first, then ISO 4217.

@@ -55,12 +55,15 @@ public struct Customer: Sendable {
     public let discounts: [Discount]
     /// Sorted by start date; never overlapping.
     public let subscriptions: [Subscription]
+    /// Days from issue to due date, overriding the catalog's (`PaymentTerms.dueDate`).
+    public let paymentTermsDays: Int?
 
     public init(
         id: String, name: String?, address: Address?, taxID: String?,
         timeZone: any TimeZoneRules, anchorDay: Int?, currency: Currency?, tax: Tax?,
-        discounts: [Discount], subscriptions: [Subscription]
+        discounts: [Discount], subscriptions: [Subscription], paymentTermsDays: Int? = nil
     ) {
+        self.paymentTermsDays = paymentTermsDays
         self.id = id
         self.name = name
         self.address = address
