@@ -244,6 +244,11 @@ public struct InvoiceJob {
             invoices.append(try builder.applying(credits: credits, to: draft))
             number += 1
         }
+        // In number order, as invoices.csv lists them: customer order, except that customers
+        // new to a finalized period are numbered after every issued invoice.
+        if basis != nil {
+            invoices.sort { $0.number.utf8.lexicographicallyPrecedes($1.number.utf8) }
+        }
         // The manifest sorts its outputs by name, so the order files are written in is free.
         // The per-customer files (mostly file creation in the kernel) are written on this
         // thread while the files that grow with the customers, the journals and the

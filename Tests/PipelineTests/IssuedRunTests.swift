@@ -123,6 +123,26 @@ final class IssuedRunTests: XCTestCase {
         XCTAssertEqual(try bytes("fix/wallets.ndjson"), try bytes("close/wallets.ndjson"))
     }
 
+    /// A customer new to a finalized period is numbered after every issued invoice, and
+    /// invoices.csv stays in number order although the new id sorts first.
+    func testANewCustomerIsNumberedAfterTheIssuedInvoices() throws {
+        try close()
+        let fixed = try customers("new.yaml") {
+            $0.replacingOccurrences(
+                of: "customers:\n",
+                with: "customers:\n  aaa_new:\n    subscriptions:\n"
+                    + "      - { plan: starter, start: 2026-10-01 }\n")
+        }
+        XCTAssertEqual(rate(customers: fixed, into: "rate-fixed"), .success)
+        XCTAssertEqual(invoice(customers: fixed, rated: "rate-fixed", into: "fix"), .success)
+        let rows = String(decoding: try bytes("fix/invoices.csv"), as: UTF8.self)
+            .split(separator: "\n").dropFirst().map { $0.split(separator: ",")[1...2] }
+        XCTAssertEqual(
+            rows.map { $0.joined(separator: " ") },
+            (1...6).map { "2026-10-00000\($0) cus_\($0)" } + ["2026-10-000007 aaa_new"])
+        XCTAssertEqual(try totals("fix")["corrections_new"], "0")
+    }
+
     func testAnIssuedCustomerRemovedFromTheCustomersFileIsRefused() throws {
         try close()
         let fixed = try customers("removed.yaml") {
