@@ -42,13 +42,6 @@ case "$png" in
   */*|.*) die "--png takes an invoice name such as cus_2, not a path: $png" ;;
 esac
 
-# CHROMIUM names another browser binary (Google Chrome, a Chromium of one's own).
-chromium=${CHROMIUM:-$(command -v chromium || true)}
-[ -n "$chromium" ] && [ -x "$chromium" ] \
-  || die "chromium is not installed${CHROMIUM:+ at $CHROMIUM}: run scripts/setup (it installs \
-Debian's chromium)"
-command -v python3 >/dev/null 2>&1 || die "python3 is not installed: run scripts/setup"
-
 [ -d "$folder" ] && [ -r "$folder" ] && [ -x "$folder" ] \
   || die "$folder: not a readable folder (give an \`invoice\` output folder)" 3
 [ -f "$folder/manifest.json" ] && [ -d "$folder/invoices" ] \
@@ -64,6 +57,13 @@ case "$target" in "$source_folder"|"$source_folder"/*)
   die "--to $target is inside $folder; its manifest would not list the PDFs" ;;
 esac
 
+# CHROMIUM names another browser binary (Google Chrome, a Chromium of one's own).
+chromium=${CHROMIUM:-$(command -v chromium || true)}
+[ -n "$chromium" ] && [ -x "$chromium" ] \
+  || die "chromium is not installed${CHROMIUM:+ at $CHROMIUM}: run scripts/setup (it installs \
+Debian's chromium)"
+command -v python3 >/dev/null 2>&1 || die "python3 is not installed: run scripts/setup"
+
 # Everything is written into a fresh folder next to the target, then put in its place, so a
 # failed or interrupted run leaves the previous PDFs (or none), never a half set.
 parent=$(dirname "$target")
@@ -71,7 +71,7 @@ mkdir -p "$parent"
 work=$(mktemp -d "$parent/.render-pdf.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-# print KIND INPUT OUTPUT EXTRA_FLAGS…: one Chromium run with a profile of its own (parallel
+# render INPUT OUTPUT FLAGS…: one Chromium run with a profile of its own (parallel
 # runs never share a profile lock). Chromium's chatter (D-Bus, GPU) goes to a log shown only
 # when the page did not print.
 render() {
