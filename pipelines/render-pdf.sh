@@ -72,15 +72,18 @@ work=$(mktemp -d "$parent/.render-pdf.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 # render INPUT OUTPUT FLAGS…: one Chromium run with a profile of its own (parallel
-# runs never share a profile lock). Chromium's chatter (D-Bus, GPU) goes to a log shown only
+# runs never share a profile lock), stopped after two minutes (a page prints in seconds; a hung
+# browser must not hang a nightly job). Chromium's chatter (D-Bus, GPU) goes to a log shown only
 # when the page did not print.
 render() {
-  local input=$1 output=$2 profile log
+  local input=$1 output=$2 profile log url
   shift 2
+  # A file: URL with the path percent-encoded: a folder name with a space, # or ? still works.
+  url=$(python3 -c 'import pathlib, sys; print(pathlib.Path(sys.argv[1]).as_uri())' "$input")
   profile=$(mktemp -d "$work/.profile.XXXXXX")
   log="$profile.log"
-  if ! "$chromium" --headless --no-sandbox --disable-gpu --no-first-run \
-        --user-data-dir="$profile" --hide-scrollbars "$@" "file://$input" >"$log" 2>&1 \
+  if ! timeout 120 "$chromium" --headless --no-sandbox --disable-gpu --no-first-run \
+        --user-data-dir="$profile" --hide-scrollbars "$@" "$url" >"$log" 2>&1 \
       || [ ! -s "$output" ]; then
     echo "render-pdf.sh: Chromium could not print $input:" >&2
     grep -v -e 'dbus' -e 'unexpected operator' "$log" | tail -n 20 >&2 || true
