@@ -233,5 +233,18 @@ final class RenderPDFTests: XCTestCase {
             XCTAssertEqual(result.standardOutput, "", "\(arguments)")
         }
         XCTAssertEqual(folderEntries(work), ["empty", "out"], "nothing written")
+
+        // A browser that fails, or exits 0 without writing the PDF: exit 3, nothing left.
+        try shell(": > out/invoices/cus_1.html && : > out/invoices/cus_1.json", in: work)
+        for browser in ["/bin/false", "/bin/true"] {
+            let result = try render(["out"], in: work, environment: ["CHROMIUM": browser])
+            XCTAssertEqual(result.status, 3, "\(browser): \(result.transcript)")
+            XCTAssertTrue(
+                result.standardError.hasPrefix(
+                    "render-pdf.sh: Chromium could not print "
+                        + "\(work.resolvingSymlinksInPath().path)/out/invoices/cus_1.html:"),
+                "\(browser): \(result.transcript)")
+            XCTAssertEqual(folderEntries(work), ["empty", "out"], "\(browser): nothing written")
+        }
     }
 }
