@@ -5,7 +5,7 @@
 # OUT_INVOICE.pdf/corrections/NAME.pdf. The PDFs go to that sibling folder (or DIR with --to),
 # never into OUT_INVOICE itself: its manifest lists every file it holds and `invoice verify`
 # reports any other file as unlisted. The folder is replaced whole, so it holds exactly the
-# PDFs of the HTML invoices there are now.
+# PDFs of the HTML invoices there are now; one that holds anything else is refused (exit 1).
 #
 # Each PDF's creation and modification dates are set to its invoice's issue date (midnight
 # UTC, from NAME.json): Chromium stamps the wall clock and ignores SOURCE_DATE_EPOCH, and with
@@ -56,6 +56,17 @@ target=$(realpath -m -- "$target")
 case "$target" in "$source_folder"|"$source_folder"/*)
   die "--to $target is inside $folder; its manifest would not list the PDFs" ;;
 esac
+# The target is replaced whole, so it must be new or an earlier render: never a folder that
+# holds anything else (a mistyped --to of a home or data folder would be deleted).
+if [ -e "$target" ] || [ -L "$target" ]; then
+  [ -d "$target" ] && [ ! -L "$target" ] \
+    || die "--to $target exists and is not a folder of PDFs; choose a new folder"
+  other=$(find "$target" -mindepth 1 ! -path "$target/invoices" ! -path "$target/corrections" \
+    ! -path "$target/invoices/*.pdf" ! -path "$target/invoices/*.png" \
+    ! -path "$target/corrections/*.pdf" -print -quit)
+  [ -z "$other" ] || die "$target holds $other, which is not an earlier render's PDF: it would \
+be deleted; choose a new folder or empty that one"
+fi
 
 # CHROMIUM names another browser binary (Google Chrome, a Chromium of one's own).
 chromium=${CHROMIUM:-$(command -v chromium || true)}

@@ -234,6 +234,19 @@ final class RenderPDFTests: XCTestCase {
         }
         XCTAssertEqual(folderEntries(work), ["empty", "out"], "nothing written")
 
+        // A --to folder holding anything but an earlier render's PDFs is refused, not replaced.
+        try shell("mkdir -p data/invoices && : > data/invoices/notes.txt", in: work)
+        let kept = try render(["out", "--to", "data"], in: work)
+        XCTAssertEqual(kept.status, 1, kept.transcript)
+        XCTAssertEqual(
+            kept.standardError,
+            "render-pdf.sh: \(work.resolvingSymlinksInPath().path)/data holds "
+                + "\(work.resolvingSymlinksInPath().path)/data/invoices/notes.txt, which is not "
+                + "an earlier render's PDF: it would be deleted; choose a new folder or empty "
+                + "that one\n")
+        XCTAssertEqual(folderEntries(work.appendingPathComponent("data/invoices")), ["notes.txt"])
+        try FileManager.default.removeItem(at: work.appendingPathComponent("data"))
+
         // A browser that fails, or exits 0 without writing the PDF: exit 3, nothing left.
         try shell(": > out/invoices/cus_1.html && : > out/invoices/cus_1.json", in: work)
         for browser in ["/bin/false", "/bin/true"] {
