@@ -159,3 +159,32 @@ final class JSONTextTests: XCTestCase {
         }
     }
 }
+
+/// Repeated keys are refused in objects of any size: scanned while small, looked up in a set
+/// once large (a 100,000-customer manifest lists 200,000 outputs).
+final class JSONValueRepeatedKeyTests: XCTestCase {
+    func object(_ keys: [String]) -> String {
+        "{" + keys.map { "\"\($0)\":1" }.joined(separator: ",") + "}"
+    }
+
+    func testRepeatsAreFoundOnEitherSideOfTheScanLimit() throws {
+        let limit = JSONValueParser.scannedMembersMax
+        for count in [2, limit - 1, limit, limit + 1, 5_000] {
+            let keys = (0..<count).map { "k\($0)" }
+            guard case .object(let members) = try JSONValue.parse(object(keys)) else {
+                return XCTFail("not an object")
+            }
+            XCTAssertEqual(members.map(\.0), keys)
+            // The first key again, as the last member: found by the scan or by the set.
+            XCTAssertThrowsError(try JSONValue.parse(object(keys + ["k0"]))) { error in
+                XCTAssertEqual(
+                    "\(error)".hasPrefix("repeated key \"k0\""), true, "\(count): \(error)")
+            }
+            // A key repeated after the set was made from the first members.
+            if count > limit {
+                let late = keys + ["x", "x"]
+                XCTAssertThrowsError(try JSONValue.parse(object(late)), "\(count)")
+            }
+        }
+    }
+}
