@@ -111,6 +111,17 @@ public struct InvoiceJob {
             ("catalog", stage.catalogFile), ("customers", stage.customersFile),
             ("rated", rated.rated),
         ]
+        if let logo = catalog.seller?.logo {
+            // Every HTML invoice embeds the logo: its bytes are configuration of this run (the
+            // catalog's digest covers only its path). Absent without a logo, as before.
+            configuration.append(
+                (
+                    "logo",
+                    ConfigFile(
+                        name: (logo.path as NSString).lastPathComponent, bytes: logo.bytes,
+                        sha256: logo.sha256)
+                ))
+        }
         var reader = InvoiceInputReader(catalog: catalog, customers: customers)
         var opening: [WalletEntry] = []
         do {

@@ -117,6 +117,13 @@ final class DocumentFieldsEndToEndTests: XCTestCase {
         XCTAssertTrue(
             northwind.first("seller")?.hasSuffix(
                 "billing@ratebook.example https://ratebook.example") ?? false)
+        // The pages embed the logo, so the invoice manifest records its bytes' digest.
+        let manifest = try readText(work.appendingPathComponent("invoice/manifest.json"))
+        XCTAssertTrue(
+            manifest.contains(
+                "\"logo\": {\n    \"file\": \"logo.png\",\n    \"size\": 12,\n"
+                    + "    \"sha256\": \"\(try sha256sum("conf/brand/logo.png", in: work))\""),
+            manifest)
         // The catalog's 30 days for a customer without terms.
         XCTAssertTrue(try page("cus_2").rows("facts").contains("Due date | 30 Nov 2026"))
     }
