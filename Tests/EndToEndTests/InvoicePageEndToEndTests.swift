@@ -102,11 +102,11 @@ final class InvoicePageEndToEndTests: XCTestCase {
             Array(rows.prefix(6)),
             [
                 "Description | Plan | Quantity | Unit | Unit price | Amount",
-                "api | pro 1 Nov 2026 – 14 Nov 2026 | 0 |  |  | $0.00",
-                "platform_fee | pro 1 Nov 2026 – 14 Nov 2026 | 1 |  | $199.00 | $199.00",
-                "support | pro 1 Nov 2026 – 14 Nov 2026 | 4 |  | $2.50 | $10.00",
-                "api | starter 15 Oct 2026 – 31 Oct 2026 | 93 |  | $0.00 | $0.00",
-                "platform_fee | starter 15 Oct 2026 – 31 Oct 2026 | 1 |  |  | $26.87",
+                "api | pro 1–14 Nov | 0 |  |  | $0.00",
+                "platform_fee | pro 1–14 Nov | 1 |  | $199.00 | $199.00",
+                "support | pro 1–14 Nov | 4 |  | $2.50 | $10.00",
+                "api | starter 15–31 Oct | 93 |  | $0.00 | $0.00",
+                "platform_fee | starter 15–31 Oct | 1 |  |  | $26.87",
             ])
         XCTAssertEqual(rows[6], "Prorated: 17 of 31 days of $49.00")
     }

@@ -217,9 +217,9 @@ final class InvoicePageTests: XCTestCase {
             page.rows("lines"),
             [
                 Self.header,
-                "platform_fee | pro 15 Oct 2026 – 31 Oct 2026 | 1 |  |  | $109.13",
+                "platform_fee | pro 15–31 Oct | 1 |  |  | $109.13",
                 "Prorated: 17 of 31 days of $199.00",
-                "platform_fee | starter 1 Oct 2026 – 14 Oct 2026 | 1 |  |  | $22.13",
+                "platform_fee | starter 1–14 Oct | 1 |  |  | $22.13",
                 "Prorated: 14 of 31 days of $49.00",
             ])
     }

@@ -310,17 +310,18 @@ private struct Page {
             // One body per line so a page break never separates a line from its notes.
             line("<tbody>")
             line("<tr class=\"line\">")
+            // The name, the group beside it (it wraps under it when long), the description.
             var description = element("span", settings.chargeName(rated), className: "name")
+            if !rated.group.isEmpty { description += " " + groupHTML(rated.group) }
             if let text = label?.description {
                 description += element("span", text, className: "description")
             }
-            if !rated.group.isEmpty { description += groupHTML(rated.group) }
             line("<td>" + description + "</td>")
             var plan = InvoiceHTML.escaped(settings.planName(rated.plan))
             if planChanged {
                 for span in spans where span.plan == rated.plan {
-                    plan += "<span class=\"detail dates\">" + time(span.startDate) + " – "
-                        + time(span.endDate.adding(days: -1)) + "</span>"
+                    plan += " <span class=\"detail dates\">"
+                        + spanText(span.startDate, span.endDate.adding(days: -1)) + "</span>"
                 }
             }
             line("<td>" + plan + "</td>")
@@ -349,12 +350,24 @@ private struct Page {
         line("</table>")
     }
 
+    /// Service dates short enough for the Plan column, the year left to the period above:
+    /// `15–31 Oct`, `15 Oct – 14 Nov`, `1 Oct` for one day.
+    func spanText(_ first: CivilDate, _ last: CivilDate) -> String {
+        let month = InvoiceHTML.monthAbbreviations
+        let lastText = "\(last.day) \(month[last.month - 1])"
+        if first == last { return lastText }
+        if first.year == last.year && first.month == last.month {
+            return "\(first.day)–" + lastText
+        }
+        return "\(first.day) \(month[first.month - 1]) – " + lastText
+    }
+
     /// `region: eu` per dimension.
     func groupHTML(_ group: [Dimension]) -> String {
         group.map {
             "<span class=\"dimension\">" + InvoiceHTML.escaped($0.key) + ": "
                 + InvoiceHTML.escaped($0.value) + "</span>"
-        }.joined()
+        }.joined(separator: " ")
     }
 
     /// A quantity rounded for display; where that is not the exact value, the exact value
@@ -465,21 +478,21 @@ private struct Page {
     /// margins.
     static func styleSheet(_ paper: Paper) -> String {
         """
-        @page { size: \(paper.cssSize); margin: 14mm 14mm 16mm 14mm; }
+        @page { size: \(paper.cssSize); margin: 10mm 14mm 12mm 14mm; }
         * { box-sizing: border-box; }
         html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
         body { margin: 0; background: #e9ebee; color: #1d2125;
-          font: 9.5pt/1.4 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue",
+          font: 8.5pt/1.3 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue",
             Arial, "Liberation Sans", "DejaVu Sans", sans-serif; }
         .page { width: \(paper.width); min-height: \(paper.height); margin: 10mm auto;
           padding: 14mm 14mm 16mm; background: #fff; box-shadow: 0 1px 6px rgba(0, 0, 0, 0.18); }
-        h1 { margin: 0; font-size: 20pt; font-weight: 600; letter-spacing: 0.02em; }
+        h1 { margin: 0; font-size: 16pt; font-weight: 600; letter-spacing: 0.02em; }
         h2 { margin: 0 0 1.5mm; font-size: 8pt; font-weight: 600; color: #5d6670;
           text-transform: uppercase; letter-spacing: 0.08em; }
         .top { display: flex; justify-content: space-between; align-items: flex-start;
-          gap: 10mm; padding-bottom: 5mm; border-bottom: 2px solid #1d2125; }
+          gap: 10mm; padding-bottom: 3mm; border-bottom: 2px solid #1d2125; }
         .logo { display: block; max-width: 50mm; max-height: 16mm; margin-bottom: 3mm; }
-        .number { margin: 1mm 0 0; font-size: 11pt; color: #5d6670;
+        .number { margin: 0.5mm 0 0; font-size: 10pt; color: #5d6670;
           font-variant-numeric: tabular-nums; }
         .missing { margin: 0; padding: 2mm 3mm; border: 1.5px solid #b3261e; color: #b3261e;
           font-weight: 600; max-width: 90mm; }
@@ -490,10 +503,10 @@ private struct Page {
         .party .name { font-size: 11pt; }
         .detail, .contact { color: #5d6670; }
         .parties { display: flex; justify-content: space-between; align-items: flex-start;
-          gap: 10mm; margin: 6mm 0 7mm; }
+          gap: 10mm; margin: 3mm 0 3mm; }
         .bill-to { max-width: 80mm; }
         table { border-collapse: collapse; }
-        th, td { padding: 1.2mm 2mm; vertical-align: top; text-align: left; }
+        th, td { padding: 0.5mm 2mm; vertical-align: top; text-align: left; }
         .num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
         .facts { font-variant-numeric: tabular-nums; }
         .facts th { font-weight: normal; color: #5d6670; padding-left: 0; white-space: nowrap; }
@@ -501,8 +514,8 @@ private struct Page {
         .facts .due th, .facts .due td { font-weight: 600; color: #1d2125;
           border-top: 1px solid #c9ced4; white-space: nowrap; }
         .lines { width: 100%; table-layout: fixed; }
-        col.charge { width: 31%; } col.plan { width: 14%; } col.quantity { width: 12%; }
-        col.unit { width: 13%; } col.price { width: 14%; } col.amount { width: 16%; }
+        col.charge { width: 29%; } col.plan { width: 17%; } col.quantity { width: 12%; }
+        col.unit { width: 12%; } col.price { width: 14%; } col.amount { width: 16%; }
         .lines thead th { font-size: 7.5pt; font-weight: 600; color: #5d6670;
           text-transform: uppercase; letter-spacing: 0.06em; border-bottom: 1.5px solid #1d2125; }
         .lines thead { display: table-header-group; }
@@ -511,28 +524,29 @@ private struct Page {
         .lines td { overflow-wrap: anywhere; }
         .lines thead th:first-child, .lines .line td:first-child { padding-left: 0; }
         .lines thead th:last-child, .lines .line td:last-child { padding-right: 0; }
-        .lines .line td { padding-top: 1.8mm; }
-        .lines .name { display: block; }
-        .dimension, .dates { display: block; font-size: 8pt; color: #5d6670; }
-        .lines .description { display: block; font-size: 8pt; color: #5d6670;
+        .lines .line td { padding-top: 1mm; }
+        .lines .name { font-weight: 500; }
+        .dimension { margin-left: 1.5mm; font-size: 7.5pt; color: #5d6670; }
+        .dates { margin-left: 1.5mm; font-size: 7.5pt; color: #5d6670; white-space: nowrap; }
+        .lines .description { display: block; font-size: 7.5pt; color: #5d6670;
           white-space: pre-line; }
-        .tier td, .note td { padding: 0 2mm 0.6mm 4mm; font-size: 8pt; color: #5d6670;
+        .tier td, .note td { padding: 0 2mm 0.3mm 4mm; font-size: 7.5pt; color: #5d6670;
           font-variant-numeric: tabular-nums; }
         .note td { font-style: italic; }
-        tbody tr:last-child td { padding-bottom: 1.8mm; }
+        .lines tbody tr:last-child td { padding-bottom: 1mm; }
         .fraction { text-decoration: underline dotted #9aa1a9; text-underline-offset: 2px; }
         .summary { break-inside: avoid; page-break-inside: avoid; }
-        .totals { margin: 5mm 0 0 auto; min-width: 95mm; }
+        .totals { margin: 3mm 0 0 auto; min-width: 95mm; }
         .totals th { font-weight: normal; padding-left: 0; }
         .totals td { padding-right: 0; }
         .totals .credit th, .totals .credit td { padding-top: 0; font-size: 8pt;
           color: #5d6670; }
         .totals .credit th { padding-left: 4mm; }
         .totals .total th, .totals .total td { font-weight: 600; border-top: 1px solid #1d2125; }
-        .totals .due th, .totals .due td { font-size: 12pt; font-weight: 700;
+        .totals .due th, .totals .due td { font-size: 11pt; font-weight: 700;
           border-top: 2px solid #1d2125; border-bottom: 2px solid #1d2125;
-          padding-top: 2mm; padding-bottom: 2mm; }
-        footer { margin-top: 8mm; padding-top: 3mm; border-top: 1px solid #dde1e5;
+          padding-top: 1mm; padding-bottom: 1mm; }
+        footer { margin-top: 4mm; padding-top: 2mm; border-top: 1px solid #dde1e5;
           font-size: 8.5pt; color: #5d6670; }
         footer p { margin: 0 0 1mm; }
         .payment { margin-bottom: 2mm; color: #1d2125; }
