@@ -47,8 +47,6 @@ public enum InvoiceHTML {
 
     // MARK: Numbers as text
 
-    /// Digits kept when a value whose decimal does not end is shown approximately.
-    static let approximateDigits = 6
     /// Digits kept when a tax rate whose percent does not end is shown approximately.
     static let percentApproximateDigits = 4
 
@@ -74,21 +72,6 @@ public enum InvoiceHTML {
     /// An exact value for display: the decimal when it ends (`0.0004`, `1200000`), otherwise the
     /// fraction in lowest terms (`17/31`), as `Rational.description` writes it.
     static func exactText(_ value: Rational) -> String { value.description }
-
-    /// A value as the currency shows it: exactly when it fits the minor units (`0.00`, `436.00`),
-    /// otherwise rounded half up for display only (`26.87` for 833/31), with `isExact` false so
-    /// the caller can say so. The billed figure is always the line's own `amount`.
-    static func currencyText(
-        _ value: Rational, currency: Currency
-    ) -> (text: String, isExact: Bool) {
-        let digits = currency.minorUnitDigits
-        let isExact = (value.terminatingScale ?? Int.max) <= digits
-        guard let significand = try? value.significand(atScale: digits, rule: .halfUp) else {
-            return (value.description, true)
-        }
-        let text = DecimalText.format(significand: significand, scale: digits, minimumScale: digits)
-        return (text, isExact)
-    }
 
     /// Money as printed: `$1,011.37`, `-€48.50`, `¥44,636` (`DisplayText.money`).
     static func moneyText(_ money: Money) -> String {
@@ -131,15 +114,6 @@ public enum InvoiceHTML {
             }
         }
         return result
-    }
-
-    /// What a line's kind means to a reader.
-    static func kindText(_ kind: LineKind) -> String {
-        switch kind {
-        case .usage: return "usage"
-        case .recurring: return "recurring fee"
-        case .minimumTrueUp: return "minimum commitment true-up"
-        }
     }
 }
 
