@@ -441,8 +441,8 @@ private struct Page {
         }
         return """
             @page { @bottom-right { content: "Page " counter(page) " of " counter(pages);
-              font-size: 8pt; color: #5d6670; }
-              @bottom-left { content: "Invoice \(quoted)"; font-size: 8pt; color: #5d6670; } }
+              font: 8pt sans-serif; color: #5d6670; }
+              @bottom-left { content: "Invoice \(quoted)"; font: 8pt sans-serif; color: #5d6670; } }
             @page :first { @bottom-left { content: none; } }
 
             """
@@ -488,8 +488,8 @@ private struct Page {
         .facts .due th, .facts .due td { font-weight: 600; color: #1d2125;
           border-top: 1px solid #c9ced4; white-space: nowrap; }
         .lines { width: 100%; table-layout: fixed; }
-        col.charge { width: 29%; } col.plan { width: 17%; } col.quantity { width: 12%; }
-        col.unit { width: 12%; } col.price { width: 14%; } col.amount { width: 16%; }
+        col.charge { width: 28%; } col.plan { width: 16%; } col.quantity { width: 12%; }
+        col.unit { width: 14%; } col.price { width: 14%; } col.amount { width: 16%; }
         .lines thead th { font-size: 7.5pt; font-weight: 600; color: #5d6670;
           text-transform: uppercase; letter-spacing: 0.06em; border-bottom: 1.5px solid #1d2125; }
         .lines thead { display: table-header-group; }
