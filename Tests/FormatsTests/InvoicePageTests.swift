@@ -268,6 +268,35 @@ final class InvoicePageTests: XCTestCase {
             "Payment details Bank of Example, account 12345678 Routing 021000021")
     }
 
+    /// Every new text from the catalog, the grants and the seller is escaped: charge name,
+    /// unit and description, plan name, grant id and source, email, website, bank text, the
+    /// logo's alt text.
+    func testNewFieldsAreEscaped() throws {
+        let hostile = "x'<i>&\"y"
+        let escaped = "x&#39;&lt;i&gt;&amp;&quot;y"
+        let label = DisplayLabel(name: hostile, description: hostile, unit: hostile)
+        let settings = InvoicePageSettings(
+            display: CatalogDisplay(
+                plans: ["starter": DisplayLabel(name: hostile, description: nil, unit: nil)],
+                charges: ["starter": ["seats": label]]))
+        let seller = Seller(
+            name: hostile, address: nil, taxID: nil, email: hostile, website: hostile,
+            bank: .text(hostile),
+            logo: Logo(path: "logo.png", mediaType: .png, bytes: Self.pngHeader, sha256: ""))
+        let credit = AppliedCredit(grantID: hostile, source: hostile, amount: money("1.00"))
+        let lines = [line("seats", quantity: "5", exact: "20", tiers: [row("5", "4", "20")])]
+        let html = String(
+            decoding: InvoiceHTML.render(
+                try invoice(lines), seller: seller, settings: settings, credits: [credit]),
+            as: UTF8.self)
+        XCTAssertFalse(html.contains(hostile))
+        XCTAssertFalse(html.contains("<i>"))
+        // Title, seller name, logo alt, email, website, bank text (6); charge name, unit,
+        // description, plan name (4); grant source and id (2).
+        XCTAssertEqual(html.components(separatedBy: escaped).count - 1, 6 + 4 + 2, html)
+        XCTAssertEqual(try htmlProblems(Array(html.utf8)), "")
+    }
+
     func testPaperFollowsTheSellersCountryUnlessGiven() throws {
         XCTAssertEqual(Paper.forCountry("US"), .letter)
         XCTAssertEqual(Paper.forCountry("ca"), .letter)

@@ -2,7 +2,9 @@ import Pricing
 
 /// The paper an invoice page is laid out for when printed (`@page size`).
 public enum Paper: String, Sendable, CaseIterable {
+    /// ISO 216 A4, 210 × 297 mm.
     case a4
+    /// US Letter, 8.5 × 11 in (215.9 × 279.4 mm).
     case letter
 
     /// Countries that print on US Letter (ISO 3166 alpha-2 codes, or the country as a catalog
