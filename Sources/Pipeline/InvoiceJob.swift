@@ -21,6 +21,8 @@ public struct InvoiceJob {
     public var issuedStore: String? = nil
     /// `--finalize`: after a successful run, add its new documents to the issued store.
     public var finalize = false
+    /// `--paper`: the HTML invoices' print size; nil: by the seller's country (`Paper`).
+    public var paper: Paper? = nil
 
     /// The largest invoice number: numbers are `<period>-<6 digits>` (SPEC §11).
     public static let numberMax = 999_999
@@ -109,6 +111,17 @@ public struct InvoiceJob {
             ("catalog", stage.catalogFile), ("customers", stage.customersFile),
             ("rated", rated.rated),
         ]
+        if let logo = catalog.seller?.logo {
+            // Every HTML invoice embeds the logo: its bytes are configuration of this run (the
+            // catalog's digest covers only its path). Absent without a logo, as before.
+            configuration.append(
+                (
+                    "logo",
+                    ConfigFile(
+                        name: (logo.path as NSString).lastPathComponent, bytes: logo.bytes,
+                        sha256: logo.sha256)
+                ))
+        }
         var reader = InvoiceInputReader(catalog: catalog, customers: customers)
         var opening: [WalletEntry] = []
         do {
@@ -262,10 +275,16 @@ public struct InvoiceJob {
         var sinks: [String: OutputSink] = [:]
         for name in names { sinks[name] = try folder.stream(name) }
         let closingWallet = wallet
+        if catalog.seller == nil, !invoices.isEmpty {
+            StageLog("invoice").warning(InvoiceHTML.sellerMissing)
+        }
+        let page = InvoicePageSettings(catalog: catalog, paper: paper)
+        let credits = AppliedCredit.byInvoice(wallet.transactions)
         let (files, (streamed, journalCount)) = try TwoThreads.run(
             {
                 try writeInvoiceFiles(
-                    invoices, seller: catalog.seller, kept: basis?.invoices ?? [:], folder: folder)
+                    invoices, seller: catalog.seller, page: page, credits: credits,
+                    kept: basis?.invoices ?? [:], folder: folder)
                     + corrections.writeFiles(seller: catalog.seller, folder: folder)
             },
             alongside: {
@@ -333,6 +352,7 @@ public struct InvoiceJob {
             ("period", month.description), ("first_number", String(self.firstNumber)),
             ("as_of", issueDate?.description),
         ]
+        if let paper { options.append(("paper", paper.rawValue)) }
         if issuedStore != nil {
             // Which issued history this run built on (null: the period was not finalized).
             options.append(("issued_manifest_sha256", basis?.period.manifestSHA256))
@@ -383,24 +403,28 @@ public struct InvoiceJob {
     /// the two cores share the work. One thread writes, in invoice order, so the folder is
     /// used as from one thread and the bytes never depend on timing.
     func writeInvoiceFiles(
-        _ invoices: [Invoice], seller: Seller?, kept: [String: IssuedBasis.Kept],
-        folder: OutputFolder
+        _ invoices: [Invoice], seller: Seller?, page: InvoicePageSettings,
+        credits: [String: [AppliedCredit]], kept: [String: IssuedBasis.Kept], folder: OutputFolder
     ) throws -> [(String, String)] {
         typealias Rendered = (name: String, json: [UInt8], html: [UInt8])
         func render(_ range: Range<Int>) -> [Rendered] {
             range.map { index in
                 let invoice = invoices[index]
+                func html() -> [UInt8] {
+                    InvoiceHTML.render(
+                        invoice, seller: seller, settings: page,
+                        credits: credits[invoice.invoiceID] ?? [])
+                }
                 let name = "invoices/" + InvoiceJob.fileName(invoice.customer.id)
                 // An issued invoice is copied byte for byte, never rendered again.
                 if let issued = kept[invoice.customer.id] {
                     return (
                         name, issued.json,
-                        issued.html ?? InvoiceHTML.render(invoice, seller: seller)
+                        issued.html ?? html()
                     )
                 }
                 return (
-                    name, InvoiceOutputs.invoiceJSON(invoice),
-                    InvoiceHTML.render(invoice, seller: seller)
+                    name, InvoiceOutputs.invoiceJSON(invoice), html()
                 )
             }
         }

@@ -89,6 +89,13 @@ struct InvoiceCommand: ParsableCommand {
             """)
     var metricsFile: String?
 
+    @Option(
+        help: """
+            The HTML invoices' print size, a4 or letter (default: letter when the catalog's \
+            seller is in the US, Canada or Mexico, else a4). Example: --paper letter
+            """)
+    var paper: String?
+
     /// Parses the options and runs, exiting with Ratebook's codes (SPEC §10).
     static func main() {
         // Progress goes to standard error (cron logs); outputs never hold a log line.
@@ -104,6 +111,9 @@ struct InvoiceCommand: ParsableCommand {
         if finalize, issued == nil {
             throw ValidationError("--finalize needs --issued STORE, the store to finalize into")
         }
+        if let paper, Paper(rawValue: paper) == nil {
+            throw ValidationError("--paper must be a4 or letter; got \(paper)")
+        }
         if let asOf, CivilDate(iso: asOf) == nil {
             throw ValidationError(
                 "--as-of must be a date YYYY-MM-DD, such as 2026-11-01; got \(asOf)")
@@ -118,6 +128,7 @@ struct InvoiceCommand: ParsableCommand {
             firstNumber: firstNumber, issueDate: asOf.flatMap { CivilDate(iso: $0) })
         job.metricsPath = metricsFile
         job.issuedStore = issued
+        job.paper = paper.flatMap { Paper(rawValue: $0) }
         job.finalize = finalize
         let status = job.run()
         if status != .success { throw ExitCode(status.rawValue) }

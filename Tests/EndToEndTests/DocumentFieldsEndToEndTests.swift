@@ -3,9 +3,10 @@ import TestSupport
 import XCTest
 
 /// The catalog's and customers' document fields (issue 11) change no output of `rate` or
-/// `invoice`: the samples with every new key added give the reviewed golden files byte for byte
-/// (only the manifests differ, as they record the configuration files' digests), and a broken
-/// logo stops both stages with exit 2 and the YAML path.
+/// `invoice` but the HTML invoices: the samples with every new key added give the reviewed
+/// golden files byte for byte (the manifests differ, as they record the configuration files'
+/// digests, and the HTML pages, which show the new fields), and a broken logo stops both stages
+/// with exit 2 and the YAML path.
 final class DocumentFieldsEndToEndTests: XCTestCase {
     /// The 8-byte PNG signature and the length of an IHDR chunk.
     static let pngBytes: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D]
@@ -70,7 +71,8 @@ final class DocumentFieldsEndToEndTests: XCTestCase {
             let expected = try folderDigests(
                 Executables.samples.appendingPathComponent("expected/\(stage)"))
             XCTAssertEqual(actual.keys.sorted(), expected.keys.sorted(), stage)
-            for name in expected.keys.sorted() where !manifests.contains(name) {
+            for name in expected.keys.sorted()
+            where !manifests.contains(name) && !name.hasSuffix(".html") {
                 XCTAssertEqual(actual[name], expected[name], "\(stage)/\(name)")
             }
             // The manifests record the changed files: the new catalog's digest is there.
@@ -78,6 +80,52 @@ final class DocumentFieldsEndToEndTests: XCTestCase {
             XCTAssertTrue(
                 manifest.contains(try sha256sum("conf/catalog.yaml", in: work)), stage)
         }
+    }
+
+    /// The HTML invoice shows what the new keys say: names and units, the customer's payment
+    /// terms over the catalog's, the seller's contact and bank, and the logo.
+    func testTheInvoicePageShowsTheNewKeys() throws {
+        let work = try makeTemporaryDirectory()
+        let (_, invoiced) = try run(in: work, logo: "brand/logo.png")
+        XCTAssertEqual(invoiced?.status, 0, invoiced?.transcript ?? "")
+        func page(_ customer: String) throws -> HTMLReading {
+            try readHTML(
+                try readBytes(work.appendingPathComponent("invoice/invoices/\(customer).html")))
+        }
+        let northwind = try page("cus_1")
+        // The customer's 14 days, from the issue date 31 Oct.
+        XCTAssertEqual(
+            northwind.rows("facts").filter {
+                $0.hasPrefix("Payment terms") || $0.hasPrefix("Due")
+            },
+            ["Payment terms | Net 14 days", "Due date | 14 Nov 2026"])
+        XCTAssertTrue(
+            northwind.rows("lines").contains(
+                "Platform fee | Starter | 1 | month | $49.00 | $49.00"),
+            "\(northwind.rows("lines"))")
+        XCTAssertEqual(
+            northwind.first("payment"),
+            "Payment details IBAN IE29 AIBK 9311 5212 3456 78 · BIC AIBKIE2D")
+        XCTAssertEqual(
+            northwind.images,
+            [
+                [
+                    "class": "logo", "alt": "Ratebook Demo Ltd",
+                    "src": "data:image/png;base64,iVBORw0K",
+                ]
+            ])
+        XCTAssertTrue(
+            northwind.first("seller")?.hasSuffix(
+                "billing@ratebook.example https://ratebook.example") ?? false)
+        // The pages embed the logo, so the invoice manifest records its bytes' digest.
+        let manifest = try readText(work.appendingPathComponent("invoice/manifest.json"))
+        XCTAssertTrue(
+            manifest.contains(
+                "\"logo\": {\n    \"file\": \"logo.png\",\n    \"size\": 12,\n"
+                    + "    \"sha256\": \"\(try sha256sum("conf/brand/logo.png", in: work))\""),
+            manifest)
+        // The catalog's 30 days for a customer without terms.
+        XCTAssertTrue(try page("cus_2").rows("facts").contains("Due date | 30 Nov 2026"))
     }
 
     func testAMissingLogoStopsTheRunWithTheYAMLPath() throws {

@@ -34,10 +34,15 @@ final class RenderPDFTests: XCTestCase {
     /// `rate` then `invoice` on the samples; returns the invoice output folder.
     func invoiceSamples(in work: URL) throws -> URL {
         let samples = Executables.samples
+        // The samples' catalog with payment terms, so every page prints a due date.
+        let catalog = try writeFile(
+            "catalog.yaml",
+            try readText(samples.appendingPathComponent("catalog.yaml"))
+                + "payment_terms_days: 30\n", in: work)
         let rateOutput = work.appendingPathComponent("rate", isDirectory: true)
         let rated = try runRate(
             rateArguments(
-                catalog: samples.appendingPathComponent("catalog.yaml"),
+                catalog: catalog,
                 customers: samples.appendingPathComponent("customers.yaml"), period: "2026-10",
                 output: rateOutput, inputs: [samples.appendingPathComponent("events").path]),
             in: work)
@@ -45,7 +50,7 @@ final class RenderPDFTests: XCTestCase {
         let output = work.appendingPathComponent("invoice", isDirectory: true)
         let invoiced = try runInvoice(
             [
-                "--catalog", samples.appendingPathComponent("catalog.yaml").path,
+                "--catalog", catalog.path,
                 "--customers", samples.appendingPathComponent("customers.yaml").path,
                 "--period", "2026-10", "--rated", rateOutput.path, "--output", output.path,
                 "--wallets", samples.appendingPathComponent("wallets-2026-09.ndjson").path,
@@ -75,6 +80,21 @@ final class RenderPDFTests: XCTestCase {
             "pdftotext", ["-layout", pdf.path, "-"], in: FileManager.default.temporaryDirectory)
         XCTAssertEqual(result.status, 0, result.transcript)
         return result.standardOutput
+    }
+
+    /// `issueDate` (YYYY-MM-DD) plus `days`, written as the page writes dates: `30 Nov 2026`.
+    func dueDateText(_ issueDate: String, days: Int) throws -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let parts = issueDate.split(separator: "-").compactMap { Int($0) }
+        let issue = try XCTUnwrap(
+            calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2])))
+        let due = try XCTUnwrap(calendar.date(byAdding: .day, value: days, to: issue))
+        let fields = calendar.dateComponents([.year, .month, .day], from: due)
+        let months = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ]
+        return "\(fields.day!) \(months[fields.month! - 1]) \(fields.year!)"
     }
 
     /// The digits of `text` alone: `$1,011.37`, `1.011,37 €` and `1011.37` all give `101137`.
@@ -111,10 +131,9 @@ final class RenderPDFTests: XCTestCase {
         XCTAssertEqual(
             folderEntries(pdfs.appendingPathComponent("invoices")),
             (1...6).map { "cus_\($0).pdf" })
-        // The pages each sample invoice prints on today, with the HTML's current print CSS. The
-        // HTML rework of issue 11 (an invoice of up to 15 lines on one page) changes these to 1.
+        // Every sample invoice (up to 12 lines, notes and credits included) fits one A4 page.
         let expectedPages = [
-            "cus_1": "2", "cus_2": "2", "cus_3": "1", "cus_4": "2", "cus_5": "2", "cus_6": "1",
+            "cus_1": "1", "cus_2": "1", "cus_3": "1", "cus_4": "1", "cus_5": "1", "cus_6": "1",
         ]
         for customer in expectedPages.keys.sorted() {
             let pdf = pdfs.appendingPathComponent("invoices/\(customer).pdf")
@@ -134,7 +153,6 @@ final class RenderPDFTests: XCTestCase {
             XCTAssertTrue(text.contains(number), "\(customer): no \(number) in\n\(text)")
             // The amount due as printed beside its label, whatever the currency's grouping
             // and symbol: the digits after "Amount due" on some line are the amount's digits.
-            // The due date is asserted here too once the HTML prints it.
             let printed = text.split(separator: "\n").compactMap { line -> Substring? in
                 guard let label = line.range(of: "Amount due", options: .caseInsensitive)
                 else { return nil }
@@ -144,6 +162,12 @@ final class RenderPDFTests: XCTestCase {
             XCTAssertTrue(
                 printed.contains { digits($0) == digits(Substring(amountDue)) },
                 "\(customer): amount due \(amountDue) not printed in \(printed)")
+            // The due date, 30 days after the issue date, as the page prints dates.
+            let due = try dueDateText(issueDate, days: 30)
+            XCTAssertTrue(
+                text.split(separator: "\n").contains {
+                    $0.contains("Due date") && $0.contains(due)
+                }, "\(customer): no due date \(due) in\n\(text)")
         }
 
         // Again, elsewhere, with the README's screenshot: the same PDF bytes.

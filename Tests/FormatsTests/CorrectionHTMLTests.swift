@@ -1,5 +1,6 @@
 import Foundation
 import Pricing
+import TestSupport
 import XCTest
 
 @testable import Formats
@@ -36,14 +37,18 @@ final class CorrectionHTMLTests: XCTestCase {
             "correcting invoice <strong>2026-10-000001</strong>",
             "<p>To Acme &amp; Sons (cus_1)</p>",
             "<tr><td>seats (region=eu)</td><td>pro</td><td>removed</td><td class=\"num\">-2</td>"
-                + "<td class=\"num\">-20.00 USD</td></tr>",
-            "<th scope=\"row\">Tax</th><td class=\"num\">-3.42 USD</td>",
+                + "<td class=\"num\">-$20.00</td></tr>",
+            "<th scope=\"row\">Tax</th><td class=\"num\">-$3.42</td>",
             "<tr class=\"due\"><th scope=\"row\">Credited to your account</th>"
-                + "<td class=\"num\">-21.42 USD</td></tr>",
+                + "<td class=\"num\">-$21.42</td></tr>",
         ] {
             XCTAssertTrue(text.contains(expected), "missing «\(expected)»")
         }
         XCTAssertEqual(try htmlProblems(page), "")
+        // No seller: said on the page, as on the invoice.
+        XCTAssertEqual(
+            try readHTML(page).first("missing"),
+            "Seller details missing: add seller to the catalog")
         XCTAssertEqual(
             CorrectionHTML.render(document(), seller: nil, customerName: "Acme & Sons"), page,
             "deterministic")

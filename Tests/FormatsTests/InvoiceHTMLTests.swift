@@ -1,5 +1,6 @@
 import Foundation
 import Pricing
+import TestSupport
 import XCTest
 
 @testable import Formats
@@ -73,8 +74,9 @@ final class InvoiceHTMLTests: XCTestCase {
                         quantity: Rational(1_090_000), unitPrice: try decimal("0.0004"),
                         amount: Rational(436), flatPrice: nil),
                 ]),
+            // One occurrence of the monthly fee, as the rater writes it; the row holds the share.
             line(
-                "seats", kind: .recurring, quantity: seatsFraction, amountExact: seatsExact,
+                "seats", kind: .recurring, quantity: .one, amountExact: seatsExact,
                 amount: euros(2687),
                 tiers: [
                     TierAmount(
@@ -149,43 +151,113 @@ final class InvoiceHTMLTests: XCTestCase {
         return html[startRange.lowerBound..<endRange.upperBound]
     }
 
+    // MARK: Catalog for the sample
+
+    /// Plan `pro` as the sample's lines were priced: `api` graduated (the first 10000 free, then
+    /// 0.0004), `seats` a monthly fee of 49 prorated, `storage` 0.01 per unit; display names
+    /// for the plan, `api` and `storage`, none for `seats` (its key shows).
+    func sampleSettings(paymentTermsDays: Int? = nil) throws -> InvoicePageSettings {
+        let pro = Plan(
+            key: "pro", currency: Self.euro,
+            charges: [
+                .usage(
+                    UsageCharge(
+                        key: "api", meter: "api_calls", groupBy: [], filter: [],
+                        model: .graduated([
+                            Tier(upTo: Rational(10000), unitPrice: .zero, flatPrice: nil),
+                            Tier(upTo: nil, unitPrice: try decimal("0.0004"), flatPrice: nil),
+                        ]), freeQuantity: nil, divideBy: nil, roundQuantity: .none, minimum: nil,
+                        maximum: nil)),
+                .recurring(
+                    RecurringCharge(
+                        key: "seats", amount: Rational(49), schedule: .monthly, prorate: true,
+                        minimum: nil, maximum: nil)),
+                .usage(
+                    UsageCharge(
+                        key: "storage", meter: "storage", groupBy: ["region"], filter: [],
+                        model: .perUnit(.single(try decimal("0.01"))), freeQuantity: nil,
+                        divideBy: nil, roundQuantity: .none, minimum: nil, maximum: nil)),
+            ], minimumCommitment: nil, includedCredits: nil)
+        let display = CatalogDisplay(
+            plans: ["pro": DisplayLabel(name: "Pro", description: nil, unit: nil)],
+            charges: [
+                "pro": [
+                    "api": DisplayLabel(name: "API calls", description: nil, unit: "calls"),
+                    "storage": DisplayLabel(name: "Storage", description: nil, unit: "GB-month"),
+                ]
+            ])
+        return InvoicePageSettings(
+            display: display, plans: ["pro": pro], paymentTermsDays: paymentTermsDays)
+    }
+
+    func reading(
+        _ invoice: Invoice, seller: Seller? = seller,
+        settings: InvoicePageSettings = InvoicePageSettings(), credits: [AppliedCredit] = []
+    ) throws -> HTMLReading {
+        let bytes = InvoiceHTML.render(
+            invoice, seller: seller, settings: settings, credits: credits)
+        XCTAssertEqual(try htmlProblems(bytes), "", "the page's elements are not balanced")
+        return try readHTML(bytes)
+    }
+
+    static let lineHeader = "Description | Plan | Quantity | Unit | Unit price | Amount"
+
     // MARK: Tests
 
-    func testTotalsBlockReadsInOrder() throws {
-        let html = render(try sampleInvoice())
-        let totals = try section(html, from: "<table class=\"totals\">", to: "</table>")
-        // Derivation in the class comment.
+    /// EUR with tax, a discount and credits from two grants, explained by the catalog.
+    func testEuroPageReadsAsACustomerExpects() throws {
+        let credits = [
+            AppliedCredit(grantID: "promo_1", source: "promotional", amount: euros(6000)),
+            AppliedCredit(grantID: "g_7", source: "purchase", amount: euros(4000)),
+        ]
+        let page = try reading(
+            try sampleInvoice(), settings: try sampleSettings(), credits: credits)
         XCTAssertEqual(
-            visibleText(totals),
-            "Subtotal 485.00 EUR Discount (launch) -48.50 EUR VAT 19% on 436.50 EUR 82.94 EUR"
-                + " Total 519.44 EUR Credits applied -100.00 EUR Amount due 419.44 EUR")
-        // Amount due is the emphasised last row.
-        XCTAssertTrue(
-            totals.hasSuffix(
-                "<tr class=\"due\"><th scope=\"row\">Amount due</th>"
-                    + "<td class=\"num\">419.44 EUR</td></tr>\n</table>"))
+            page.rows("lines"),
+            [
+                Self.lineHeader,
+                "API calls | Pro | 1,100,000 | calls |  | €436.00",
+                "first 10,000 free, next 1,090,000 at €0.0004",
+                // 17/31 of the 31 days of October.
+                "seats | Pro | 1 |  |  | €26.87",
+                "Prorated: 17 of 31 days of €49.00",
+                "Storage region: eu | Pro | 2,213 | GB-month | €0.01 | €22.13",
+            ])
+        // Derivation in the class comment; the credits are listed per grant.
+        XCTAssertEqual(
+            page.rows("totals"),
+            [
+                "Subtotal | €485.00", "Discount: Launch 10% | -€48.50",
+                "VAT 19% on €436.50 | €82.94", "Total | €519.44", "Credits applied | -€100.00",
+                "from promotional credit promo_1 | -€60.00",
+                "from purchase credit g_7 | -€40.00", "Amount due | €419.44",
+            ])
     }
 
-    func testLinesShowTiersAndExactFractions() throws {
-        let html = render(try sampleInvoice())
-        let lines = try section(html, from: "<table class=\"lines\">", to: "</table>")
-        // The builder sorts by plan, charge, group: api, seats, storage.
+    /// Without a catalog the page shows keys; the breakdown and the proration come from the
+    /// line itself.
+    func testWithoutCatalogTheKeysShow() throws {
+        let page = try reading(try sampleInvoice())
         XCTAssertEqual(
-            visibleText(lines),
-            "Charge Plan Group Quantity Amount"
-                + " api usage pro — 1100000 436.00 EUR"
-                + " 10000 × 0 = 0.00 1090000 × 0.0004 = 436.00"
-                + " seats recurring fee pro — 17/31 26.87 EUR 17/31 × 49 ≈ 26.87"
-                + " storage usage pro region: eu 2213 22.13 EUR 2213 × 0.01 = 22.13")
-        // 17/31 = 0.548387096…, 833/31 = 26.870967741…: truncated to six digits in titles.
-        XCTAssertTrue(
-            lines.contains(
-                "<span class=\"fraction\" title=\"≈ 0.548387…\">17/31</span> × 49 ≈ "
-                    + "<span class=\"fraction\" title=\"exact 833/31, ≈ 26.870967…\">"
-                    + "26.87</span>"))
+            page.rows("lines"),
+            [
+                Self.lineHeader,
+                "api | pro | 1,100,000 |  |  | €436.00",
+                "first 10,000 free, next 1,090,000 at €0.0004",
+                "seats | pro | 1 |  |  | €26.87",
+                "Prorated: 17 of 31 days of €49.00",
+                "storage region: eu | pro | 2,213 |  | €0.01 | €22.13",
+            ])
+        XCTAssertEqual(
+            page.rows("totals"),
+            [
+                "Subtotal | €485.00", "Discount: Launch 10% | -€48.50",
+                "VAT 19% on €436.50 | €82.94", "Total | €519.44", "Credits applied | -€100.00",
+                "Amount due | €419.44",
+            ])
     }
 
-    func testFlatPriceIsPartOfTheTierRow() throws {
+    func testFlatPriceIsPartOfTheBreakdown() throws {
         // 100 × 0.5 + 5 flat = 55 exactly.
         let tier = TierAmount(
             quantity: Rational(100), unitPrice: try decimal("0.5"), amount: Rational(55),
@@ -194,7 +266,47 @@ final class InvoiceHTMLTests: XCTestCase {
             line("builds", quantity: Rational(100), amountExact: Rational(55), amount: euros(5500),
                  tiers: [tier])
         ])
-        XCTAssertTrue(visibleText(render(invoice)).contains("100 × 0.5 + 5 flat = 55.00"))
+        XCTAssertEqual(
+            try reading(invoice).rows("lines"),
+            [Self.lineHeader, "builds | pro | 100 |  |  | €55.00", "100 at €0.50 + €5.00 flat"])
+    }
+
+    /// A quantity that does not end in four digits is rounded for the reader; the exact value
+    /// is in a title (361409/3600000 = 0.100391…).
+    func testQuantityIsRoundedWithTheExactValueInATitle() throws {
+        let quantity = try Rational(numerator: 361_409, denominator: 3_600_000)
+        let exact = try quantity * Rational(2)
+        let invoice = try sampleInvoice(lines: [
+            line("gpu", quantity: quantity, amountExact: exact, amount: euros(20),
+                 tiers: [TierAmount(quantity: quantity, unitPrice: Rational(2), amount: exact,
+                                    flatPrice: nil)])
+        ])
+        let html = render(invoice)
+        XCTAssertEqual(
+            try readHTML(Array(html.utf8)).rows("lines"),
+            [Self.lineHeader, "gpu | pro | 0.1004 |  | €2.00 | €0.20"])
+        XCTAssertTrue(html.contains(
+            "<span class=\"fraction\" title=\"exact 361409/3600000\">0.1004</span>"))
+    }
+
+    /// Due date and terms: the customer's days override the catalog's.
+    func testDueDateAndPaymentTerms() throws {
+        let page = try reading(try sampleInvoice(), settings: try sampleSettings(
+            paymentTermsDays: 30))
+        let facts = page.rows("facts")
+        // Issued 31 Oct 2026 + 30 days.
+        XCTAssertEqual(
+            Array(facts.drop(while: { !$0.hasPrefix("Payment terms") })),
+            [
+                "Payment terms | Net 30 days", "Due date | 30 Nov 2026", "Currency | EUR",
+                "Amount due | €419.44",
+            ])
+        let dueNow = try reading(try sampleInvoice(), settings: try sampleSettings(
+            paymentTermsDays: 0))
+        XCTAssertTrue(dueNow.rows("facts").contains("Payment terms | Due on receipt"))
+        XCTAssertTrue(dueNow.rows("facts").contains("Due date | 31 Oct 2026"))
+        // No terms anywhere: no due date.
+        XCTAssertFalse(try reading(try sampleInvoice()).text.contains("Due date"))
     }
 
     func testHeaderNamesPartiesDatesAndCurrency() throws {
@@ -209,7 +321,7 @@ final class InvoiceHTMLTests: XCTestCase {
         XCTAssertTrue(text.contains(
             "Invoice number 2026-10-000001 Invoice ID inv_2026-10_cus_001"
                 + " Issue date 31 Oct 2026 Service period 1 Oct 2026 – 31 Oct 2026"
-                + " UTC local dates Currency EUR Amount due 419.44 EUR"), text)
+                + " UTC local dates Currency EUR Amount due €419.44"), text)
     }
 
     /// The period ends the day before its exclusive end: anchor day 15 bills 15 Oct – 14 Nov.
@@ -256,9 +368,11 @@ final class InvoiceHTMLTests: XCTestCase {
         // Seller (7): page title, name, street, postal code, city, country, tax id.
         // Customer (9): name (its id), street, postal code, city, country, tax id, customer
         // id, invoice id `inv_2026-10_<id>`, time zone. Line (3): charge, group key, group
-        // value. Totals (2): discount key, tax name.
+        // value. Totals (1): the tax name (the discount shows as `X'<i>&"y 1%`, capitalised,
+        // escaped all the same).
         let count = html.components(separatedBy: escaped).count - 1
-        XCTAssertEqual(count, 7 + 9 + 3 + 2, html)
+        XCTAssertEqual(count, 7 + 9 + 3 + 1, html)
+        XCTAssertTrue(html.contains("Discount: X&#39;&lt;i&gt;&amp;&quot;y 1%"))
     }
 
     func testPercentIsExact() {
@@ -282,11 +396,12 @@ final class InvoiceHTMLTests: XCTestCase {
     func testTaxRateInTotals() throws {
         // 7.5% of 436.50 = 32.7375 → 32.74 (half up).
         let text = visibleText(render(try sampleInvoice(taxRate: "0.075")))
-        XCTAssertTrue(text.contains("VAT 7.5% on 436.50 EUR 32.74 EUR Total 469.24 EUR"), text)
+        XCTAssertTrue(text.contains("VAT 7.5% on €436.50 €32.74 Total €469.24"), text)
     }
 
-    /// Yen has no minor unit: amounts have no decimal point, and a tier of 1/3 × 100 = 100/3
-    /// = 33.33… shows as ≈ 33. Subtotal 1233; consumption tax 10% = 123.3 → 123; total 1356.
+    /// Yen has no minor unit: amounts have no decimal point, digits are grouped, and a
+    /// quantity of 1/3 shows as 0.3333. Subtotal 1233; consumption tax 10% = 123.3 → 123;
+    /// total 1356.
     func testYenAmountsHaveNoDecimals() throws {
         let yen = { (minorUnits: Int128) in Money(minorUnits: minorUnits, currency: Self.yen) }
         let third = try Rational(numerator: 1, denominator: 3)
@@ -303,15 +418,19 @@ final class InvoiceHTMLTests: XCTestCase {
         let billed = customer(
             currency: Self.yen, tax: Tax(name: "Consumption tax", rate: try decimal("0.1")))
         let invoice = try builder().draft(customer: billed, lines: lines, number: 2, issueDate: nil)
-        let html = render(invoice)
-        let text = visibleText(html)
-        XCTAssertTrue(text.contains("api usage pro — 1200 1200 JPY 1200 × 1 = 1200 "), text)
-        XCTAssertTrue(text.contains("1/3 × 100 ≈ 33"), text)
-        let totals = try section(html, from: "<table class=\"totals\">", to: "</table>")
+        let page = try reading(invoice)
         XCTAssertEqual(
-            visibleText(totals),
-            "Subtotal 1233 JPY Consumption tax 10% on 1233 JPY 123 JPY Total 1356 JPY"
-                + " Credits applied 0 JPY Amount due 1356 JPY")
+            page.rows("lines"),
+            [
+                Self.lineHeader, "api | pro | 1,200 |  | ¥1 | ¥1,200",
+                "support | pro | 0.3333 |  | ¥100 | ¥33",
+            ])
+        XCTAssertEqual(
+            page.rows("totals"),
+            [
+                "Subtotal | ¥1,233", "Consumption tax 10% on ¥1,233 | ¥123", "Total | ¥1,356",
+                "Credits applied | ¥0", "Amount due | ¥1,356",
+            ])
     }
 
     func testWithoutSellerOrNameTheCustomerIdIsBilled() throws {
@@ -319,6 +438,13 @@ final class InvoiceHTMLTests: XCTestCase {
         XCTAssertFalse(html.contains("class=\"party seller\""))
         XCTAssertTrue(visibleText(html).contains("Bill to cus_001 Hauptstraße 5"))
         XCTAssertTrue(html.contains("<title>Invoice 2026-10-000001</title>"))
+        // Said where the seller would be, in the text `invoice` warns with.
+        let page = try readHTML(Array(html.utf8))
+        XCTAssertEqual(
+            page.first("missing"), "Seller details missing: add seller to the catalog")
+        XCTAssertEqual(
+            InvoiceHTML.sellerMissing, "Seller details missing: add `seller` to the catalog")
+        XCTAssertNil(try reading(try sampleInvoice()).first("missing"))
     }
 
     func testPageIsSelfContainedAndPrintable() throws {

@@ -11,23 +11,28 @@ public enum CorrectionHTML {
         func e(_ text: String) -> String { InvoiceHTML.escaped(text) }
         let draft = document.draft
         let kind = draft.kind == .creditNote ? "Credit note" : "Supplementary invoice"
-        func amount(_ value: Rational) -> String {
-            e(
-                CorrectionDocument.text(value, scale: document.amountScale) + " "
-                    + document.currency)
-        }
+        // Written like the invoice page's amounts (`-$20.00`, `¥300`): the document's scale is
+        // its currency's minor units.
+        let currency = Currency(code: document.currency, minorUnitDigits: document.amountScale)
+        func amount(_ value: Rational) -> String { e(DisplayText.money(value, currency: currency)) }
+        let paper = Paper.forCountry(seller?.address?.country)
         var out: [String] = [
             "<!DOCTYPE html>", "<html lang=\"en\">", "<head>", "<meta charset=\"utf-8\">",
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
             "<title>\(e(kind + " " + document.number))</title>", "<style>",
-            InvoiceHTML.styleSheet, "</style>", "</head>", "<body>", "<main class=\"page\">",
+            InvoiceHTML.styleSheet(paper), "</style>", "</head>", "<body>",
+            "<main class=\"page\">",
             "<header>", "<h1>\(e(kind))</h1>",
             "<p>Number <strong>\(e(document.number))</strong>, correcting invoice "
                 + "<strong>\(e(document.corrects))</strong></p>",
             "<p>Issued \(e(document.issueDate)) for the period \(e(document.periodStart)) to "
                 + "\(e(document.periodEnd))</p>",
         ]
-        if let seller { out.append("<p>From \(e(seller.name))</p>") }
+        if let seller {
+            out.append("<p>From \(e(seller.name))</p>")
+        } else {
+            out.append(InvoiceHTML.sellerMissingHTML)
+        }
         out.append("<p>To \(e(customerName ?? document.customer)) (\(e(document.customer)))</p>")
         out += [
             "</header>", "<table class=\"lines\">",
@@ -40,7 +45,7 @@ public enum CorrectionHTML {
             out.append(
                 "<tr><td>\(e(line.key.charge))\(group)</td><td>\(e(line.key.plan))</td>"
                     + "<td>\(change)</td><td class=\"num\">"
-                    + e(CorrectionDocument.text(line.quantityDelta))
+                    + e(DisplayText.quantity(line.quantityDelta))
                     + "</td><td class=\"num\">\(amount(line.amountDelta))</td></tr>")
         }
         out += ["</tbody>", "</table>", "<table class=\"totals\">"]
