@@ -107,6 +107,73 @@ final class RenderPDFTests: XCTestCase {
         bytes.reduce(0) { $0 << 8 | UInt32($1) }
     }
 
+    /// The text of page `page` of `pdf`.
+    func pdfText(_ pdf: URL, page: Int) throws -> String {
+        let result = try runTool(
+            "pdftotext", ["-layout", "-f", "\(page)", "-l", "\(page)", pdf.path, "-"],
+            in: FileManager.default.temporaryDirectory)
+        XCTAssertEqual(result.status, 0, result.transcript)
+        return result.standardOutput
+    }
+
+    /// cus_6 of the samples (5 lines of its own) with one token line per model: `models` + 5
+    /// lines. Returns the rendered PDF.
+    func quietInvoice(models: Int, paper: String, in work: URL) throws -> URL {
+        let samples = Executables.samples
+        let name = "cus6-\(models)-\(paper)"
+        let events =
+            (0..<models).map { index in
+                #"{"id":"t\#(index)","customer":"cus_6","meter":"tokens_in","#
+                    + #""ts":"2026-10-05T10:00:00Z","quantity":"1","#
+                    + #""dims":{"model":"model-\#(index)"}}"#
+            }.joined(separator: "\n") + "\n"
+        let eventsFile = try writeFile(name + ".ndjson", events, in: work)
+        let rate = work.appendingPathComponent(name + "-rate")
+        let rated = try runRate(
+            rateArguments(
+                catalog: samples.appendingPathComponent("catalog.yaml"),
+                customers: samples.appendingPathComponent("customers.yaml"), period: "2026-10",
+                output: rate, inputs: [eventsFile.path]), in: work)
+        XCTAssertEqual(rated.status, 0, rated.transcript)
+        let output = work.appendingPathComponent(name)
+        let invoiced = try runInvoice(
+            [
+                "--catalog", samples.appendingPathComponent("catalog.yaml").path,
+                "--customers", samples.appendingPathComponent("customers.yaml").path,
+                "--period", "2026-10", "--rated", rate.path, "--output", output.path,
+                "--paper", paper,
+            ], in: work)
+        XCTAssertEqual(invoiced.status, 0, invoiced.transcript)
+        let invoice = try readObject(output.appendingPathComponent("invoices/cus_6.json"))
+        XCTAssertEqual((invoice["lines"] as? [Any])?.count, models + 5)
+        let rendered = try render([output.path], in: work)
+        XCTAssertEqual(rendered.status, 0, rendered.transcript)
+        return work.appendingPathComponent(name + ".pdf/invoices/cus_6.pdf")
+    }
+
+    /// An invoice of 15 lines prints on one A4 or Letter page; a longer one continues on a
+    /// page that repeats the invoice number and says "Page 2 of 2".
+    func testFifteenLinesFitOnePageAndLongerInvoicesContinue() throws {
+        try requireChromium()
+        let work = try makeTemporaryDirectory()
+        for paper in ["a4", "letter"] {
+            let info = try pdfInfo(try quietInvoice(models: 10, paper: paper, in: work))
+            XCTAssertEqual(info["Pages"], "1", paper)
+            XCTAssertTrue(
+                info["Page size"]?.hasSuffix(paper == "a4" ? " pts (A4)" : " pts (letter)")
+                    ?? false, "\(paper): \(info["Page size"] ?? "")")
+        }
+        let long = try quietInvoice(models: 35, paper: "a4", in: work)
+        XCTAssertEqual(try pdfInfo(long)["Pages"], "2")
+        let first = try pdfText(long, page: 1)
+        XCTAssertTrue(first.contains("Page 1 of 2"), first)
+        let second = try pdfText(long, page: 2)
+        XCTAssertTrue(
+            second.split(separator: "\n").contains {
+                $0.contains("Invoice 2026-10-000006") && $0.contains("Page 2 of 2")
+            }, second)
+    }
+
     func testEverySampleInvoicePrintsToAPDFAReaderCanCheck() throws {
         try requireChromium()
         let work = try makeTemporaryDirectory()
@@ -212,8 +279,9 @@ final class RenderPDFTests: XCTestCase {
         XCTAssertEqual(folderEntries(pdfs), ["corrections", "invoices"])
         XCTAssertEqual(folderEntries(pdfs.appendingPathComponent("invoices")), [])
         let pdf = pdfs.appendingPathComponent("corrections/2026-10-900001.pdf")
-        XCTAssertEqual(folderEntries(pdfs.appendingPathComponent("corrections")),
-                       ["2026-10-900001.pdf"])
+        XCTAssertEqual(
+            folderEntries(pdfs.appendingPathComponent("corrections")),
+            ["2026-10-900001.pdf"])
         XCTAssertEqual(try pdfInfo(pdf)["Pages"], "1")
         XCTAssertTrue(try pdfText(pdf).contains("2026-10-000006"))
         XCTAssertEqual(folderEntries(work).filter { $0.hasPrefix(".render-pdf") }, [])
@@ -241,13 +309,17 @@ final class RenderPDFTests: XCTestCase {
             (["out", "out2"], [:], 1, "render-pdf.sh: one OUT_INVOICE folder only (got out and"),
             (["out", "--png", "../x"], [:], 1, "render-pdf.sh: --png takes an invoice name"),
             (["out", "--png", "cus_9"], [:], 1, "render-pdf.sh: --png cus_9: no out/invoices"),
-            (["out"], ["CHROMIUM": "/nonexistent/chromium"], 1,
-             "render-pdf.sh: chromium is not installed at /nonexistent/chromium: run "
-                + "scripts/setup"),
+            (
+                ["out"], ["CHROMIUM": "/nonexistent/chromium"], 1,
+                "render-pdf.sh: chromium is not installed at /nonexistent/chromium: run "
+                    + "scripts/setup"
+            ),
             (["missing"], [:], 3, "render-pdf.sh: missing: not a readable folder"),
             (["empty"], [:], 3, "render-pdf.sh: empty: no manifest.json and invoices/ here"),
-            (["out", "--to", "out/pdf"], [:], 1,
-             "render-pdf.sh: --to \(work.resolvingSymlinksInPath().path)/out/pdf is inside out"),
+            (
+                ["out", "--to", "out/pdf"], [:], 1,
+                "render-pdf.sh: --to \(work.resolvingSymlinksInPath().path)/out/pdf is inside out"
+            ),
         ]
         for (arguments, environment, status, message) in cases {
             let result = try render(arguments, in: work, environment: environment)
