@@ -269,8 +269,8 @@ public struct InvoiceJob {
         // the other thread only writes and closes its own files. Those stream through a sink:
         // built in pieces, hashed as they are written, never held whole.
         let names = [
-            "invoices.csv", "invoice-lines.csv", "wallet-transactions.ndjson", "wallets.ndjson", "journal.beancount",
-            "journal.csv", "journal.ledger",
+            "invoices.csv", "invoice-lines.csv", "wallet-transactions.ndjson", "wallets.ndjson",
+            "journal.beancount", "journal.csv", "journal.ledger",
         ]
         var sinks: [String: OutputSink] = [:]
         for name in names { sinks[name] = try folder.stream(name) }
