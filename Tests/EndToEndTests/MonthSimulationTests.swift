@@ -209,6 +209,27 @@ final class MonthSimulationTests: XCTestCase {
         XCTAssertEqual(kinds["cus_2"], "supplementary_invoice")
         XCTAssertTrue(kinds.values.contains("credit_note"), "\(kinds)")
         XCTAssertNil(kinds["cus_7"], "a new customer gets an invoice, not a correction")
+        // Derived by hand, not by a run. m-large tokens at 0.010 instead of 0.012: cus_1 915
+        // (10.98 → 9.15), cus_4 462 (5.544 → 4.62, billed 5.54 → 4.62), cus_5 760 (9.12 →
+        // 7.60). cus_2's 2,500 more thousand output tokens: 1,000 × 0.0015 + 2,220.218 × 0.0009
+        // = 3.4981962 → 3.50 (was 1.08, +2.42); the 10% discount of 105.50 is −10.55 (was
+        // −10.31, −0.24); VAT 19% of 94.95 is 18.04 (was 17.63, +0.41); total +2.59.
+        var byCustomer: [String: [String: Decimal]] = [:]
+        for document in corrections.values {
+            let customer = try XCTUnwrap(document["customer"] as? String)
+            for name in ["subtotal", "discounts", "tax", "total"] {
+                byCustomer[customer, default: [:]][name] = try figure(document, name)
+            }
+        }
+        XCTAssertEqual(
+            byCustomer,
+            [
+                "cus_1": ["subtotal": "-1.83", "discounts": "0", "tax": "0", "total": "-1.83"],
+                "cus_2": ["subtotal": "2.42", "discounts": "-0.24", "tax": "0.41", "total": "2.59"],
+                "cus_4": ["subtotal": "-0.92", "discounts": "0", "tax": "0", "total": "-0.92"],
+                "cus_5": ["subtotal": "-1.52", "discounts": "0", "tax": "0", "total": "-1.52"],
+            ].mapValues { $0.mapValues { Decimal(string: $0)! } })
+        XCTAssertEqual(try figure(newInvoice, "total"), 100)
         for (name, result) in wanted where name != "cus_7.json" {
             let original = try XCTUnwrap(originals[name], name)
             let customer = try XCTUnwrap(original["customer"] as? String)

@@ -81,14 +81,7 @@ extension CatalogBuilder {
                     + "and a domain, no spaces), found \"\(text)\"")
             return nil
         }
-        guard text.utf8.count <= CatalogBuilder.emailBytesMax else {
-            reader.fail(
-                node, path,
-                "is \(text.utf8.count) bytes long; the limit is \(CatalogBuilder.emailBytesMax) "
-                    + "bytes")
-            return nil
-        }
-        return text
+        return withinBytes(text, CatalogBuilder.emailBytesMax, node, path)
     }
 
     /// A website: `https://` or `http://` (lower case), a non-empty host, no white space or
@@ -111,11 +104,14 @@ extension CatalogBuilder {
                     + "https://example.com, found \"\(text)\"")
             return nil
         }
-        guard text.utf8.count <= CatalogBuilder.websiteBytesMax else {
+        return withinBytes(text, CatalogBuilder.websiteBytesMax, node, path)
+    }
+
+    /// `text` if its UTF-8 is at most `limit` bytes; otherwise nil, with the error at `path`.
+    func withinBytes(_ text: String, _ limit: Int, _ node: Node, _ path: String) -> String? {
+        guard text.utf8.count <= limit else {
             reader.fail(
-                node, path,
-                "is \(text.utf8.count) bytes long; the limit is "
-                    + "\(CatalogBuilder.websiteBytesMax) bytes")
+                node, path, "is \(text.utf8.count) bytes long; the limit is \(limit) bytes")
             return nil
         }
         return text
