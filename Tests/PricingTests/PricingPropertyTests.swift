@@ -221,7 +221,8 @@ func expectBreakdownAddsUp(
 ) throws {
     var sum = Rational.zero
     for row in line.tiers {
-        let rowExpected = try row.quantity * row.unitPrice + (row.flatPrice ?? .zero)
+        let unitPrice = try #require(row.unitPrice, "row \(row) is priced per unit")
+        let rowExpected = try row.quantity * unitPrice + (row.flatPrice ?? .zero)
         #expect(row.amount == rowExpected, "row \(row)", sourceLocation: sourceLocation)
         sum = try sum + row.amount
     }

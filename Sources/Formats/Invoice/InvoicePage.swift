@@ -144,10 +144,11 @@ enum LineExplanation {
                 text = quantity
             }
             let flat = tier.flatPrice.flatMap { $0.isZero ? nil : $0 }
-            if tier.unitPrice.isZero && flat == nil {
+            let unitPrice = tier.unitPrice ?? .zero
+            if unitPrice.isZero && flat == nil {
                 text += " free"
             } else {
-                text += " at " + DisplayText.unitPrice(tier.unitPrice, currency: currency)
+                text += " at " + DisplayText.unitPrice(unitPrice, currency: currency)
                 if let flat {
                     text += " + " + DisplayText.money(flat, currency: currency) + " flat"
                 }
@@ -211,8 +212,10 @@ enum LineExplanation {
             break
         }
         // From the line alone, so a page without the catalog says it too.
-        if let (active, days) = prorationDays(line, period: period), let fee = line.tiers.first {
-            notes.append("Prorated: \(active) of \(days) days of " + money(fee.unitPrice))
+        if let (active, days) = prorationDays(line, period: period),
+            let fee = line.tiers.first?.unitPrice
+        {
+            notes.append("Prorated: \(active) of \(days) days of " + money(fee))
         }
         let priced = line.tiers.reduce(Rational.zero) { sum, tier in
             (try? sum + tier.amount) ?? sum

@@ -51,8 +51,10 @@ extension RateOutputs {
         writer.endObject()
     }
 
-    /// A line's `tiers` array: each `quantity`, `unit_price`, `amount`, and `flat_price` where
-    /// one applies; every value exact.
+    /// A line's `tiers` array. Each row's present fields, every value exact, in one order for
+    /// every kind of row: `quantity`, `blocks`, `block_size`, `block_price`, `unit_price`,
+    /// `markup`, `adjustment`, `amount`, `flat_price` (the rows of §5 keep their bytes:
+    /// `quantity`, `unit_price`, `amount`, then `flat_price` where one applies).
     public static func writeTiers(_ tiers: [TierAmount], into writer: inout JSONWriter) {
         writer.key("tiers")
         writer.beginArray()
@@ -60,8 +62,20 @@ extension RateOutputs {
             writer.beginObject()
             writer.key("quantity")
             writer.string(tier.quantity.description)
-            writer.key("unit_price")
-            writer.string(tier.unitPrice.description)
+            for (key, value) in [
+                ("blocks", tier.blocks), ("block_size", tier.blockSize),
+                ("block_price", tier.blockPrice), ("unit_price", tier.unitPrice),
+                ("markup", tier.markup),
+            ] {
+                if let value {
+                    writer.key(key)
+                    writer.string(value.description)
+                }
+            }
+            if let adjustment = tier.adjustment {
+                writer.key("adjustment")
+                writer.string(adjustment)
+            }
             writer.key("amount")
             writer.string(tier.amount.description)
             if let flat = tier.flatPrice {
@@ -139,16 +153,30 @@ extension InvoiceInputReader {
             for row in rows {
                 guard case .object(let fields) = row,
                     let tierQuantity = string(fields, "quantity").flatMap(DecimalText.exact),
-                    let unitPrice = string(fields, "unit_price").flatMap(DecimalText.exact),
                     let tierAmount = string(fields, "amount").flatMap(DecimalText.exact)
                 else {
                     fail(file, number, "tiers", "malformed tier")
                     return nil
                 }
-                tiers.append(
-                    TierAmount(
-                        quantity: tierQuantity, unitPrice: unitPrice, amount: tierAmount,
-                        flatPrice: string(fields, "flat_price").flatMap(DecimalText.exact)))
+                // An optional field, when present, must be exact too.
+                var malformed = false
+                func optional(_ key: String) -> Rational? {
+                    guard fields.contains(where: { $0.0 == key }) else { return nil }
+                    let value = string(fields, key).flatMap(DecimalText.exact)
+                    if value == nil { malformed = true }
+                    return value
+                }
+                let row = TierAmount(
+                    quantity: tierQuantity, unitPrice: optional("unit_price"),
+                    amount: tierAmount, flatPrice: optional("flat_price"),
+                    blocks: optional("blocks"), blockSize: optional("block_size"),
+                    blockPrice: optional("block_price"), markup: optional("markup"),
+                    adjustment: string(fields, "adjustment"))
+                guard !malformed else {
+                    fail(file, number, "tiers", "malformed tier")
+                    return nil
+                }
+                tiers.append(row)
             }
         }
         return RatedLine(
@@ -188,13 +216,25 @@ extension DocumentReader {
         var tiers: [TierAmount] = []
         for (row, tier) in try array(value["tiers"], "\(field).tiers").enumerated() {
             let at = "\(field).tiers[\(row)]"
+            func optional(_ key: String) throws(DocumentError) -> Rational? {
+                tier[key] == nil ? nil : try exact(tier[key], "\(at).\(key)")
+            }
+            var adjustment: String?
+            if let value = tier["adjustment"] {
+                guard case .string(let text) = value else {
+                    throw DocumentError(field: "\(at).adjustment", problem: "not a string")
+                }
+                adjustment = text
+            }
             tiers.append(
                 TierAmount(
                     quantity: try exact(tier["quantity"], "\(at).quantity"),
-                    unitPrice: try exact(tier["unit_price"], "\(at).unit_price"),
+                    unitPrice: try optional("unit_price"),
                     amount: try exact(tier["amount"], "\(at).amount"),
-                    flatPrice: tier["flat_price"] == nil
-                        ? nil : try exact(tier["flat_price"], "\(at).flat_price")))
+                    flatPrice: try optional("flat_price"),
+                    blocks: try optional("blocks"), blockSize: try optional("block_size"),
+                    blockPrice: try optional("block_price"), markup: try optional("markup"),
+                    adjustment: adjustment))
         }
         return tiers
     }

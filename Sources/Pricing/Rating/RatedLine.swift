@@ -5,20 +5,42 @@ public enum LineKind: String, Sendable {
     case minimumTrueUp = "minimum_true_up"
 }
 
-/// One row of a line's price breakdown: a tier, a package count, or a recurring fee.
+/// One row of a line's price breakdown: a tier, a package count, a recurring fee, or (SPEC §13)
+/// a block-priced tier, a pass-through sum with its markup, or a per-event adjustment. Every
+/// field but `quantity` and `amount` is optional, so each kind of row carries only its own;
+/// `rated.ndjson` writes the present ones in one fixed order (`RatedLineRecord.writeTiers`).
 public struct TierAmount: Hashable, Sendable {
     public let quantity: Rational
-    public let unitPrice: Rational
+    /// The price per unit; nil on rows that are not priced per unit (blocks, pass-through sums,
+    /// adjustments).
+    public let unitPrice: Rational?
     /// Exact amount of this row (quantity × unit price, plus the flat price if any).
     public let amount: Rational
     /// The tier's flat price, where one applies.
     public let flatPrice: Rational?
+    /// Block-priced tiers (§13.6): the whole blocks billed, their size and their price.
+    public let blocks: Rational?
+    public let blockSize: Rational?
+    public let blockPrice: Rational?
+    /// `dynamic` (§13.1): the markup the row's pass-through amount is multiplied by.
+    public let markup: Rational?
+    /// `percentage` (§13.2): `event_minimum` or `event_maximum` on an adjustment row.
+    public let adjustment: String?
 
-    public init(quantity: Rational, unitPrice: Rational, amount: Rational, flatPrice: Rational?) {
+    public init(
+        quantity: Rational, unitPrice: Rational?, amount: Rational, flatPrice: Rational?,
+        blocks: Rational? = nil, blockSize: Rational? = nil, blockPrice: Rational? = nil,
+        markup: Rational? = nil, adjustment: String? = nil
+    ) {
         self.quantity = quantity
         self.unitPrice = unitPrice
         self.amount = amount
         self.flatPrice = flatPrice
+        self.blocks = blocks
+        self.blockSize = blockSize
+        self.blockPrice = blockPrice
+        self.markup = markup
+        self.adjustment = adjustment
     }
 }
 
