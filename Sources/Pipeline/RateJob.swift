@@ -16,6 +16,8 @@ public struct RateJob {
     let ingestLimits: IngestLimits
     /// `--metrics-file`: written after a successful run only.
     public var metricsPath: String? = nil
+    /// `--gauges`: the previous period's `gauges.ndjson`, the opening levels (SPEC §13.3).
+    public var gaugesPath: String? = nil
 
     /// A run over checked options (the command line has validated each).
     public init(
@@ -41,7 +43,9 @@ public struct RateJob {
     public func run() -> ExitStatus {
         let started = Date()
         // 0. An output folder overlapping an input would delete or re-read it: refuse first.
-        let named = [("--catalog", catalogPath), ("--customers", customersPath)]
+        let named =
+            [("--catalog", catalogPath), ("--customers", customersPath)]
+            + (gaugesPath.map { [("--gauges", $0)] } ?? [])
         if let conflict = OutputOverlap.firstConflict(
             output: outputPath, inputs: named + inputs.map { ("input", $0) })
         {
@@ -54,6 +58,19 @@ public struct RateJob {
                 catalogPath: catalogPath, customersPath: customersPath)
         } catch {
             return fail(error.status, error.message)
+        }
+        // 1b. Opening gauge levels: a bad row is a usage error, every problem listed.
+        var gauges: (file: ConfigFile, levels: [GaugeLevel])?
+        if let gaugesPath {
+            do {
+                let file = try ConfigFile(path: gaugesPath, bytesMax: GaugesFile.fileBytesMax)
+                let levels = try GaugesFile.read(
+                    text: file.text, file: file.name, catalog: configuration.catalog,
+                    customers: configuration.customers)
+                gauges = (file, levels)
+            } catch {
+                return fail(.usage, "\(error)")
+            }
         }
         // 2. Inputs, sorted by display name; standard input is spooled so conflicts can be
         //    located again.
@@ -86,7 +103,7 @@ public struct RateJob {
             let (status, counts, ratedLines) = try produce(
                 catalog: configuration.catalog, customers: configuration.customers, files: files,
                 selection: selection, catalogFile: configuration.catalogFile,
-                customersFile: configuration.customersFile, folder: folder)
+                customersFile: configuration.customersFile, gauges: gauges, folder: folder)
             try folder.commit()
             if status == .success, let metricsPath,
                 let problem = RunMetrics.write(
@@ -108,7 +125,8 @@ public struct RateJob {
     /// Reads every input, rates, and writes the outputs into `folder`.
     func produce(
         catalog: Catalog, customers: [Customer], files: [InputFile], selection: InputSelection,
-        catalogFile: ConfigFile, customersFile: ConfigFile, folder: OutputFolder
+        catalogFile: ConfigFile, customersFile: ConfigFile,
+        gauges: (file: ConfigFile, levels: [GaugeLevel])? = nil, folder: OutputFolder
     ) throws -> (ExitStatus, LineCounts, Int) {
         // Admitted events are kept (dims interned, partitioned, spilled) on a thread of their
         // own while this one scans and admits; the same bytes as one thread (RecordKeeper).
@@ -116,6 +134,7 @@ public struct RateJob {
         collectorLimits.intakeThreads = 2
         let collector = UsageIngest(
             catalog: catalog, customers: customers, month: month, limits: collectorLimits)
+        collector.openingGauges = gauges?.levels ?? []
         var intake = LineIntake(ingest: collector, lineBytesMax: limits.lineBytesMax)
         let reader = InputReader(limits: limits)
         var sources: [(file: String, member: String?)] = []
@@ -213,6 +232,13 @@ public struct RateJob {
             try writer.flush(to: sink)
         }
         var outputs: [(String, String)] = []
+        // gauges.ndjson only when there are gauges, so other runs keep their outputs.
+        if gauges != nil || catalog.meters.values.contains(where: { $0.per != nil }) {
+            outputs.append(
+                try streamed("gauges.ndjson") { sink in
+                    try lines(usage.gauges, into: sink) { GaugesFile.line($0, into: &$1) }
+                })
+        }
         outputs.append(
             try streamed("included-credits.ndjson") { sink in
                 try lines(rating.includedCredits, into: sink) {
@@ -242,7 +268,8 @@ public struct RateJob {
         options.append(("max_input_bytes", String(limits.decompressedBytesMax)))
         let manifest = Manifest(
             stage: "rate", options: options,
-            configuration: [("catalog", catalogFile), ("customers", customersFile)],
+            configuration: [("catalog", catalogFile), ("customers", customersFile)]
+                + (gauges.map { [("gauges", $0.file)] } ?? []),
             inputs: summaries, skipped: selection.skipped, counts: usage.counts, outputs: outputs)
         try folder.writeManifest(manifest)
 

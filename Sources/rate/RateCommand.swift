@@ -68,6 +68,13 @@ struct RateCommand: ParsableCommand {
             """)
     var metricsFile: String?
 
+    @Option(
+        help: """
+            The previous period's gauges.ndjson: each time_weighted gauge's opening level. \
+            Example: --gauges out/rate-2026-09/gauges.ndjson
+            """)
+    var gauges: String?
+
     @Argument(help: "Event files, directories (read recursively) or - for standard input.")
     var inputs: [String] = []
 
@@ -113,6 +120,7 @@ struct RateCommand: ParsableCommand {
             outputPath: stage.output, inputs: inputs, maxRejectRate: maxRate, limits: limits,
             ingestLimits: ingestLimits)
         job.metricsPath = metricsFile
+        job.gaugesPath = gauges
         let status = job.run()
         if status != .success { throw ExitCode(status.rawValue) }
     }

@@ -76,6 +76,9 @@ public struct CollectedUsage: Sendable {
     public let aggregates: [UsageAggregate]
     /// Sorted by location.
     public let conflicts: [ConflictCopy]
+    /// The gauges' levels at the period end (SPEC §13.3), sorted by `GaugeLevel.sortKey`: one
+    /// per gauge seen in the opening levels or the period.
+    public var gauges: [GaugeLevel] = []
 
     public init(counts: LineCounts, aggregates: [UsageAggregate], conflicts: [ConflictCopy]) {
         self.counts = counts
