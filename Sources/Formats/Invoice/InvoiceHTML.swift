@@ -300,7 +300,7 @@ private struct Page {
             }
             line("<td>" + plan + "</td>")
             line("<td class=\"num\">" + quantityHTML(rated.quantity) + "</td>")
-            line("<td>" + InvoiceHTML.escaped(label?.unit ?? "") + "</td>")
+            line("<td>" + InvoiceHTML.escaped(settings.unit(of: rated)) + "</td>")
             let price = rated.unitPrice.map { DisplayText.unitPrice($0, currency: currency) }
             line("<td class=\"num\">" + InvoiceHTML.escaped(price ?? "") + "</td>")
             line("<td class=\"num\">" + InvoiceHTML.escaped(InvoiceHTML.moneyText(rated.amount))
