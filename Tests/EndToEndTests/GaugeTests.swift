@@ -13,6 +13,7 @@ final class GaugeTests: XCTestCase {
           storage: { aggregation: time_weighted, per: hour }
           seats: { aggregation: time_weighted, per: day }
           calls: { aggregation: count }
+          unused: { aggregation: time_weighted, per: second }
         plans:
           store:
             charges:
@@ -71,6 +72,8 @@ final class GaugeTests: XCTestCase {
         event("a", "acme", "storage", "2026-11-11T00:00:00Z", "99"),
         event("b", "acme", "storage", "2026-11-11T00:00:00Z", "20"),
         event("a3", "acme", "storage", "2026-11-21T12:00:00Z", "5"),
+        // A meter without a charge is one ungrouped gauge (its dims do not split it).
+        event("u1", "acme", "unused", "2026-11-10T00:00:00Z", "7", dims: #""x":"y""#),
         // Out of period (December): never moves the level.
         event("late", "acme", "storage", "2026-12-05T00:00:00Z", "1000"),
         // frac: 0 until Nov 30 23:40:00.5, then 1 for 19 min 59.5 s = 1199.5 s = 2399/7200 h.
@@ -162,6 +165,7 @@ final class GaugeTests: XCTestCase {
             try readText(gauges),
             [
                 GaugeTests.row("acme", "storage", "", "5", "2026-11-21T12:00:00Z"),
+                GaugeTests.row("acme", "unused", "", "7", "2026-11-10T00:00:00Z"),
                 GaugeTests.row("frac", "storage", "", "1", "2026-11-30T23:40:00.5Z"),
                 GaugeTests.row("grp", "seats", "\"tier\":\"gold\"", "3", "2026-11-01T00:00:00Z"),
                 GaugeTests.row("grp", "seats", "\"tier\":\"silver\"", "2", "2026-11-16T00:00:00Z"),
@@ -203,6 +207,7 @@ final class GaugeTests: XCTestCase {
             try readText(december.appendingPathComponent("gauges.ndjson")),
             [
                 GaugeTests.row("acme", "storage", "", "5", "2026-11-21T12:00:00Z"),
+                GaugeTests.row("acme", "unused", "", "7", "2026-11-10T00:00:00Z"),
                 GaugeTests.row("frac", "storage", "", "1", "2026-11-30T23:40:00.5Z"),
                 GaugeTests.row("grp", "seats", "\"tier\":\"gold\"", "3", "2026-11-01T00:00:00Z"),
                 GaugeTests.row("grp", "seats", "\"tier\":\"silver\"", "2", "2026-11-16T00:00:00Z"),
