@@ -177,6 +177,12 @@ final class GaugeTests: XCTestCase {
         XCTAssertEqual(outputs["gauges.ndjson"], try sha256sum("gauges.ndjson", in: november))
         let verified = try runRate(["verify", november.path], in: work)
         XCTAssertEqual(verified.status, 0, verified.transcript)
+        let schemas = try runProcess(
+            URL(fileURLWithPath: "/usr/bin/env"),
+            ["python3", Executables.packageRoot.appendingPathComponent("schemas/check.py").path,
+             november.path], in: work)
+        XCTAssertEqual(
+            schemas.standardOutput, "\(november.path): 6 files checked\n", schemas.transcript)
 
         // December reads November's levels, with one event: mover drops to 0 on Dec 11.
         // Every level holds from Dec 1 (31 days = 744 h): acme 5 × 744 = 3720, frac 744,
