@@ -224,6 +224,21 @@ final class GaugeTests: XCTestCase {
         let gaugesInput = try readObject(december.appendingPathComponent("manifest.json"))[
             "gauges"] as? [String: Any]
         XCTAssertEqual(gaugesInput?["file"] as? String, "gauges.ndjson")
+        // invoice reads a rate folder whose manifest names the gauges file; the page shows
+        // a time-weighted line without a display unit as meter-pers (1,920 storage-hours).
+        let invoiced = try runInvoice(
+            [
+                "--catalog", work.appendingPathComponent("catalog.yaml").path,
+                "--customers", work.appendingPathComponent("customers.yaml").path,
+                "--period", "2026-12", "--rated", december.path,
+                "--output", work.appendingPathComponent("invoices").path,
+            ], in: work)
+        XCTAssertEqual(invoiced.status, 0, invoiced.transcript)
+        let page = try readHTML(
+            try readBytes(work.appendingPathComponent("invoices/invoices/mover.html")))
+        XCTAssertTrue(
+            page.rows("lines").contains { $0.contains("| 1,920 | storage-hours |") },
+            "\(page.rows("lines"))")
         XCTAssertEqual(
             gaugesInput?["sha256"] as? String, try sha256sum("gauges.ndjson", in: november))
     }
