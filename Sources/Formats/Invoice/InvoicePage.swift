@@ -105,9 +105,13 @@ public struct InvoicePageSettings: Sendable {
     /// The unit shown for a line: the charge's display `unit`; for a time-weighted charge
     /// without one, the meter and its `per` (`storage-hours`: a level held for hours); else
     /// nothing.
-    func unit(of line: RatedLine) -> String {
-        if let unit = display.charge(plan: line.plan, charge: line.charge)?.unit { return unit }
-        guard case .usage(let usage)? = charge(of: line), let per = gaugeUnits[usage.meter]
+    func unit(of line: RatedLine) -> String { unit(plan: line.plan, charge: line.charge) }
+
+    /// `unit(of:)` by plan and charge key (a correction line).
+    func unit(plan: String, charge key: String) -> String {
+        if let unit = display.charge(plan: plan, charge: key)?.unit { return unit }
+        guard case .usage(let usage)? = plans[plan]?.charges.first(where: { $0.key == key }),
+            let per = gaugeUnits[usage.meter]
         else { return "" }
         return "\(usage.meter)-\(per.rawValue)s"
     }
