@@ -77,10 +77,12 @@ final class GaugeRouter {
 
     /// Routes one dedupe partition's surviving billed events of time-weighted meters.
     func route(survivors: [Int32], records: [EventRecord], ids: [UInt8]) throws {
+        // Read once: through `plan` each event would retain and release the array.
+        let isGauge = plan.isGauge
         try ids.withUnsafeBytes { idBytes in
             for position in survivors {
                 let record = records[Int(position)]
-                guard record.subscription >= 0, plan.isGauge[Int(record.meter)] else { continue }
+                guard record.subscription >= 0, isGauge[Int(record.meter)] else { continue }
                 let start = Int(record.idOffset)
                 let id = UnsafeRawBufferPointer(
                     rebasing: idBytes[start..<start + Int(record.idLength)])
