@@ -164,4 +164,30 @@ final class TierOptionsCatalogTests: XCTestCase {
                 "27 plans.pro.charges[3].flat_price_at_zero: expected true or false, found \"yes\"",
             ])
     }
+
+    func testBlockCountsTakePartInTheLoadTimeOverflowCheck() {
+        // The largest event quantity (20 integer, 9 fractional digits) in blocks of 1e-9 is
+        // 99999999999999999999999999999 blocks (29 digits); × 2.5 stays within 38 digits,
+        // × 1234567890.5 (41 digits) does not.
+        let text = withCharges("""
+                  - key: fine
+                    meter: gb
+                    model: volume
+                    tiers:
+                      - { up_to: null, block_size: "0.000000001", block_price: "2.5" }
+                  - key: huge
+                    meter: gb
+                    model: volume
+                    tiers:
+                      - { up_to: null, block_size: "0.000000001", block_price: "1234567890.5" }
+            """)
+        XCTAssertEqual(
+            errors(text),
+            [
+                "14 plans.pro.charges[1]: the largest event quantity "
+                    + "99999999999999999999.999999999 priced by volume tiers [up_to null, "
+                    + "block_size 0.000000001, block_price 1234567890.5] overflows 38 "
+                    + "significant digits; use prices with fewer digits"
+            ])
+    }
 }
