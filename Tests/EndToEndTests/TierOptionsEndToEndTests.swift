@@ -171,6 +171,19 @@ final class TierOptionsEndToEndTests: XCTestCase {
                 "storage | basic | 999.5 |  |  | $2.00",
                 "999.5 in 1 block of 1,000 at $2.00",
             ])
+        // The rows with blocks and the zero row follow the published schemas.
+        let schemas = try runProcess(
+            URL(fileURLWithPath: "/usr/bin/env"),
+            [
+                "python3",
+                Executables.packageRoot.appendingPathComponent("schemas/check.py").path,
+                work.appendingPathComponent("rate").path,
+                work.appendingPathComponent("invoice").path,
+            ], in: work)
+        XCTAssertEqual(schemas.status, 0, schemas.transcript)
+        XCTAssertEqual(
+            schemas.standardOutput,
+            "\(work.path)/rate: 5 files checked\n\(work.path)/invoice: 8 files checked\n")
         // The CSV's unit_price is empty where the line is not one price per unit (blocks, a
         // flat price); columns: … charge,kind,group,quantity,quantity_exact,unit_price,amount.
         let csv = try readLines(work.appendingPathComponent("invoice/invoice-lines.csv"))
