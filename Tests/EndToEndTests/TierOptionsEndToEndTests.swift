@@ -136,6 +136,30 @@ final class TierOptionsEndToEndTests: XCTestCase {
                         + #""blocks":"1","block_size":"1000","block_price":"2","amount":"2"}]}"#),
             ])
 
+        // `rate explain` shows each block row's units, blocks and block price, and the option.
+        let explained = try runRate(
+            [
+                "explain", "--customer", "c1", "--catalog", catalog.path, "--inputs-root",
+                work.path, work.appendingPathComponent("rate").path,
+            ], in: work)
+        XCTAssertEqual(explained.status, 0, explained.transcript)
+        let report = explained.standardOutput.split(separator: "\n").map(String.init)
+        let pricing = try XCTUnwrap(report.firstIndex(of: "pricing:"))
+        XCTAssertEqual(
+            Array(report[(pricing + 1)...].prefix { $0.hasPrefix("  ") }),
+            [
+                "  api (basic) usage: quantity 0; 0 × 0 + flat 10 = 10; exact 10 → 10.00 USD",
+                "  api_plain (basic) usage: quantity 0; exact 0 → 0.00 USD",
+                "  messages (basic) usage: quantity 3200; 2500 in 3 blocks of 1000 × 5 = 15; "
+                    + "700 in 1 blocks of 1000 × 4 + flat 1 = 5; exact 20 → 20.00 USD",
+                "  storage (basic) usage: quantity 12345; 12345 in 13 blocks of 1000 × 1.5 + "
+                    + "flat 10 = 29.5; exact 29.5 → 29.50 USD",
+                "  catalog api (basic): meter api (sum); first tier's flat price at zero",
+                "  catalog api_plain (basic): meter api (sum)",
+                "  catalog messages (basic): meter messages (sum)",
+                "  catalog storage (basic): meter storage (sum)",
+            ])
+
         let invoiced = try runInvoice(
             [
                 "--catalog", catalog.path, "--customers", customers.path, "--period", "2026-10",
