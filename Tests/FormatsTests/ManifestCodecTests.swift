@@ -35,7 +35,7 @@ final class ManifestCodecTests: XCTestCase {
             invoice.buildsOn,
             ManifestLink(
                 stage: "rate",
-                manifestSHA256: "3b98a4ee731496a85522b76dd4d354feca087086c6a067fed9f98ef85798b472"))
+                manifestSHA256: "2ae18d6866256aac7614be903ebefdddaf4d9f7895c888d103bf60436daf1941"))
         XCTAssertEqual(
             invoice.configuration.map { $0.0 },
             ["catalog", "customers", "rated", "wallets", "grants"])
