@@ -336,4 +336,45 @@ final class EventAmountTests: XCTestCase {
                 "accepted=294 duplicates=42 conflict=12",
             ])
     }
+
+    /// Two events of 2^126 picos each sum past Int128.max: an `AmountOverflow` naming the line,
+    /// like the quantity sum's. (Valid amounts stay below 10³² picos, so the records are made
+    /// here: reaching 2^127 with real lines would take about 1.7 million maximal events.)
+    func testAmountSumOverflowNamesTheLine() throws {
+        let ingest = UsageIngest(
+            catalog: catalog, customers: customers, month: try XCTUnwrap(YearMonth("2026-10")))
+        let plan = AggregationPlan(catalog: catalog, admission: ingest.admission)
+        let states = AggregationStates(plan: plan)
+        let dims = DimsTable()
+        let noDims = DimsKeyBuilder()
+        noDims.reset()
+        let dimsNumber = noDims.withBytes { dims.intern($0) }
+        let meter = Int32(try XCTUnwrap(ingest.admission.meterKeys.firstIndex(of: "llm")))
+        var ids: [UInt8] = []
+        var records: [EventRecord] = []
+        for (index, id) in ["e1", "e2"].enumerated() {
+            let offset = ids.count
+            ids += Array(id.utf8)
+            StoredAmount.withBytes(Int128(1) << 126) { ids += $0 }
+            records.append(
+                EventRecord(
+                    quantityLow: 1_000_000_000, quantityHigh: 0, seconds: 1_791_158_400,
+                    line: Int64(index + 1), idOffset: Int64(offset), customer: 0, meter: meter,
+                    dims: dimsNumber, source: 0, nanoseconds: 0, subscription: 0, idLength: 2))
+        }
+        XCTAssertThrowsError(
+            try states.add(survivors: [0, 1], records: records, ids: ids, dims: dims)
+        ) { error in
+            XCTAssertEqual(
+                (error as? AmountOverflow)?.description,
+                #"customer "c1", plan "pro", charge "llm": cannot compute the sum of meter "#
+                    + #""llm" amounts over 2 events: arithmetic overflow in amount sum: the "#
+                    + "value exceeds 38 significant digits; use fewer digits in the prices, "
+                    + "rates or amounts involved")
+        }
+        // One such event alone is no overflow: the sum is 2^126 picos.
+        let single = AggregationStates(plan: plan)
+        XCTAssertNoThrow(
+            try single.add(survivors: [0], records: records, ids: ids, dims: dims))
+    }
 }
