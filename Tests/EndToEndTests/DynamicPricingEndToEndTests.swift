@@ -109,7 +109,8 @@ final class DynamicPricingEndToEndTests: XCTestCase {
 
         // calls: 1 × 0.01. gpu: 5.25 capped at 5. llm m-large: (0.0125 + 0.5 + 1.5) × 1.2 =
         // 2.0125 × 1.2 = 2.415 → 2.42; m-small: 0.25 × 1.2 = 0.3, raised to the 1.00 minimum.
-        let tail = #""period":{"start":"2026-10-01T00:00:00Z","end":"2026-11-01T00:00:00Z"},"#
+        let tail =
+            #""period":{"start":"2026-10-01T00:00:00Z","end":"2026-11-01T00:00:00Z"},"#
             + #""plan":"pro","#
         XCTAssertEqual(
             try readLines(output.appendingPathComponent("rated.ndjson")),

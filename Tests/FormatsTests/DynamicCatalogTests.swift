@@ -61,20 +61,21 @@ final class DynamicCatalogTests: XCTestCase {
     }
 
     func testEveryKeyOfAnotherModelIsAnErrorWithItsPath() {
-        let text = Self.head + """
-                  - key: llm
-                    meter: llm
-                    model: dynamic
-                    unit_price: "1"
-                    prices_by: model
-                    tiers: [{ up_to: null, unit_price: "1" }]
-                    package_size: 5
-                    package_price: "1"
-                    round_packages: up
-                    free_quantity: 10
-                    divide_by: 1000
-                    round_quantity: up
-            """
+        let text =
+            Self.head + """
+                      - key: llm
+                        meter: llm
+                        model: dynamic
+                        unit_price: "1"
+                        prices_by: model
+                        tiers: [{ up_to: null, unit_price: "1" }]
+                        package_size: 5
+                        package_price: "1"
+                        round_packages: up
+                        free_quantity: 10
+                        divide_by: 1000
+                        round_quantity: up
+                """
         // Lines 12–20 each name one key the dynamic model does not use (the model keys in
         // name order, then the quantity transforms in name order).
         XCTAssertEqual(
@@ -93,13 +94,14 @@ final class DynamicCatalogTests: XCTestCase {
     }
 
     func testDynamicNeedsACarriesAmountMeterAndAValidMarkup() {
-        let text = Self.head + """
-                  - { key: a, meter: calls, model: dynamic }
-                  - { key: b, meter: llm, model: dynamic, markup: "-1" }
-                  - { key: c, meter: llm, model: dynamic, markup: "0.0000000000001" }
-                  - { key: d, meter: llm, model: per_unit, unit_price: "1", markup: "2" }
-                  - { key: e, meter: llm, model: dynamic, markup: "1", minimum: "5", maximum: "1" }
-            """
+        let text =
+            Self.head + """
+                      - { key: a, meter: calls, model: dynamic }
+                      - { key: b, meter: llm, model: dynamic, markup: "-1" }
+                      - { key: c, meter: llm, model: dynamic, markup: "0.0000000000001" }
+                      - { key: d, meter: llm, model: per_unit, unit_price: "1", markup: "2" }
+                      - { key: e, meter: llm, model: dynamic, minimum: "5", maximum: "1" }
+                """
         XCTAssertEqual(
             errors(text),
             [
@@ -133,9 +135,10 @@ final class DynamicCatalogTests: XCTestCase {
 
     func testAMarkupThatCannotPriceTheLargestAmountIsRefused() {
         // 10^20 − 10^-12 (the largest amount) × 10^19 needs more than 38 significant digits.
-        let text = Self.head + """
-                  - { key: llm, meter: llm, model: dynamic, markup: "10000000000000000000" }
-            """
+        let text =
+            Self.head + """
+                      - { key: llm, meter: llm, model: dynamic, markup: "10000000000000000000" }
+                """
         XCTAssertEqual(
             errors(text),
             [

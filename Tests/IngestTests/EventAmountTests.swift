@@ -315,10 +315,11 @@ final class EventAmountTests: XCTestCase {
             limits.handOverBlockBytes = 256
             limits.spillFolder = NSTemporaryDirectory()
             let (_, usage) = try run(lines, fast: true, limits: limits)
-            let result = summary(usage) + [
-                "accepted=\(usage.counts.accepted) duplicates=\(usage.counts.duplicates) "
-                    + "conflict=\(usage.counts.rejected[.conflict] ?? 0)"
-            ]
+            let result =
+                summary(usage) + [
+                    "accepted=\(usage.counts.accepted) duplicates=\(usage.counts.duplicates) "
+                        + "conflict=\(usage.counts.rejected[.conflict] ?? 0)"
+                ]
             if let reference {
                 XCTAssertEqual(result, reference, "memory \(memory), partitions \(partitions)")
             } else {

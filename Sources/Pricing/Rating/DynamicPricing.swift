@@ -4,8 +4,7 @@ extension PriceModels {
     /// The one breakdown row of a dynamic line: `quantity` is the number of events, `amount` the
     /// sum of their amounts (before the markup), `markup` the charge's. At zero events it is
     /// the row `{ quantity 0, amount 0, markup }` (SPEC §13.5: always one row).
-    public static func dynamicRow(events: Int64, amount: Rational, markup: Rational) -> TierAmount
-    {
+    public static func dynamicRow(events: Int64, amount: Rational, markup: Rational) -> TierAmount {
         TierAmount(
             quantity: Rational(Int128(events)), unitPrice: nil, amount: amount, flatPrice: nil,
             markup: markup)
