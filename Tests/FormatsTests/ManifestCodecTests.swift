@@ -35,7 +35,7 @@ final class ManifestCodecTests: XCTestCase {
             invoice.buildsOn,
             ManifestLink(
                 stage: "rate",
-                manifestSHA256: "2ae18d6866256aac7614be903ebefdddaf4d9f7895c888d103bf60436daf1941"))
+                manifestSHA256: "861ede01036a8d8532033dbec55681134cafe15b10564d336c64fb3884da56a5"))
         XCTAssertEqual(
             invoice.configuration.map { $0.0 },
             ["catalog", "customers", "rated", "wallets", "grants"])
