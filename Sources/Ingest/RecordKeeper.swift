@@ -70,7 +70,7 @@ final class RecordStore {
         // The buffers just freed sit in this thread's malloc arena; when this is the keeping
         // thread, no later allocation of the run comes from that arena, so without a trim the
         // run's peak RSS kept them (20M events at the default limit: 531 instead of 371 MiB).
-        RecordStore.trimMalloc?(0)
+        _ = RecordStore.trimMalloc?(0)
     }
 
     /// glibc's `malloc_trim` (not in Swift's Glibc module), looked up once; nil elsewhere.
