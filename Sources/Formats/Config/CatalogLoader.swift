@@ -268,7 +268,9 @@ final class CatalogBuilder {
     }
 
     func meter(key: String, _ node: Node, _ path: String) -> Meter? {
-        guard let items = reader.mapping(node, path, allowed: ["aggregation", "field", "per"])
+        guard
+            let items = reader.mapping(
+                node, path, allowed: ["aggregation", "field", "carries_amount", "per"])
         else {
             return nil
         }
@@ -294,9 +296,15 @@ final class CatalogBuilder {
             reader.fail(fields["field"], path + ".field", "only unique_count meters take a field")
             return nil
         }
+        // SPEC §13.1: every event of the meter then carries its own price in `amount`.
+        let carriesAmount =
+            fields["carries_amount"].flatMap { reader.bool($0, path + ".carries_amount") }
+            ?? false
         let per = gaugeUnit(aggregation, node, fields["per"], path)
         if aggregation == .timeWeighted && per == nil { return nil }
-        return Meter(key: key, aggregation: aggregation, field: field, per: per)
+        return Meter(
+            key: key, aggregation: aggregation, field: field, carriesAmount: carriesAmount,
+            per: per)
     }
 
     func plan(
@@ -374,11 +382,12 @@ final class CatalogBuilder {
         "key", "type", "meter", "model", "tiers", "unit_price", "prices_by", "group_by", "filter",
         "divide_by", "round_quantity", "free_quantity", "package_size", "package_price",
         "round_packages", "minimum", "maximum", "amount", "schedule", "prorate", "name",
-        "description", "unit",
+        "description", "unit", "markup", "flat_price_at_zero",
     ]
     static let usageOnlyKeys: Set = [
         "meter", "model", "tiers", "unit_price", "prices_by", "group_by", "filter", "divide_by",
         "round_quantity", "free_quantity", "package_size", "package_price", "round_packages",
+        "markup", "flat_price_at_zero",
     ]
     static let recurringOnlyKeys: Set = ["amount", "schedule", "prorate"]
 
@@ -494,6 +503,10 @@ final class CatalogBuilder {
     func checkOverflow(_ charge: Charge, currency: Currency, _ node: Node, _ path: String) {
         switch charge {
         case .usage(let usage):
+            if case .dynamic(let markup) = usage.model {
+                checkDynamicOverflow(usage, markup: markup, currency: currency, node, path)
+                return
+            }
             var quantities = [(CatalogBuilder.largestEventQuantity, "the largest event quantity")]
             switch usage.model {
             case .graduated(let tiers), .volume(let tiers):
@@ -537,6 +550,30 @@ final class CatalogBuilder {
                         + "occurrences (a cron every minute of a month) overflows 38 significant "
                         + "digits; use an amount with fewer digits")
             }
+        }
+    }
+
+    /// The largest amount one event carries: 20 integer and 12 fractional digits (SPEC §13.5).
+    static let largestEventAmount = AmountScale.rational(
+        picos: Rational.powerOfTen(AmountScale.integerDigitsMax + AmountScale.fractionDigits) - 1)
+
+    /// `checkOverflow` for `dynamic`: the largest event amount times the markup, and the line's
+    /// minimum and maximum, are priced as rating will (`Rater.priceDynamic`).
+    func checkDynamicOverflow(
+        _ usage: UsageCharge, markup: Rational, currency: Currency, _ node: Node, _ path: String
+    ) {
+        do {
+            _ = try Rater.priceDynamic(
+                quantity: .one, events: 1, amount: CatalogBuilder.largestEventAmount,
+                charge: usage, currency: currency, rounding: rounding)
+            for bound in [usage.minimum, usage.maximum].compactMap({ $0 }) {
+                _ = try Money(rounding: bound, currency: currency, rule: rounding)
+            }
+        } catch {
+            reader.fail(
+                node, path,
+                "the largest event amount \(CatalogBuilder.largestEventAmount) times markup "
+                    + "\(markup) overflows 38 significant digits; use a markup with fewer digits")
         }
     }
 
@@ -663,19 +700,22 @@ final class CatalogBuilder {
         }
         guard let modelNode = fields["model"] else {
             reader.fail(
-                node, path + ".model", "missing; expected per_unit, graduated, volume or package")
+                node, path + ".model",
+                "missing; expected per_unit, graduated, volume, package or dynamic")
             return nil
         }
         guard let modelName = reader.string(modelNode, path + ".model") else { return nil }
         let modelKeys: [String: Set<String>] = [
             "per_unit": ["unit_price", "prices_by"],
-            "graduated": ["tiers"], "volume": ["tiers"],
+            "graduated": ["tiers", "flat_price_at_zero"], "volume": ["tiers", "flat_price_at_zero"],
             "package": ["package_size", "package_price", "round_packages"],
+            "dynamic": ["markup"],
         ]
         guard let ownKeys = modelKeys[modelName] else {
             reader.fail(
                 modelNode, path + ".model",
-                "unknown model \"\(modelName)\"; expected per_unit, graduated, volume or package")
+                "unknown model \"\(modelName)\"; expected per_unit, graduated, volume, package "
+                    + "or dynamic")
             return nil
         }
         for name in modelKeys.values.reduce(Set(), { $0.union($1) }).subtracting(ownKeys).sorted()
@@ -695,14 +735,56 @@ final class CatalogBuilder {
             } else {
                 reader.fail(node, path + ".tiers", "missing; \(modelName) needs tiers")
             }
+        case "dynamic":
+            model = dynamic(
+                fields, path, modelNode: modelNode, meter: meters[meterKey], valid: &valid)
         default:
             model = package(node, fields, path)
+        }
+        // SPEC §13.6; on any other model the key was refused above as not used by it.
+        var flatPriceAtZero = false
+        if let atZeroNode = fields["flat_price_at_zero"], ownKeys.contains("flat_price_at_zero") {
+            if let flag = reader.bool(atZeroNode, path + ".flat_price_at_zero") {
+                flatPriceAtZero = flag
+            } else {
+                valid = false
+            }
         }
         guard valid, let model else { return nil }
         return UsageCharge(
             key: key, meter: meterKey, groupBy: groupBy, filter: filter, model: model,
             freeQuantity: freeQuantity, divideBy: divideBy, roundQuantity: roundQuantity,
-            minimum: minimum, maximum: maximum)
+            minimum: minimum, maximum: maximum, flatPriceAtZero: flatPriceAtZero)
+    }
+
+    /// Keys that transform a quantity before a model prices it: a `dynamic` line bills its
+    /// events' own amounts, so none of them applies (SPEC §13.5).
+    static let quantityTransformKeys = ["divide_by", "free_quantity", "round_quantity"]
+
+    /// `model: dynamic` (SPEC §13.1): the optional `markup` (a decimal ≥ 0 with at most 12
+    /// fractional digits, default 1), on a `carries_amount` meter, without quantity transforms
+    /// (the other models' keys are refused by the caller).
+    func dynamic(
+        _ fields: [String: Node], _ path: String, modelNode: Node, meter: Meter?,
+        valid: inout Bool
+    ) -> PricingModel? {
+        for name in CatalogBuilder.quantityTransformKeys where fields[name] != nil {
+            reader.fail(fields[name], join(path, name), "not used by model dynamic")
+            valid = false
+        }
+        if let meter, !meter.carriesAmount {
+            reader.fail(
+                modelNode, path + ".model",
+                "model dynamic bills the amounts events carry; meter \"\(meter.key)\" needs "
+                    + "carries_amount: true")
+            valid = false
+        }
+        var markup = Rational.one
+        if let markupNode = fields["markup"] {
+            guard let value = price(markupNode, path + ".markup") else { return nil }
+            markup = value
+        }
+        return .dynamic(markup: markup)
     }
 
     func price(_ node: Node, _ path: String) -> Rational? {
@@ -769,7 +851,8 @@ final class CatalogBuilder {
             let tierPath = "\(path)[\(index)]"
             guard
                 let items = reader.mapping(
-                    tierNode, tierPath, allowed: ["up_to", "unit_price", "flat_price"])
+                    tierNode, tierPath,
+                    allowed: ["up_to", "unit_price", "flat_price", "block_size", "block_price"])
             else {
                 valid = false
                 continue
@@ -807,20 +890,75 @@ final class CatalogBuilder {
                 reader.fail(fields["up_to"], tierPath + ".up_to", "must be greater than 0")
                 valid = false
             }
-            guard let priceNode = fields["unit_price"] else {
-                reader.fail(tierNode, tierPath + ".unit_price", "missing")
+            guard let tier = tierPrices(fields, tierNode, tierPath, upTo: upTo) else {
                 valid = false
                 continue
             }
-            let unitPrice = price(priceNode, tierPath + ".unit_price")
-            let flatPrice = fields["flat_price"].flatMap { price($0, tierPath + ".flat_price") }
-            guard let unitPrice else {
-                valid = false
-                continue
-            }
-            tiers.append(Tier(upTo: upTo, unitPrice: unitPrice, flatPrice: flatPrice))
+            tiers.append(tier)
         }
         return valid ? tiers : nil
+    }
+
+    /// A tier's prices (SPEC §5, §13.6): `unit_price`, or whole blocks (`block_size` and
+    /// `block_price` together, never with `unit_price`), plus an optional `flat_price`. An
+    /// omitted `unit_price` is 0 when the tier has a flat price or blocks; a tier with none of
+    /// the three is an error. Every problem of the tier is reported.
+    func tierPrices(
+        _ fields: [String: Node], _ tierNode: Node, _ tierPath: String, upTo: Rational?
+    ) -> Tier? {
+        var valid = true
+        var unitPrice: Rational?
+        if let priceNode = fields["unit_price"] {
+            unitPrice = price(priceNode, tierPath + ".unit_price")
+            if unitPrice == nil { valid = false }
+        }
+        var flatPrice: Rational?
+        if let flatNode = fields["flat_price"] {
+            flatPrice = price(flatNode, tierPath + ".flat_price")
+            if flatPrice == nil { valid = false }
+        }
+        var blockSize: Rational?
+        if let sizeNode = fields["block_size"] {
+            blockSize = reader.decimal(sizeNode, tierPath + ".block_size")
+            if let size = blockSize, size.isZero {
+                reader.fail(sizeNode, tierPath + ".block_size", "must be greater than 0")
+                blockSize = nil
+            }
+            if blockSize == nil { valid = false }
+        }
+        var blockPrice: Rational?
+        if let blockNode = fields["block_price"] {
+            blockPrice = price(blockNode, tierPath + ".block_price")
+            if blockPrice == nil { valid = false }
+        }
+        let blockKeys = (fields["block_size"] != nil, fields["block_price"] != nil)
+        if fields["unit_price"] != nil, let blockNode = fields["block_price"] {
+            reader.fail(
+                blockNode, tierPath + ".block_price",
+                "not allowed with unit_price; a tier prices units or whole blocks, not both")
+            valid = false
+        }
+        if blockKeys == (true, false) {
+            reader.fail(
+                tierNode, tierPath + ".block_price", "missing; block_size needs a block_price")
+            valid = false
+        } else if blockKeys == (false, true) {
+            reader.fail(
+                tierNode, tierPath + ".block_size", "missing; block_price needs a block_size")
+            valid = false
+        }
+        if fields["unit_price"] == nil, fields["flat_price"] == nil, blockKeys == (false, false) {
+            reader.fail(
+                tierNode, tierPath + ".unit_price",
+                "missing; a tier needs a unit_price, a flat_price, or block_size and "
+                    + "block_price")
+            valid = false
+        }
+        guard valid else { return nil }
+        var block: BlockPrice?
+        if let blockSize, let blockPrice { block = BlockPrice(size: blockSize, price: blockPrice) }
+        return Tier(
+            upTo: upTo, unitPrice: unitPrice ?? .zero, flatPrice: flatPrice, block: block)
     }
 
     func package(_ node: Node, _ fields: [String: Node], _ path: String) -> PricingModel? {

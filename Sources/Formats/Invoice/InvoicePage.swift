@@ -140,8 +140,10 @@ public struct InvoicePageSettings: Sendable {
 /// quantity × price.
 enum LineExplanation {
     /// The tier rows as a phrase: `first 100 free, next 900 at $0.004`, `3 packages at $20.00`,
-    /// `1,200 at $0.015 + $5.00 flat`. Empty when the unit price column says it all (one
-    /// price over the whole quantity) or when there is nothing to break down.
+    /// `1,200 at $0.015 + $5.00 flat`, block tiers `first 2,500 in 3 blocks of 1,000 at
+    /// $5.00`, a flat price at zero `$5.00 flat at zero usage`. Empty when the unit price
+    /// column says it all (one price over the whole quantity) or when there is nothing to break
+    /// down.
     static func breakdown(
         _ line: RatedLine, charge: Charge?, currency: Currency, period: BillingPeriod
     ) -> String {
@@ -151,6 +153,9 @@ enum LineExplanation {
         if prorationDays(line, period: period) != nil {
             // The proration note says it: "Prorated: 17 of 31 days of $49.00".
             return ""
+        }
+        if line.tiers.count == 1, let markup = line.tiers[0].markup {
+            return passThrough(markup: markup)
         }
         var isPackage = false
         if case .usage(let usage)? = charge, case .package = usage.model { isPackage = true }
@@ -166,7 +171,20 @@ enum LineExplanation {
                 text = quantity
             }
             let flat = tier.flatPrice.flatMap { $0.isZero ? nil : $0 }
-            let unitPrice = tier.unitPrice ?? .zero
+            if tier.quantity.isZero {
+                // `flat_price_at_zero` (§13.6): the first tier's row at quantity 0.
+                parts.append(
+                    flat.map { DisplayText.money($0, currency: currency) + " flat at zero usage" }
+                        ?? "no usage")
+                continue
+            }
+            let unitPrice = tier.blockPrice ?? tier.unitPrice ?? .zero
+            if let blocks = tier.blocks, let size = tier.blockSize {
+                // "first 2,500 in 3 blocks of 1,000 at $5.00": the units, then how many
+                // started blocks they were billed as (§13.6).
+                text += " in " + DisplayText.quantity(blocks)
+                    + (blocks == .one ? " block" : " blocks") + " of " + DisplayText.quantity(size)
+            }
             if unitPrice.isZero && flat == nil {
                 text += " free"
             } else {
@@ -178,6 +196,12 @@ enum LineExplanation {
             parts.append(text)
         }
         return parts.joined(separator: ", ")
+    }
+
+    /// A `dynamic` line (SPEC §13.1): the events' own costs, times the markup when it is not 1
+    /// (`pass-through cost × 1.2`); the line's amount column holds the total.
+    static func passThrough(markup: Rational) -> String {
+        markup == .one ? "pass-through cost" : "pass-through cost × \(markup)"
     }
 
     /// `(active days, days in the period)` of a prorated monthly fee, from the tier row's
@@ -240,7 +264,7 @@ enum LineExplanation {
             notes.append("Prorated: \(active) of \(days) days of " + money(fee))
         }
         let priced = line.tiers.reduce(Rational.zero) { sum, tier in
-            (try? sum + tier.amount) ?? sum
+            (try? sum + tier.lineShare()) ?? sum
         }
         if line.amountExact != priced {
             if let minimum, line.amountExact == minimum, priced < minimum {
