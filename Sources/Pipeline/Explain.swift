@@ -236,6 +236,13 @@ public enum Explain {
         var rows: [String] = []
         if case .array(let tiers)? = object["tiers"] {
             for tier in tiers {
+                if tier["adjustment"] != nil {
+                    // A percentage line's per-event bound (SPEC §13.2): no unit price.
+                    rows.append(
+                        "\(text(tier["adjustment"])) on \(text(tier["quantity"])) events = "
+                            + text(tier["amount"]))
+                    continue
+                }
                 var row = "\(text(tier["quantity"])) × \(text(tier["unit_price"]))"
                 if tier["flat_price"] != nil { row += " + flat \(text(tier["flat_price"]))" }
                 rows.append(row + " = \(text(tier["amount"]))")

@@ -365,11 +365,12 @@ final class CatalogBuilder {
         "key", "type", "meter", "model", "tiers", "unit_price", "prices_by", "group_by", "filter",
         "divide_by", "round_quantity", "free_quantity", "package_size", "package_price",
         "round_packages", "minimum", "maximum", "amount", "schedule", "prorate", "name",
-        "description", "unit",
+        "description", "unit", "rate", "fixed_fee", "event_minimum", "event_maximum",
     ]
     static let usageOnlyKeys: Set = [
         "meter", "model", "tiers", "unit_price", "prices_by", "group_by", "filter", "divide_by",
         "round_quantity", "free_quantity", "package_size", "package_price", "round_packages",
+        "rate", "fixed_fee", "event_minimum", "event_maximum",
     ]
     static let recurringOnlyKeys: Set = ["amount", "schedule", "prorate"]
 
@@ -485,6 +486,16 @@ final class CatalogBuilder {
     func checkOverflow(_ charge: Charge, currency: Currency, _ node: Node, _ path: String) {
         switch charge {
         case .usage(let usage):
+            if case .percentage(let fee) = usage.model {
+                var problem = CatalogBuilder.percentageOverflow(fee)
+                for bound in [usage.minimum, usage.maximum].compactMap({ $0 })
+                where (try? Money(rounding: bound, currency: currency, rule: rounding)) == nil {
+                    problem = problem ?? "minimum or maximum \(bound) overflows 38 significant "
+                        + "digits in minor units; use fewer digits"
+                }
+                if let problem { reader.fail(node, path, problem) }
+                return
+            }
             var quantities = [(CatalogBuilder.largestEventQuantity, "the largest event quantity")]
             switch usage.model {
             case .graduated(let tiers), .volume(let tiers):
@@ -654,7 +665,7 @@ final class CatalogBuilder {
         }
         guard let modelNode = fields["model"] else {
             reader.fail(
-                node, path + ".model", "missing; expected per_unit, graduated, volume or package")
+                node, path + ".model", "missing; expected per_unit, graduated, volume, package or percentage")
             return nil
         }
         guard let modelName = reader.string(modelNode, path + ".model") else { return nil }
@@ -662,17 +673,25 @@ final class CatalogBuilder {
             "per_unit": ["unit_price", "prices_by"],
             "graduated": ["tiers"], "volume": ["tiers"],
             "package": ["package_size", "package_price", "round_packages"],
+            "percentage": CatalogBuilder.percentageKeys,
         ]
         guard let ownKeys = modelKeys[modelName] else {
             reader.fail(
                 modelNode, path + ".model",
-                "unknown model \"\(modelName)\"; expected per_unit, graduated, volume or package")
+                "unknown model \"\(modelName)\"; expected per_unit, graduated, volume, package or percentage")
             return nil
         }
         for name in modelKeys.values.reduce(Set(), { $0.union($1) }).subtracting(ownKeys).sorted()
         where fields[name] != nil {
             reader.fail(fields[name], join(path, name), "not used by model \(modelName)")
             valid = false
+        }
+        if modelName == "percentage" {
+            // Each event's own quantity is priced: no transform of the aggregate applies.
+            for name in ["free_quantity", "divide_by", "round_quantity"] where fields[name] != nil {
+                reader.fail(fields[name], join(path, name), "not used by model percentage")
+                valid = false
+            }
         }
         var model: PricingModel?
         switch modelName {
@@ -686,6 +705,8 @@ final class CatalogBuilder {
             } else {
                 reader.fail(node, path + ".tiers", "missing; \(modelName) needs tiers")
             }
+        case "percentage":
+            model = percentage(node, fields, path, meter: meters[meterKey])
         default:
             model = package(node, fields, path)
         }

@@ -70,6 +70,9 @@ public enum PricingModel: Hashable, Sendable {
     case volume([Tier])
     /// `ceil(quantity / size) × price`, or floor with `roundPackagesDown`.
     case package(size: Rational, price: Rational, roundPackagesDown: Bool)
+    /// A percent of each event's quantity plus a fixed fee, bounded per event (SPEC §13.2):
+    /// priced from the events, not from the aggregate alone (`PriceModels.percentage`).
+    case percentage(PercentageFee)
 }
 
 /// Rounding of the quantity after `divide_by`.

@@ -55,10 +55,12 @@ public struct UsageAggregate: Sendable {
     public let quantity: Rational
     /// The number of events that fed it.
     public let events: Int64
+    /// A `percentage` charge's per-event bounds at work (SPEC §13.2); nil for other models.
+    public let percentage: PercentageAdjustments?
 
     public init(
         customer: String, plan: String, charge: String, group: [Dimension], quantity: Rational,
-        events: Int64
+        events: Int64, percentage: PercentageAdjustments? = nil
     ) {
         self.customer = customer
         self.plan = plan
@@ -66,6 +68,7 @@ public struct UsageAggregate: Sendable {
         self.group = group
         self.quantity = quantity
         self.events = events
+        self.percentage = percentage
     }
 }
 

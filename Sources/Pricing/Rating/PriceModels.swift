@@ -41,6 +41,8 @@ public enum PriceModels {
                 TierAmount(
                     quantity: count, unitPrice: price, amount: try count * price, flatPrice: nil)
             ]
+        case .percentage:
+            preconditionFailure("a percentage line is priced from its events (Rater.usageLine)")
         }
     }
 
