@@ -168,11 +168,14 @@ final class CatalogPercentageTests: XCTestCase {
         let text = catalog(
             """
                   - { key: a, meter: payments, model: percentage, rate: "1000000" }
-                  - { key: b, meter: payments, model: percentage, rate: "1", fixed_fee: "10000000000000000000000" }
-                  - { key: c, meter: payments, model: percentage, rate: "100" }
+                  - { key: b, meter: payments, model: percentage, rate: "1",
+                      fixed_fee: "10000000000000000000000" }
+                  - { key: c, meter: payments, model: percentage, rate: "1701" }
+                  - { key: d, meter: payments, model: percentage, rate: "1702" }
             """)
-        // b: a fee of 10^22 is 10^39 at scale 17, past Int128. c: 100% of the largest event
-        // is (10^29 − 1) × 10^8 < 10^37: it fits.
+        // b: a fee of 10^22 is 10^39 at scale 17, past Int128. Both sides of the largest rate:
+        // c, 1701% is 1.701 × 10^9 per billionth: (10^29 − 1) × 1.701 × 10^9 < 1.701 × 10^38,
+        // it fits; d, 1702%: about 1.702 × 10^38, it does not.
         let largest = "99999999999999999999.999999999"
         XCTAssertEqual(
             errors(text),
@@ -183,6 +186,9 @@ final class CatalogPercentageTests: XCTestCase {
                 "10 plans.pro.charges[1]: the fee of the largest event quantity \(largest) "
                     + "priced by rate 1%, fixed_fee 10000000000000000000000 overflows 38 "
                     + "significant digits at 17 fractional digits; use a smaller rate or fee",
+                "13 plans.pro.charges[3]: the fee of the largest event quantity \(largest) "
+                    + "priced by rate 1702% overflows 38 significant digits at 17 fractional "
+                    + "digits; use a smaller rate or fee",
             ])
     }
 }

@@ -665,7 +665,8 @@ final class CatalogBuilder {
         }
         guard let modelNode = fields["model"] else {
             reader.fail(
-                node, path + ".model", "missing; expected per_unit, graduated, volume, package or percentage")
+                node, path + ".model",
+                "missing; expected per_unit, graduated, volume, package or percentage")
             return nil
         }
         guard let modelName = reader.string(modelNode, path + ".model") else { return nil }
@@ -678,7 +679,8 @@ final class CatalogBuilder {
         guard let ownKeys = modelKeys[modelName] else {
             reader.fail(
                 modelNode, path + ".model",
-                "unknown model \"\(modelName)\"; expected per_unit, graduated, volume, package or percentage")
+                "unknown model \"\(modelName)\"; expected per_unit, graduated, volume, package "
+                    + "or percentage")
             return nil
         }
         for name in modelKeys.values.reduce(Set(), { $0.union($1) }).subtracting(ownKeys).sorted()

@@ -3,8 +3,8 @@ import Pricing
 /// How an invoice page shows a `percentage` line (SPEC §13.2): its breakdown as one phrase,
 /// `2.9% of $12,345.00 + $0.30 × 412 payments`, and each per-event bound at work as a note.
 /// The events are named by the charge's display `unit` when the catalog gives one, else
-/// `events` (`1 event`, `1 payment` for one): the line's quantity is money, so the unit names what the events
-/// are (payments, orders), not the quantity (docs/DECISIONS.md).
+/// `events` (`1 event`, `1 payment` for one): the line's quantity is money, so the unit names
+/// what the events are (payments, orders), not the quantity (docs/DECISIONS.md).
 enum PercentageDisplay {
     /// The percentage terms of `charge`, when it is a percentage charge.
     static func fee(_ charge: Charge?) -> PercentageFee? {
