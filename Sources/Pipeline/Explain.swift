@@ -238,9 +238,10 @@ public enum Explain {
             for tier in tiers {
                 if tier["adjustment"] != nil {
                     // A percentage line's per-event bound (SPEC §13.2): no unit price.
+                    let events = text(tier["quantity"])
                     rows.append(
-                        "\(text(tier["adjustment"])) on \(text(tier["quantity"])) events = "
-                            + text(tier["amount"]))
+                        "\(text(tier["adjustment"])) (\(events) event\(events == "1" ? "" : "s"))"
+                            + " = " + text(tier["amount"]))
                     continue
                 }
                 var row = "\(text(tier["quantity"])) × \(text(tier["unit_price"]))"

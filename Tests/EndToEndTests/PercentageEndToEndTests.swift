@@ -144,6 +144,20 @@ final class PercentageEndToEndTests: XCTestCase {
                 inMemory, limit)
         }
 
+        // explain shows the rows, adjustments by their kind and events.
+        let explained = try runRate(
+            [
+                "explain", "--customer", "c1", "--charge", "cards", "--catalog", catalog.path,
+                "--inputs-root", work.path, output.path,
+            ], in: work)
+        XCTAssertEqual(explained.status, 0, explained.transcript)
+        XCTAssertTrue(
+            explained.standardOutput.contains(
+                "  cards (pro) usage: quantity 1118.345; 1118.345 × 0.029 = 32.432005; "
+                    + "5 × 0.3 = 1.5; event_minimum (2 events) = 0.226; "
+                    + "event_maximum (1 event) = -19.3; exact 14.858005 → 14.86 USD\n"),
+            explained.standardOutput)
+
         let invoiced = try runInvoice(
             [
                 "--catalog", catalog.path, "--customers", customers.path, "--period", "2026-10",
