@@ -35,7 +35,7 @@ final class ManifestCodecTests: XCTestCase {
             invoice.buildsOn,
             ManifestLink(
                 stage: "rate",
-                manifestSHA256: "3b98a4ee731496a85522b76dd4d354feca087086c6a067fed9f98ef85798b472"))
+                manifestSHA256: "5c7ca96d7ada3f3d5b50a69473ad5e5448abeb3f855161aa4dd38a5502d47d9f"))
         XCTAssertEqual(
             invoice.configuration.map { $0.0 },
             ["catalog", "customers", "rated", "wallets", "grants"])
