@@ -172,10 +172,13 @@ final class CatalogPercentageTests: XCTestCase {
                       fixed_fee: "10000000000000000000000" }
                   - { key: c, meter: payments, model: percentage, rate: "1701" }
                   - { key: d, meter: payments, model: percentage, rate: "1702" }
+                  - { key: e, meter: payments, model: percentage, rate: "1",
+                      maximum: "10000000000000000000000000000000000000" }
             """)
         // b: a fee of 10^22 is 10^39 at scale 17, past Int128. Both sides of the largest rate:
         // c, 1701% is 1.701 × 10^9 per billionth: (10^29 − 1) × 1.701 × 10^9 < 1.701 × 10^38,
-        // it fits; d, 1702%: about 1.702 × 10^38, it does not.
+        // it fits; d, 1702%: about 1.702 × 10^38, it does not. e: a line maximum of 10^37 is
+        // 10^39 cents, past 38 digits in minor units.
         let largest = "99999999999999999999.999999999"
         XCTAssertEqual(
             errors(text),
@@ -189,6 +192,9 @@ final class CatalogPercentageTests: XCTestCase {
                 "13 plans.pro.charges[3]: the fee of the largest event quantity \(largest) "
                     + "priced by rate 1702% overflows 38 significant digits at 17 fractional "
                     + "digits; use a smaller rate or fee",
+                "14 plans.pro.charges[4]: minimum or maximum "
+                    + "10000000000000000000000000000000000000 overflows 38 significant digits in "
+                    + "minor units; use fewer digits",
             ])
     }
 }
