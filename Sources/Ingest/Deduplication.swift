@@ -20,8 +20,11 @@ struct DedupeResult {
 /// kept never depends on what comes later: a key whose copies differ is a conflict whichever
 /// copy came first, and identical copies count once.
 enum Deduplication {
+    /// `carriesAmount` (per meter number) says which records have an amount after their id:
+    /// the amount is part of an event's content (SPEC §13.1), compared by value (the stored
+    /// picos), so `1.5` and `1.50` are the same.
     static func run(
-        records: [EventRecord], ids: [UInt8], customerIDs: [String]
+        records: [EventRecord], ids: [UInt8], customerIDs: [String], carriesAmount: [Bool] = []
     ) -> DedupeResult {
         var result = DedupeResult()
         guard !records.isEmpty else { return result }
@@ -80,6 +83,9 @@ enum Deduplication {
                             && first.quantityLow == record.quantityLow
                             && first.quantityHigh == record.quantityHigh
                             && first.dims == record.dims
+                            && (!first.carriesAmount(carriesAmount)
+                                || StoredAmount.picos(of: first, in: idBytes)
+                                    == StoredAmount.picos(of: record, in: idBytes))
                         if !same && !differs[firstIndex] {
                             differs[firstIndex] = true
                             conflictedFirsts.append(Int32(firstIndex))

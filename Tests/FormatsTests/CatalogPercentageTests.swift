@@ -99,8 +99,8 @@ final class CatalogPercentageTests: XCTestCase {
                 "17 plans.pro.charges[0].round_packages: not used by model percentage",
                 "14 plans.pro.charges[0].tiers: not used by model percentage",
                 "13 plans.pro.charges[0].unit_price: not used by model percentage",
-                "19 plans.pro.charges[0].free_quantity: not used by model percentage",
                 "20 plans.pro.charges[0].divide_by: not used by model percentage",
+                "19 plans.pro.charges[0].free_quantity: not used by model percentage",
                 "21 plans.pro.charges[0].round_quantity: not used by model percentage",
             ])
     }

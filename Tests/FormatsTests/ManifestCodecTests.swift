@@ -35,7 +35,7 @@ final class ManifestCodecTests: XCTestCase {
             invoice.buildsOn,
             ManifestLink(
                 stage: "rate",
-                manifestSHA256: "5c7ca96d7ada3f3d5b50a69473ad5e5448abeb3f855161aa4dd38a5502d47d9f"))
+                manifestSHA256: "861ede01036a8d8532033dbec55681134cafe15b10564d336c64fb3884da56a5"))
         XCTAssertEqual(
             invoice.configuration.map { $0.0 },
             ["catalog", "customers", "rated", "wallets", "grants"])

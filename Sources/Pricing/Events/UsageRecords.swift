@@ -55,12 +55,15 @@ public struct UsageAggregate: Sendable {
     public let quantity: Rational
     /// The number of events that fed it.
     public let events: Int64
+    /// The sum of the events' own amounts (SPEC §13.1), for a charge on a `carries_amount`
+    /// meter; nil for every other charge.
+    public let amount: Rational?
     /// A `percentage` charge's per-event bounds at work (SPEC §13.2); nil for other models.
     public let percentage: PercentageAdjustments?
 
     public init(
         customer: String, plan: String, charge: String, group: [Dimension], quantity: Rational,
-        events: Int64, percentage: PercentageAdjustments? = nil
+        events: Int64, amount: Rational? = nil, percentage: PercentageAdjustments? = nil
     ) {
         self.customer = customer
         self.plan = plan
@@ -68,6 +71,7 @@ public struct UsageAggregate: Sendable {
         self.group = group
         self.quantity = quantity
         self.events = events
+        self.amount = amount
         self.percentage = percentage
     }
 }
