@@ -88,11 +88,13 @@ final class CatalogPercentageTests: XCTestCase {
                     free_quantity: 10
                     divide_by: 100
                     round_quantity: up
+                    flat_price_at_zero: true
             """)
         // The keys of other models in name order, then the transforms of the aggregate.
         XCTAssertEqual(
             errors(text),
             [
+                "22 plans.pro.charges[0].flat_price_at_zero: not used by model percentage",
                 "16 plans.pro.charges[0].package_price: not used by model percentage",
                 "15 plans.pro.charges[0].package_size: not used by model percentage",
                 "18 plans.pro.charges[0].prices_by: not used by model percentage",
