@@ -68,6 +68,14 @@ struct RateCommand: ParsableCommand {
             """)
     var metricsFile: String?
 
+    @Option(
+        help: """
+            NDJSON decisions about event keys, one line per (customer, id): keep one copy, drop \
+            every copy, or replace them with a corrected event (docs/formats/resolutions.md). \
+            Example: --resolutions resolutions.ndjson
+            """)
+    var resolutions: String?
+
     @Argument(help: "Event files, directories (read recursively) or - for standard input.")
     var inputs: [String] = []
 
@@ -113,6 +121,7 @@ struct RateCommand: ParsableCommand {
             outputPath: stage.output, inputs: inputs, maxRejectRate: maxRate, limits: limits,
             ingestLimits: ingestLimits)
         job.metricsPath = metricsFile
+        job.resolutionsPath = resolutions
         let status = job.run()
         if status != .success { throw ExitCode(status.rawValue) }
     }
