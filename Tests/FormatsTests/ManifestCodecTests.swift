@@ -35,7 +35,7 @@ final class ManifestCodecTests: XCTestCase {
             invoice.buildsOn,
             ManifestLink(
                 stage: "rate",
-                manifestSHA256: "3b98a4ee731496a85522b76dd4d354feca087086c6a067fed9f98ef85798b472"))
+                manifestSHA256: "b9f5a41a50e7a9b33e6e7401c176eb10b6f2eb883623a4df2f764c2c89245605"))
         XCTAssertEqual(
             invoice.configuration.map { $0.0 },
             ["catalog", "customers", "rated", "wallets", "grants"])
