@@ -184,6 +184,16 @@ final class ResolutionTests: XCTestCase {
         let verified = try runRate(["verify", output.path], in: work)
         XCTAssertEqual(verified.status, 0, verified.transcript)
 
+        // Every output, the manifest's resolutions included, follows its schema.
+        let schemas = try runProcess(
+            URL(fileURLWithPath: "/usr/bin/env"),
+            [
+                "python3",
+                Executables.packageRoot.appendingPathComponent("schemas/check.py").path,
+                output.path,
+            ], in: work)
+        XCTAssertEqual(schemas.status, 0, schemas.transcript)
+
         // The spill path gives the same bytes.
         let inMemory = try folderDigests(output)
         for limit in ["1K", "64K"] {
