@@ -285,7 +285,7 @@ public struct InvoiceJob {
                 try writeInvoiceFiles(
                     invoices, seller: catalog.seller, page: page, credits: credits,
                     kept: basis?.invoices ?? [:], folder: folder)
-                    + corrections.writeFiles(seller: catalog.seller, folder: folder)
+                    + corrections.writeFiles(seller: catalog.seller, page: page, folder: folder)
             },
             alongside: {
                 var outputs: [(String, String)] = []

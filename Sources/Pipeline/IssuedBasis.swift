@@ -161,8 +161,11 @@ struct CorrectionRun {
     }
 
     /// Writes `corrections/<number>.json` and `.html`: the earlier ones byte for byte, then
-    /// this run's. Returns their names and digests.
-    func writeFiles(seller: Seller?, folder: OutputFolder) throws -> [(String, String)] {
+    /// this run's, their pages named and laid out as `page` says. Returns their names and
+    /// digests.
+    func writeFiles(
+        seller: Seller?, page: InvoicePageSettings, folder: OutputFolder
+    ) throws -> [(String, String)] {
         var outputs: [(String, String)] = []
         func write(_ name: String, _ bytes: [UInt8]) throws {
             outputs.append((name, try folder.write(name, bytes: bytes)))
@@ -177,7 +180,8 @@ struct CorrectionRun {
             try write(name + ".json", document.bytes())
             try write(
                 name + ".html",
-                CorrectionHTML.render(document, seller: seller, customerName: customer.name))
+                CorrectionHTML.render(
+                    document, seller: seller, customerName: customer.name, settings: page))
         }
         return outputs
     }

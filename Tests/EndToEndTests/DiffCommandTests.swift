@@ -52,7 +52,7 @@ final class DiffCommandTests: XCTestCase {
                 "cus_5 2026-10-000005 (USD): total +0.04",
             ])
         for line in [
-            "  catalog candidate.yaml: 4881c090cf1c → ",
+            "  catalog candidate.yaml: dd346eaac73d → ",
             "  ~ api (starter, usage): amount 0.06 → 0.08 (+0.02); exact 0.06 → 0.075",
             "  amount_due 1011.37 → 1011.39 (+0.02)",
             "  ~ api (starter, usage): amount 0.15 → 0.19 (+0.04); exact 0.148 → 0.185",

@@ -3,7 +3,7 @@ import TestSupport
 import XCTest
 
 /// The catalog's and customers' document fields (issue 11) change no output of `rate` or
-/// `invoice` but the HTML invoices: the samples with every new key added give the reviewed
+/// `invoice` but the HTML invoices: the samples with the document fields changed give the reviewed
 /// golden files byte for byte (the manifests differ, as they record the configuration files'
 /// digests, and the HTML pages, which show the new fields), and a broken logo stops both stages
 /// with exit 2 and the YAML path.
@@ -11,24 +11,22 @@ final class DocumentFieldsEndToEndTests: XCTestCase {
     /// The 8-byte PNG signature and the length of an IHDR chunk.
     static let pngBytes: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D]
 
-    /// The sample catalog with payment terms, every seller field (the logo at `logo`) and
-    /// display text on a plan and on every `platform_fee` charge.
+    /// The sample catalog (which has names, units, payment terms and the seller's contact and
+    /// bank) with the document fields changed: 30 days of terms, a logo at `logo`, a plan
+    /// description and a unit on every `platform_fee` charge.
     func catalogText(logo: String) throws -> String {
         var text = try readText(Executables.samples.appendingPathComponent("catalog.yaml"))
-        func insert(after anchor: String, _ addition: String) {
+        func replace(_ anchor: String, _ replacement: String) {
             XCTAssertTrue(text.contains(anchor), anchor)
-            text = text.replacingOccurrences(of: anchor, with: anchor + addition)
+            text = text.replacingOccurrences(of: anchor, with: replacement)
         }
-        insert(after: "version: 1\n", "payment_terms_days: 30\n")
-        insert(
-            after: "  tax_id: \"IE1234567T\"\n",
-            "  email: billing@ratebook.example\n  website: https://ratebook.example\n"
-                + "  bank: { iban: \"IE29 AIBK 9311 5212 3456 78\", bic: AIBKIE2D }\n"
-                + "  logo: \(logo)\n")
-        insert(after: "  starter:\n", "    name: Starter\n    description: \"For small teams\"\n")
-        insert(
-            after: "      - key: platform_fee\n",
-            "        name: Platform fee\n        unit: month\n")
+        replace("payment_terms_days: 14\n", "payment_terms_days: 30\n")
+        let bank = "  bank: { iban: \"IE29 AIBK 9311 5212 3456 78\", bic: AIBKIE2D }\n"
+        replace(bank, bank + "  logo: \(logo)\n")
+        let starter = "  starter:\n    name: \"Starter\"\n"
+        replace(starter, starter + "    description: \"For small teams\"\n")
+        let fee = "      - key: platform_fee\n        name: \"Platform fee\"\n"
+        replace(fee, fee + "        unit: month\n")
         return text
     }
 

@@ -21,11 +21,12 @@ final class InvoicePageEndToEndTests: XCTestCase {
             acme.rows("lines"),
             [
                 "Description | Plan | Quantity | Unit | Unit price | Amount",
-                "backups | pro_eur | 31 |  | €0.40 | €12.40",
-                "eu_api | pro_eur | 171 |  | €0.0035 | €0.60",
-                "output_tokens | pro_eur | 720.218 |  | €0.0015 | €1.08",
-                "platform_fee | pro_eur | 1 |  | €89.00 | €89.00",
-                "regions | pro_eur | 0 |  |  | €0.00",
+                "Daily backups | Pro (EUR) | 31 |  | €0.40 | €12.40",
+                "EU API calls Calls served from eu-west-1 and eu-central-1 | Pro (EUR) | 171 "
+                    + "| calls | €0.0035 | €0.60",
+                "Output tokens | Pro (EUR) | 720.218 | 1,000 tokens | €0.0015 | €1.08",
+                "Platform fee | Pro (EUR) | 1 |  | €89.00 | €89.00",
+                "Active regions | Pro (EUR) | 0 | regions |  | €0.00",
             ])
         XCTAssertEqual(
             acme.rows("totals"),
@@ -43,10 +44,10 @@ final class InvoicePageEndToEndTests: XCTestCase {
             sakura.rows("lines"),
             [
                 "Description | Plan | Quantity | Unit | Unit price | Amount",
-                "api | tokyo | 79 |  | ¥0.45 | ¥36",
-                "invoices_run | tokyo | 2 |  | ¥1,000 | ¥2,000",
-                "office_hours | tokyo | 22 |  | ¥300 | ¥6,600",
-                "seats | tokyo | 248 |  |  | ¥36,000",
+                "API calls | Tokyo | 79 | calls | ¥0.45 | ¥36",
+                "Invoice runs | Tokyo | 2 |  | ¥1,000 | ¥2,000",
+                "Office hours Weekdays at 09:00 Tokyo time | Tokyo | 22 |  | ¥300 | ¥6,600",
+                "Seats Sold in packs of 10, whole packs only | Tokyo | 248 | seats |  | ¥36,000",
                 "24 packages at ¥1,500",
                 "248 rounded down to whole packages of 10",
             ])
@@ -67,13 +68,13 @@ final class InvoicePageEndToEndTests: XCTestCase {
             quiet.rows("lines"),
             [
                 "Description | Plan | Quantity | Unit | Unit price | Amount",
-                "api | starter | 0 |  |  | $0.00",
-                "Minimum commitment true-up | starter | 1 |  | $31.00 | $31.00",
+                "API calls | Starter | 0 | calls |  | $0.00",
+                "Minimum commitment true-up | Starter | 1 |  | $31.00 | $31.00",
                 "Brings the plan up to its minimum commitment of $100.00",
-                "platform_fee | starter | 1 |  | $49.00 | $49.00",
-                "seats | starter | 0 |  |  | $20.00",
+                "Platform fee | Starter | 1 |  | $49.00 | $49.00",
+                "Seats Sold in packs of 5 | Starter | 0 | seats |  | $20.00",
                 "Minimum charge of $20.00 applied",
-                "storage | starter | 0 |  |  | $0.00",
+                "Storage | Starter | 0 | GB-hours |  | $0.00",
                 "The first 100 units are free",
             ])
         XCTAssertEqual(
@@ -102,11 +103,11 @@ final class InvoicePageEndToEndTests: XCTestCase {
             Array(rows.prefix(6)),
             [
                 "Description | Plan | Quantity | Unit | Unit price | Amount",
-                "api | pro 1–14 Nov | 0 |  |  | $0.00",
-                "platform_fee | pro 1–14 Nov | 1 |  | $199.00 | $199.00",
-                "support | pro 1–14 Nov | 4 |  | $2.50 | $10.00",
-                "api | starter 15–31 Oct | 93 |  | $0.00 | $0.00",
-                "platform_fee | starter 15–31 Oct | 1 |  |  | $26.87",
+                "API calls | Pro 1–14 Nov | 0 | calls |  | $0.00",
+                "Platform fee | Pro 1–14 Nov | 1 |  | $199.00 | $199.00",
+                "Support hours Every Monday and Thursday | Pro 1–14 Nov | 4 |  | $2.50 | $10.00",
+                "API calls | Starter 15–31 Oct | 93 | calls | $0.00 | $0.00",
+                "Platform fee | Starter 15–31 Oct | 1 |  |  | $26.87",
             ])
         XCTAssertEqual(rows[6], "Prorated: 17 of 31 days of $49.00")
     }

@@ -29,29 +29,82 @@ final class CorrectionHTMLTests: XCTestCase {
     }
 
     func testACreditNotePage() throws {
-        let page = CorrectionHTML.render(
+        let bytes = CorrectionHTML.render(
             document(), seller: nil, customerName: "Acme & Sons")
-        let text = String(decoding: page, as: UTF8.self)
+        let page = try readHTML(bytes)
+        // Without the catalog's display text the page shows keys, as an invoice page does.
+        XCTAssertEqual(
+            page.rows("lines"),
+            [
+                "Charge | Plan | Change | Quantity | Unit | Amount",
+                "seats (region=eu) | pro | removed | -2 |  | -$20.00",
+            ])
+        XCTAssertEqual(
+            page.rows("totals"),
+            [
+                "Subtotal | -$20.00", "Discounts | $2.00", "Tax | -$3.42", "Total | -$21.42",
+                "Credited to your account | -$21.42",
+            ])
         for expected in [
-            "<title>Credit note 2026-10-C000001</title>",
-            "correcting invoice <strong>2026-10-000001</strong>",
-            "<p>To Acme &amp; Sons (cus_1)</p>",
-            "<tr><td>seats (region=eu)</td><td>pro</td><td>removed</td><td class=\"num\">-2</td>"
-                + "<td class=\"num\">-$20.00</td></tr>",
-            "<th scope=\"row\">Tax</th><td class=\"num\">-$3.42</td>",
-            "<tr class=\"due\"><th scope=\"row\">Credited to your account</th>"
-                + "<td class=\"num\">-$21.42</td></tr>",
+            "Credit note Number 2026-10-C000001 , correcting invoice 2026-10-000001",
+            "Issued 5 Nov 2026 for the service period 1 Oct 2026 – 31 Oct 2026",
+            "To Acme & Sons (cus_1)",
         ] {
-            XCTAssertTrue(text.contains(expected), "missing «\(expected)»")
+            XCTAssertTrue(page.text.contains(expected), "«\(expected)» in \(page.text)")
         }
-        XCTAssertEqual(try htmlProblems(page), "")
+        XCTAssertEqual(try htmlProblems(bytes), "")
         // No seller: said on the page, as on the invoice.
+        XCTAssertEqual(page.first("missing"), "Seller details missing: add seller to the catalog")
         XCTAssertEqual(
-            try readHTML(page).first("missing"),
-            "Seller details missing: add seller to the catalog")
-        XCTAssertEqual(
-            CorrectionHTML.render(document(), seller: nil, customerName: "Acme & Sons"), page,
+            CorrectionHTML.render(document(), seller: nil, customerName: "Acme & Sons"), bytes,
             "deterministic")
+    }
+
+    /// With the run's catalog the lines read as on the invoice: the charge's and plan's display
+    /// names, the unit, and the true-up by what it is.
+    func testLinesUseTheCatalogsNamesAndUnits() throws {
+        let settings = InvoicePageSettings(
+            display: CatalogDisplay(
+                plans: ["pro": DisplayLabel(name: "Pro", description: nil, unit: nil)],
+                charges: [
+                    "pro": [
+                        "seats": DisplayLabel(name: "Seats", description: nil, unit: "seats")
+                    ]
+                ]),
+            paper: .letter)
+        var supplementary = document()
+        let trueUp = LineChange(
+            key: BillableLineKey(
+                customer: "cus_1", plan: "pro", charge: "minimum_true_up",
+                kind: "minimum_true_up", group: []),
+            before: nil,
+            after: LineFigures(
+                quantity: .one, amountExact: DecimalText.exact("5")!,
+                amount: DecimalText.exact("5")!),
+            quantityDelta: .one, amountExactDelta: DecimalText.exact("5")!,
+            amountDelta: DecimalText.exact("5")!)
+        supplementary = CorrectionDocument(
+            number: supplementary.number, customer: supplementary.customer,
+            corrects: supplementary.corrects, periodStart: supplementary.periodStart,
+            periodEnd: supplementary.periodEnd, issueDate: supplementary.issueDate,
+            currency: supplementary.currency, amountScale: supplementary.amountScale,
+            draft: CorrectionDraft(
+                kind: .creditNote, lines: supplementary.draft.lines + [trueUp],
+                subtotal: supplementary.draft.subtotal, discounts: supplementary.draft.discounts,
+                tax: supplementary.draft.tax, total: supplementary.draft.total))
+        let bytes = CorrectionHTML.render(
+            supplementary, seller: nil, customerName: nil, settings: settings)
+        let page = try readHTML(bytes)
+        XCTAssertEqual(
+            page.rows("lines"),
+            [
+                "Charge | Plan | Change | Quantity | Unit | Amount",
+                "Seats (region=eu) | Pro | removed | -2 | seats | -$20.00",
+                "Minimum commitment true-up | Pro | added | 1 |  | $5.00",
+            ])
+        let text = String(decoding: bytes, as: UTF8.self)
+        XCTAssertTrue(text.contains("size: letter"), "the page's paper is the settings' paper")
+        XCTAssertEqual(try htmlProblems(bytes), "")
     }
 
     func testTextFromTheCatalogIsEscaped() throws {

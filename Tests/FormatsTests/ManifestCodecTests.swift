@@ -35,7 +35,7 @@ final class ManifestCodecTests: XCTestCase {
             invoice.buildsOn,
             ManifestLink(
                 stage: "rate",
-                manifestSHA256: "b9f5a41a50e7a9b33e6e7401c176eb10b6f2eb883623a4df2f764c2c89245605"))
+                manifestSHA256: "c6a85de9e2f57acc37da896a7ea0cd58a4ba2d3afedefece4c023eff3fc0757f"))
         XCTAssertEqual(
             invoice.configuration.map { $0.0 },
             ["catalog", "customers", "rated", "wallets", "grants"])

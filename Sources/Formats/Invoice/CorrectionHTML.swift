@@ -2,11 +2,14 @@ import Pricing
 
 /// Writes a correction document's page (`corrections/<number>.html`, SPEC §9) in the style of
 /// the invoice page: what it corrects, the difference line by line, the difference of each
-/// total. The JSON document stays the record of truth.
+/// total. Charges and plans are shown by the catalog's display names and units, as on the
+/// invoice (keys where the catalog has none). The JSON document stays the record of truth.
 public enum CorrectionHTML {
-    /// The page for `document`, issued by `seller` (left out when nil), to `customerName`.
+    /// The page for `document`, issued by `seller` (left out when nil), to `customerName`, with
+    /// the names, units and paper of `settings`.
     public static func render(
-        _ document: CorrectionDocument, seller: Seller?, customerName: String?
+        _ document: CorrectionDocument, seller: Seller?, customerName: String?,
+        settings: InvoicePageSettings = InvoicePageSettings()
     ) -> [UInt8] {
         func e(_ text: String) -> String { InvoiceHTML.escaped(text) }
         let draft = document.draft
@@ -15,7 +18,15 @@ public enum CorrectionHTML {
         // its currency's minor units.
         let currency = Currency(code: document.currency, minorUnitDigits: document.amountScale)
         func amount(_ value: Rational) -> String { e(DisplayText.money(value, currency: currency)) }
-        let paper = Paper.forCountry(seller?.address?.country)
+        // Dates as the invoice page writes them (`1 Oct 2026`), from the local date an
+        // instant's text starts with; the period's end is exclusive, so its last day is shown.
+        // Text that is not a date is shown as it is.
+        func date(_ text: String, lastDay: Bool = false) -> String {
+            guard let day = CivilDate(iso: String(text.prefix(10))) else { return e(text) }
+            let shown = lastDay ? day.adding(days: -1) : day
+            return "<time datetime=\"\(shown)\">\(InvoiceHTML.dateText(shown))</time>"
+        }
+        let paper = settings.paper ?? Paper.forCountry(seller?.address?.country)
         var out: [String] = [
             "<!DOCTYPE html>", "<html lang=\"en\">", "<head>", "<meta charset=\"utf-8\">",
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
@@ -25,8 +36,8 @@ public enum CorrectionHTML {
             "<header>", "<h1>\(e(kind))</h1>",
             "<p>Number <strong>\(e(document.number))</strong>, correcting invoice "
                 + "<strong>\(e(document.corrects))</strong></p>",
-            "<p>Issued \(e(document.issueDate)) for the period \(e(document.periodStart)) to "
-                + "\(e(document.periodEnd))</p>",
+            "<p>Issued \(date(document.issueDate)) for the service period "
+                + "\(date(document.periodStart)) – \(date(document.periodEnd, lastDay: true))</p>",
         ]
         if let seller {
             out.append("<p>From \(e(seller.name))</p>")
@@ -37,16 +48,20 @@ public enum CorrectionHTML {
         out += [
             "</header>", "<table class=\"lines\">",
             "<thead><tr><th>Charge</th><th>Plan</th><th>Change</th><th class=\"num\">Quantity"
-                + "</th><th class=\"num\">Amount</th></tr></thead>", "<tbody>",
+                + "</th><th>Unit</th><th class=\"num\">Amount</th></tr></thead>", "<tbody>",
         ]
         for line in draft.lines {
             let change = line.appeared ? "added" : line.vanished ? "removed" : "changed"
-            let group = line.key.group.isEmpty ? "" : " (\(e(line.key.groupText)))"
+            let key = line.key
+            let name = settings.chargeName(plan: key.plan, charge: key.charge, kind: key.kind)
+            let group = key.group.isEmpty ? "" : " (\(e(key.groupText)))"
+            let unit = settings.display.charge(plan: key.plan, charge: key.charge)?.unit ?? ""
             out.append(
-                "<tr><td>\(e(line.key.charge))\(group)</td><td>\(e(line.key.plan))</td>"
+                "<tr><td>\(e(name))\(group)</td><td>\(e(settings.planName(key.plan)))</td>"
                     + "<td>\(change)</td><td class=\"num\">"
                     + e(DisplayText.quantity(line.quantityDelta))
-                    + "</td><td class=\"num\">\(amount(line.amountDelta))</td></tr>")
+                    + "</td><td>\(e(unit))</td><td class=\"num\">\(amount(line.amountDelta))"
+                    + "</td></tr>")
         }
         out += ["</tbody>", "</table>", "<table class=\"totals\">"]
         for (label, value, className) in [

@@ -106,8 +106,13 @@ public struct InvoicePageSettings: Sendable {
 
     /// What a reader sees for a line's charge: its display name, else its key.
     func chargeName(_ line: RatedLine) -> String {
-        if line.kind == .minimumTrueUp { return "Minimum commitment true-up" }
-        return display.charge(plan: line.plan, charge: line.charge)?.name ?? line.charge
+        chargeName(plan: line.plan, charge: line.charge, kind: line.kind.rawValue)
+    }
+
+    /// The same for a line known by its key (a correction document's line); `kind` as written.
+    func chargeName(plan: String, charge: String, kind: String) -> String {
+        if kind == LineKind.minimumTrueUp.rawValue { return "Minimum commitment true-up" }
+        return display.charge(plan: plan, charge: charge)?.name ?? charge
     }
 
     /// A plan's display name, else its key.
