@@ -20,6 +20,10 @@ struct DedupeResult {
     /// The records of replaced keys, survivors numbered after the partition's records
     /// (`records.count + k`).
     var replacements: [EventRecord] = []
+    /// The replacements' own id bytes, to append after the partition's ids (their `idOffset`
+    /// counts from the start of the partition's ids): a replacement reads no byte of a copy,
+    /// so content stored after an id (an amount, SPEC §13.1) is the replacement's own.
+    var replacementIDs: [UInt8] = []
 }
 
 /// Finds the copies of each (customer, id) among one partition's records with an open-addressing
@@ -109,7 +113,7 @@ enum Deduplication {
                     if let index = resolutions.find(hash: hash, customer: record.customer, id: key),
                         resolve(
                             first: first, resolution: index, table: resolutions,
-                            records: records, next: next, into: &result)
+                            records: records, idCount: ids.count, next: next, into: &result)
                     {
                         differs[Int(first)] = false
                         continue
@@ -156,7 +160,7 @@ enum Deduplication {
     /// key follows §3 so the counts still add up (the run then stops with exit 2).
     private static func resolve(
         first: Int32, resolution: Int, table: ResolutionTable, records: [EventRecord],
-        next: [Int32], into result: inout DedupeResult
+        idCount: Int, next: [Int32], into result: inout DedupeResult
     ) -> Bool {
         var all: [Int32] = []
         var copy = first
@@ -186,8 +190,10 @@ enum Deduplication {
             billed = nil
         case .replace(var replacement):
             let firstCopy = records[Int(all[0])]
-            replacement.idOffset = firstCopy.idOffset
-            replacement.idLength = firstCopy.idLength
+            let id = table.idBytes(resolution)
+            replacement.idOffset = Int64(idCount + result.replacementIDs.count)
+            replacement.idLength = UInt16(id.count)
+            result.replacementIDs += id
             replacement.source = firstCopy.source
             replacement.line = firstCopy.line
             billed = all[0]

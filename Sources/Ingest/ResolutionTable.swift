@@ -110,6 +110,11 @@ final class ResolutionTable: @unchecked Sendable {
         return (table, errors)
     }
 
+    /// The key's id bytes of resolution `index` (a replacement's own id: the key's).
+    func idBytes(_ index: Int) -> [UInt8] {
+        ids[index]
+    }
+
     /// Dedupe's hash of a key: the id's bytes seeded with the customer's number.
     static func hash(customer: Int32, id: [UInt8]) -> UInt64 {
         id.withUnsafeBytes { byteHash($0, seed: UInt64(UInt32(customer))) }

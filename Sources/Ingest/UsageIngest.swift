@@ -205,13 +205,15 @@ public final class UsageIngest {
                 let failed = results.set(number) {
                     let taken = try partitions[number].takeAll()
                     var records = taken.records
-                    let ids = taken.ids
+                    var ids = taken.ids
                     var dedupe = Deduplication.run(
                         records: records, ids: ids, customerIDs: states.plan.customerIDs,
                         resolutions: resolutions)
                     if !dedupe.replacements.isEmpty {
                         records += dedupe.replacements
+                        ids += dedupe.replacementIDs
                         dedupe.replacements = []
+                        dedupe.replacementIDs = []
                     }
                     try states.add(
                         survivors: dedupe.survivors, records: records, ids: ids, dims: dims)

@@ -194,6 +194,22 @@ final class ResolutionTests: XCTestCase {
             ], in: work)
         XCTAssertEqual(schemas.status, 0, schemas.transcript)
 
+        // Superseded lines do not count toward --max-reject-rate: 3 rejected of 15 lines is
+        // 0.2, not over 0.2 (with the 7 superseded it would be 10 of 15: exit 4).
+        _ = try rate("limit", ["--max-reject-rate", "0.2"])
+        _ = try rate("limit-spill", ["--max-reject-rate", "0.2", "--memory-limit", "1K"])
+        let over = try runRate(
+            rateArguments(
+                catalog: catalog, customers: customers, period: "2026-10",
+                output: work.appendingPathComponent("over", isDirectory: true),
+                inputs: ["a.ndjson", "b.ndjson", "batch.tar"],
+                extra: ["--resolutions", "resolutions.ndjson", "--max-reject-rate", "0.19"]),
+            in: work)
+        XCTAssertEqual(over.status, 4, over.transcript)
+        XCTAssertTrue(
+            over.standardError.contains("3 of 15 lines rejected, over --max-reject-rate 0.19"),
+            over.transcript)
+
         // The spill path gives the same bytes.
         let inMemory = try folderDigests(output)
         for limit in ["1K", "64K"] {
