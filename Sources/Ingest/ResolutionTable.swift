@@ -143,8 +143,7 @@ final class ResolutionTable: @unchecked Sendable {
     /// The resolution of the key (customer number, id bytes) whose dedupe hash is `hash`.
     func find(hash: UInt64, customer: Int32, id: UnsafeRawBufferPointer) -> Int? {
         guard let candidates = byHash[hash] else { return nil }
-        for index in candidates where customers[index] == customer && ids[index].count == id.count
-        {
+        for index in candidates where customers[index] == customer && ids[index].count == id.count {
             let same = ids[index].withUnsafeBytes { $0.elementsEqual(id) }
             if same { return index }
         }

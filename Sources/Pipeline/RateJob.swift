@@ -328,8 +328,8 @@ public struct RateJob {
         for outcome in outcomes {
             let resolution = resolutions[outcome.resolution]
             found.insert(outcome.resolution)
-            if outcome.keepMissed, case .keep(let keptFile, let member, let line) =
-                resolution.action
+            if outcome.keepMissed,
+                case .keep(let keptFile, let member, let line) = resolution.action
             {
                 let named = (member.map { "\(keptFile)!\($0)" } ?? keptFile) + ":\(line)"
                 misses.append(

@@ -77,23 +77,24 @@ final class ResolutionTests: XCTestCase {
         return (work, catalog, customers)
     }
 
-    static let resolutions = [
-        #"{"customer":"c1","id":"con","action":"keep","file":"batch.tar","#
-            + #""member":"part.ndjson","line":1,"reason":"vendor confirmed 50"}"#,
-        #"{"customer":"c1","id":"acc","action":"keep","file":"b.ndjson","line":4}"#,
-        #"{"customer":"c1","id":"dk","action":"drop","reason":"test traffic"}"#,
-        #"{"customer":"c1","id":"rc","action":"replace","event":{"id":"rc","customer":"c1","#
-            + #""meter":"tokens","ts":"2026-10-20T00:00:00Z","quantity":30}}"#,
-        // Accepted as it stands, replaced by an event of November: out of period.
-        #"{"customer":"c1","id":"ra","action":"replace","reason":"belongs to November","#
-            + #""event":{"id":"ra","customer":"c1","meter":"tokens","#
-            + #""ts":"2026-11-02T00:00:00Z","quantity":"40"}}"#,
-        #"{"customer":"c1","id":"da","action":"drop"}"#,
-        "",
-        // No copy in the input: unused, whatever the action.
-        #"{"customer":"c1","id":"ghost","action":"drop"}"#,
-        #"{"customer":"c9","id":"e","action":"keep","file":"a.ndjson","line":1}"#,
-    ].joined(separator: "\n") + "\n"
+    static let resolutions =
+        [
+            #"{"customer":"c1","id":"con","action":"keep","file":"batch.tar","#
+                + #""member":"part.ndjson","line":1,"reason":"vendor confirmed 50"}"#,
+            #"{"customer":"c1","id":"acc","action":"keep","file":"b.ndjson","line":4}"#,
+            #"{"customer":"c1","id":"dk","action":"drop","reason":"test traffic"}"#,
+            #"{"customer":"c1","id":"rc","action":"replace","event":{"id":"rc","customer":"c1","#
+                + #""meter":"tokens","ts":"2026-10-20T00:00:00Z","quantity":30}}"#,
+            // Accepted as it stands, replaced by an event of November: out of period.
+            #"{"customer":"c1","id":"ra","action":"replace","reason":"belongs to November","#
+                + #""event":{"id":"ra","customer":"c1","meter":"tokens","#
+                + #""ts":"2026-11-02T00:00:00Z","quantity":"40"}}"#,
+            #"{"customer":"c1","id":"da","action":"drop"}"#,
+            "",
+            // No copy in the input: unused, whatever the action.
+            #"{"customer":"c1","id":"ghost","action":"drop"}"#,
+            #"{"customer":"c9","id":"e","action":"keep","file":"a.ndjson","line":1}"#,
+        ].joined(separator: "\n") + "\n"
 
     /// Keep (a conflicting key's archive copy; a non-conflicting key's later duplicate), drop
     /// (conflicting, accepted), replace (conflicting; accepted by an out-of-period event),
