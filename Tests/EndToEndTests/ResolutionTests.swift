@@ -195,6 +195,36 @@ final class ResolutionTests: XCTestCase {
             ], in: work)
         XCTAssertEqual(schemas.status, 0, schemas.transcript)
 
+        // rate diff names the resolutions file and the superseded count among the reasons.
+        let plain = work.appendingPathComponent("plain", isDirectory: true)
+        let plainRun = try runRate(
+            rateArguments(
+                catalog: catalog, customers: customers, period: "2026-10", output: plain,
+                inputs: ["a.ndjson", "b.ndjson", "batch.tar"]),
+            in: work)
+        XCTAssertEqual(plainRun.status, 0, plainRun.transcript)
+        let diff = try runRate(["diff", plain.path, output.path], in: work)
+        XCTAssertEqual(diff.status, 1, diff.transcript)
+        let digest = String(try sha256sum("resolutions.ndjson", in: work).prefix(12))
+        // Without resolutions: acc, ra, da, plain accepted (4; acc's b:4 a duplicate),
+        // con ×3, dk ×2, rc ×2, left ×2 conflicts (9); c1 bills 7 + 4 + 8 + 1000 = 1019 tokens,
+        // 10.19. With them: 1087 tokens, 10.87 (+0.68); billed stays 4.
+        XCTAssertTrue(
+            diff.standardOutput.contains(
+                """
+                why:
+                  resolutions resolutions.ndjson: (none) → \(digest)
+                  count accepted: 4 → 5 (+1)
+                  count duplicates: 1 → 0 (-1)
+                  count superseded: 0 → 7 (+7)
+                  count out_of_period: 0 → 1 (+1)
+                  count rejected.conflict: 9 → 2 (-7)
+                c1 (USD): total +0.68
+                  ~ tokens (basic, usage): quantity 1019 → 1087 (+68); amount 10.19 → 10.87 \
+                (+0.68); exact 10.19 → 10.87
+
+                """), diff.standardOutput)
+
         // Superseded lines do not count toward --max-reject-rate: 3 rejected of 15 lines is
         // 0.2, not over 0.2 (with the 7 superseded it would be 10 of 15: exit 4).
         _ = try rate("limit", ["--max-reject-rate", "0.2"])
