@@ -385,4 +385,47 @@ final class ResolutionTests: XCTestCase {
         XCTAssertEqual(corrupt.status, 3, corrupt.transcript)
         XCTAssertFalse(corrupt.standardError.contains("keep names"), corrupt.transcript)
     }
+
+    /// A replacement's dims are its own, even a value no input line has (interned after
+    /// reading), and a grouped charge bills it in its group; spilled or not, the same bytes.
+    func testReplacementWithNewDimsOnAGroupedCharge() throws {
+        let work = try makeTemporaryDirectory()
+        let catalog = try writeFile(
+            "catalog.yaml",
+            Self.catalog.replacingOccurrences(
+                of: "model: per_unit", with: "model: per_unit\n        group_by: [region]"),
+            in: work)
+        let customers = try writeFile("customers.yaml", Self.customers, in: work)
+        try writeFile(
+            "a.ndjson",
+            #"{"id":"r1","customer":"c1","meter":"tokens","ts":"2026-10-03T00:00:00Z","#
+                + #""quantity":"5","dims":{"region":"eu"}}"# + "\n"
+                + #"{"id":"r2","customer":"c1","meter":"tokens","ts":"2026-10-04T00:00:00Z","#
+                + #""quantity":"2","dims":{"region":"eu"}}"# + "\n", in: work)
+        try writeFile(
+            "resolutions.ndjson",
+            #"{"customer":"c1","id":"r1","action":"replace","event":{"id":"r1","#
+                + #""customer":"c1","meter":"tokens","ts":"2026-10-03T00:00:00Z","#
+                + #""quantity":"6","dims":{"region":"us"}}}"# + "\n", in: work)
+        var digests: [[String: String]] = []
+        for (name, extra) in [("memory", [String]()), ("spill", ["--memory-limit", "1K"])] {
+            let output = work.appendingPathComponent(name, isDirectory: true)
+            let result = try runRate(
+                rateArguments(
+                    catalog: catalog, customers: customers, period: "2026-10", output: output,
+                    inputs: ["a.ndjson"], extra: ["--resolutions", "resolutions.ndjson"] + extra),
+                in: work)
+            XCTAssertEqual(result.status, 0, result.transcript)
+            // eu keeps r2 (2 tokens, 0.02); us bills r1's replacement (6 tokens, 0.06).
+            let rated = try readObjects(output.appendingPathComponent("rated.ndjson"))
+            XCTAssertEqual(
+                rated.map {
+                    "\($0["customer"] ?? "") \(($0["group"] as? [String: String]) ?? [:]) "
+                        + "\($0["quantity"] ?? "") \($0["amount"] ?? "")"
+                },
+                ["c1 [\"region\": \"eu\"] 2 0.02", "c1 [\"region\": \"us\"] 6 0.06"])
+            digests.append(try folderDigests(output))
+        }
+        XCTAssertEqual(digests[0], digests[1])
+    }
 }
