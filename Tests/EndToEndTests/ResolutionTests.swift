@@ -195,6 +195,36 @@ final class ResolutionTests: XCTestCase {
             ], in: work)
         XCTAssertEqual(schemas.status, 0, schemas.transcript)
 
+        // rate explain: superseded lines and replaced first copies are listed, not counted;
+        // the counted events (1000 + 7 + 50) and the replacement's 30 make the 1087.
+        let explained = try runRate(
+            ["explain", "--customer", "c1", "--inputs-root", work.path, output.path], in: work)
+        XCTAssertEqual(explained.status, 0, explained.transcript)
+        let explanation = explained.standardOutput
+        XCTAssertTrue(
+            explanation.contains(
+                """
+                events counted, by input:
+                  a.ndjson: tokens 1 event, quantity 1000
+                  b.ndjson: tokens 1 event, quantity 7
+                  batch.tar!part.ndjson: tokens 1 event, quantity 50
+                duplicates: 0
+                superseded: 7
+                  a.ndjson:1: id con, keep (vendor confirmed 50)
+                  a.ndjson:2: id acc, keep
+                  a.ndjson:3: id dk, drop (test traffic)
+                  a.ndjson:6: id da, drop
+                  b.ndjson:1: id con, keep (vendor confirmed 50)
+                  b.ndjson:2: id dk, drop (test traffic)
+                  b.ndjson:3: id rc, replace
+                replaced: 2
+                  a.ndjson:4: id rc, billed as the resolutions file's event
+                  a.ndjson:5: id ra, billed as the resolutions file's event
+                out of period: 0
+                rejected: 3
+
+                """), explanation)
+
         // rate diff names the resolutions file and the superseded count among the reasons.
         let plain = work.appendingPathComponent("plain", isDirectory: true)
         let plainRun = try runRate(
