@@ -31,6 +31,7 @@ struct DedupeResult {
 /// kept never depends on what comes later: a key whose copies differ is a conflict whichever
 /// copy came first, and identical copies count once.
 enum Deduplication {
+    /// Dedupes one partition's records (ids in `ids`, customer numbers naming `customerIDs`).
     ///
     /// With `resolutions` (nil when the run has none, so a run without them does no lookup),
     /// each key group is looked up once; a resolved key follows its resolution instead of the
@@ -186,6 +187,7 @@ enum Deduplication {
             }
             billed = kept
             result.survivors.append(kept)
+            if records[Int(kept)].subscription < 0 { result.outOfPeriod += 1 }
         case .drop:
             billed = nil
         case .replace(var replacement):
@@ -201,12 +203,9 @@ enum Deduplication {
             result.replacements.append(replacement)
             if replacement.subscription < 0 { result.outOfPeriod += 1 }
         }
-        if let billed {
-            result.accepted += 1
-            if case .keep = table.plans[resolution], records[Int(billed)].subscription < 0 {
-                result.outOfPeriod += 1
-            }
-        }
+        // The kept or replaced copy is accepted, then billed or out of period by the instant
+        // it bills (counted above).
+        if billed != nil { result.accepted += 1 }
         let superseded = all.filter { $0 != billed }.map { records[Int($0)].location }
         result.superseded += Int64(superseded.count)
         result.resolved.append(ResolutionOutcome(resolution: resolution, superseded: superseded))
