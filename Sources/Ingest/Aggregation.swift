@@ -20,6 +20,9 @@ final class AggregationPlan {
     /// Per slot, its meter's aggregation: read per event without copying the `ChargeSlot`
     /// (whose strings would be retained and released each time).
     let slotAggregations: [Pricing.Aggregation]
+    /// Per slot, whether it is a `dynamic` charge, which sums its events' amounts (SPEC §13.1;
+    /// its meter carries amounts, so each event has one after its id).
+    let slotSumsAmount: [Bool]
     /// `planSlots` flattened for the per-event lookup: the slots of (customer, subscription,
     /// meter) are `flatSlots[flatStarts[k]..<flatStarts[k + 1]]` with
     /// `k = (subscriptionBase[customer] + subscription) * meterCount + meter`.
@@ -61,6 +64,10 @@ final class AggregationPlan {
         }
         customerIDs = admission.customers.map(\.id)
         slotAggregations = slots.map(\.meter.aggregation)
+        slotSumsAmount = slots.map { slot in
+            if case .dynamic = slot.charge.model { return true }
+            return false
+        }
         meterCount = admission.meterKeys.count
         var flatSlots: [Int32] = []
         var flatStarts: [Int32] = [0]
@@ -160,6 +167,8 @@ struct AggregateState {
     var latest: (instant: Instant, id: [UInt8], quantity: Int128)?
     /// unique_count: the distinct values, as numbers of the worker's plan while accumulating.
     var distinct: Set<Int32> = []
+    /// `dynamic`: the sum of the events' amounts, in picos (`AmountScale`).
+    var amountSum: Int128 = 0
 }
 
 /// An aggregate's identity across workers: customer, charge slot and group values.
@@ -216,6 +225,16 @@ final class AggregationStates {
                     guard groupID >= 0 else { continue }
                     let at = state(record.customer, slotID, groupID)
                     states[at].events += 1
+                    if plan.slotSumsAmount[Int(slotID)] {
+                        let picos = StoredAmount.picos(of: record, in: idBytes)
+                        let (sum, overflow) = states[at].amountSum.addingReportingOverflow(picos)
+                        if overflow {
+                            throw Aggregation.amountOverflow(
+                                plan: plan, customer: record.customer, slot: slotID,
+                                group: plan.groups[Int(groupID)], events: states[at].events)
+                        }
+                        states[at].amountSum = sum
+                    }
                     let quantity = record.quantityNanos
                     switch plan.slotAggregations[Int(slotID)] {
                     case .count: break
@@ -290,6 +309,14 @@ struct AggregateMerge {
                     events: merged.events)
             }
             merged.sum = sum
+            let (amountSum, amountOverflow) = merged.amountSum.addingReportingOverflow(
+                state.amountSum)
+            if amountOverflow {
+                throw Aggregation.amountOverflow(
+                    plan: plan, customer: key.customer, slot: key.slot, group: group,
+                    events: merged.events)
+            }
+            merged.amountSum = amountSum
             if let value = state.maximum {
                 merged.maximum = Swift.max(merged.maximum ?? value, value)
             }
@@ -343,7 +370,9 @@ struct AggregateMerge {
                 UsageAggregate(
                     customer: plan.customerIDs[Int(key.customer)], plan: chargeSlot.plan,
                     charge: chargeSlot.charge.key, group: key.group,
-                    quantity: QuantityScale.rational(nanos: nanos), events: state.events))
+                    quantity: QuantityScale.rational(nanos: nanos), events: state.events,
+                    amount: plan.slotSumsAmount[Int(key.slot)]
+                        ? AmountScale.rational(picos: state.amountSum) : nil))
         }
         return result
     }
@@ -360,6 +389,20 @@ enum Aggregation {
             computation: "the sum of meter \"\(chargeSlot.meter.key)\" quantities over "
                 + "\(events) events",
             cause: ArithmeticError.overflow(operation: "usage sum"))
+    }
+
+    /// A `dynamic` line's amounts that do not sum in `Int128` picos (over about 1.7 × 10²⁶ in
+    /// currency units): reported like the quantity sum's overflow.
+    static func amountOverflow(
+        plan: AggregationPlan, customer: Int32, slot: Int32, group: [Dimension], events: Int64
+    ) -> AmountOverflow {
+        let chargeSlot = plan.slots[Int(slot)]
+        return AmountOverflow(
+            customer: plan.customerIDs[Int(customer)], plan: chargeSlot.plan,
+            charge: chargeSlot.charge.key, group: group,
+            computation: "the sum of meter \"\(chargeSlot.meter.key)\" amounts over "
+                + "\(events) events",
+            cause: ArithmeticError.overflow(operation: "amount sum"))
     }
 
     static func multiply(_ left: Int128, _ right: Int128) throws -> Int128 {

@@ -33,11 +33,15 @@ struct DedupeResult {
 enum Deduplication {
     /// Dedupes one partition's records (ids in `ids`, customer numbers naming `customerIDs`).
     ///
+    /// `carriesAmount` (per meter number) says which records have an amount after their id:
+    /// the amount is part of an event's content (SPEC §13.1), compared by value (the stored
+    /// picos), so `1.5` and `1.50` are the same.
+    ///
     /// With `resolutions` (nil when the run has none, so a run without them does no lookup),
     /// each key group is looked up once; a resolved key follows its resolution instead of the
     /// rules of §3, whether or not its copies differ.
     static func run(
-        records: [EventRecord], ids: [UInt8], customerIDs: [String],
+        records: [EventRecord], ids: [UInt8], customerIDs: [String], carriesAmount: [Bool] = [],
         resolutions: ResolutionTable? = nil
     ) -> DedupeResult {
         var result = DedupeResult()
@@ -97,6 +101,9 @@ enum Deduplication {
                             && first.quantityLow == record.quantityLow
                             && first.quantityHigh == record.quantityHigh
                             && first.dims == record.dims
+                            && (!first.carriesAmount(carriesAmount)
+                                || StoredAmount.picos(of: first, in: idBytes)
+                                    == StoredAmount.picos(of: record, in: idBytes))
                         if !same && !differs[firstIndex] {
                             differs[firstIndex] = true
                             conflictedFirsts.append(Int32(firstIndex))
@@ -192,10 +199,11 @@ enum Deduplication {
             billed = nil
         case .replace(var replacement):
             let firstCopy = records[Int(all[0])]
-            let id = table.idBytes(resolution)
+            let (id, amount) = table.storedBytes(resolution)
             replacement.idOffset = Int64(idCount + result.replacementIDs.count)
             replacement.idLength = UInt16(id.count)
             result.replacementIDs += id
+            result.replacementIDs += amount
             replacement.source = firstCopy.source
             replacement.line = firstCopy.line
             billed = all[0]

@@ -9,6 +9,8 @@ public struct AdmittedEvent {
     /// The quantity in billionths; a count event without one holds one unit (SPEC §3: the same
     /// content as `"1"`).
     public let quantityNanos: Int128
+    /// The event's own amount in picos (SPEC §13.1), for a `carries_amount` meter; nil otherwise.
+    public let amountPicos: Int128?
 }
 
 /// The outcome of checking one event against the catalog and the customers.
@@ -30,6 +32,8 @@ public final class EventAdmission {
     /// Per meter number, whether its aggregation needs a quantity: read per event without
     /// copying the `Meter` (whose strings would be retained and released each time).
     private let meterNeedsQuantity: [Bool]
+    /// Per meter number, whether its events carry an amount (SPEC §13.1), read the same way.
+    public let meterCarriesAmount: [Bool]
     private let customerTable: ByteKeyTable
     /// Per customer, its billing period: flat, so the per-event check reads two values.
     private let periodRanges: [TimeRange]
@@ -50,6 +54,7 @@ public final class EventAdmission {
         }
         self.meterTable = meterTable
         meterNeedsQuantity = meters.map(\.aggregation.needsQuantity)
+        meterCarriesAmount = meters.map(\.carriesAmount)
         self.customers = customers
         var customerTable = ByteKeyTable(expected: customers.count)
         for customer in customers {
@@ -71,10 +76,11 @@ public final class EventAdmission {
         subscriptionRanges = ranges
     }
 
-    /// Checks one event's meter, quantity, customer and subscription.
+    /// Checks one event's meter, quantity, amount (on a `carries_amount` meter only), customer
+    /// and subscription.
     public func admit(
         customer: UnsafeRawBufferPointer, meter: UnsafeRawBufferPointer, instant: Instant,
-        quantityNanos: Int128?
+        quantityNanos: Int128?, amount: AmountInput = .absent
     ) -> AdmissionOutcome {
         guard let meterPosition = meterTable.find(meter) else {
             return .rejected(
@@ -88,6 +94,14 @@ public final class EventAdmission {
                 "missing field \"quantity\" (meter \"\(meterValue.key)\" aggregates "
                     + "\(meterValue.aggregation.rawValue))"
             )
+        }
+        var amountPicos: Int128?
+        if meterCarriesAmount[Int(meterPosition)] {
+            // SPEC §13.5: after the quantity's missing_field, before unknown_customer.
+            switch amount.picos(meter: meters[Int(meterPosition)].key) {
+            case .success(let picos): amountPicos = picos
+            case .failure(let reason, let detail): return .rejected(reason, detail)
+            }
         }
         guard let customerPosition = customerTable.find(customer) else {
             return .rejected(
@@ -113,6 +127,6 @@ public final class EventAdmission {
         return .admitted(
             AdmittedEvent(
                 customer: customerPosition, meter: meterPosition, subscription: subscription,
-                quantityNanos: quantityNanos ?? QuantityScale.unit))
+                quantityNanos: quantityNanos ?? QuantityScale.unit, amountPicos: amountPicos))
     }
 }

@@ -2,7 +2,8 @@ import Formats
 import Foundation
 import Pricing
 
-/// One admitted event as `rate` keeps it until the end of reading: 64 bytes plus its id.
+/// One admitted event as `rate` keeps it until the end of reading: 64 bytes plus its id (and,
+/// on a `carries_amount` meter, its amount's 16 bytes after the id: `StoredAmount`).
 /// Integers only, laid out without padding, so a spill file holds the struct's own bytes.
 struct EventRecord {
     var quantityLow: UInt64
@@ -69,16 +70,25 @@ final class EventPartition {
     /// Records in memory and on disk.
     var count: Int { spilledRecords + recordCount }
 
-    func append(_ record: EventRecord, id: UnsafeRawBufferPointer) {
+    /// Appends `record` with its id and its amount bytes (empty unless its meter carries
+    /// amounts), which follow the id in the id bytes.
+    func append(
+        _ record: EventRecord, id: UnsafeRawBufferPointer,
+        amount: UnsafeRawBufferPointer = StoredAmount.none
+    ) {
+        let payload = id.count + amount.count
         if recordCount == recordCapacity { growRecords() }
-        if idCount + id.count > idCapacity { growIDs(id.count) }
+        if idCount + payload > idCapacity { growIDs(payload) }
         var record = record
         record.idOffset = Int64(idCount)
         record.idLength = UInt16(id.count)
         if let source = id.baseAddress, id.count > 0 {
             (idBase + idCount).copyMemory(from: source, byteCount: id.count)
         }
-        idCount += id.count
+        if let source = amount.baseAddress, amount.count > 0 {
+            (idBase + idCount + id.count).copyMemory(from: source, byteCount: amount.count)
+        }
+        idCount += payload
         (recordBase + recordCount).initialize(to: record)
         recordCount += 1
     }

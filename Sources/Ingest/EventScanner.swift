@@ -48,6 +48,11 @@ public struct ScannedEvent: Sendable {
     public internal(set) var quantityNanos: Int128?
     /// The number of dims pairs (0 when `dims` is absent, `null` or `{}`).
     public internal(set) var dimsCount = 0
+    /// The `amount` member (SPEC §13.1): absent, `null`, or the text of a string without
+    /// escapes or of a number, in `amountText`. Read only for `carries_amount` meters.
+    public internal(set) var amountKind = AmountInput.Kind.absent
+    /// The amount's text when `amountKind` is `.text`.
+    public internal(set) var amountText = ByteSpan(start: 0, count: 0)
     /// Four offsets per pair, in key order: key start, key count, value start, value count.
     var dimSpans = InlineArray<64, Int32>(repeating: 0)
 
@@ -77,9 +82,17 @@ extension ScannedEvent {
         let dims = (0..<dimsCount).map {
             Dimension(key: text(dimKey($0)), value: text(dimValue($0)))
         }
+        let amount: EventAmountField
+        switch amountKind {
+        case .absent: amount = .absent
+        case .null: amount = .null
+        case .text: amount = .text(Array(amountText.bytes(in: line)))
+        case .object, .array, .boolean:
+            preconditionFailure("the scanner leaves other amount values to the slow path")
+        }
         return UsageEvent(
             id: text(id), customer: text(customer), meter: text(meter), instant: instant,
-            quantityNanos: quantityNanos, dims: dims)
+            quantityNanos: quantityNanos, dims: dims, amount: amount)
     }
 }
 
@@ -137,7 +150,7 @@ struct KeyStack {
     var count = 0
 }
 
-/// The six event fields, by bit.
+/// The six event fields and `amount`, by bit.
 enum EventField {
     static let id: UInt8 = 1
     static let customer: UInt8 = 2
@@ -145,6 +158,8 @@ enum EventField {
     static let timestamp: UInt8 = 8
     static let quantity: UInt8 = 16
     static let dims: UInt8 = 32
+    /// SPEC §13.1; not required, and read only for `carries_amount` meters.
+    static let amount: UInt8 = 64
     /// Present in every event (absent or null ones are `missing_field`).
     static let required: UInt8 = id | customer | meter | timestamp
 
@@ -155,11 +170,13 @@ enum EventField {
     static let meterWord: UInt32 = 0x6574_656D  // "mete", then "r"
     static let customerWord: UInt64 = 0x7265_6D6F_7473_7563  // "customer"
     static let quantityWord: UInt64 = 0x7974_6974_6E61_7571  // "quantity"
+    static let amouWord: UInt32 = 0x756F_6D61  // "amou", then "nt"
     // Names with their closing quote, for `knownKey`.
     static let idQuoted: UInt64 = 0x22_6469  // `id"`
     static let tsQuoted: UInt64 = 0x22_7374  // `ts"`
     static let dimsQuoted: UInt64 = 0x22_736D_6964  // `dims"`
     static let meterQuoted: UInt64 = 0x2272_6574_656D  // `meter"`
+    static let amountQuoted: UInt64 = 0x22_746E_756F_6D61  // `amount"`
 }
 
 /// Byte values the scanner looks for.
@@ -256,6 +273,7 @@ struct LineCursor {
         guard consume(JSONByte.openBrace) else { return false }
         event.quantityNanos = nil
         event.dimsCount = 0
+        event.amountKind = .absent
         var seen: UInt8 = 0
         while true {
             skipWhitespace()
@@ -302,6 +320,8 @@ struct LineCursor {
                 guard quantity(into: &event) else { return false }
             case EventField.dims:
                 guard dims(into: &event) else { return false }
+            case EventField.amount:
+                guard amount(into: &event) else { return false }
             default:
                 // Members of the top-level object sit at depth 2, as in the slow path.
                 guard skipValue(depth: 2, keys: &keys) else { return false }
@@ -340,6 +360,8 @@ struct LineCursor {
             (field, count) = (EventField.quantity, 8)
         case UInt8(ascii: "d") where word & 0xFF_FFFF_FFFF == EventField.dimsQuoted:
             (field, count) = (EventField.dims, 4)
+        case UInt8(ascii: "a") where word & 0xFF_FFFF_FFFF_FFFF == EventField.amountQuoted:
+            (field, count) = (EventField.amount, 6)
         default: return 0
         }
         if field != 0 { index = start &+ count &+ 1 }
@@ -364,6 +386,14 @@ struct LineCursor {
                 littleEndian: base.loadUnaligned(fromByteOffset: start, as: UInt32.self))
             if word == EventField.meterWord && byte(start &+ 4) == UInt8(ascii: "r") {
                 return EventField.meter
+            }
+        case 6:
+            let word = UInt32(
+                littleEndian: base.loadUnaligned(fromByteOffset: start, as: UInt32.self))
+            if word == EventField.amouWord && byte(start &+ 4) == UInt8(ascii: "n")
+                && byte(start &+ 5) == UInt8(ascii: "t")
+            {
+                return EventField.amount
             }
         case 8:
             let word = UInt64(
@@ -407,6 +437,34 @@ struct LineCursor {
         }
         guard literal(0x6C6C_756E, count: 4) else { return false }  // "null"
         event.quantityNanos = nil
+        return true
+    }
+
+    /// `amount`: `null`, a string without escapes, or a JSON number, kept as text for admission
+    /// (which reads it only on `carries_amount` meters); any other value, or a string with
+    /// escapes, falls back to the slow path, which decides the same way.
+    mutating func amount(into event: inout ScannedEvent) -> Bool {
+        let first = peek()
+        if first == JSONByte.quote {
+            let start = index &+ 1
+            guard plainString() else { return false }
+            event.amountText = ByteSpan(
+                start: Int32(truncatingIfNeeded: start),
+                count: Int32(truncatingIfNeeded: index &- 1 &- start))
+            event.amountKind = .text
+            return true
+        }
+        if first == JSONByte.minus || LineCursor.isDigit(first) {
+            let start = index
+            guard skipNumber() else { return false }
+            event.amountText = ByteSpan(
+                start: Int32(truncatingIfNeeded: start),
+                count: Int32(truncatingIfNeeded: index &- start))
+            event.amountKind = .text
+            return true
+        }
+        guard literal(0x6C6C_756E, count: 4) else { return false }  // "null"
+        event.amountKind = .null
         return true
     }
 

@@ -35,10 +35,12 @@ final class RecordStore {
         self.customerHashes = customerHashes
     }
 
-    /// Keeps one admitted event: `record` with its dims still to intern from `dimsBytes`.
-    /// Throws only when a spill file cannot be written.
+    /// Keeps one admitted event: `record` with its dims still to intern from `dimsBytes`, and
+    /// its amount bytes (`StoredAmount`; empty unless its meter carries amounts). Throws only
+    /// when a spill file cannot be written.
     func keep(
-        _ record: EventRecord, id: UnsafeRawBufferPointer, dims dimsBytes: UnsafeRawBufferPointer
+        _ record: EventRecord, id: UnsafeRawBufferPointer, amount: UnsafeRawBufferPointer,
+        dims dimsBytes: UnsafeRawBufferPointer
     ) throws {
         var record = record
         record.dims = dims.intern(dimsBytes)
@@ -46,14 +48,14 @@ final class RecordStore {
             customerHash: customerHashes[Int(record.customer)], id: id,
             count: partitionRefs.count)
         let full = partitionRefs[number]._withUnsafeGuaranteedRef { partition in
-            partition.append(record, id: id)
+            partition.append(record, id: id, amount: amount)
             return partition.recordCount >= chunkRecords
         }
         if isSpilling {
             // Each partition keeps a small chunk in memory between writes.
             if full { try partitions[number].spill(folder: spillFolder) }
         } else {
-            heldBytes += MemoryLayout<EventRecord>.stride + id.count
+            heldBytes += MemoryLayout<EventRecord>.stride + id.count + amount.count
             if heldBytes > recordBudget { try startSpilling() }
         }
     }
@@ -68,7 +70,7 @@ final class RecordStore {
         // The buffers just freed sit in this thread's malloc arena; when this is the keeping
         // thread, no later allocation of the run comes from that arena, so without a trim the
         // run's peak RSS kept them (20M events at the default limit: 531 instead of 371 MiB).
-        RecordStore.trimMalloc?(0)
+        _ = RecordStore.trimMalloc?(0)
     }
 
     /// glibc's `malloc_trim` (not in Swift's Glibc module), looked up once; nil elsewhere.
@@ -93,7 +95,8 @@ final class RecordStore {
 /// thrown to the intake thread at its next block hand-over, or by `finish`.
 final class RecordKeeper: @unchecked Sendable {
     /// Hand-over entries, one after another, each 8-byte aligned: the record (its `dims` field
-    /// holding the dims key's byte count), the id bytes, then the dims key bytes.
+    /// holding the dims key's byte count, its `idOffset` the amount's), the id bytes, the
+    /// amount bytes, then the dims key bytes.
     private final class Block {
         var base: UnsafeMutableRawPointer
         var capacity: Int
@@ -150,22 +153,29 @@ final class RecordKeeper: @unchecked Sendable {
     /// On the intake thread: hands one admitted event over (see `RecordStore.keep`). Throws
     /// the keeping thread's failure, if any, when a full block is handed over.
     func keep(
-        _ record: EventRecord, id: UnsafeRawBufferPointer, dims: UnsafeRawBufferPointer
+        _ record: EventRecord, id: UnsafeRawBufferPointer, amount: UnsafeRawBufferPointer,
+        dims: UnsafeRawBufferPointer
     ) throws {
-        let size = RecordKeeper.recordBytes + (id.count + dims.count + 7) & ~7
+        let payload = id.count + amount.count
+        let size = RecordKeeper.recordBytes + (payload + dims.count + 7) & ~7
         if current.count + size > current.capacity {
             if current.count > 0 { try handOver() }
             current.reserve(size)
         }
         var record = record
         record.dims = Int32(truncatingIfNeeded: dims.count)
+        record.idOffset = Int64(amount.count)
         let at = current.base + current.count
         at.storeBytes(of: record, as: EventRecord.self)
         if let source = id.baseAddress, id.count > 0 {
             (at + RecordKeeper.recordBytes).copyMemory(from: source, byteCount: id.count)
         }
-        if let source = dims.baseAddress, dims.count > 0 {
+        if let source = amount.baseAddress, amount.count > 0 {
             (at + RecordKeeper.recordBytes + id.count).copyMemory(
+                from: source, byteCount: amount.count)
+        }
+        if let source = dims.baseAddress, dims.count > 0 {
+            (at + RecordKeeper.recordBytes + payload).copyMemory(
                 from: source, byteCount: dims.count)
         }
         current.count += size
@@ -251,12 +261,15 @@ final class RecordKeeper: @unchecked Sendable {
             let at = block.base + offset
             let record = at.load(as: EventRecord.self)
             let idCount = Int(record.idLength)
+            let amountCount = Int(record.idOffset)
             let dimsCount = Int(record.dims)
             let id = UnsafeRawBufferPointer(start: at + RecordKeeper.recordBytes, count: idCount)
+            let amount = UnsafeRawBufferPointer(
+                start: at + RecordKeeper.recordBytes + idCount, count: amountCount)
             let dims = UnsafeRawBufferPointer(
-                start: at + RecordKeeper.recordBytes + idCount, count: dimsCount)
-            try store.keep(record, id: id, dims: dims)
-            offset += RecordKeeper.recordBytes + (idCount + dimsCount + 7) & ~7
+                start: at + RecordKeeper.recordBytes + idCount + amountCount, count: dimsCount)
+            try store.keep(record, id: id, amount: amount, dims: dims)
+            offset += RecordKeeper.recordBytes + (idCount + amountCount + dimsCount + 7) & ~7
         }
     }
 }

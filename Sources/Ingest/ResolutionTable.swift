@@ -27,13 +27,17 @@ final class ResolutionTable: @unchecked Sendable {
     private(set) var plans: [Plan]
     /// Per replacement: its canonical dims key, interned by `prepare`.
     private let replacementDims: [Int: [UInt8]]
+    /// Per replacement on a `carries_amount` meter: its amount's stored bytes (SPEC §13.1),
+    /// which follow its id as an input event's do (`StoredAmount`).
+    private let replacementAmounts: [Int: [UInt8]]
     /// Per `keep`: the location it names, set by `prepare` (source -1: no such source).
     private(set) var keepTargets: [Int: LineLocation] = [:]
 
     private init(
         resolutions: [Resolution], customers: [Int32], ids: [[UInt8]], plans: [Plan],
-        replacementDims: [Int: [UInt8]]
+        replacementDims: [Int: [UInt8]], replacementAmounts: [Int: [UInt8]]
     ) {
+        self.replacementAmounts = replacementAmounts
         self.resolutions = resolutions
         self.customers = customers
         self.ids = ids
@@ -59,6 +63,7 @@ final class ResolutionTable: @unchecked Sendable {
         var ids: [[UInt8]] = []
         var plans: [Plan] = []
         var replacementDims: [Int: [UInt8]] = [:]
+        var replacementAmounts: [Int: [UInt8]] = [:]
         let customerNumbers = Dictionary(
             uniqueKeysWithValues: admission.customers.enumerated().map { ($1.id, Int32($0)) })
         let dimsKey = DimsKeyBuilder()
@@ -73,12 +78,15 @@ final class ResolutionTable: @unchecked Sendable {
             case .replace(let event):
                 var meter = event.meter
                 var customer = event.customer
+                // Every check an input line gets from admission, the amount's included.
                 let outcome = meter.withUTF8 { meter in
                     customer.withUTF8 { customer in
-                        admission.admit(
-                            customer: UnsafeRawBufferPointer(customer),
-                            meter: UnsafeRawBufferPointer(meter), instant: event.instant,
-                            quantityNanos: event.quantityNanos)
+                        event.amount.withInput { amount in
+                            admission.admit(
+                                customer: UnsafeRawBufferPointer(customer),
+                                meter: UnsafeRawBufferPointer(meter), instant: event.instant,
+                                quantityNanos: event.quantityNanos, amount: amount)
+                        }
                     }
                 }
                 switch outcome {
@@ -91,6 +99,9 @@ final class ResolutionTable: @unchecked Sendable {
                 case .admitted(let admitted):
                     dimsKey.set(event.dims)
                     replacementDims[index] = dimsKey.withBytes { Array($0) }
+                    if let picos = admitted.amountPicos {
+                        replacementAmounts[index] = StoredAmount.withBytes(picos) { Array($0) }
+                    }
                     let quantity = admitted.quantityNanos
                     plans.append(
                         .replace(
@@ -106,13 +117,14 @@ final class ResolutionTable: @unchecked Sendable {
         }
         let table = ResolutionTable(
             resolutions: resolutions, customers: customers, ids: ids, plans: plans,
-            replacementDims: replacementDims)
+            replacementDims: replacementDims, replacementAmounts: replacementAmounts)
         return (table, errors)
     }
 
-    /// The key's id bytes of resolution `index` (a replacement's own id: the key's).
-    func idBytes(_ index: Int) -> [UInt8] {
-        ids[index]
+    /// The key's id bytes of resolution `index` (a replacement's own id: the key's), and the
+    /// bytes stored after it: the replacement's amount on a `carries_amount` meter, else none.
+    func storedBytes(_ index: Int) -> (id: [UInt8], amount: [UInt8]) {
+        (ids[index], replacementAmounts[index] ?? [])
     }
 
     /// Dedupe's hash of a key: the id's bytes seeded with the customer's number.

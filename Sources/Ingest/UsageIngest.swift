@@ -117,15 +117,18 @@ public final class UsageIngest {
     }
 
     /// Checks one event given as bytes and keeps it when admitted. `dims` is its canonical key
-    /// (`DimsKeyBuilder`). Throws only when a spill file cannot be written.
+    /// (`DimsKeyBuilder`); `amount` its `amount` member, read only on a `carries_amount` meter.
+    /// Throws only when a spill file cannot be written.
     public func add(
         id: UnsafeRawBufferPointer, customer: UnsafeRawBufferPointer,
         meter: UnsafeRawBufferPointer, instant: Instant, quantityNanos: Int128?,
-        dims dimsBytes: UnsafeRawBufferPointer, at location: LineLocation
+        amount: AmountInput = .absent, dims dimsBytes: UnsafeRawBufferPointer,
+        at location: LineLocation
     ) throws -> AdmissionOutcome {
         counts.lines += 1
         let outcome = admission.admit(
-            customer: customer, meter: meter, instant: instant, quantityNanos: quantityNanos)
+            customer: customer, meter: meter, instant: instant, quantityNanos: quantityNanos,
+            amount: amount)
         switch outcome {
         case .rejected(let reason, _):
             counts.rejected[reason, default: 0] += 1
@@ -138,10 +141,19 @@ public final class UsageIngest {
                 customer: event.customer, meter: event.meter, dims: 0,
                 source: location.source, nanoseconds: instant.nanoseconds,
                 subscription: event.subscription, idLength: UInt16(id.count))
-            if let keeper {
-                try keeper.keep(record, id: id, dims: dimsBytes)
+            if let picos = event.amountPicos {
+                // The amount rides after the id in the partition's bytes (`StoredAmount`).
+                try StoredAmount.withBytes(picos) { amountBytes in
+                    if let keeper {
+                        try keeper.keep(record, id: id, amount: amountBytes, dims: dimsBytes)
+                    } else {
+                        try store.keep(record, id: id, amount: amountBytes, dims: dimsBytes)
+                    }
+                }
+            } else if let keeper {
+                try keeper.keep(record, id: id, amount: StoredAmount.none, dims: dimsBytes)
             } else {
-                try store.keep(record, id: id, dims: dimsBytes)
+                try store.keep(record, id: id, amount: StoredAmount.none, dims: dimsBytes)
             }
         }
         return outcome
@@ -157,11 +169,14 @@ public final class UsageIngest {
             try customer.withUTF8 { customer in
                 try meter.withUTF8 { meter in
                     try dimsKey.withBytes { dims in
-                        try add(
-                            id: UnsafeRawBufferPointer(id),
-                            customer: UnsafeRawBufferPointer(customer),
-                            meter: UnsafeRawBufferPointer(meter), instant: event.instant,
-                            quantityNanos: event.quantityNanos, dims: dims, at: location)
+                        try event.amount.withInput { amount in
+                            try add(
+                                id: UnsafeRawBufferPointer(id),
+                                customer: UnsafeRawBufferPointer(customer),
+                                meter: UnsafeRawBufferPointer(meter), instant: event.instant,
+                                quantityNanos: event.quantityNanos, amount: amount, dims: dims,
+                                at: location)
+                        }
                     }
                 }
             }
@@ -199,6 +214,7 @@ public final class UsageIngest {
         let plans = (0..<workers).map { _ in
             AggregationStates(plan: AggregationPlan(catalog: catalog, admission: admission))
         }
+        let carriesAmount = admission.meterCarriesAmount
         let work = { (worker: Int) in
             let states = plans[worker]
             for number in stride(from: worker, to: partitions.count, by: workers) {
@@ -208,7 +224,7 @@ public final class UsageIngest {
                     var ids = taken.ids
                     var dedupe = Deduplication.run(
                         records: records, ids: ids, customerIDs: states.plan.customerIDs,
-                        resolutions: resolutions)
+                        carriesAmount: carriesAmount, resolutions: resolutions)
                     if !dedupe.replacements.isEmpty {
                         records += dedupe.replacements
                         ids += dedupe.replacementIDs
@@ -325,7 +341,12 @@ public struct LineIntake {
                 try ingest.add(
                     id: event.id.bytes(in: line), customer: event.customer.bytes(in: line),
                     meter: event.meter.bytes(in: line), instant: event.instant,
-                    quantityNanos: event.quantityNanos, dims: dims, at: location)
+                    quantityNanos: event.quantityNanos,
+                    amount: AmountInput(
+                        kind: event.amountKind,
+                        text: event.amountKind == .text
+                            ? event.amountText.bytes(in: line) : AmountInput.absent.text),
+                    dims: dims, at: location)
             }
             if case .rejected(let reason, let detail) = outcome { return (reason, detail) }
             return nil

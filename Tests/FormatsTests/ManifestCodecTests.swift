@@ -35,7 +35,7 @@ final class ManifestCodecTests: XCTestCase {
             invoice.buildsOn,
             ManifestLink(
                 stage: "rate",
-                manifestSHA256: "c6a85de9e2f57acc37da896a7ea0cd58a4ba2d3afedefece4c023eff3fc0757f"))
+                manifestSHA256: "8a0026ffc8a9cc6c1f52d3d2d36474caaa1a894ded93dfb40e7f0c672ef477e7"))
         XCTAssertEqual(
             invoice.configuration.map { $0.0 },
             ["catalog", "customers", "rated", "wallets", "grants"])

@@ -265,7 +265,10 @@ final class CatalogBuilder {
     }
 
     func meter(key: String, _ node: Node, _ path: String) -> Meter? {
-        guard let items = reader.mapping(node, path, allowed: ["aggregation", "field"]) else {
+        guard
+            let items = reader.mapping(
+                node, path, allowed: ["aggregation", "field", "carries_amount"])
+        else {
             return nil
         }
         let fields = Dictionary(items, uniquingKeysWith: { first, _ in first })
@@ -290,7 +293,12 @@ final class CatalogBuilder {
             reader.fail(fields["field"], path + ".field", "only unique_count meters take a field")
             return nil
         }
-        return Meter(key: key, aggregation: aggregation, field: field)
+        // SPEC §13.1: every event of the meter then carries its own price in `amount`.
+        let carriesAmount =
+            fields["carries_amount"].flatMap { reader.bool($0, path + ".carries_amount") }
+            ?? false
+        return Meter(
+            key: key, aggregation: aggregation, field: field, carriesAmount: carriesAmount)
     }
 
     func plan(
@@ -365,11 +373,12 @@ final class CatalogBuilder {
         "key", "type", "meter", "model", "tiers", "unit_price", "prices_by", "group_by", "filter",
         "divide_by", "round_quantity", "free_quantity", "package_size", "package_price",
         "round_packages", "minimum", "maximum", "amount", "schedule", "prorate", "name",
-        "description", "unit",
+        "description", "unit", "markup",
     ]
     static let usageOnlyKeys: Set = [
         "meter", "model", "tiers", "unit_price", "prices_by", "group_by", "filter", "divide_by",
         "round_quantity", "free_quantity", "package_size", "package_price", "round_packages",
+        "markup",
     ]
     static let recurringOnlyKeys: Set = ["amount", "schedule", "prorate"]
 
@@ -485,6 +494,10 @@ final class CatalogBuilder {
     func checkOverflow(_ charge: Charge, currency: Currency, _ node: Node, _ path: String) {
         switch charge {
         case .usage(let usage):
+            if case .dynamic(let markup) = usage.model {
+                checkDynamicOverflow(usage, markup: markup, currency: currency, node, path)
+                return
+            }
             var quantities = [(CatalogBuilder.largestEventQuantity, "the largest event quantity")]
             switch usage.model {
             case .graduated(let tiers), .volume(let tiers):
@@ -528,6 +541,30 @@ final class CatalogBuilder {
                         + "occurrences (a cron every minute of a month) overflows 38 significant "
                         + "digits; use an amount with fewer digits")
             }
+        }
+    }
+
+    /// The largest amount one event carries: 20 integer and 12 fractional digits (SPEC §13.5).
+    static let largestEventAmount = AmountScale.rational(
+        picos: Rational.powerOfTen(AmountScale.integerDigitsMax + AmountScale.fractionDigits) - 1)
+
+    /// `checkOverflow` for `dynamic`: the largest event amount times the markup, and the line's
+    /// minimum and maximum, are priced as rating will (`Rater.priceDynamic`).
+    func checkDynamicOverflow(
+        _ usage: UsageCharge, markup: Rational, currency: Currency, _ node: Node, _ path: String
+    ) {
+        do {
+            _ = try Rater.priceDynamic(
+                quantity: .one, events: 1, amount: CatalogBuilder.largestEventAmount,
+                charge: usage, currency: currency, rounding: rounding)
+            for bound in [usage.minimum, usage.maximum].compactMap({ $0 }) {
+                _ = try Money(rounding: bound, currency: currency, rule: rounding)
+            }
+        } catch {
+            reader.fail(
+                node, path,
+                "the largest event amount \(CatalogBuilder.largestEventAmount) times markup "
+                    + "\(markup) overflows 38 significant digits; use a markup with fewer digits")
         }
     }
 
@@ -654,7 +691,8 @@ final class CatalogBuilder {
         }
         guard let modelNode = fields["model"] else {
             reader.fail(
-                node, path + ".model", "missing; expected per_unit, graduated, volume or package")
+                node, path + ".model",
+                "missing; expected per_unit, graduated, volume, package or dynamic")
             return nil
         }
         guard let modelName = reader.string(modelNode, path + ".model") else { return nil }
@@ -662,11 +700,13 @@ final class CatalogBuilder {
             "per_unit": ["unit_price", "prices_by"],
             "graduated": ["tiers"], "volume": ["tiers"],
             "package": ["package_size", "package_price", "round_packages"],
+            "dynamic": ["markup"],
         ]
         guard let ownKeys = modelKeys[modelName] else {
             reader.fail(
                 modelNode, path + ".model",
-                "unknown model \"\(modelName)\"; expected per_unit, graduated, volume or package")
+                "unknown model \"\(modelName)\"; expected per_unit, graduated, volume, package "
+                    + "or dynamic")
             return nil
         }
         for name in modelKeys.values.reduce(Set(), { $0.union($1) }).subtracting(ownKeys).sorted()
@@ -686,6 +726,9 @@ final class CatalogBuilder {
             } else {
                 reader.fail(node, path + ".tiers", "missing; \(modelName) needs tiers")
             }
+        case "dynamic":
+            model = dynamic(
+                fields, path, modelNode: modelNode, meter: meters[meterKey], valid: &valid)
         default:
             model = package(node, fields, path)
         }
@@ -694,6 +737,36 @@ final class CatalogBuilder {
             key: key, meter: meterKey, groupBy: groupBy, filter: filter, model: model,
             freeQuantity: freeQuantity, divideBy: divideBy, roundQuantity: roundQuantity,
             minimum: minimum, maximum: maximum)
+    }
+
+    /// Keys that transform a quantity before a model prices it: a `dynamic` line bills its
+    /// events' own amounts, so none of them applies (SPEC §13.5).
+    static let quantityTransformKeys = ["divide_by", "free_quantity", "round_quantity"]
+
+    /// `model: dynamic` (SPEC §13.1): the optional `markup` (a decimal ≥ 0 with at most 12
+    /// fractional digits, default 1), on a `carries_amount` meter, without quantity transforms
+    /// (the other models' keys are refused by the caller).
+    func dynamic(
+        _ fields: [String: Node], _ path: String, modelNode: Node, meter: Meter?,
+        valid: inout Bool
+    ) -> PricingModel? {
+        for name in CatalogBuilder.quantityTransformKeys where fields[name] != nil {
+            reader.fail(fields[name], join(path, name), "not used by model dynamic")
+            valid = false
+        }
+        if let meter, !meter.carriesAmount {
+            reader.fail(
+                modelNode, path + ".model",
+                "model dynamic bills the amounts events carry; meter \"\(meter.key)\" needs "
+                    + "carries_amount: true")
+            valid = false
+        }
+        var markup = Rational.one
+        if let markupNode = fields["markup"] {
+            guard let value = price(markupNode, path + ".markup") else { return nil }
+            markup = value
+        }
+        return .dynamic(markup: markup)
     }
 
     func price(_ node: Node, _ path: String) -> Rational? {

@@ -108,7 +108,8 @@ public enum UTF8Lead {
     }
 }
 
-/// What the scan keeps of the top-level object: the six fields of an event.
+/// What the scan keeps of the top-level object: the six fields of an event, and `amount`
+/// (SPEC §13.1), which only admission reads, for `carries_amount` meters.
 struct TopLevelFields {
     enum Value {
         case absent
@@ -137,6 +138,7 @@ struct TopLevelFields {
     var timestamp = Value.absent
     var quantity = Value.absent
     var dims = Value.absent
+    var amount = Value.absent
 
     mutating func set(_ key: String, _ value: Value) {
         switch key {
@@ -146,6 +148,7 @@ struct TopLevelFields {
         case "ts": timestamp = value
         case "quantity": quantity = value
         case "dims": dims = value
+        case "amount": amount = value
         default: break
         }
     }
@@ -200,7 +203,20 @@ struct TopLevelFields {
         return .event(
             UsageEvent(
                 id: idText, customer: customerText, meter: meterText, instant: instant,
-                quantityNanos: nanos, dims: dimensions))
+                quantityNanos: nanos, dims: dimensions, amount: amountField))
+    }
+
+    /// `amount` as written; whether it is required and valid depends on the meter, which
+    /// admission checks (SPEC §13.5: after the quantity's `missing_field`).
+    var amountField: EventAmountField {
+        switch amount {
+        case .absent: return .absent
+        case .null: return .null
+        case .string(let text): return .text(Array(text.utf8))
+        case .bytes(let bytes), .number(let bytes): return .text(bytes)
+        case .other(let name): return .other(name)
+        case .dims, .badDims: return .other("object")
+        }
     }
 
     static func missing(_ name: String) -> EventLineOutcome {
@@ -220,6 +236,45 @@ struct TopLevelFields {
     /// string only for `ts` and `quantity`, which are read as bytes).
     static func notAString(_ name: String) -> EventLineOutcome {
         .rejected(.invalidFieldType, "\"\(name)\" must be a string")
+    }
+}
+
+/// Reads an event amount exactly, in picos (SPEC §13.1, §13.5).
+public enum AmountText {
+    /// Applies `invalid_amount`, `negative_amount`, `amount_precision` in that order to the
+    /// text of a string or number (`"1.50"`, `1.5e0`): the grammar and value rules of a
+    /// quantity (§11), with 12 fractional digits instead of 9.
+    public static func picos<Bytes: Collection>(_ text: Bytes) -> QuantityText.Outcome
+    where Bytes.Element == UInt8 {
+        // Made only for a detail: most amounts are fine and never need it.
+        var shown: String { String(decoding: text.prefix(64), as: UTF8.self) }
+        guard DecimalText.isWellFormed(text) else {
+            return .failure(.invalidAmount, "amount \"\(shown)\" is not a decimal number")
+        }
+        let negativeSign = text.first == UInt8(ascii: "-")
+        switch DecimalText.parse(text) {
+        case .failure:
+            // Well-formed but beyond 38 significant digits: never zero, so the sign decides.
+            if negativeSign {
+                return .failure(.negativeAmount, "amount \"\(shown)\" is negative")
+            }
+            return .failure(.amountPrecision, "amount \"\(shown)\" has too many digits")
+        case .success(let value):
+            if value.significand < 0 {
+                return .failure(.negativeAmount, "amount \"\(shown)\" is negative")
+            }
+            if value.scale > AmountScale.fractionDigits
+                || value.integerDigits > AmountScale.integerDigitsMax
+            {
+                return .failure(
+                    .amountPrecision,
+                    "amount \"\(shown)\" has more than \(AmountScale.integerDigitsMax) integer "
+                        + "or \(AmountScale.fractionDigits) fractional digits")
+            }
+            var picos = value.significand
+            for _ in value.scale..<AmountScale.fractionDigits { picos *= 10 }
+            return .success(picos)
+        }
     }
 }
 

@@ -330,10 +330,11 @@ struct JSONScanner {
         return keyBytes(left) == keyBytes(right)
     }
 
-    static let capturedNames = ["id", "customer", "meter", "ts", "quantity", "dims"]
+    /// `amount` is kept for `carries_amount` meters (SPEC §13.1), read like `quantity`.
+    static let capturedNames = ["id", "customer", "meter", "ts", "quantity", "dims", "amount"]
     static let capturedBytes = capturedNames.map { Array($0.utf8) }
 
-    /// The event field a top-level key names, if it is one of the six.
+    /// The event field a top-level key names, if it is one of the seven.
     func capturedName(_ span: KeySpan) -> String? {
         if span.escaped {
             let decoded = keyBytes(span)
@@ -353,7 +354,7 @@ struct JSONScanner {
     mutating func capturedValue(key: String, depth: Int) throws -> TopLevelFields.Value {
         guard let byte = peek() else { throw malformed("unexpected end of line") }
         switch byte {
-        case UInt8(ascii: "\"") where key == "ts" || key == "quantity":
+        case UInt8(ascii: "\"") where key == "ts" || key == "quantity" || key == "amount":
             // Read as bytes: no String is made for text that is parsed as a number or time.
             let start = index + 1
             _ = try string(decode: false)

@@ -135,6 +135,9 @@ enum LineExplanation {
             // The proration note says it: "Prorated: 17 of 31 days of $49.00".
             return ""
         }
+        if line.tiers.count == 1, let markup = line.tiers[0].markup {
+            return passThrough(markup: markup)
+        }
         var isPackage = false
         if case .usage(let usage)? = charge, case .package = usage.model { isPackage = true }
         var parts: [String] = []
@@ -161,6 +164,12 @@ enum LineExplanation {
             parts.append(text)
         }
         return parts.joined(separator: ", ")
+    }
+
+    /// A `dynamic` line (SPEC §13.1): the events' own costs, times the markup when it is not 1
+    /// (`pass-through cost × 1.2`); the line's amount column holds the total.
+    static func passThrough(markup: Rational) -> String {
+        markup == .one ? "pass-through cost" : "pass-through cost × \(markup)"
     }
 
     /// `(active days, days in the period)` of a prorated monthly fee, from the tier row's
@@ -223,7 +232,7 @@ enum LineExplanation {
             notes.append("Prorated: \(active) of \(days) days of " + money(fee))
         }
         let priced = line.tiers.reduce(Rational.zero) { sum, tier in
-            (try? sum + tier.amount) ?? sum
+            (try? sum + tier.lineShare()) ?? sum
         }
         if line.amountExact != priced {
             if let minimum, line.amountExact == minimum, priced < minimum {

@@ -23,11 +23,16 @@ public struct Meter: Hashable, Sendable {
     public let aggregation: Aggregation
     /// The dimension counted by `unique_count`.
     public let field: String?
+    /// `carries_amount: true` (SPEC §13.1): every event carries its own price in `amount`.
+    public let carriesAmount: Bool
 
-    public init(key: String, aggregation: Aggregation, field: String?) {
+    public init(
+        key: String, aggregation: Aggregation, field: String?, carriesAmount: Bool = false
+    ) {
         self.key = key
         self.aggregation = aggregation
         self.field = field
+        self.carriesAmount = carriesAmount
     }
 }
 
@@ -70,6 +75,9 @@ public enum PricingModel: Hashable, Sendable {
     case volume([Tier])
     /// `ceil(quantity / size) × price`, or floor with `roundPackagesDown`.
     case package(size: Rational, price: Rational, roundPackagesDown: Bool)
+    /// `dynamic` (SPEC §13.1): the sum of the events' own amounts times `markup` (≥ 0); only on
+    /// a `carries_amount` meter.
+    case dynamic(markup: Rational)
 }
 
 /// Rounding of the quantity after `divide_by`.

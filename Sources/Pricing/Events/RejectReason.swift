@@ -10,6 +10,13 @@ public enum RejectReason: String, CaseIterable, Sendable, Comparable {
     case invalidQuantity = "invalid_quantity"
     case negativeQuantity = "negative_quantity"
     case quantityPrecision = "quantity_precision"
+    /// SPEC §13.1: the `amount` of a `carries_amount` meter's event is not a decimal, or is
+    /// neither a string nor a number.
+    case invalidAmount = "invalid_amount"
+    /// SPEC §13.1: the `amount` is below zero.
+    case negativeAmount = "negative_amount"
+    /// SPEC §13.1: the `amount` has more than 20 integer or 12 fractional digits (by value).
+    case amountPrecision = "amount_precision"
     case unknownMeter = "unknown_meter"
     case unknownCustomer = "unknown_customer"
     case noSubscription = "no_subscription"
@@ -32,10 +39,12 @@ public struct UsageEvent: Sendable {
     public var quantityNanos: Int128?
     /// Dimensions sorted by key, keys unique.
     public var dims: [Dimension]
+    /// The `amount` member as written (SPEC §13.1); read only for `carries_amount` meters.
+    public var amount: EventAmountField
 
     public init(
         id: String, customer: String, meter: String, instant: Instant, quantityNanos: Int128?,
-        dims: [Dimension]
+        dims: [Dimension], amount: EventAmountField = .absent
     ) {
         self.id = id
         self.customer = customer
@@ -43,6 +52,7 @@ public struct UsageEvent: Sendable {
         self.instant = instant
         self.quantityNanos = quantityNanos
         self.dims = dims
+        self.amount = amount
     }
 }
 

@@ -59,10 +59,13 @@ public struct UsageAggregate: Sendable {
     public let quantity: Rational
     /// The number of events that fed it.
     public let events: Int64
+    /// The sum of the events' own amounts (SPEC §13.1), for a charge on a `carries_amount`
+    /// meter; nil for every other charge.
+    public let amount: Rational?
 
     public init(
         customer: String, plan: String, charge: String, group: [Dimension], quantity: Rational,
-        events: Int64
+        events: Int64, amount: Rational? = nil
     ) {
         self.customer = customer
         self.plan = plan
@@ -70,6 +73,7 @@ public struct UsageAggregate: Sendable {
         self.group = group
         self.quantity = quantity
         self.events = events
+        self.amount = amount
     }
 }
 

@@ -96,7 +96,7 @@ public enum RateInvariants {
         }
         do {
             var sum = Rational.zero
-            for tier in line.tiers { sum = try sum + tier.amount }
+            for tier in line.tiers { sum = try sum + tier.lineShare() }
             let expected = PriceModels.bounded(sum, minimum: minimum, maximum: maximum)
             if expected != line.amountExact {
                 return "\(name): exact amount \(line.amountExact) != tiers' sum \(sum) "

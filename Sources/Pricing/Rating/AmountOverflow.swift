@@ -60,6 +60,8 @@ extension PricingModel {
             return "volume tiers " + PricingModel.tiersSummary(tiers)
         case .package(let size, let price, _):
             return "package_size \(size) and package_price \(price)"
+        case .dynamic(let markup):
+            return "markup \(markup)"
         }
     }
 

@@ -41,6 +41,9 @@ public enum PriceModels {
                 TierAmount(
                     quantity: count, unitPrice: price, amount: try count * price, flatPrice: nil)
             ]
+        case .dynamic:
+            // A dynamic line is priced from its events' amounts, not from a quantity.
+            preconditionFailure("dynamic charges are priced by Rater.priceDynamic")
         }
     }
 
@@ -96,7 +99,7 @@ public enum PriceModels {
     /// The exact sum of a breakdown.
     public static func total(_ rows: [TierAmount]) throws -> Rational {
         var sum = Rational.zero
-        for row in rows { sum = try sum + row.amount }
+        for row in rows { sum = try sum + row.lineShare() }
         return sum
     }
 }

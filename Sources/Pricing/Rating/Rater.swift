@@ -142,9 +142,17 @@ public struct Rater {
         var groupValues: [String: String] = [:]
         for dimension in aggregate.group { groupValues[dimension.key] = dimension.value }
         do {
-            let priced = try Rater.price(
-                aggregate.quantity, charge: charge, group: groupValues, currency: plan.currency,
-                rounding: catalog.rounding)
+            let priced: (quantity: Rational, tiers: [TierAmount], exact: Rational, amount: Money)
+            if case .dynamic = charge.model {
+                priced = try Rater.priceDynamic(
+                    quantity: aggregate.quantity, events: aggregate.events,
+                    amount: aggregate.amount ?? .zero, charge: charge, currency: plan.currency,
+                    rounding: catalog.rounding)
+            } else {
+                priced = try Rater.price(
+                    aggregate.quantity, charge: charge, group: groupValues,
+                    currency: plan.currency, rounding: catalog.rounding)
+            }
             return RatedLine(
                 customer: aggregate.customer, plan: plan.key, charge: charge.key, kind: .usage,
                 group: aggregate.group, quantity: priced.quantity, amountExact: priced.exact,
@@ -153,8 +161,12 @@ public struct Rater {
             throw AmountOverflow(
                 customer: aggregate.customer, plan: plan.key, charge: charge.key,
                 group: aggregate.group,
-                computation: "quantity \(aggregate.quantity) priced by "
-                    + charge.model.priceSummary(for: groupValues),
+                computation: aggregate.amount != nil
+                    ? "the amounts of \(aggregate.events) events, summing to "
+                        + "\(aggregate.amount ?? .zero), times "
+                        + charge.model.priceSummary(for: groupValues)
+                    : "quantity \(aggregate.quantity) priced by "
+                        + charge.model.priceSummary(for: groupValues),
                 cause: error)
         }
     }
