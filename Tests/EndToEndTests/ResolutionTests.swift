@@ -458,4 +458,84 @@ final class ResolutionTests: XCTestCase {
         }
         XCTAssertEqual(digests[0], digests[1])
     }
+
+    /// SPEC §13.1 with §13.4: a replacement on a `carries_amount` meter carries its own amount
+    /// (checked like an input line's) and bills it; copies whose amounts differ conflict, and
+    /// a replacement decides them. In memory and spilled, the same bytes.
+    func testReplacementCarriesItsAmount() throws {
+        let work = try makeTemporaryDirectory()
+        let catalog = try writeFile(
+            "catalog.yaml",
+            """
+            version: 1
+            currency: USD
+            meters:
+              llm: { aggregation: count, carries_amount: true }
+            plans:
+              basic:
+                charges:
+                  - { key: llm, meter: llm, model: dynamic, markup: "2" }
+            """, in: work)
+        let customers = try writeFile("customers.yaml", Self.customers, in: work)
+        func llm(_ id: String, _ amount: String) -> String {
+            #"{"id":"\#(id)","customer":"c1","meter":"llm","ts":"2026-10-03T10:00:00Z","#
+                + #""amount":\#(amount)}"#
+        }
+        // x1's copies differ only by amount: a conflict; x2 is accepted as it stands.
+        try writeFile(
+            "a.ndjson",
+            [llm("x1", #""0.50""#), llm("x1", #""0.70""#), llm("x2", #""1.00""#)]
+                .joined(separator: "\n") + "\n", in: work)
+        func replace(_ id: String, _ amount: String?) -> String {
+            let event =
+                amount.map { llm(id, $0) }
+                ?? #"{"id":"\#(id)","customer":"c1","meter":"llm","ts":"2026-10-03T10:00:00Z"}"#
+            return #"{"customer":"c1","id":"\#(id)","action":"replace","event":\#(event)}"#
+        }
+        try writeFile(
+            "resolutions.ndjson", replace("x1", #""0.30""#) + "\n" + replace("x2", "0.25") + "\n",
+            in: work)
+        var digests: [[String: String]] = []
+        for (name, extra) in [("memory", [String]()), ("spill", ["--memory-limit", "1K"])] {
+            let output = work.appendingPathComponent(name, isDirectory: true)
+            let result = try runRate(
+                rateArguments(
+                    catalog: catalog, customers: customers, period: "2026-10", output: output,
+                    inputs: ["a.ndjson"], extra: ["--resolutions", "resolutions.ndjson"] + extra),
+                in: work)
+            XCTAssertEqual(result.status, 0, result.transcript)
+            // The replacements' amounts, not the copies': (0.30 + 0.25) × 2 = 1.10 over 2
+            // events (the copies' amounts would give (0.50 + 1.00) × 2 = 3.00); c2's zero line
+            // follows. 3 lines = 2 accepted + 1 superseded (x1's second copy).
+            let rated = try readObjects(output.appendingPathComponent("rated.ndjson"))
+            XCTAssertEqual(
+                rated.map {
+                    "\($0["quantity"] ?? "") \($0["amount_exact"] ?? "") \($0["amount"] ?? "")"
+                },
+                ["2 1.1 1.10", "0 0 0.00"])
+            let manifest = try readObject(output.appendingPathComponent("manifest.json"))
+            let counts = try XCTUnwrap(manifest["counts"] as? [String: Any])
+            XCTAssertEqual(
+                [counts["lines"], counts["accepted"], counts["superseded"]].map { $0 as? Int },
+                [3, 2, 1])
+            digests.append(try folderDigests(output))
+        }
+        XCTAssertEqual(digests[0], digests[1])
+
+        // A replacement's amount is checked like an input line's: exit 2, both listed.
+        try writeFile(
+            "bad.ndjson", replace("x1", #""-1""#) + "\n" + replace("x2", nil) + "\n", in: work)
+        let refused = try runRate(
+            rateArguments(
+                catalog: catalog, customers: customers, period: "2026-10",
+                output: work.appendingPathComponent("bad-out", isDirectory: true),
+                inputs: ["a.ndjson"], extra: ["--resolutions", "bad.ndjson"]),
+            in: work)
+        XCTAssertEqual(refused.status, 2, refused.transcript)
+        XCTAssertTrue(refused.standardError.contains("bad.ndjson:1: event: negative_amount: "))
+        XCTAssertTrue(
+            refused.standardError.contains(
+                #"bad.ndjson:2: event: missing_field: missing field "amount" (meter "llm" "#
+                    + "carries amounts)"), refused.transcript)
+    }
 }
