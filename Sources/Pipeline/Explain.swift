@@ -271,6 +271,12 @@ public enum Explain {
         if case .array(let tiers)? = object["tiers"] {
             for tier in tiers {
                 var row = "\(text(tier["quantity"])) × \(text(tier["unit_price"]))"
+                if tier["blocks"] != nil {
+                    // A block-priced tier (§13.6): the units, the whole blocks billed, their
+                    // price: `2500 in 3 blocks of 1000 × 5`.
+                    row = "\(text(tier["quantity"])) in \(text(tier["blocks"])) blocks of "
+                        + "\(text(tier["block_size"])) × \(text(tier["block_price"]))"
+                }
                 if tier["flat_price"] != nil { row += " + flat \(text(tier["flat_price"]))" }
                 rows.append(row + " = \(text(tier["amount"]))")
             }
@@ -329,6 +335,7 @@ public enum Explain {
                 if let divide = usage.divideBy {
                     parts.append("divided by \(divide), rounded \(usage.roundQuantity.rawValue)")
                 }
+                if usage.flatPriceAtZero { parts.append("first tier's flat price at zero") }
                 if let minimum = usage.minimum { parts.append("line minimum \(minimum)") }
                 if let maximum = usage.maximum { parts.append("line maximum \(maximum)") }
                 steps.append("catalog \(usage.key) (\(plan)): " + parts.joined(separator: "; "))

@@ -78,7 +78,7 @@ final class VerifyTests: XCTestCase {
     private func files(_ folder: String) -> [String] {
         FileManager.default.subpaths(atPath: folder)!.filter {
             var isFolder: ObjCBool = false
-            FileManager.default.fileExists(atPath: folder + "/" + $0, isDirectory: &isFolder)
+            _ = FileManager.default.fileExists(atPath: folder + "/" + $0, isDirectory: &isFolder)
             return !isFolder.boolValue
         }.sorted()
     }

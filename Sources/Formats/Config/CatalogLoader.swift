@@ -373,12 +373,12 @@ final class CatalogBuilder {
         "key", "type", "meter", "model", "tiers", "unit_price", "prices_by", "group_by", "filter",
         "divide_by", "round_quantity", "free_quantity", "package_size", "package_price",
         "round_packages", "minimum", "maximum", "amount", "schedule", "prorate", "name",
-        "description", "unit", "markup",
+        "description", "unit", "markup", "flat_price_at_zero",
     ]
     static let usageOnlyKeys: Set = [
         "meter", "model", "tiers", "unit_price", "prices_by", "group_by", "filter", "divide_by",
         "round_quantity", "free_quantity", "package_size", "package_price", "round_packages",
-        "markup",
+        "markup", "flat_price_at_zero",
     ]
     static let recurringOnlyKeys: Set = ["amount", "schedule", "prorate"]
 
@@ -698,7 +698,7 @@ final class CatalogBuilder {
         guard let modelName = reader.string(modelNode, path + ".model") else { return nil }
         let modelKeys: [String: Set<String>] = [
             "per_unit": ["unit_price", "prices_by"],
-            "graduated": ["tiers"], "volume": ["tiers"],
+            "graduated": ["tiers", "flat_price_at_zero"], "volume": ["tiers", "flat_price_at_zero"],
             "package": ["package_size", "package_price", "round_packages"],
             "dynamic": ["markup"],
         ]
@@ -732,11 +732,20 @@ final class CatalogBuilder {
         default:
             model = package(node, fields, path)
         }
+        // SPEC §13.6; on any other model the key was refused above as not used by it.
+        var flatPriceAtZero = false
+        if let atZeroNode = fields["flat_price_at_zero"], ownKeys.contains("flat_price_at_zero") {
+            if let flag = reader.bool(atZeroNode, path + ".flat_price_at_zero") {
+                flatPriceAtZero = flag
+            } else {
+                valid = false
+            }
+        }
         guard valid, let model else { return nil }
         return UsageCharge(
             key: key, meter: meterKey, groupBy: groupBy, filter: filter, model: model,
             freeQuantity: freeQuantity, divideBy: divideBy, roundQuantity: roundQuantity,
-            minimum: minimum, maximum: maximum)
+            minimum: minimum, maximum: maximum, flatPriceAtZero: flatPriceAtZero)
     }
 
     /// Keys that transform a quantity before a model prices it: a `dynamic` line bills its
@@ -833,7 +842,8 @@ final class CatalogBuilder {
             let tierPath = "\(path)[\(index)]"
             guard
                 let items = reader.mapping(
-                    tierNode, tierPath, allowed: ["up_to", "unit_price", "flat_price"])
+                    tierNode, tierPath,
+                    allowed: ["up_to", "unit_price", "flat_price", "block_size", "block_price"])
             else {
                 valid = false
                 continue
@@ -871,20 +881,75 @@ final class CatalogBuilder {
                 reader.fail(fields["up_to"], tierPath + ".up_to", "must be greater than 0")
                 valid = false
             }
-            guard let priceNode = fields["unit_price"] else {
-                reader.fail(tierNode, tierPath + ".unit_price", "missing")
+            guard let tier = tierPrices(fields, tierNode, tierPath, upTo: upTo) else {
                 valid = false
                 continue
             }
-            let unitPrice = price(priceNode, tierPath + ".unit_price")
-            let flatPrice = fields["flat_price"].flatMap { price($0, tierPath + ".flat_price") }
-            guard let unitPrice else {
-                valid = false
-                continue
-            }
-            tiers.append(Tier(upTo: upTo, unitPrice: unitPrice, flatPrice: flatPrice))
+            tiers.append(tier)
         }
         return valid ? tiers : nil
+    }
+
+    /// A tier's prices (SPEC §5, §13.6): `unit_price`, or whole blocks (`block_size` and
+    /// `block_price` together, never with `unit_price`), plus an optional `flat_price`. An
+    /// omitted `unit_price` is 0 when the tier has a flat price or blocks; a tier with none of
+    /// the three is an error. Every problem of the tier is reported.
+    func tierPrices(
+        _ fields: [String: Node], _ tierNode: Node, _ tierPath: String, upTo: Rational?
+    ) -> Tier? {
+        var valid = true
+        var unitPrice: Rational?
+        if let priceNode = fields["unit_price"] {
+            unitPrice = price(priceNode, tierPath + ".unit_price")
+            if unitPrice == nil { valid = false }
+        }
+        var flatPrice: Rational?
+        if let flatNode = fields["flat_price"] {
+            flatPrice = price(flatNode, tierPath + ".flat_price")
+            if flatPrice == nil { valid = false }
+        }
+        var blockSize: Rational?
+        if let sizeNode = fields["block_size"] {
+            blockSize = reader.decimal(sizeNode, tierPath + ".block_size")
+            if let size = blockSize, size.isZero {
+                reader.fail(sizeNode, tierPath + ".block_size", "must be greater than 0")
+                blockSize = nil
+            }
+            if blockSize == nil { valid = false }
+        }
+        var blockPrice: Rational?
+        if let blockNode = fields["block_price"] {
+            blockPrice = price(blockNode, tierPath + ".block_price")
+            if blockPrice == nil { valid = false }
+        }
+        let blockKeys = (fields["block_size"] != nil, fields["block_price"] != nil)
+        if fields["unit_price"] != nil, let blockNode = fields["block_price"] {
+            reader.fail(
+                blockNode, tierPath + ".block_price",
+                "not allowed with unit_price; a tier prices units or whole blocks, not both")
+            valid = false
+        }
+        if blockKeys == (true, false) {
+            reader.fail(
+                tierNode, tierPath + ".block_price", "missing; block_size needs a block_price")
+            valid = false
+        } else if blockKeys == (false, true) {
+            reader.fail(
+                tierNode, tierPath + ".block_size", "missing; block_price needs a block_size")
+            valid = false
+        }
+        if fields["unit_price"] == nil, fields["flat_price"] == nil, blockKeys == (false, false) {
+            reader.fail(
+                tierNode, tierPath + ".unit_price",
+                "missing; a tier needs a unit_price, a flat_price, or block_size and "
+                    + "block_price")
+            valid = false
+        }
+        guard valid else { return nil }
+        var block: BlockPrice?
+        if let blockSize, let blockPrice { block = BlockPrice(size: blockSize, price: blockPrice) }
+        return Tier(
+            upTo: upTo, unitPrice: unitPrice ?? .zero, flatPrice: flatPrice, block: block)
     }
 
     func package(_ node: Node, _ fields: [String: Node], _ path: String) -> PricingModel? {

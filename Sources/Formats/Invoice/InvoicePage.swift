@@ -123,8 +123,10 @@ public struct InvoicePageSettings: Sendable {
 /// quantity × price.
 enum LineExplanation {
     /// The tier rows as a phrase: `first 100 free, next 900 at $0.004`, `3 packages at $20.00`,
-    /// `1,200 at $0.015 + $5.00 flat`. Empty when the unit price column says it all (one
-    /// price over the whole quantity) or when there is nothing to break down.
+    /// `1,200 at $0.015 + $5.00 flat`, block tiers `first 2,500 in 3 blocks of 1,000 at
+    /// $5.00`, a flat price at zero `$5.00 flat at zero usage`. Empty when the unit price
+    /// column says it all (one price over the whole quantity) or when there is nothing to break
+    /// down.
     static func breakdown(
         _ line: RatedLine, charge: Charge?, currency: Currency, period: BillingPeriod
     ) -> String {
@@ -152,7 +154,20 @@ enum LineExplanation {
                 text = quantity
             }
             let flat = tier.flatPrice.flatMap { $0.isZero ? nil : $0 }
-            let unitPrice = tier.unitPrice ?? .zero
+            if tier.quantity.isZero {
+                // `flat_price_at_zero` (§13.6): the first tier's row at quantity 0.
+                parts.append(
+                    flat.map { DisplayText.money($0, currency: currency) + " flat at zero usage" }
+                        ?? "no usage")
+                continue
+            }
+            let unitPrice = tier.blockPrice ?? tier.unitPrice ?? .zero
+            if let blocks = tier.blocks, let size = tier.blockSize {
+                // "first 2,500 in 3 blocks of 1,000 at $5.00": the units, then how many
+                // started blocks they were billed as (§13.6).
+                text += " in " + DisplayText.quantity(blocks)
+                    + (blocks == .one ? " block" : " blocks") + " of " + DisplayText.quantity(size)
+            }
             if unitPrice.isZero && flat == nil {
                 text += " free"
             } else {

@@ -40,14 +40,36 @@ public struct Meter: Hashable, Sendable {
 public struct Tier: Hashable, Sendable {
     /// The inclusive upper bound; nil for the last, unbounded tier.
     public let upTo: Rational?
+    /// The price per unit; 0 when the catalog omits it (a tier priced by its flat price or by
+    /// blocks, SPEC §13.6).
     public let unitPrice: Rational
     /// Added once when the quantity enters this tier.
     public let flatPrice: Rational?
+    /// Whole blocks instead of units (SPEC §13.6); `unitPrice` is then 0 and unused.
+    public let block: BlockPrice?
 
-    public init(upTo: Rational?, unitPrice: Rational, flatPrice: Rational?) {
+    /// A tier priced per unit (plus its flat price), or by whole blocks when `block` is given.
+    public init(
+        upTo: Rational?, unitPrice: Rational, flatPrice: Rational?, block: BlockPrice? = nil
+    ) {
         self.upTo = upTo
         self.unitPrice = unitPrice
         self.flatPrice = flatPrice
+        self.block = block
+    }
+}
+
+/// A tier's block pricing (`block_size`, `block_price`): the units a tier prices are rounded up
+/// to whole blocks of `size`, each costing `price` (Kill Bill's tiered blocks, SPEC §13.6).
+public struct BlockPrice: Hashable, Sendable {
+    /// Units per block, greater than 0.
+    public let size: Rational
+    /// The price of one started block, ≥ 0.
+    public let price: Rational
+
+    public init(size: Rational, price: Rational) {
+        self.size = size
+        self.price = price
     }
 }
 
@@ -99,11 +121,15 @@ public struct UsageCharge: Hashable, Sendable {
     public let roundQuantity: QuantityRounding
     public let minimum: Rational?
     public let maximum: Rational?
+    /// `flat_price_at_zero` (graduated and volume only, SPEC §13.6): a quantity of 0 after
+    /// transforms bills the first tier's flat price instead of nothing.
+    public let flatPriceAtZero: Bool
 
     public init(
         key: String, meter: String, groupBy: [String], filter: [DimensionFilter],
         model: PricingModel, freeQuantity: Rational?, divideBy: Rational?,
-        roundQuantity: QuantityRounding, minimum: Rational?, maximum: Rational?
+        roundQuantity: QuantityRounding, minimum: Rational?, maximum: Rational?,
+        flatPriceAtZero: Bool = false
     ) {
         self.key = key
         self.meter = meter
@@ -115,6 +141,7 @@ public struct UsageCharge: Hashable, Sendable {
         self.roundQuantity = roundQuantity
         self.minimum = minimum
         self.maximum = maximum
+        self.flatPriceAtZero = flatPriceAtZero
     }
 }
 

@@ -95,6 +95,11 @@ public enum RateInvariants {
             }
         }
         do {
+            for (index, tier) in line.tiers.enumerated() {
+                if let failure = try blockRowFailure(tier) {
+                    return "\(name): tiers[\(index)] \(failure)"
+                }
+            }
             var sum = Rational.zero
             for tier in line.tiers { sum = try sum + tier.lineShare() }
             let expected = PriceModels.bounded(sum, minimum: minimum, maximum: maximum)
@@ -110,6 +115,33 @@ public enum RateInvariants {
             }
         } catch {
             return "\(name): \(error)"
+        }
+        return nil
+    }
+}
+
+extension RateInvariants {
+    /// The failure of a block-priced breakdown row (SPEC §13.6), if any: it carries
+    /// `blocks`, `block_size` and `block_price` together and no `unit_price`; its blocks are
+    /// the row's quantity in whole blocks, `ceil(quantity / block_size)`; its amount is
+    /// `blocks × block_price` plus its flat price. Nil for a row without blocks.
+    static func blockRowFailure(_ tier: TierAmount) throws -> String? {
+        let parts = [tier.blocks, tier.blockSize, tier.blockPrice]
+        if parts.allSatisfy({ $0 == nil }) { return nil }
+        guard let blocks = tier.blocks, let size = tier.blockSize, let price = tier.blockPrice,
+            tier.unitPrice == nil, size > .zero
+        else {
+            return "a block row needs blocks, block_size > 0 and block_price, and no unit_price"
+        }
+        let whole = Rational(try (tier.quantity / size).rounded(.ceiling))
+        if blocks != whole {
+            return "blocks \(blocks) != quantity \(tier.quantity) in whole blocks of \(size) "
+                + "(\(whole))"
+        }
+        let expected = try blocks * price + (tier.flatPrice ?? .zero)
+        if expected != tier.amount {
+            return "amount \(tier.amount) != \(blocks) blocks × \(price)"
+                + (tier.flatPrice.map { " + flat \($0)" } ?? "") + " (\(expected))"
         }
         return nil
     }

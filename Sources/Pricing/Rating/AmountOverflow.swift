@@ -67,8 +67,12 @@ extension PricingModel {
 
     static func tiersSummary(_ tiers: [Tier]) -> String {
         tiers.map { tier in
-            var text = "[up_to \(tier.upTo.map(\.description) ?? "null"), unit_price "
-                + "\(tier.unitPrice)"
+            var text = "[up_to \(tier.upTo.map(\.description) ?? "null"), "
+            if let block = tier.block {
+                text += "block_size \(block.size), block_price \(block.price)"
+            } else {
+                text += "unit_price \(tier.unitPrice)"
+            }
             if let flat = tier.flatPrice { text += ", flat_price \(flat)" }
             return text + "]"
         }.joined(separator: " ")

@@ -17,11 +17,24 @@ public enum PriceModels {
     }
 
     /// The breakdown of `quantity` under `model` for a group's dimension values.
+    /// `flatPriceAtZero` (SPEC §13.6): at quantity 0 a graduated or volume charge bills its
+    /// first tier's row (quantity 0, its flat price) instead of nothing.
     public static func breakdown(
-        _ quantity: Rational, model: PricingModel, group: [String: String]
+        _ quantity: Rational, model: PricingModel, group: [String: String],
+        flatPriceAtZero: Bool = false
     ) throws -> [TierAmount] {
-        // A quantity of zero costs nothing and has no rows, whatever the model.
-        guard !quantity.isZero else { return [] }
+        if quantity.isZero {
+            // A quantity of zero costs nothing and has no rows, whatever the model, unless the
+            // charge opts into the first tier's flat price at zero.
+            guard flatPriceAtZero else { return [] }
+            switch model {
+            case .graduated(let tiers), .volume(let tiers):
+                guard let first = tiers.first else { return [] }
+                return [try row(quantity, first)]
+            default:
+                return []
+            }
+        }
         switch model {
         case .perUnit(let price):
             let unitPrice = price.price(for: group)
@@ -56,12 +69,9 @@ public enum PriceModels {
             guard lower < quantity else { break }
             let upper = tier.upTo.map { Swift.min($0, quantity) } ?? quantity
             let portion = try upper - lower
-            var amount = try portion * tier.unitPrice
-            if let flat = tier.flatPrice { amount = try amount + flat }
-            rows.append(
-                TierAmount(
-                    quantity: portion, unitPrice: tier.unitPrice, amount: amount,
-                    flatPrice: tier.flatPrice))
+            // A block tier rounds up the units falling in it, not the whole quantity: a tier
+            // bound inside a block starts the next tier's blocks afresh.
+            rows.append(try row(portion, tier))
             guard let bound = tier.upTo else { break }
             lower = bound
         }
@@ -75,13 +85,27 @@ public enum PriceModels {
         guard let tier = tiers.first(where: { $0.upTo.map { quantity <= $0 } ?? true }) else {
             preconditionFailure("the catalog guarantees an unbounded last tier")
         }
-        var amount = try quantity * tier.unitPrice
-        if let flat = tier.flatPrice { amount = try amount + flat }
-        return [
-            TierAmount(
+        return [try row(quantity, tier)]
+    }
+
+    /// One tier's row over `quantity` units: `quantity × unit_price`, or for a block tier
+    /// `ceil(quantity / block_size) × block_price` (its fields `blocks`, `block_size`,
+    /// `block_price`, no `unit_price`), plus the tier's flat price either way.
+    static func row(_ quantity: Rational, _ tier: Tier) throws -> TierAmount {
+        guard let block = tier.block else {
+            var amount = try quantity * tier.unitPrice
+            if let flat = tier.flatPrice { amount = try amount + flat }
+            return TierAmount(
                 quantity: quantity, unitPrice: tier.unitPrice, amount: amount,
                 flatPrice: tier.flatPrice)
-        ]
+        }
+        // A started block counts whole.
+        let blocks = Rational(try (quantity / block.size).rounded(.ceiling))
+        var amount = try blocks * block.price
+        if let flat = tier.flatPrice { amount = try amount + flat }
+        return TierAmount(
+            quantity: quantity, unitPrice: nil, amount: amount, flatPrice: tier.flatPrice,
+            blocks: blocks, blockSize: block.size, blockPrice: block.price)
     }
 
     /// Bounds an exact amount by a line's `minimum` and `maximum`.

@@ -178,7 +178,9 @@ public struct Rater {
         rounding: RoundingRule
     ) throws -> (quantity: Rational, tiers: [TierAmount], exact: Rational, amount: Money) {
         let transformed = try PriceModels.transform(quantity, charge: charge)
-        let tiers = try PriceModels.breakdown(transformed, model: charge.model, group: group)
+        let tiers = try PriceModels.breakdown(
+            transformed, model: charge.model, group: group,
+            flatPriceAtZero: charge.flatPriceAtZero)
         let exact = PriceModels.bounded(
             try PriceModels.total(tiers), minimum: charge.minimum, maximum: charge.maximum)
         let amount = try Money(rounding: exact, currency: currency, rule: rounding)
