@@ -30,6 +30,10 @@ final class AggregationPlan {
     let flatStarts: [Int32]
     let subscriptionBase: [Int32]
     let meterCount: Int
+    /// Per slot, the number of its `percentage` terms in `percentageTerms`, else -1.
+    let slotPercentageTerms: [Int32]
+    /// The scaled terms of the percentage charges (SPEC §13.2).
+    let percentageTerms: [ScaledPercentageFee]
     /// Interned group values, shared by all partitions.
     private(set) var groups: [[Dimension]] = []
     private var groupIndex: [[Dimension]: Int32] = [:]
@@ -69,6 +73,7 @@ final class AggregationPlan {
             return false
         }
         meterCount = admission.meterKeys.count
+        (slotPercentageTerms, percentageTerms) = Self.percentageTerms(slots)
         var flatSlots: [Int32] = []
         var flatStarts: [Int32] = [0]
         var subscriptionBase: [Int32] = []
@@ -169,6 +174,8 @@ struct AggregateState {
     var distinct: Set<Int32> = []
     /// `dynamic`: the sum of the events' amounts, in picos (`AmountScale`).
     var amountSum: Int128 = 0
+    /// percentage charges: what bounding each event's fee changed (SPEC §13.2).
+    var percentage = PercentageState()
 }
 
 /// An aggregate's identity across workers: customer, charge slot and group values.
@@ -246,6 +253,16 @@ final class AggregationStates {
                                 group: plan.groups[Int(groupID)], events: states[at].events)
                         }
                         states[at].sum = sum
+                        let terms = plan.slotPercentageTerms[Int(slotID)]
+                        if terms >= 0,
+                            !states[at].percentage.add(
+                                quantityNanos: quantity,
+                                terms: plan.percentageTerms[Int(terms)])
+                        {
+                            throw Aggregation.percentageOverflow(
+                                plan: plan, customer: record.customer, slot: slotID,
+                                group: plan.groups[Int(groupID)], events: states[at].events)
+                        }
                     case .max:
                         states[at].maximum = Swift.max(states[at].maximum ?? quantity, quantity)
                     case .min:
@@ -317,6 +334,11 @@ struct AggregateMerge {
                     events: merged.events)
             }
             merged.amountSum = amountSum
+            if !merged.percentage.merge(state.percentage) {
+                throw Aggregation.percentageOverflow(
+                    plan: plan, customer: key.customer, slot: key.slot, group: group,
+                    events: merged.events)
+            }
             if let value = state.maximum {
                 merged.maximum = Swift.max(merged.maximum ?? value, value)
             }
@@ -366,13 +388,18 @@ struct AggregateMerge {
             case .uniqueCount:
                 nanos = try Aggregation.multiply(Int128(distinct[at].count), QuantityScale.unit)
             }
+            var percentage: PercentageAdjustments?
+            if plan.slotPercentageTerms[Int(key.slot)] >= 0 {
+                percentage = try state.percentage.adjustments()
+            }
             result.append(
                 UsageAggregate(
                     customer: plan.customerIDs[Int(key.customer)], plan: chargeSlot.plan,
                     charge: chargeSlot.charge.key, group: key.group,
                     quantity: QuantityScale.rational(nanos: nanos), events: state.events,
                     amount: plan.slotSumsAmount[Int(key.slot)]
-                        ? AmountScale.rational(picos: state.amountSum) : nil))
+                        ? AmountScale.rational(picos: state.amountSum) : nil,
+                    percentage: percentage))
         }
         return result
     }

@@ -270,6 +270,14 @@ public enum Explain {
         var rows: [String] = []
         if case .array(let tiers)? = object["tiers"] {
             for tier in tiers {
+                if tier["adjustment"] != nil {
+                    // A percentage line's per-event bound (SPEC §13.2): no unit price.
+                    let events = text(tier["quantity"])
+                    rows.append(
+                        "\(text(tier["adjustment"])) (\(events) event\(events == "1" ? "" : "s"))"
+                            + " = " + text(tier["amount"]))
+                    continue
+                }
                 var row = "\(text(tier["quantity"])) × \(text(tier["unit_price"]))"
                 if tier["blocks"] != nil {
                     // A block-priced tier (§13.6): the units, the whole blocks billed, their

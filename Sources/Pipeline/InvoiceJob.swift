@@ -297,7 +297,8 @@ public struct InvoiceJob {
                 try stream("invoices.csv") { try InvoiceOutputs.invoicesCSV(invoices, to: $0) }
                 try stream("invoice-lines.csv") {
                     try InvoiceLinesCSV.write(
-                        invoices: invoices, corrections: corrections.documents, to: $0)
+                        invoices: invoices, corrections: corrections.documents,
+                        plans: catalog.plans, to: $0)
                 }
                 try stream("wallet-transactions.ndjson") {
                     try InvoiceOutputs.walletTransactions(closingWallet.transactions, to: $0)

@@ -373,12 +373,13 @@ final class CatalogBuilder {
         "key", "type", "meter", "model", "tiers", "unit_price", "prices_by", "group_by", "filter",
         "divide_by", "round_quantity", "free_quantity", "package_size", "package_price",
         "round_packages", "minimum", "maximum", "amount", "schedule", "prorate", "name",
-        "description", "unit", "markup", "flat_price_at_zero",
+        "description", "unit", "markup", "flat_price_at_zero", "rate", "fixed_fee",
+        "event_minimum", "event_maximum",
     ]
     static let usageOnlyKeys: Set = [
         "meter", "model", "tiers", "unit_price", "prices_by", "group_by", "filter", "divide_by",
         "round_quantity", "free_quantity", "package_size", "package_price", "round_packages",
-        "markup", "flat_price_at_zero",
+        "markup", "flat_price_at_zero", "rate", "fixed_fee", "event_minimum", "event_maximum",
     ]
     static let recurringOnlyKeys: Set = ["amount", "schedule", "prorate"]
 
@@ -496,6 +497,16 @@ final class CatalogBuilder {
         case .usage(let usage):
             if case .dynamic(let markup) = usage.model {
                 checkDynamicOverflow(usage, markup: markup, currency: currency, node, path)
+                return
+            }
+            if case .percentage(let fee) = usage.model {
+                var problem = CatalogBuilder.percentageOverflow(fee)
+                for bound in [usage.minimum, usage.maximum].compactMap({ $0 })
+                where (try? Money(rounding: bound, currency: currency, rule: rounding)) == nil {
+                    problem = problem ?? "minimum or maximum \(bound) overflows 38 significant "
+                        + "digits in minor units; use fewer digits"
+                }
+                if let problem { reader.fail(node, path, problem) }
                 return
             }
             var quantities = [(CatalogBuilder.largestEventQuantity, "the largest event quantity")]
@@ -692,7 +703,8 @@ final class CatalogBuilder {
         guard let modelNode = fields["model"] else {
             reader.fail(
                 node, path + ".model",
-                "missing; expected per_unit, graduated, volume, package or dynamic")
+                "missing; expected per_unit, graduated, volume, package, dynamic or "
+                    + "percentage")
             return nil
         }
         guard let modelName = reader.string(modelNode, path + ".model") else { return nil }
@@ -701,18 +713,26 @@ final class CatalogBuilder {
             "graduated": ["tiers", "flat_price_at_zero"], "volume": ["tiers", "flat_price_at_zero"],
             "package": ["package_size", "package_price", "round_packages"],
             "dynamic": ["markup"],
+            "percentage": CatalogBuilder.percentageKeys,
         ]
         guard let ownKeys = modelKeys[modelName] else {
             reader.fail(
                 modelNode, path + ".model",
-                "unknown model \"\(modelName)\"; expected per_unit, graduated, volume, package "
-                    + "or dynamic")
+                "unknown model \"\(modelName)\"; expected per_unit, graduated, volume, package, "
+                    + "dynamic or percentage")
             return nil
         }
         for name in modelKeys.values.reduce(Set(), { $0.union($1) }).subtracting(ownKeys).sorted()
         where fields[name] != nil {
             reader.fail(fields[name], join(path, name), "not used by model \(modelName)")
             valid = false
+        }
+        if modelName == "percentage" {
+            // Each event's own quantity is priced: no transform of the aggregate applies.
+            for name in CatalogBuilder.quantityTransformKeys where fields[name] != nil {
+                reader.fail(fields[name], join(path, name), "not used by model percentage")
+                valid = false
+            }
         }
         var model: PricingModel?
         switch modelName {
@@ -729,6 +749,8 @@ final class CatalogBuilder {
         case "dynamic":
             model = dynamic(
                 fields, path, modelNode: modelNode, meter: meters[meterKey], valid: &valid)
+        case "percentage":
+            model = percentage(node, fields, path, meter: meters[meterKey])
         default:
             model = package(node, fields, path)
         }
@@ -749,7 +771,8 @@ final class CatalogBuilder {
     }
 
     /// Keys that transform a quantity before a model prices it: a `dynamic` line bills its
-    /// events' own amounts, so none of them applies (SPEC §13.5).
+    /// events' own amounts and a `percentage` line each event's own quantity, so none of them
+    /// applies to either (SPEC §13.5).
     static let quantityTransformKeys = ["divide_by", "free_quantity", "round_quantity"]
 
     /// `model: dynamic` (SPEC §13.1): the optional `markup` (a decimal ≥ 0 with at most 12

@@ -300,21 +300,26 @@ private struct Page {
             }
             line("<td>" + plan + "</td>")
             line("<td class=\"num\">" + quantityHTML(rated.quantity) + "</td>")
-            line("<td>" + InvoiceHTML.escaped(label?.unit ?? "") + "</td>")
-            let price = rated.unitPrice.map { DisplayText.unitPrice($0, currency: currency) }
+            // A percentage line's quantity is money; its unit names the events, in the breakdown.
+            let unit = PercentageDisplay.fee(charge) == nil ? label?.unit : nil
+            line("<td>" + InvoiceHTML.escaped(unit ?? "") + "</td>")
+            let price = rated.unitPrice(charge: charge).map {
+                DisplayText.unitPrice($0, currency: currency)
+            }
             line("<td class=\"num\">" + InvoiceHTML.escaped(price ?? "") + "</td>")
             line("<td class=\"num\">" + InvoiceHTML.escaped(InvoiceHTML.moneyText(rated.amount))
                 + "</td>")
             line("</tr>")
             let breakdown = LineExplanation.breakdown(
-                rated, charge: charge, currency: currency, period: invoice.period)
+                rated, charge: charge, currency: currency, period: invoice.period,
+                unit: label?.unit)
             if !breakdown.isEmpty {
                 line("<tr class=\"tier\"><td colspan=\"\(Page.columnCount)\">"
                     + InvoiceHTML.escaped(breakdown) + "</td></tr>")
             }
             let notes = LineExplanation.notes(
                 rated, charge: charge, plan: settings.plans[rated.plan], currency: currency,
-                period: invoice.period)
+                period: invoice.period, unit: label?.unit)
             for note in notes {
                 line("<tr class=\"note\"><td colspan=\"\(Page.columnCount)\">"
                     + InvoiceHTML.escaped(note) + "</td></tr>")

@@ -17,8 +17,11 @@ public enum InvoiceLinesCSV {
     public static let decimalPlaces = 12
 
     /// Writes the file: `invoices` (any order) then `corrections` (any order), each sorted here.
+    /// `plans` (the catalog's) leave `unit_price` empty on percentage lines
+    /// (`RatedLine.unitPrice(charge:)`).
     public static func write(
-        invoices: [Invoice], corrections: [CorrectionDocument], to output: ByteOutput
+        invoices: [Invoice], corrections: [CorrectionDocument], plans: [String: Plan] = [:],
+        to output: ByteOutput
     ) throws {
         var text = CSVText.row(header)
         func flush() throws {
@@ -36,7 +39,9 @@ public enum InvoiceLinesCSV {
                     invoice.number, "invoice", "", invoice.customer.id, invoice.currency.code,
                     line.plan, line.charge, line.kind.rawValue, group(line.group),
                     try decimal(line.quantity), line.quantity.description,
-                    line.unitPrice?.description ?? "", line.amount.description,
+                    line.unitPrice(
+                        charge: plans[line.plan]?.charges.first { $0.key == line.charge }
+                    )?.description ?? "", line.amount.description,
                     try decimal(line.amountExact), line.amountExact.description,
                 ])
             }

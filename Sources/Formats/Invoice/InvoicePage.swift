@@ -127,9 +127,15 @@ enum LineExplanation {
     /// $5.00`, a flat price at zero `$5.00 flat at zero usage`. Empty when the unit price
     /// column says it all (one price over the whole quantity) or when there is nothing to break
     /// down.
+    /// A percentage line reads `2.9% of $12,345.00 + $0.30 × 412 payments`, its events named by
+    /// `unit` (`PercentageDisplay`).
     static func breakdown(
-        _ line: RatedLine, charge: Charge?, currency: Currency, period: BillingPeriod
+        _ line: RatedLine, charge: Charge?, currency: Currency, period: BillingPeriod,
+        unit: String? = nil
     ) -> String {
+        if let fee = PercentageDisplay.fee(charge) {
+            return PercentageDisplay.breakdown(line, fee: fee, unit: unit, currency: currency)
+        }
         if line.unitPrice != nil || line.tiers.isEmpty || line.kind == .minimumTrueUp {
             return ""
         }
@@ -201,10 +207,11 @@ enum LineExplanation {
     }
 
     /// Why the line's amount is not quantity × price, one sentence each: minimum or maximum
-    /// applied, free units, package rounding, proration, true-up to a commitment.
+    /// applied, free units, package rounding, proration, true-up to a commitment, a percentage
+    /// fee's per-event bounds (its events named by `unit`).
     static func notes(
         _ line: RatedLine, charge: Charge?, plan: Plan?, currency: Currency,
-        period: BillingPeriod
+        period: BillingPeriod, unit: String? = nil
     ) -> [String] {
         func money(_ value: Rational) -> String { DisplayText.money(value, currency: currency) }
         if line.kind == .minimumTrueUp {
@@ -220,6 +227,9 @@ enum LineExplanation {
         case .usage(let usage)?:
             minimum = usage.minimum
             maximum = usage.maximum
+            if case .percentage(let fee) = usage.model {
+                notes += PercentageDisplay.notes(line, fee: fee, unit: unit, currency: currency)
+            }
             if let free = usage.freeQuantity, free > .zero {
                 notes.append(
                     "The first " + DisplayText.quantity(free) + " units are free"

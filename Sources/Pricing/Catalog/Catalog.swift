@@ -100,6 +100,9 @@ public enum PricingModel: Hashable, Sendable {
     /// `dynamic` (SPEC §13.1): the sum of the events' own amounts times `markup` (≥ 0); only on
     /// a `carries_amount` meter.
     case dynamic(markup: Rational)
+    /// A percent of each event's quantity plus a fixed fee, bounded per event (SPEC §13.2):
+    /// priced from the events, not from the aggregate alone (`PriceModels.percentage`).
+    case percentage(PercentageFee)
 }
 
 /// Rounding of the quantity after `divide_by`.

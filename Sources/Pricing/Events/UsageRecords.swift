@@ -62,10 +62,12 @@ public struct UsageAggregate: Sendable {
     /// The sum of the events' own amounts (SPEC §13.1), for a charge on a `carries_amount`
     /// meter; nil for every other charge.
     public let amount: Rational?
+    /// A `percentage` charge's per-event bounds at work (SPEC §13.2); nil for other models.
+    public let percentage: PercentageAdjustments?
 
     public init(
         customer: String, plan: String, charge: String, group: [Dimension], quantity: Rational,
-        events: Int64, amount: Rational? = nil
+        events: Int64, amount: Rational? = nil, percentage: PercentageAdjustments? = nil
     ) {
         self.customer = customer
         self.plan = plan
@@ -74,6 +76,7 @@ public struct UsageAggregate: Sendable {
         self.quantity = quantity
         self.events = events
         self.amount = amount
+        self.percentage = percentage
     }
 }
 

@@ -62,6 +62,8 @@ extension PricingModel {
             return "package_size \(size) and package_price \(price)"
         case .dynamic(let markup):
             return "markup \(markup)"
+        case .percentage(let fee):
+            return fee.summary
         }
     }
 

@@ -57,6 +57,8 @@ public enum PriceModels {
         case .dynamic:
             // A dynamic line is priced from its events' amounts, not from a quantity.
             preconditionFailure("dynamic charges are priced by Rater.priceDynamic")
+        case .percentage:
+            preconditionFailure("a percentage line is priced from its events (Rater.usageLine)")
         }
     }
 

@@ -141,6 +141,9 @@ public struct Rater {
         else { preconditionFailure("aggregate names a usage charge the catalog lacks") }
         var groupValues: [String: String] = [:]
         for dimension in aggregate.group { groupValues[dimension.key] = dimension.value }
+        if case .percentage(let fee) = charge.model {
+            return try percentageLine(aggregate, fee: fee, charge: charge, plan: plan)
+        }
         do {
             let priced: (quantity: Rational, tiers: [TierAmount], exact: Rational, amount: Money)
             if case .dynamic = charge.model {
@@ -167,6 +170,33 @@ public struct Rater {
                         + charge.model.priceSummary(for: groupValues)
                     : "quantity \(aggregate.quantity) priced by "
                         + charge.model.priceSummary(for: groupValues),
+                cause: error)
+        }
+    }
+
+    /// A `percentage` line (SPEC §13.2): the rows from the events' sum, count and bounded fees,
+    /// the line's `minimum`/`maximum`, rounded once. The quantity is the meter's sum (the model
+    /// allows no transforms).
+    func percentageLine(
+        _ aggregate: UsageAggregate, fee: PercentageFee, charge: UsageCharge, plan: Plan
+    ) throws -> RatedLine {
+        do {
+            let tiers = try PriceModels.percentage(
+                fee, quantity: aggregate.quantity, events: aggregate.events,
+                adjustments: aggregate.percentage ?? .none)
+            let exact = PriceModels.bounded(
+                try PriceModels.total(tiers), minimum: charge.minimum, maximum: charge.maximum)
+            return RatedLine(
+                customer: aggregate.customer, plan: plan.key, charge: charge.key, kind: .usage,
+                group: aggregate.group, quantity: aggregate.quantity, amountExact: exact,
+                amount: try Money(rounding: exact, currency: plan.currency, rule: catalog.rounding),
+                tiers: tiers)
+        } catch let error as ArithmeticError {
+            throw AmountOverflow(
+                customer: aggregate.customer, plan: plan.key, charge: charge.key,
+                group: aggregate.group,
+                computation: "the fees of \(aggregate.events) events of quantity "
+                    + "\(aggregate.quantity) in all priced by \(fee.summary)",
                 cause: error)
         }
     }
