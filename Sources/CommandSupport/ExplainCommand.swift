@@ -12,7 +12,8 @@ public struct ExplainCommand: ParsableCommand {
             and rounded amounts), then reads the run's inputs again (each checked against the \
             SHA-256 the manifest records) and lists, input by input, the customer's events \
             counted per meter with their quantity sums, then the duplicates (with the first \
-            copy's location), the events outside the period, and the rejects (reason and \
+            copy's location), the lines a resolution superseded or replaced (runs with \
+            --resolutions), the events outside the period, and the rejects (reason and \
             location). With --catalog (the run's own, checked), each charge's rule too: meter, \
             aggregation, filter, grouping, free units, divide and round, line minimum and \
             maximum. Reads only; writes nothing.

@@ -24,25 +24,32 @@ public struct Manifest {
     public let outputs: [(String, String)]
     /// Extra stage-specific totals, written under `totals` in the given order.
     public let totals: [(String, String)]
+    /// `rate --resolutions`: the file and what each resolution did (SPEC §13.4); nil when the
+    /// run has no resolutions file (the key is then absent).
+    public let resolutions: ManifestResolutions?
 
     /// A new manifest, written by this version of the tool.
     public init(
         stage: String, options: [(String, String?)], buildsOn: ManifestLink? = nil,
         configuration: [(String, ConfigFile)], inputs: [InputSummary], skipped: [String],
-        counts: LineCounts?, outputs: [(String, String)], totals: [(String, String)] = []
+        counts: LineCounts?, outputs: [(String, String)], totals: [(String, String)] = [],
+        resolutions: ManifestResolutions? = nil
     ) {
         self.init(
             tool: FormatsVersion.tool, stage: stage, options: options, buildsOn: buildsOn,
             configuration: configuration.map { ($0, FileRecord($1)) }, inputs: inputs,
-            skipped: skipped, counts: counts, outputs: outputs, totals: totals)
+            skipped: skipped, counts: counts, outputs: outputs, totals: totals,
+            resolutions: resolutions)
     }
 
     /// A manifest with every field given, as `decode(_:)` reads one.
     public init(
         tool: String, stage: String, options: [(String, String?)], buildsOn: ManifestLink?,
         configuration: [(String, FileRecord)], inputs: [InputSummary], skipped: [String],
-        counts: LineCounts?, outputs: [(String, String)], totals: [(String, String)]
+        counts: LineCounts?, outputs: [(String, String)], totals: [(String, String)],
+        resolutions: ManifestResolutions? = nil
     ) {
+        self.resolutions = resolutions
         self.tool = tool
         self.stage = stage
         self.options = options
@@ -133,6 +140,8 @@ public struct Manifest {
             writer.integer(counts.accepted)
             writer.key("duplicates")
             writer.integer(counts.duplicates)
+            writer.key("superseded")
+            writer.integer(counts.superseded)
             writer.key("out_of_period")
             writer.integer(counts.outOfPeriod)
             writer.key("billed")
@@ -146,6 +155,7 @@ public struct Manifest {
             writer.endObject()
             writer.endObject()
         }
+        if let resolutions { resolutions.write(into: &writer) }
         if !totals.isEmpty {
             writer.key("totals")
             writer.beginObject()
@@ -262,8 +272,8 @@ extension Manifest {
 
     /// The keys a manifest holds besides its configuration files, in the order written.
     static let fixedKeys: Set<String> = [
-        "tool", "stage", "options", "builds_on", "inputs", "skipped", "counts", "totals",
-        "outputs",
+        "tool", "stage", "options", "builds_on", "inputs", "skipped", "counts", "resolutions",
+        "totals", "outputs",
     ]
 
     /// Reads a manifest written by `bytes()`. Every field is checked for its type; a count
@@ -317,6 +327,8 @@ extension Manifest {
         let skipped = try reader.strings(root["skipped"], "skipped")
         var counts: LineCounts?
         if let value = root["counts"] { counts = try reader.counts(value) }
+        var resolutions: ManifestResolutions?
+        if let value = root["resolutions"] { resolutions = try reader.resolutions(value) }
         var totals: [(String, String)] = []
         if let value = root["totals"] {
             for (name, total) in try reader.object(value, "totals") {
@@ -330,7 +342,7 @@ extension Manifest {
         return Manifest(
             tool: tool, stage: stage, options: options, buildsOn: buildsOn,
             configuration: configuration, inputs: inputs, skipped: skipped, counts: counts,
-            outputs: outputs, totals: totals)
+            outputs: outputs, totals: totals, resolutions: resolutions)
     }
 }
 
@@ -404,6 +416,7 @@ private struct ManifestReader {
         counts.blank = try integer(value["blank"], "counts.blank")
         counts.accepted = try integer(value["accepted"], "counts.accepted")
         counts.duplicates = try integer(value["duplicates"], "counts.duplicates")
+        counts.superseded = try integer(value["superseded"], "counts.superseded")
         counts.outOfPeriod = try integer(value["out_of_period"], "counts.out_of_period")
         let billed = try integer(value["billed"], "counts.billed")
         guard billed == counts.billed else {
@@ -419,6 +432,47 @@ private struct ManifestReader {
             counts.rejected[reason] = try integer(number, "counts.rejected.\(name)")
         }
         return counts
+    }
+
+    func optionalString(_ value: JSONValue?, _ field: String) throws(ManifestError) -> String? {
+        guard let value else { throw fail(field, "missing") }
+        return try optionalString(value, field)
+    }
+
+    func resolutions(_ value: JSONValue) throws(ManifestError) -> ManifestResolutions {
+        let file = try self.file(value, "resolutions")
+        func entries(_ name: String) throws(ManifestError) -> [ManifestResolutions.Entry] {
+            var result: [ManifestResolutions.Entry] = []
+            for (index, item) in try array(value[name], "resolutions.\(name)").enumerated() {
+                let field = "resolutions.\(name)[\(index)]"
+                var superseded: [ManifestResolutions.Location] = []
+                if name == "applied" {
+                    let locations = try array(item["superseded"], "\(field).superseded")
+                    for (number, location) in locations.enumerated() {
+                        let place = "\(field).superseded[\(number)]"
+                        var member: String?
+                        if let value = location["member"] {
+                            member = try string(value, "\(place).member")
+                        }
+                        superseded.append(
+                            ManifestResolutions.Location(
+                                file: try string(location["file"], "\(place).file"),
+                                member: member,
+                                line: try integer(location["line"], "\(place).line")))
+                    }
+                }
+                result.append(
+                    ManifestResolutions.Entry(
+                        customer: try string(item["customer"], "\(field).customer"),
+                        id: try string(item["id"], "\(field).id"),
+                        action: try string(item["action"], "\(field).action"),
+                        reason: try optionalString(item["reason"], "\(field).reason"),
+                        superseded: superseded))
+            }
+            return result
+        }
+        return ManifestResolutions(
+            file: file, applied: try entries("applied"), unused: try entries("unused"))
     }
 }
 
@@ -451,5 +505,114 @@ extension Manifest {
         }
         walk(URL(fileURLWithPath: folder, isDirectory: true), "")
         return names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+}
+
+/// The `resolutions` of a `rate` manifest (SPEC §13.4): the resolutions file (name, size,
+/// SHA-256, like a configuration file), the resolutions that found copies of their key
+/// (`applied`) and those that found none (`unused`), each list sorted by customer, then id
+/// (bytewise).
+public struct ManifestResolutions: Equatable, Sendable {
+    /// Where an input line was read, as `rejects.ndjson` names it.
+    public struct Location: Equatable, Sendable {
+        public let file: String
+        /// The archive member, nil for a plain file.
+        public let member: String?
+        public let line: Int64
+
+        /// A location as rejects name one.
+        public init(file: String, member: String?, line: Int64) {
+            self.file = file
+            self.member = member
+            self.line = line
+        }
+    }
+
+    /// One resolution: its key, action and reason, and (applied only) the copies it set
+    /// aside, in location order.
+    public struct Entry: Equatable, Sendable {
+        public let customer: String
+        public let id: String
+        /// `keep`, `drop` or `replace`.
+        public let action: String
+        public let reason: String?
+        public let superseded: [Location]
+
+        /// An entry as the manifest lists it.
+        public init(
+            customer: String, id: String, action: String, reason: String?,
+            superseded: [Location]
+        ) {
+            self.customer = customer
+            self.id = id
+            self.action = action
+            self.reason = reason
+            self.superseded = superseded
+        }
+    }
+
+    public let file: FileRecord
+    public let applied: [Entry]
+    public let unused: [Entry]
+
+    /// The section; `applied` and `unused` are sorted here, by customer then id, bytewise.
+    public init(file: FileRecord, applied: [Entry], unused: [Entry]) {
+        func sorted(_ entries: [Entry]) -> [Entry] {
+            entries.sorted {
+                if $0.customer != $1.customer {
+                    return $0.customer.utf8.lexicographicallyPrecedes($1.customer.utf8)
+                }
+                return $0.id.utf8.lexicographicallyPrecedes($1.id.utf8)
+            }
+        }
+        self.file = file
+        self.applied = sorted(applied)
+        self.unused = sorted(unused)
+    }
+
+    func write(into writer: inout JSONWriter) {
+        writer.key("resolutions")
+        writer.beginObject()
+        writer.key("file")
+        writer.string(file.name)
+        writer.key("size")
+        writer.integer(file.size)
+        writer.key("sha256")
+        writer.string(file.sha256)
+        for (name, entries) in [("applied", applied), ("unused", unused)] {
+            writer.key(name)
+            writer.beginArray()
+            for entry in entries {
+                writer.beginObject()
+                writer.key("customer")
+                writer.string(entry.customer)
+                writer.key("id")
+                writer.string(entry.id)
+                writer.key("action")
+                writer.string(entry.action)
+                writer.key("reason")
+                if let reason = entry.reason { writer.string(reason) } else { writer.null() }
+                if name == "applied" {
+                    writer.key("superseded")
+                    writer.beginArray()
+                    for location in entry.superseded {
+                        writer.beginObject()
+                        writer.key("file")
+                        writer.string(location.file)
+                        if let member = location.member {
+                            writer.key("member")
+                            writer.string(member)
+                        }
+                        writer.key("line")
+                        writer.integer(location.line)
+                        writer.endObject()
+                    }
+                    writer.endArray()
+                }
+                writer.endObject()
+            }
+            writer.endArray()
+        }
+        writer.endObject()
     }
 }

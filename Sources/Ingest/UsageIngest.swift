@@ -69,6 +69,8 @@ public final class UsageIngest {
     /// The gauges' levels at the period start (`rate --gauges`), checked against the same
     /// catalog and customers; set before `finish`.
     public var openingGauges: [GaugeLevel] = []
+    /// The run's resolutions (SPEC §13.4); nil when it has none.
+    private var resolutionTable: ResolutionTable?
 
     public init(
         catalog: Catalog, customers: [Customer], month: YearMonth,
@@ -187,11 +189,29 @@ public final class UsageIngest {
         }
     }
 
-    /// Dedupes and aggregates partition by partition, and lists the conflicts.
-    public func finish() throws -> CollectedUsage {
+    /// Sets the run's resolutions, before any event is read (SPEC §13.4), and returns the
+    /// problems of the replacement events the catalog or customers refuse (every one, each
+    /// naming `file` and its line). The run must not go on when there are any.
+    public func setResolutions(_ resolutions: [Resolution], file: String) -> [ConfigError] {
+        precondition(counts.lines == 0, "resolutions are set before input is read")
+        guard !resolutions.isEmpty else {
+            resolutionTable = nil
+            return []
+        }
+        let (table, errors) = ResolutionTable.make(resolutions, admission: admission, file: file)
+        resolutionTable = table
+        return errors
+    }
+
+    /// Dedupes and aggregates partition by partition, and lists the conflicts. `sources`
+    /// names every source by its index (file display name, archive member), for the
+    /// locations resolutions name.
+    public func finish(sources: [(file: String, member: String?)] = []) throws -> CollectedUsage {
         try keeper?.finish()
         let partitions = store.partitions
         let dims = store.dims
+        let resolutions = resolutionTable
+        resolutions?.prepare(dims: dims, sources: sources)
         // Partitions share no dedupe key, so `finishThreads` workers take every n-th partition,
         // each with its own plan and aggregate states; the states are merged by value in worker
         // order, and the first failure in partition order is the one reported.
@@ -216,10 +236,18 @@ public final class UsageIngest {
             let states = plans[worker]
             for number in stride(from: worker, to: partitions.count, by: workers) {
                 let failed = results.set(number) {
-                    let (records, ids) = try partitions[number].takeAll()
+                    let taken = try partitions[number].takeAll()
+                    var records = taken.records
+                    var ids = taken.ids
                     var dedupe = Deduplication.run(
                         records: records, ids: ids, customerIDs: states.plan.customerIDs,
-                        carriesAmount: carriesAmount)
+                        carriesAmount: carriesAmount, resolutions: resolutions)
+                    if !dedupe.replacements.isEmpty {
+                        records += dedupe.replacements
+                        ids += dedupe.replacementIDs
+                        dedupe.replacements = []
+                        dedupe.replacementIDs = []
+                    }
                     try states.add(
                         survivors: dedupe.survivors, records: records, ids: ids, dims: dims)
                     if !routers.isEmpty {
@@ -238,10 +266,13 @@ public final class UsageIngest {
             DispatchQueue.concurrentPerform(iterations: workers, execute: work)
         }
         var conflicts: [ConflictCopy] = []
+        var resolved: [ResolutionOutcome] = []
         for number in 0..<partitions.count {
             guard let dedupe = try results.get(number) else { continue }
             counts.accepted += dedupe.accepted
             counts.duplicates += dedupe.duplicates
+            counts.superseded += dedupe.superseded
+            resolved += dedupe.resolved
             counts.outOfPeriod += dedupe.outOfPeriod
             counts.rejected[.conflict, default: 0] += dedupe.conflicts
             conflicts += dedupe.conflictCopies
@@ -264,8 +295,10 @@ public final class UsageIngest {
         conflicts.sort {
             ($0.location.source, $0.location.line) < ($1.location.source, $1.location.line)
         }
+        // By resolution index: the resolutions file's order, whatever the partitions.
+        resolved.sort { $0.resolution < $1.resolution }
         var collected = CollectedUsage(
-            counts: counts, aggregates: aggregates, conflicts: conflicts)
+            counts: counts, aggregates: aggregates, conflicts: conflicts, resolved: resolved)
         collected.gauges = gauges
         return collected
     }

@@ -124,7 +124,8 @@ public enum Diff {
         }
     }
 
-    /// Configuration files by role, then inputs by name, then the run built on.
+    /// Configuration files by role, the resolutions file, then inputs by name, then the run
+    /// built on.
     static func fileChanges(_ a: Manifest, _ b: Manifest) -> [FileChange] {
         var changes: [FileChange] = []
         var roles = a.configuration.map { $0.0 }
@@ -138,6 +139,17 @@ public enum Diff {
                         role: role, name: right?.name ?? left?.name ?? role,
                         before: left?.sha256, after: right?.sha256))
             }
+        }
+        // The resolutions file (SPEC §13.4) decides which copies bill: a reason as much as a
+        // configuration file.
+        let leftResolutions = a.resolutions?.file
+        let rightResolutions = b.resolutions?.file
+        if leftResolutions?.sha256 != rightResolutions?.sha256 {
+            changes.append(
+                FileChange(
+                    role: "resolutions",
+                    name: rightResolutions?.name ?? leftResolutions?.name ?? "resolutions",
+                    before: leftResolutions?.sha256, after: rightResolutions?.sha256))
         }
         let leftInputs = Dictionary(
             a.inputs.map { ($0.displayName, $0.sha256) }, uniquingKeysWith: { x, _ in x })
@@ -171,6 +183,7 @@ public enum Diff {
         var pairs: [(String, Int64, Int64)] = [
             ("lines", a.lines, b.lines), ("blank", a.blank, b.blank),
             ("accepted", a.accepted, b.accepted), ("duplicates", a.duplicates, b.duplicates),
+            ("superseded", a.superseded, b.superseded),
             ("out_of_period", a.outOfPeriod, b.outOfPeriod), ("billed", a.billed, b.billed),
         ]
         for reason in RejectReason.allCases.sorted() {

@@ -52,6 +52,11 @@ public enum Explain {
         public let rejects: [Located]
         public let usage: [String]
         public let pricing: [String]
+        /// Lines set aside by a resolution (SPEC §13.4), and the first copies that bill a
+        /// replacement event from the resolutions file (not counted above: their content is
+        /// not the input line's); both nil when the run had no resolutions.
+        public var superseded: [Located]? = nil
+        public var replaced: [Located]? = nil
     }
 
     /// Explains `request`. Throws `RunReadError` when the run or an input cannot be read, or
@@ -115,6 +120,19 @@ public enum Explain {
                 RFC3339.parse(period.end).map { (start, $0) }
             }
         }
+        // The run's resolutions of this customer: lines set aside, ids billed as replaced.
+        var supersededAt: [String: String] = [:]
+        var replacedIDs: Set<String> = []
+        for entry in manifest.resolutions?.applied ?? [] where entry.customer == request.customer {
+            for place in entry.superseded {
+                let name = place.member.map { "\(place.file)!\($0)" } ?? place.file
+                supersededAt["\(name):\(place.line)"] = "id \(entry.id), \(entry.action)"
+                    + (entry.reason.map { " (\($0))" } ?? "")
+            }
+            if entry.action == "replace" { replacedIDs.insert(entry.id) }
+        }
+        var superseded: [Located] = []
+        var replaced: [Located] = []
         var contributions: [Contribution] = []
         var duplicates: [Located] = []
         var outOfPeriod = 0
@@ -141,6 +159,17 @@ public enum Explain {
                         event.customer == request.customer,
                         meters?.contains(event.meter) ?? true
                     else { return }
+                    if let why = supersededAt[location] {
+                        superseded.append(Located(location: location, text: why))
+                        return
+                    }
+                    if replacedIDs.contains(event.id) {
+                        replaced.append(
+                            Located(
+                                location: location,
+                                text: "id \(event.id), billed as the resolutions file's event"))
+                        return
+                    }
                     if let first = seen[event.id] {
                         duplicates.append(
                             Located(location: location, text: "id \(event.id), first at \(first)"))
@@ -169,10 +198,15 @@ public enum Explain {
                     + "the run read (SHA-256 \(summary.sha256), the manifest records "
                     + "\(recorded.sha256))")
         }
-        return Report(
+        var report = Report(
             request: request, periodText: period.map { "\($0.start) – \($0.end)" },
             contributions: contributions.filter { !$0.meters.isEmpty }, duplicates: duplicates,
             outOfPeriod: outOfPeriod, rejects: rejects, usage: usage, pricing: pricing)
+        if manifest.resolutions != nil {
+            report.superseded = superseded
+            report.replaced = replaced
+        }
+        return report
     }
 
     static func bytes(_ folder: String, _ name: String) throws(RunReadError) -> [UInt8] {
@@ -345,6 +379,14 @@ extension Explain.Report {
         if contributions.isEmpty { out.append("  (none)") }
         out.append("duplicates: \(duplicates.count)")
         out += duplicates.map { "  \($0.location): \($0.text)" }
+        if let superseded {
+            out.append("superseded: \(superseded.count)")
+            out += superseded.map { "  \($0.location): \($0.text)" }
+        }
+        if let replaced {
+            out.append("replaced: \(replaced.count)")
+            out += replaced.map { "  \($0.location): \($0.text)" }
+        }
         out.append("out of period: \(outOfPeriod)")
         out.append("rejected: \(rejects.count)")
         out += rejects.map { "  \($0.location): \($0.text)" }

@@ -18,6 +18,8 @@ public struct RateJob {
     public var metricsPath: String? = nil
     /// `--gauges`: the previous period's `gauges.ndjson`, the opening levels (SPEC §13.3).
     public var gaugesPath: String? = nil
+    /// `--resolutions`: decisions about event keys (SPEC §13.4), nil when not given.
+    public var resolutionsPath: String? = nil
 
     /// A run over checked options (the command line has validated each).
     public init(
@@ -46,6 +48,7 @@ public struct RateJob {
         let named =
             [("--catalog", catalogPath), ("--customers", customersPath)]
             + (gaugesPath.map { [("--gauges", $0)] } ?? [])
+            + (resolutionsPath.map { [("--resolutions", $0)] } ?? [])
         if let conflict = OutputOverlap.firstConflict(
             output: outputPath, inputs: named + inputs.map { ("input", $0) })
         {
@@ -68,6 +71,19 @@ public struct RateJob {
                     text: file.text, file: file.name, catalog: configuration.catalog,
                     customers: configuration.customers)
                 gauges = (file, levels)
+            } catch {
+                return fail(.usage, "\(error)")
+            }
+        }
+        // The resolutions file is read now (unreadable: a usage error, like the catalog); its
+        // lines are checked with the catalog before any input is read (`produce`).
+        var resolutionsFile: (file: ConfigFile, bytes: [UInt8])?
+        if let resolutionsPath {
+            do {
+                let bytes = try ConfigFile.readBytes(
+                    path: resolutionsPath, bytesMax: ConfigLimits().fileBytesMax)
+                let name = (resolutionsPath as NSString).lastPathComponent
+                resolutionsFile = (ConfigFile(name: name, bytes: bytes), bytes)
             } catch {
                 return fail(.usage, "\(error)")
             }
@@ -103,7 +119,8 @@ public struct RateJob {
             let (status, counts, ratedLines) = try produce(
                 catalog: configuration.catalog, customers: configuration.customers, files: files,
                 selection: selection, catalogFile: configuration.catalogFile,
-                customersFile: configuration.customersFile, gauges: gauges, folder: folder)
+                customersFile: configuration.customersFile, gauges: gauges,
+                resolutionsFile: resolutionsFile, folder: folder)
             try folder.commit()
             if status == .success, let metricsPath,
                 let problem = RunMetrics.write(
@@ -126,7 +143,8 @@ public struct RateJob {
     func produce(
         catalog: Catalog, customers: [Customer], files: [InputFile], selection: InputSelection,
         catalogFile: ConfigFile, customersFile: ConfigFile,
-        gauges: (file: ConfigFile, levels: [GaugeLevel])? = nil, folder: OutputFolder
+        gauges: (file: ConfigFile, levels: [GaugeLevel])? = nil,
+        resolutionsFile: (file: ConfigFile, bytes: [UInt8])? = nil, folder: OutputFolder
     ) throws -> (ExitStatus, LineCounts, Int) {
         // Admitted events are kept (dims interned, partitioned, spilled) on a thread of their
         // own while this one scans and admits; the same bytes as one thread (RecordKeeper).
@@ -135,6 +153,19 @@ public struct RateJob {
         let collector = UsageIngest(
             catalog: catalog, customers: customers, month: month, limits: collectorLimits)
         collector.openingGauges = gauges?.levels ?? []
+        // Resolutions: every bad line, and every replacement the catalog or customers refuse,
+        // listed at once (exit 2) before any input is read.
+        var resolutions: [Resolution] = []
+        if let resolutionsFile {
+            let parsed = ResolutionsParser(file: resolutionsFile.file.name).parse(
+                resolutionsFile.bytes)
+            resolutions = parsed.resolutions
+            let refused = collector.setResolutions(resolutions, file: resolutionsFile.file.name)
+            let errors = (parsed.errors + refused).enumerated().sorted {
+                ($0.element.line ?? 0, $0.offset) < ($1.element.line ?? 0, $1.offset)
+            }.map(\.element)
+            if !errors.isEmpty { throw ConfigErrors(errors) }
+        }
         var intake = LineIntake(ingest: collector, lineBytesMax: limits.lineBytesMax)
         let reader = InputReader(limits: limits)
         var sources: [(file: String, member: String?)] = []
@@ -189,7 +220,11 @@ public struct RateJob {
                 + "listed in manifest.json): \(shown)\(more)"
             StageLog("rate").notice(note)
         }
-        let usage = try collector.finish()
+        let usage = try collector.finish(sources: sources)
+        let resolutionsSection = try resolutionsFile.map {
+            try RateJob.resolutionsSection(
+                resolutions, file: $0.file, outcomes: usage.resolved, sources: sources)
+        }
         // The raw lines of conflicting copies are read again on a thread of its own (a second
         // decompression of the inputs that hold one) while this thread rates and writes the
         // other outputs; rejects.ndjson is written once both are done.
@@ -270,7 +305,8 @@ public struct RateJob {
             stage: "rate", options: options,
             configuration: [("catalog", catalogFile), ("customers", customersFile)]
                 + (gauges.map { [("gauges", $0.file)] } ?? []),
-            inputs: summaries, skipped: selection.skipped, counts: usage.counts, outputs: outputs)
+            inputs: summaries, skipped: selection.skipped, counts: usage.counts, outputs: outputs,
+            resolutions: resolutionsSection)
         try folder.writeManifest(manifest)
 
         precondition(usage.counts.addsUp, "every line is accounted for")
@@ -293,6 +329,59 @@ public struct RateJob {
             }
         }
         return (.success, counts, rating.lines.count)
+    }
+
+    /// The manifest's `resolutions` (SPEC §13.4): applied and unused, with the superseded
+    /// copies named as in rejects. Throws every `keep` whose location holds no copy of its key
+    /// (a line rejected for another reason, or no such line): exit 2.
+    static func resolutionsSection(
+        _ resolutions: [Resolution], file: ConfigFile, outcomes: [ResolutionOutcome],
+        sources: [(file: String, member: String?)]
+    ) throws -> ManifestResolutions {
+        func location(_ place: LineLocation) -> ManifestResolutions.Location {
+            let source = sources[Int(place.source)]
+            return ManifestResolutions.Location(
+                file: source.file, member: source.member, line: place.line)
+        }
+        func shown(_ place: LineLocation) -> String {
+            let source = sources[Int(place.source)]
+            return (source.member.map { "\(source.file)!\($0)" } ?? source.file)
+                + ":\(place.line)"
+        }
+        var misses: [ConfigError] = []
+        var applied: [ManifestResolutions.Entry] = []
+        var found = Set<Int>()
+        for outcome in outcomes {
+            let resolution = resolutions[outcome.resolution]
+            found.insert(outcome.resolution)
+            if outcome.keepMissed,
+                case .keep(let keptFile, let member, let line) = resolution.action
+            {
+                let named = (member.map { "\(keptFile)!\($0)" } ?? keptFile) + ":\(line)"
+                misses.append(
+                    ConfigError(
+                        file: file.name, line: resolution.line, column: nil, path: "",
+                        message: "keep names \(named), which holds no copy of customer "
+                            + "\"\(resolution.customer)\" id "
+                            + "\"\(resolution.id)\" (no such line, or a line "
+                            + "rejected for another reason); its copies: "
+                            + outcome.superseded.map(shown).joined(separator: ", ")))
+                continue
+            }
+            applied.append(
+                ManifestResolutions.Entry(
+                    customer: resolution.customer, id: resolution.id,
+                    action: resolution.action.name, reason: resolution.reason,
+                    superseded: outcome.superseded.map(location)))
+        }
+        if !misses.isEmpty { throw ConfigErrors(misses) }
+        let unused = resolutions.indices.filter { !found.contains($0) }.map { index in
+            let resolution = resolutions[index]
+            return ManifestResolutions.Entry(
+                customer: resolution.customer, id: resolution.id,
+                action: resolution.action.name, reason: resolution.reason, superseded: [])
+        }
+        return ManifestResolutions(file: FileRecord(file), applied: applied, unused: unused)
     }
 
     /// The stored size of every input, for the progress line: nil when one is standard input

@@ -21,6 +21,12 @@ struct RunFailure {
         case let error as InputSelectionError:
             // Found only after reading (a member named like another input): a usage error.
             (status, message, abandon) = (.usage, "\(error)" + written, true)
+        case let errors as ConfigErrors:
+            // A resolutions file refused (SPEC §13.4): every problem listed, exit 2.
+            (status, message, abandon) = (
+                .invalidConfiguration, "invalid resolutions; nothing was written:\n\(errors)",
+                true
+            )
         case let error as IssuedBasisError:
             (status, message, abandon) = (.invalidConfiguration, "\(error)" + written, true)
         case let error as AmountOverflow:

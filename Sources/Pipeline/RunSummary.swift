@@ -12,6 +12,7 @@ public enum RunSummary {
         var line =
             "\(inputs) inputs, \(counts.lines) lines: \(counts.billed) billed, "
             + "\(counts.outOfPeriod) out of period, \(counts.duplicates) duplicates, "
+            + (counts.superseded > 0 ? "\(counts.superseded) superseded, " : "")
             + "\(counts.rejectedTotal) rejected"
         let reasons = rejectsByReason(counts)
         if !reasons.isEmpty {

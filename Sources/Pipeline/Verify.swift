@@ -112,8 +112,9 @@ public enum Verify {
         }
     }
 
-    /// The counts of a `rate` manifest add up (SPEC §8.1), and the rejects file holds one line
-    /// per rejected line; an `invoice` manifest lists one JSON document per invoice it counts.
+    /// The counts of a `rate` manifest add up (SPEC §8.1 as §13.4 extends it), the rejects file
+    /// holds one line per rejected line, and the resolutions applied list exactly the
+    /// superseded lines; an `invoice` manifest lists one JSON document per invoice it counts.
     static func checkCounts(_ manifest: Manifest, folder: String, problems: inout [String]) {
         let manifestPath = RatedFolder.file(folder, ManifestSeal.manifestName)
         if let counts = manifest.counts {
@@ -121,7 +122,17 @@ public enum Verify {
                 problems.append(
                     "\(manifestPath): counts do not add up: lines \(counts.lines) ≠ blank "
                         + "\(counts.blank) + accepted \(counts.accepted) + duplicates "
-                        + "\(counts.duplicates) + rejected \(counts.rejectedTotal)")
+                        + "\(counts.duplicates) + superseded \(counts.superseded) + rejected "
+                        + "\(counts.rejectedTotal)")
+            }
+            // Every superseded line is named by the resolution that set it aside.
+            let listed = (manifest.resolutions?.applied ?? []).reduce(0) {
+                $0 + Int64($1.superseded.count)
+            }
+            if listed != counts.superseded {
+                problems.append(
+                    "\(manifestPath): counts.superseded is \(counts.superseded), but the "
+                        + "applied resolutions list \(listed) superseded lines")
             }
             if counts.outOfPeriod > counts.accepted {
                 problems.append(

@@ -22,9 +22,9 @@ struct RateCommand: ParsableCommand {
               rate --catalog catalog.yaml --customers customers.yaml --period 2026-10 \\
                    --output out/rate events/
 
-            Exit codes: 0 success, 1 usage error, 2 invalid catalog or customers, 3 input error, \
-            4 too many rejects (outputs written), 5 output folder locked by another run, 70 a \
-            self-check failed (a bug; nothing written).
+            Exit codes: 0 success, 1 usage error, 2 invalid catalog, customers or resolutions, \
+            3 input error, 4 too many rejects (outputs written), 5 output folder locked by \
+            another run, 70 a self-check failed (a bug; nothing written).
 
             Also: rate verify DIR checks that an output folder is exactly what its run wrote; \
             rate diff RUN_A RUN_B says what changed between two runs and why; rate explain \
@@ -75,6 +75,14 @@ struct RateCommand: ParsableCommand {
             """)
     var gauges: String?
 
+    @Option(
+        help: """
+            NDJSON decisions about event keys, one line per (customer, id): keep one copy, drop \
+            every copy, or replace them with a corrected event (docs/formats/resolutions.md). \
+            Example: --resolutions resolutions.ndjson
+            """)
+    var resolutions: String?
+
     @Argument(help: "Event files, directories (read recursively) or - for standard input.")
     var inputs: [String] = []
 
@@ -121,6 +129,7 @@ struct RateCommand: ParsableCommand {
             ingestLimits: ingestLimits)
         job.metricsPath = metricsFile
         job.gaugesPath = gauges
+        job.resolutionsPath = resolutions
         let status = job.run()
         if status != .success { throw ExitCode(status.rawValue) }
     }

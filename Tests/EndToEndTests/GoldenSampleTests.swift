@@ -175,6 +175,7 @@ final class GoldenSampleTests: XCTestCase {
             let lines = counts["lines"] as? Int, let blank = counts["blank"] as? Int,
             let accepted = counts["accepted"] as? Int,
             let duplicates = counts["duplicates"] as? Int,
+            let superseded = counts["superseded"] as? Int,
             let outOfPeriod = counts["out_of_period"] as? Int,
             let billed = counts["billed"] as? Int
         else {
@@ -183,7 +184,9 @@ final class GoldenSampleTests: XCTestCase {
         let rejectedTotal = rejected.values.reduce(0, +)
         // 2000 lines in 2026-10-a.ndjson.zst + 1000 in 2026-10-b.ndjson.gz + 14 in late.ndjson.
         XCTAssertEqual(lines, 3014)
-        XCTAssertEqual(lines, blank + accepted + duplicates + rejectedTotal)
+        // No resolutions in the samples: nothing superseded (SPEC §13.4's equation).
+        XCTAssertEqual(superseded, 0)
+        XCTAssertEqual(lines, blank + accepted + duplicates + superseded + rejectedTotal)
         XCTAssertEqual(accepted, billed + outOfPeriod)
         // late.ndjson holds the one blank line and one example of most reasons.
         XCTAssertEqual(blank, 1)

@@ -14,7 +14,7 @@ extension InvoiceSampleTests {
         XCTAssertEqual(rateReport.status, 0, rateReport.transcript)
         XCTAssertEqual(
             rateReport.standardOutput,
-            "\(rate.path): intact: rate manifest 861ede01036a, 4 outputs hashed, "
+            "\(rate.path): intact: rate manifest 8a0026ffc8a9, 4 outputs hashed, "
                 + "3014 lines add up\n")
         XCTAssertEqual(rateReport.standardError, "")
         let invoiceReport = try runProcess(
@@ -57,7 +57,7 @@ extension InvoiceSampleTests {
             in: work)
         XCTAssertEqual(linkCaught.status, 1, linkCaught.transcript)
         XCTAssertTrue(
-            linkCaught.standardOutput.contains("is not the rate manifest 861ede01036a"),
+            linkCaught.standardOutput.contains("is not the rate manifest 8a0026ffc8a9"),
             linkCaught.standardOutput)
 
         // A usage error is exit 1 with the parser's message, as for every command.

@@ -35,7 +35,7 @@ final class ManifestCodecTests: XCTestCase {
             invoice.buildsOn,
             ManifestLink(
                 stage: "rate",
-                manifestSHA256: "861ede01036a8d8532033dbec55681134cafe15b10564d336c64fb3884da56a5"))
+                manifestSHA256: "8a0026ffc8a9cc6c1f52d3d2d36474caaa1a894ded93dfb40e7f0c672ef477e7"))
         XCTAssertEqual(
             invoice.configuration.map { $0.0 },
             ["catalog", "customers", "rated", "wallets", "grants"])
@@ -45,10 +45,11 @@ final class ManifestCodecTests: XCTestCase {
     /// Every optional part present: a link, archive members, skipped members, null options.
     func testEveryFieldRoundTrips() throws {
         var counts = LineCounts()
-        counts.lines = 10
+        counts.lines = 13
         counts.blank = 1
         counts.accepted = 6
         counts.duplicates = 1
+        counts.superseded = 3
         counts.outOfPeriod = 2
         counts.rejected[.conflict] = 2
         let digest = String(repeating: "ab", count: 32)
@@ -64,10 +65,48 @@ final class ManifestCodecTests: XCTestCase {
                     members: ["a.tar!x.ndjson", "a.tar!y.ndjson"], skippedMembers: ["a.tar!l"])
             ],
             skipped: ["b.txt"], counts: counts, outputs: [("z", digest), ("a/b", digest)],
-            totals: [("invoices", "0")])
+            totals: [("invoices", "0")],
+            resolutions: ManifestResolutions(
+                file: FileRecord(name: "resolutions.ndjson", size: 99, sha256: digest),
+                applied: [
+                    .init(
+                        customer: "c2", id: "e", action: "drop", reason: nil,
+                        superseded: [.init(file: "a.tar", member: "x.ndjson", line: 4)]),
+                    .init(
+                        customer: "c1", id: "e", action: "keep", reason: "why \"so\"",
+                        superseded: [
+                            .init(file: "a.ndjson", member: nil, line: 1),
+                            .init(file: "b.ndjson", member: nil, line: 2),
+                        ]),
+                ],
+                unused: [
+                    .init(customer: "c3", id: "z", action: "replace", reason: nil, superseded: [])
+                ]))
         let bytes = manifest.bytes()
         let decoded = try Manifest.decode(bytes)
         XCTAssertEqual(decoded.bytes(), bytes)
+        XCTAssertEqual(decoded.counts?.superseded, 3)
+        XCTAssertEqual(decoded.resolutions, manifest.resolutions)
+        XCTAssertEqual(decoded.resolutions?.applied.map(\.customer), ["c1", "c2"], "sorted")
+        let text = String(decoding: bytes, as: UTF8.self)
+        XCTAssertTrue(
+            text.contains(
+                """
+                    "duplicates": 1,
+                    "superseded": 3,
+                    "out_of_period": 2,
+                """), text)
+        XCTAssertTrue(
+            text.contains(
+                """
+                        "superseded": [
+                          {
+                            "file": "a.tar",
+                            "member": "x.ndjson",
+                            "line": 4
+                          }
+                        ]
+                """), text)
         XCTAssertEqual(decoded.counts, counts.withZeroReasons)
         XCTAssertEqual(decoded.inputs.first?.skippedMembers, ["a.tar!l"])
         XCTAssertEqual(decoded.inputs.first?.sizeBytes, 1 << 40)
@@ -110,6 +149,9 @@ final class ManifestCodecTests: XCTestCase {
         XCTAssertEqual(
             refusal(text.replacingOccurrences(of: "\"stage\": \"rate\"", with: "\"stage\": 1")),
             "stage: missing or not a string")
+        XCTAssertEqual(
+            refusal(text.replacingOccurrences(of: "    \"superseded\": 0,\n", with: "")),
+            "counts.superseded: missing or not a whole number from 0")
         XCTAssertEqual(refusal("[]"), "not a JSON object")
         XCTAssertTrue(refusal(String(text.dropLast(3))).hasPrefix("not JSON ("))
     }

@@ -159,7 +159,17 @@ final class VerifyTests: XCTestCase {
             try reseal(text.replacingOccurrences(of: "\"lines\": 5", with: "\"lines\": 6")),
             [
                 "\(rate)/manifest.json: counts do not add up: lines 6 ≠ blank 1 + accepted 2 + "
-                    + "duplicates 0 + rejected 2"
+                    + "duplicates 0 + superseded 0 + rejected 2"
+            ])
+        // Superseded lines that no applied resolution names (SPEC §13.4): the equation holds,
+        // the list does not.
+        XCTAssertEqual(
+            try reseal(
+                text.replacingOccurrences(of: "\"lines\": 5", with: "\"lines\": 6")
+                    .replacingOccurrences(of: "\"superseded\": 0", with: "\"superseded\": 1")),
+            [
+                "\(rate)/manifest.json: counts.superseded is 1, but the applied resolutions list "
+                    + "0 superseded lines"
             ])
         XCTAssertEqual(
             try reseal(text.replacingOccurrences(of: "\"lines\": 5", with: "\"lines\":  5")),

@@ -98,7 +98,10 @@ final class InvariantsTests: XCTestCase {
         (counts.lines, counts.blank, counts.accepted, counts.duplicates) = (5, 1, 2, 1)
         XCTAssertEqual(
             rateFailures(counts: counts),
-            ["counts: lines 5 != blank 1 + accepted 2 + duplicates 1 + rejected 0"])
+            [
+                "counts: lines 5 != blank 1 + accepted 2 + duplicates 1 + superseded 0 "
+                    + "+ rejected 0"
+            ])
         counts.outOfPeriod = 3
         XCTAssertEqual(
             rateFailures(counts: counts).last, "counts: billed is negative (-1)")

@@ -16,6 +16,8 @@ public struct LineCounts: Equatable, Sendable {
     public var blank: Int64 = 0
     public var accepted: Int64 = 0
     public var duplicates: Int64 = 0
+    /// Copies set aside by a resolution (SPEC §13.4): neither billed nor rejected.
+    public var superseded: Int64 = 0
     public var outOfPeriod: Int64 = 0
     public var rejected: [RejectReason: Int64] = [:]
 
@@ -24,8 +26,10 @@ public struct LineCounts: Equatable, Sendable {
     public var billed: Int64 { accepted - outOfPeriod }
     public var rejectedTotal: Int64 { rejected.values.reduce(0, +) }
 
-    /// `lines = blank + accepted + duplicates + rejected`.
-    public var addsUp: Bool { lines == blank + accepted + duplicates + rejectedTotal }
+    /// `lines = blank + accepted + duplicates + superseded + rejected` (SPEC §13.4).
+    public var addsUp: Bool {
+        lines == blank + accepted + duplicates + superseded + rejectedTotal
+    }
 }
 
 /// A conflicting copy of an event key: every copy is rejected (SPEC §3).
@@ -86,11 +90,17 @@ public struct CollectedUsage: Sendable {
     /// The gauges' levels at the period end (SPEC §13.3), sorted by `GaugeLevel.sortKey`: one
     /// per gauge seen in the opening levels or the period.
     public var gauges: [GaugeLevel] = []
+    /// The resolutions that found copies of their key (SPEC §13.4), by resolution index.
+    public let resolved: [ResolutionOutcome]
 
-    public init(counts: LineCounts, aggregates: [UsageAggregate], conflicts: [ConflictCopy]) {
+    public init(
+        counts: LineCounts, aggregates: [UsageAggregate], conflicts: [ConflictCopy],
+        resolved: [ResolutionOutcome] = []
+    ) {
         self.counts = counts
         self.aggregates = aggregates
         self.conflicts = conflicts
+        self.resolved = resolved
     }
 }
 

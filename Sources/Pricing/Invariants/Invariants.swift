@@ -36,7 +36,8 @@ public enum RateInvariants {
         if !failures.isEmpty { throw InvariantViolation(failures: failures) }
     }
 
-    /// `lines = blank + accepted + duplicates + rejected`; `accepted = billed + out_of_period`
+    /// `lines = blank + accepted + duplicates + superseded + rejected` (SPEC §13.4);
+    /// `accepted = billed + out_of_period`
     /// (billed is defined so) with neither negative, nor any other count; and the reject
     /// records match the rejected counts by reason.
     static func countFailures(
@@ -46,12 +47,13 @@ public enum RateInvariants {
         if !counts.addsUp {
             failures.append(
                 "counts: lines \(counts.lines) != blank \(counts.blank) + accepted "
-                    + "\(counts.accepted) + duplicates \(counts.duplicates) + rejected "
-                    + "\(counts.rejectedTotal)")
+                    + "\(counts.accepted) + duplicates \(counts.duplicates) + superseded "
+                    + "\(counts.superseded) + rejected \(counts.rejectedTotal)")
         }
         let parts: [(String, Int64)] = [
             ("blank", counts.blank), ("accepted", counts.accepted),
-            ("duplicates", counts.duplicates), ("out_of_period", counts.outOfPeriod),
+            ("duplicates", counts.duplicates), ("superseded", counts.superseded),
+            ("out_of_period", counts.outOfPeriod),
             ("billed", counts.billed),
         ]
         for (name, value) in parts where value < 0 {
