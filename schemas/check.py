@@ -33,6 +33,7 @@ NDJSON = {
     "included-credits.ndjson": "included-credits.ndjson.schema.json",
     "wallets.ndjson": "wallets.ndjson.schema.json",
     "wallet-transactions.ndjson": "wallet-transactions.ndjson.schema.json",
+    "gauges.ndjson": "gauges.ndjson.schema.json",
 }
 CSV = {name[: -len(".columns.json")]: name for name in os.listdir(HERE)
        if name.endswith(".csv.columns.json")}

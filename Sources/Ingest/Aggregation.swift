@@ -280,6 +280,9 @@ final class AggregationStates {
                     case .uniqueCount:
                         let value = plan.distinctValue(slot: slotID, dims: record.dims, table: dims)
                         if value >= 0 { states[at].distinct.insert(value) }
+                    case .timeWeighted:
+                        // Integrated per gauge after dedupe (`GaugeIntegrator`): only counted here.
+                        break
                     }
                 }
             }
@@ -295,6 +298,9 @@ struct AggregateMerge {
     private var states: [AggregateState] = []
     private var distinct: [Set<String>] = []
     private let plan: AggregationPlan
+    /// Time-weighted aggregates by line (`UsageIngest.gaugeQuantities`); a line with a
+    /// non-zero one exists even without an event under its plan (SPEC §13.5).
+    var gaugeQuantities: [AggregateKey: Rational] = [:]
 
     /// `plan` gives the slots and customers (any worker's: they agree on everything but the
     /// numbering of groups and distinct values, which the merge does not use).
@@ -373,12 +379,14 @@ struct AggregateMerge {
                 }
             }
         }
+        for (key, quantity) in gaugeQuantities where !quantity.isZero { _ = slot(for: key) }
         var result: [UsageAggregate] = []
         result.reserveCapacity(keys.count)
         for (at, key) in keys.enumerated() {
             let state = states[at]
             let chargeSlot = plan.slots[Int(key.slot)]
             let nanos: Int128
+            var exact: Rational?
             switch chargeSlot.meter.aggregation {
             case .count: nanos = try Aggregation.multiply(Int128(state.events), QuantityScale.unit)
             case .sum: nanos = state.sum
@@ -387,6 +395,9 @@ struct AggregateMerge {
             case .latest: nanos = state.latest?.quantity ?? 0
             case .uniqueCount:
                 nanos = try Aggregation.multiply(Int128(distinct[at].count), QuantityScale.unit)
+            case .timeWeighted:
+                nanos = 0
+                exact = gaugeQuantities[key] ?? .zero
             }
             var percentage: PercentageAdjustments?
             if plan.slotPercentageTerms[Int(key.slot)] >= 0 {
@@ -396,7 +407,7 @@ struct AggregateMerge {
                 UsageAggregate(
                     customer: plan.customerIDs[Int(key.customer)], plan: chargeSlot.plan,
                     charge: chargeSlot.charge.key, group: key.group,
-                    quantity: QuantityScale.rational(nanos: nanos), events: state.events,
+                    quantity: exact ?? QuantityScale.rational(nanos: nanos), events: state.events,
                     amount: plan.slotSumsAmount[Int(key.slot)]
                         ? AmountScale.rational(picos: state.amountSum) : nil,
                     percentage: percentage))

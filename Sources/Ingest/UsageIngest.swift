@@ -64,6 +64,11 @@ public final class UsageIngest {
     private let dimsKey = DimsKeyBuilder()
     /// Counts of lines seen so far (dedupe's share is added by `finish`).
     public private(set) var counts = LineCounts()
+    /// Customer number → the hash of its id (partitions by customer for gauges).
+    private let customerHashes: [UInt64]
+    /// The gauges' levels at the period start (`rate --gauges`), checked against the same
+    /// catalog and customers; set before `finish`.
+    public var openingGauges: [GaugeLevel] = []
     /// The run's resolutions (SPEC §13.4); nil when it has none.
     private var resolutionTable: ResolutionTable?
 
@@ -79,6 +84,7 @@ public final class UsageIngest {
             var id = customer.id
             return id.withUTF8 { byteHash(UnsafeRawBufferPointer($0)) }
         }
+        self.customerHashes = customerHashes
         store = RecordStore(limits: limits, customerHashes: customerHashes)
         keeper =
             limits.intakeThreads > 1
@@ -215,6 +221,17 @@ public final class UsageIngest {
             AggregationStates(plan: AggregationPlan(catalog: catalog, admission: admission))
         }
         let carriesAmount = admission.meterCarriesAmount
+        // Gauges need their events in time order: surviving billed events of time-weighted
+        // meters are routed into partitions by customer as dedupe goes (no work at all for a
+        // catalog without gauges), and integrated once every partition is deduped.
+        let gaugePlan = GaugePlan(catalog: catalog, admission: admission, opening: openingGauges)
+        let routers =
+            gaugePlan.hasGauges
+            ? (0..<workers).map { _ in
+                GaugeRouter(
+                    plan: gaugePlan, customerHashes: customerHashes, limits: limits,
+                    spilling: store.isSpilling)
+            } : []
         let work = { (worker: Int) in
             let states = plans[worker]
             for number in stride(from: worker, to: partitions.count, by: workers) {
@@ -233,6 +250,10 @@ public final class UsageIngest {
                     }
                     try states.add(
                         survivors: dedupe.survivors, records: records, ids: ids, dims: dims)
+                    if !routers.isEmpty {
+                        try routers[worker].route(
+                            survivors: dedupe.survivors, records: records, ids: ids)
+                    }
                     dedupe.survivors = []
                     return dedupe
                 }
@@ -258,6 +279,14 @@ public final class UsageIngest {
         }
         var merge = AggregateMerge(plan: plans[0].plan)
         for states in plans { try merge.merge(states) }
+        var gauges: [GaugeLevel] = []
+        if gaugePlan.hasGauges {
+            let outcomes = try integrateGauges(
+                plan: gaugePlan, routers: routers, workers: workers, dims: dims)
+            merge.gaugeQuantities = try gaugeQuantities(
+                outcomes, gaugePlan: gaugePlan, plan: plans[0].plan)
+            gauges = sortedByKey(outcomes.map(\.closing)) { $0.sortKey }
+        }
         var aggregates = try merge.aggregates()
         precondition(counts.addsUp, "line counts must add up after dedupe")
         aggregates = sortedByKey(aggregates) {
@@ -268,8 +297,72 @@ public final class UsageIngest {
         }
         // By resolution index: the resolutions file's order, whatever the partitions.
         resolved.sort { $0.resolution < $1.resolution }
-        return CollectedUsage(
+        var collected = CollectedUsage(
             counts: counts, aggregates: aggregates, conflicts: conflicts, resolved: resolved)
+        collected.gauges = gauges
+        return collected
+    }
+
+    /// Integrates every gauge: the routed events' gauges, partition by partition on
+    /// `workers` threads, then the opening levels that saw no event (SPEC §13.3).
+    private func integrateGauges(
+        plan: GaugePlan, routers: [GaugeRouter], workers: Int, dims: DimsTable
+    ) throws -> [GaugeOutcome] {
+        let count = limits.partitionCount
+        let results = LockedResults<[GaugeOutcome]>(count: count)
+        let work = { (worker: Int) in
+            let integrator = GaugeIntegrator(plan: plan, dims: dims)
+            for number in stride(from: worker, to: count, by: workers) {
+                let failed = results.set(number) {
+                    let parts = try routers.map { try $0.partitions[number].takeAll() }
+                    return try integrator.integrate(parts)
+                }
+                if failed { return }
+            }
+        }
+        if workers == 1 {
+            work(0)
+        } else {
+            DispatchQueue.concurrentPerform(iterations: workers, execute: work)
+        }
+        var outcomes: [GaugeOutcome] = []
+        for number in 0..<count {
+            if let part = try results.get(number) { outcomes += part }
+        }
+        var seen = Set<GaugePlan.GaugeKey>()
+        for outcome in outcomes {
+            seen.insert(
+                GaugePlan.GaugeKey(
+                    customer: outcome.customer, meter: outcome.meter, group: outcome.group))
+        }
+        for (key, _) in plan.opening where !seen.contains(key) {
+            outcomes.append(
+                try GaugeIntegrator.outcome(
+                    plan: plan, customer: key.customer, meter: key.meter, group: key.group,
+                    steps: []))
+        }
+        return outcomes
+    }
+
+    /// Each time-weighted line's quantity: its gauge's integral over the span of the line's
+    /// plan, divided by the meter's `per`.
+    private func gaugeQuantities(
+        _ outcomes: [GaugeOutcome], gaugePlan: GaugePlan, plan: AggregationPlan
+    ) throws -> [AggregateKey: Rational] {
+        var quantities: [AggregateKey: Rational] = [:]
+        for outcome in outcomes {
+            let meter = admission.meters[Int(outcome.meter)]
+            guard let per = meter.per else { continue }
+            for (span, integral) in outcome.integrals.enumerated() {
+                let slots = plan.planSlots[Int(outcome.customer)][span][Int(outcome.meter)]
+                for slot in slots {
+                    quantities[
+                        AggregateKey(customer: outcome.customer, slot: slot, group: outcome.group)
+                    ] = try GaugeIntegral.quantity(integral, per: per)
+                }
+            }
+        }
+        return quantities
     }
 }
 
@@ -364,6 +457,33 @@ public struct LineIntake {
             }
             return nil
         }
+    }
+}
+
+/// Each partition's result (or failure), filled by the finishing workers.
+private final class LockedResults<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var results: [Result<Value, any Error>?]
+
+    init(count: Int) {
+        results = Array(repeating: nil, count: count)
+    }
+
+    /// Runs `body` for partition `number`; true when it failed.
+    func set(_ number: Int, _ body: () throws -> Value) -> Bool {
+        let result = Result { try body() }
+        lock.lock()
+        results[number] = result
+        lock.unlock()
+        if case .failure = result { return true }
+        return false
+    }
+
+    /// The result of partition `number`, nil when its worker stopped before it; rethrows.
+    func get(_ number: Int) throws -> Value? {
+        lock.lock()
+        defer { lock.unlock() }
+        return try results[number]?.get()
     }
 }
 

@@ -16,6 +16,8 @@ public struct RateJob {
     let ingestLimits: IngestLimits
     /// `--metrics-file`: written after a successful run only.
     public var metricsPath: String? = nil
+    /// `--gauges`: the previous period's `gauges.ndjson`, the opening levels (SPEC §13.3).
+    public var gaugesPath: String? = nil
     /// `--resolutions`: decisions about event keys (SPEC §13.4), nil when not given.
     public var resolutionsPath: String? = nil
 
@@ -45,6 +47,7 @@ public struct RateJob {
         // 0. An output folder overlapping an input would delete or re-read it: refuse first.
         let named =
             [("--catalog", catalogPath), ("--customers", customersPath)]
+            + (gaugesPath.map { [("--gauges", $0)] } ?? [])
             + (resolutionsPath.map { [("--resolutions", $0)] } ?? [])
         if let conflict = OutputOverlap.firstConflict(
             output: outputPath, inputs: named + inputs.map { ("input", $0) })
@@ -58,6 +61,19 @@ public struct RateJob {
                 catalogPath: catalogPath, customersPath: customersPath)
         } catch {
             return fail(error.status, error.message)
+        }
+        // 1b. Opening gauge levels: a bad row is a usage error, every problem listed.
+        var gauges: (file: ConfigFile, levels: [GaugeLevel])?
+        if let gaugesPath {
+            do {
+                let file = try ConfigFile(path: gaugesPath, bytesMax: GaugesFile.fileBytesMax)
+                let levels = try GaugesFile.read(
+                    text: file.text, file: file.name, catalog: configuration.catalog,
+                    customers: configuration.customers)
+                gauges = (file, levels)
+            } catch {
+                return fail(.usage, "\(error)")
+            }
         }
         // The resolutions file is read now (unreadable: a usage error, like the catalog); its
         // lines are checked with the catalog before any input is read (`produce`).
@@ -103,8 +119,8 @@ public struct RateJob {
             let (status, counts, ratedLines) = try produce(
                 catalog: configuration.catalog, customers: configuration.customers, files: files,
                 selection: selection, catalogFile: configuration.catalogFile,
-                customersFile: configuration.customersFile, resolutionsFile: resolutionsFile,
-                folder: folder)
+                customersFile: configuration.customersFile, gauges: gauges,
+                resolutionsFile: resolutionsFile, folder: folder)
             try folder.commit()
             if status == .success, let metricsPath,
                 let problem = RunMetrics.write(
@@ -127,6 +143,7 @@ public struct RateJob {
     func produce(
         catalog: Catalog, customers: [Customer], files: [InputFile], selection: InputSelection,
         catalogFile: ConfigFile, customersFile: ConfigFile,
+        gauges: (file: ConfigFile, levels: [GaugeLevel])? = nil,
         resolutionsFile: (file: ConfigFile, bytes: [UInt8])? = nil, folder: OutputFolder
     ) throws -> (ExitStatus, LineCounts, Int) {
         // Admitted events are kept (dims interned, partitioned, spilled) on a thread of their
@@ -135,6 +152,7 @@ public struct RateJob {
         collectorLimits.intakeThreads = 2
         let collector = UsageIngest(
             catalog: catalog, customers: customers, month: month, limits: collectorLimits)
+        collector.openingGauges = gauges?.levels ?? []
         // Resolutions: every bad line, and every replacement the catalog or customers refuse,
         // listed at once (exit 2) before any input is read.
         var resolutions: [Resolution] = []
@@ -249,6 +267,13 @@ public struct RateJob {
             try writer.flush(to: sink)
         }
         var outputs: [(String, String)] = []
+        // gauges.ndjson only when there are gauges, so other runs keep their outputs.
+        if gauges != nil || catalog.meters.values.contains(where: { $0.per != nil }) {
+            outputs.append(
+                try streamed("gauges.ndjson") { sink in
+                    try lines(usage.gauges, into: sink) { GaugesFile.line($0, into: &$1) }
+                })
+        }
         outputs.append(
             try streamed("included-credits.ndjson") { sink in
                 try lines(rating.includedCredits, into: sink) {
@@ -278,7 +303,8 @@ public struct RateJob {
         options.append(("max_input_bytes", String(limits.decompressedBytesMax)))
         let manifest = Manifest(
             stage: "rate", options: options,
-            configuration: [("catalog", catalogFile), ("customers", customersFile)],
+            configuration: [("catalog", catalogFile), ("customers", customersFile)]
+                + (gauges.map { [("gauges", $0.file)] } ?? []),
             inputs: summaries, skipped: selection.skipped, counts: usage.counts, outputs: outputs,
             resolutions: resolutionsSection)
         try folder.writeManifest(manifest)

@@ -70,6 +70,13 @@ struct RateCommand: ParsableCommand {
 
     @Option(
         help: """
+            The previous period's gauges.ndjson: each time_weighted gauge's opening level. \
+            Example: --gauges out/rate-2026-09/gauges.ndjson
+            """)
+    var gauges: String?
+
+    @Option(
+        help: """
             NDJSON decisions about event keys, one line per (customer, id): keep one copy, drop \
             every copy, or replace them with a corrected event (docs/formats/resolutions.md). \
             Example: --resolutions resolutions.ndjson
@@ -121,6 +128,7 @@ struct RateCommand: ParsableCommand {
             outputPath: stage.output, inputs: inputs, maxRejectRate: maxRate, limits: limits,
             ingestLimits: ingestLimits)
         job.metricsPath = metricsFile
+        job.gaugesPath = gauges
         job.resolutionsPath = resolutions
         let status = job.run()
         if status != .success { throw ExitCode(status.rawValue) }

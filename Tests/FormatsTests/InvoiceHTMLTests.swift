@@ -204,6 +204,42 @@ final class InvoiceHTMLTests: XCTestCase {
 
     // MARK: Tests
 
+    /// A time-weighted charge (SPEC §13.3) shows its display unit beside the grouped quantity
+    /// ("1,234.5 GB-hours"); without one, the meter and its `per` ("storage-hours").
+    func testTimeWeightedLineShowsItsUnit() throws {
+        let gauge = [
+            line(
+                "storage", group: [Pricing.Dimension(key: "region", value: "eu")],
+                quantity: try decimal("1234.5"), amountExact: try decimal("12.345"),
+                amount: euros(1235),
+                tiers: [
+                    TierAmount(
+                        quantity: try decimal("1234.5"), unitPrice: try decimal("0.01"),
+                        amount: try decimal("12.345"), flatPrice: nil)
+                ])
+        ]
+        var settings = try sampleSettings()
+        settings.gaugeUnits = ["storage": .hour]
+        settings.display = CatalogDisplay(
+            plans: settings.display.plans,
+            charges: [
+                "pro": [
+                    "storage": DisplayLabel(name: "Storage", description: nil, unit: "GB-hours")
+                ]
+            ])
+        var page = try reading(try sampleInvoice(lines: gauge), settings: settings)
+        XCTAssertTrue(
+            page.rows("lines").contains(
+                "Storage region: eu | Pro | 1,234.5 | GB-hours | €0.01 | €12.35"),
+            "\(page.rows("lines"))")
+        settings.display = CatalogDisplay(plans: settings.display.plans, charges: [:])
+        page = try reading(try sampleInvoice(lines: gauge), settings: settings)
+        XCTAssertTrue(
+            page.rows("lines").contains(
+                "storage region: eu | Pro | 1,234.5 | storage-hours | €0.01 | €12.35"),
+            "\(page.rows("lines"))")
+    }
+
     /// EUR with tax, a discount and credits from two grants, explained by the catalog.
     func testEuroPageReadsAsACustomerExpects() throws {
         let credits = [

@@ -68,6 +68,7 @@ public enum CatalogLoader {
         }
         let builder = CatalogBuilder(reader: reader, limits: limits, folder: folder)
         let catalog = builder.catalog(root)
+        if let catalog { builder.checkGaugeCharges(catalog) }
         if !reader.errors.isEmpty { throw ConfigErrors(reader.errors) }
         guard let catalog else {
             throw ConfigErrors([
@@ -97,6 +98,8 @@ final class CatalogBuilder {
     /// Display text of plans and charges, by plan key (and charge key), as they are read.
     var planDisplay: [String: DisplayLabel] = [:]
     var chargeDisplay: [String: [String: DisplayLabel]] = [:]
+    /// Every usage charge read, in file order, with its node and YAML path (the gauge check).
+    var placedUsage: [(charge: UsageCharge, node: Node, path: String)] = []
 
     init(reader: NodeReader, limits: ConfigLimits, folder: String = ".") {
         self.reader = reader
@@ -267,7 +270,7 @@ final class CatalogBuilder {
     func meter(key: String, _ node: Node, _ path: String) -> Meter? {
         guard
             let items = reader.mapping(
-                node, path, allowed: ["aggregation", "field", "carries_amount"])
+                node, path, allowed: ["aggregation", "field", "carries_amount", "per"])
         else {
             return nil
         }
@@ -297,8 +300,11 @@ final class CatalogBuilder {
         let carriesAmount =
             fields["carries_amount"].flatMap { reader.bool($0, path + ".carries_amount") }
             ?? false
+        let per = gaugeUnit(aggregation, node, fields["per"], path)
+        if aggregation == .timeWeighted && per == nil { return nil }
         return Meter(
-            key: key, aggregation: aggregation, field: field, carriesAmount: carriesAmount)
+            key: key, aggregation: aggregation, field: field, carriesAmount: carriesAmount,
+            per: per)
     }
 
     func plan(
@@ -341,6 +347,9 @@ final class CatalogBuilder {
                 if let chargeText { chargeDisplay[key, default: [:]][charge.key] = chargeText }
                 charges.append(charge)
                 placedCharges.append((charge, chargeNode, chargePath))
+                if case .usage(let usage) = charge {
+                    placedUsage.append((usage, chargeNode, chargePath))
+                }
             }
         } else if fields["charges"] == nil {
             reader.fail(node, path + ".charges", "missing; a plan needs at least one charge")

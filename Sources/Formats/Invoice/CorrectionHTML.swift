@@ -55,7 +55,7 @@ public enum CorrectionHTML {
             let key = line.key
             let name = settings.chargeName(plan: key.plan, charge: key.charge, kind: key.kind)
             let group = key.group.isEmpty ? "" : " (\(e(key.groupText)))"
-            let unit = settings.display.charge(plan: key.plan, charge: key.charge)?.unit ?? ""
+            let unit = settings.unit(plan: key.plan, charge: key.charge)
             out.append(
                 "<tr><td>\(e(name))\(group)</td><td>\(e(settings.planName(key.plan)))</td>"
                     + "<td>\(change)</td><td class=\"num\">"

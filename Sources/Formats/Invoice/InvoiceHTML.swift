@@ -301,8 +301,8 @@ private struct Page {
             line("<td>" + plan + "</td>")
             line("<td class=\"num\">" + quantityHTML(rated.quantity) + "</td>")
             // A percentage line's quantity is money; its unit names the events, in the breakdown.
-            let unit = PercentageDisplay.fee(charge) == nil ? label?.unit : nil
-            line("<td>" + InvoiceHTML.escaped(unit ?? "") + "</td>")
+            let unit = PercentageDisplay.fee(charge) == nil ? settings.unit(of: rated) : ""
+            line("<td>" + InvoiceHTML.escaped(unit) + "</td>")
             let price = rated.unitPrice(charge: charge).map {
                 DisplayText.unitPrice($0, currency: currency)
             }

@@ -80,6 +80,8 @@ public struct InvoicePageSettings: Sendable {
     public var paymentTermsDays: Int?
     /// The paper; nil: by the seller's country (`Paper.forCountry`).
     public var paper: Paper?
+    /// Time-weighted meters' `per`, by meter key: the unit shown for a charge without one.
+    public var gaugeUnits: [String: GaugeUnit] = [:]
 
     /// Settings from their parts; everything is optional.
     public init(
@@ -97,6 +99,21 @@ public struct InvoicePageSettings: Sendable {
         self.init(
             display: catalog.display, plans: catalog.plans,
             paymentTermsDays: catalog.paymentTermsDays, paper: paper)
+        gaugeUnits = catalog.meters.compactMapValues(\.per)
+    }
+
+    /// The unit shown for a line: the charge's display `unit`; for a time-weighted charge
+    /// without one, the meter and its `per` (`storage-hours`: a level held for hours); else
+    /// nothing.
+    func unit(of line: RatedLine) -> String { unit(plan: line.plan, charge: line.charge) }
+
+    /// `unit(of:)` by plan and charge key (a correction line).
+    func unit(plan: String, charge key: String) -> String {
+        if let unit = display.charge(plan: plan, charge: key)?.unit { return unit }
+        guard case .usage(let usage)? = plans[plan]?.charges.first(where: { $0.key == key }),
+            let per = gaugeUnits[usage.meter]
+        else { return "" }
+        return "\(usage.meter)-\(per.rawValue)s"
     }
 
     /// The catalog's charge of a line, when the catalog still has it.

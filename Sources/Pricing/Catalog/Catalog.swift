@@ -12,9 +12,27 @@ public enum Aggregation: String, Sendable, CaseIterable {
     case uniqueCount = "unique_count"
     /// The quantity of the latest event, by instant, then by id.
     case latest
+    /// A gauge: each event sets the level from its instant on; the aggregate is the level's
+    /// integral over the plan's active span, per `Meter.per` (SPEC §13.3).
+    case timeWeighted = "time_weighted"
 
     /// Whether events of this meter must carry a quantity.
     public var needsQuantity: Bool { self != .count && self != .uniqueCount }
+}
+
+/// The time unit a `time_weighted` meter's integral is divided by (SPEC §13.3).
+public enum GaugeUnit: String, Sendable, CaseIterable {
+    case second, minute, hour, day
+
+    /// The unit's length in seconds (a day is 86,400 s, whatever the time zone).
+    public var seconds: Int64 {
+        switch self {
+        case .second: 1
+        case .minute: 60
+        case .hour: 3_600
+        case .day: 86_400
+        }
+    }
 }
 
 /// A named measure in the catalog (`api_calls`, `tokens`).
@@ -25,14 +43,19 @@ public struct Meter: Hashable, Sendable {
     public let field: String?
     /// `carries_amount: true` (SPEC §13.1): every event carries its own price in `amount`.
     public let carriesAmount: Bool
+    /// What a `time_weighted` meter's integral is divided by; nil for other aggregations.
+    public let per: GaugeUnit?
 
+    /// A meter; `per` is given for `time_weighted` only.
     public init(
-        key: String, aggregation: Aggregation, field: String?, carriesAmount: Bool = false
+        key: String, aggregation: Aggregation, field: String?, carriesAmount: Bool = false,
+        per: GaugeUnit? = nil
     ) {
         self.key = key
         self.aggregation = aggregation
         self.field = field
         self.carriesAmount = carriesAmount
+        self.per = per
     }
 }
 

@@ -87,6 +87,9 @@ public struct CollectedUsage: Sendable {
     public let aggregates: [UsageAggregate]
     /// Sorted by location.
     public let conflicts: [ConflictCopy]
+    /// The gauges' levels at the period end (SPEC §13.3), sorted by `GaugeLevel.sortKey`: one
+    /// per gauge seen in the opening levels or the period.
+    public var gauges: [GaugeLevel] = []
     /// The resolutions that found copies of their key (SPEC §13.4), by resolution index.
     public let resolved: [ResolutionOutcome]
 
