@@ -278,6 +278,15 @@ public enum Explain {
                             + " = " + text(tier["amount"]))
                     continue
                 }
+                if tier["markup"] != nil {
+                    // A dynamic line's one row (SPEC §13.1): the events, the sum of their
+                    // amounts, the markup; the line's exact amount is their product.
+                    let events = text(tier["quantity"])
+                    rows.append(
+                        "\(events) event\(events == "1" ? "" : "s") carrying "
+                            + "\(text(tier["amount"])) × markup \(text(tier["markup"]))")
+                    continue
+                }
                 var row = "\(text(tier["quantity"])) × \(text(tier["unit_price"]))"
                 if tier["blocks"] != nil {
                     // A block-priced tier (§13.6): the units, the whole blocks billed, their
