@@ -15,8 +15,9 @@ struct RateCommand: ParsableCommand {
         discussion: """
             Reads NDJSON usage events (plain, .gz, .zst, .xz, .bz2, .tar, .tar.gz, .tar.zst, .zip; \
             files, directories or - for standard input), drops duplicates, and writes \
-            usage.ndjson, rated.ndjson, rejects.ndjson, included-credits.ndjson and manifest.json \
-            into --output, whole or not at all.
+            usage.ndjson, rated.ndjson, rejects.ndjson, included-credits.ndjson, gauges.ndjson \
+            (with time-weighted meters or --gauges) and manifest.json into --output, whole or not \
+            at all.
 
             Example:
               rate --catalog catalog.yaml --customers customers.yaml --period 2026-10 \\
