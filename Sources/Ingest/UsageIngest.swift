@@ -216,7 +216,7 @@ public final class UsageIngest {
         // each with its own plan and aggregate states; the states are merged by value in worker
         // order, and the first failure in partition order is the one reported.
         let workers = max(1, min(limits.finishThreads, partitions.count))
-        let results = PartitionResults(count: partitions.count)
+        let results = LockedResults<DedupeResult>(count: partitions.count)
         let plans = (0..<workers).map { _ in
             AggregationStates(plan: AggregationPlan(catalog: catalog, admission: admission))
         }
@@ -460,7 +460,9 @@ public struct LineIntake {
     }
 }
 
-/// Each partition's result (or failure), filled by the finishing workers.
+/// Each partition's result (or failure), filled by the finishing workers: dedupe results, and
+/// gauge integrals. A worker whose partition failed stops (its states are incomplete, and the
+/// run fails anyway).
 private final class LockedResults<Value>: @unchecked Sendable {
     private let lock = NSLock()
     private var results: [Result<Value, any Error>?]
@@ -481,35 +483,6 @@ private final class LockedResults<Value>: @unchecked Sendable {
 
     /// The result of partition `number`, nil when its worker stopped before it; rethrows.
     func get(_ number: Int) throws -> Value? {
-        lock.lock()
-        defer { lock.unlock() }
-        return try results[number]?.get()
-    }
-}
-
-/// Each partition's dedupe result (or failure), filled by the finishing workers.
-private final class PartitionResults: @unchecked Sendable {
-    private let lock = NSLock()
-    private var results: [Result<DedupeResult, any Error>?]
-
-    init(count: Int) {
-        results = Array(repeating: nil, count: count)
-    }
-
-    /// Runs `body` for partition `number`; true when it failed (the worker then stops: its
-    /// states are incomplete, and the run fails anyway).
-    func set(_ number: Int, _ body: () throws -> DedupeResult) -> Bool {
-        let result = Result { try body() }
-        lock.lock()
-        results[number] = result
-        lock.unlock()
-        if case .failure = result { return true }
-        return false
-    }
-
-    /// The result of partition `number`, nil when its worker stopped before it; rethrows its
-    /// failure.
-    func get(_ number: Int) throws -> DedupeResult? {
         lock.lock()
         defer { lock.unlock() }
         return try results[number]?.get()

@@ -246,35 +246,10 @@ public enum AmountText {
     /// quantity (§11), with 12 fractional digits instead of 9.
     public static func picos<Bytes: Collection>(_ text: Bytes) -> QuantityText.Outcome
     where Bytes.Element == UInt8 {
-        // Made only for a detail: most amounts are fine and never need it.
-        var shown: String { String(decoding: text.prefix(64), as: UTF8.self) }
-        guard DecimalText.isWellFormed(text) else {
-            return .failure(.invalidAmount, "amount \"\(shown)\" is not a decimal number")
-        }
-        let negativeSign = text.first == UInt8(ascii: "-")
-        switch DecimalText.parse(text) {
-        case .failure:
-            // Well-formed but beyond 38 significant digits: never zero, so the sign decides.
-            if negativeSign {
-                return .failure(.negativeAmount, "amount \"\(shown)\" is negative")
-            }
-            return .failure(.amountPrecision, "amount \"\(shown)\" has too many digits")
-        case .success(let value):
-            if value.significand < 0 {
-                return .failure(.negativeAmount, "amount \"\(shown)\" is negative")
-            }
-            if value.scale > AmountScale.fractionDigits
-                || value.integerDigits > AmountScale.integerDigitsMax
-            {
-                return .failure(
-                    .amountPrecision,
-                    "amount \"\(shown)\" has more than \(AmountScale.integerDigitsMax) integer "
-                        + "or \(AmountScale.fractionDigits) fractional digits")
-            }
-            var picos = value.significand
-            for _ in value.scale..<AmountScale.fractionDigits { picos *= 10 }
-            return .success(picos)
-        }
+        QuantityText.scaled(
+            text, field: "amount", fractionDigits: AmountScale.fractionDigits,
+            integerDigitsMax: AmountScale.integerDigitsMax,
+            reasons: (.invalidAmount, .negativeAmount, .amountPrecision))
     }
 }
 
@@ -287,35 +262,46 @@ public enum QuantityText {
 
     /// Applies `invalid_quantity`, `negative_quantity`, `quantity_precision` in that order.
     public static func nanos(_ text: [UInt8]) -> Outcome {
-        // Made only for a detail: most quantities are fine and never need it.
+        scaled(
+            text, field: "quantity", fractionDigits: QuantityScale.fractionDigits,
+            integerDigitsMax: QuantityScale.integerDigitsMax,
+            reasons: (.invalidQuantity, .negativeQuantity, .quantityPrecision))
+    }
+
+    /// A decimal field read exactly as an integer count of `10^-fractionDigits`, with the three
+    /// reasons of its checks in order: not a decimal, negative, too many digits (judged on the
+    /// value: at most `integerDigitsMax` integer and `fractionDigits` fractional digits). The
+    /// quantity (§11) and the amount (§13.5) differ only in these.
+    static func scaled<Bytes: Collection>(
+        _ text: Bytes, field: String, fractionDigits: Int, integerDigitsMax: Int,
+        reasons: (invalid: RejectReason, negative: RejectReason, precision: RejectReason)
+    ) -> Outcome where Bytes.Element == UInt8 {
+        // Made only for a detail: most values are fine and never need it.
         var shown: String { String(decoding: text.prefix(64), as: UTF8.self) }
         guard DecimalText.isWellFormed(text) else {
-            return .failure(.invalidQuantity, "quantity \"\(shown)\" is not a decimal number")
+            return .failure(reasons.invalid, "\(field) \"\(shown)\" is not a decimal number")
         }
-        let parsed = DecimalText.parse(text)
         let negativeSign = text.first == UInt8(ascii: "-")
-        switch parsed {
+        switch DecimalText.parse(text) {
         case .failure:
             // Well-formed but beyond 38 significant digits: never zero, so the sign decides.
             if negativeSign {
-                return .failure(.negativeQuantity, "quantity \"\(shown)\" is negative")
+                return .failure(reasons.negative, "\(field) \"\(shown)\" is negative")
             }
-            return .failure(.quantityPrecision, "quantity \"\(shown)\" has too many digits")
+            return .failure(reasons.precision, "\(field) \"\(shown)\" has too many digits")
         case .success(let value):
             if value.significand < 0 {
-                return .failure(.negativeQuantity, "quantity \"\(shown)\" is negative")
+                return .failure(reasons.negative, "\(field) \"\(shown)\" is negative")
             }
-            if value.scale > QuantityScale.fractionDigits
-                || value.integerDigits > QuantityScale.integerDigitsMax
-            {
+            if value.scale > fractionDigits || value.integerDigits > integerDigitsMax {
                 return .failure(
-                    .quantityPrecision,
-                    "quantity \"\(shown)\" has more than \(QuantityScale.integerDigitsMax) integer "
-                        + "or \(QuantityScale.fractionDigits) fractional digits")
+                    reasons.precision,
+                    "\(field) \"\(shown)\" has more than \(integerDigitsMax) integer "
+                        + "or \(fractionDigits) fractional digits")
             }
-            var nanos = value.significand
-            for _ in value.scale..<QuantityScale.fractionDigits { nanos *= 10 }
-            return .success(nanos)
+            var scaled = value.significand
+            for _ in value.scale..<fractionDigits { scaled *= 10 }
+            return .success(scaled)
         }
     }
 }
