@@ -90,12 +90,7 @@ public struct Manifest {
         for (role, file) in configuration {
             writer.key(role)
             writer.beginObject()
-            writer.key("file")
-            writer.string(file.name)
-            writer.key("size")
-            writer.integer(file.size)
-            writer.key("sha256")
-            writer.string(file.sha256)
+            file.write(into: &writer)
             writer.endObject()
         }
         writer.key("inputs")
@@ -198,6 +193,16 @@ public struct FileRecord: Equatable, Sendable {
     /// The record of a configuration file read by this run.
     public init(_ file: ConfigFile) {
         self.init(name: file.name, size: file.sizeBytes, sha256: file.sha256)
+    }
+
+    /// The record's `file`, `size` and `sha256` members, into the object being written.
+    func write(into writer: inout JSONWriter) {
+        writer.key("file")
+        writer.string(name)
+        writer.key("size")
+        writer.integer(size)
+        writer.key("sha256")
+        writer.string(sha256)
     }
 }
 
@@ -573,12 +578,7 @@ public struct ManifestResolutions: Equatable, Sendable {
     func write(into writer: inout JSONWriter) {
         writer.key("resolutions")
         writer.beginObject()
-        writer.key("file")
-        writer.string(file.name)
-        writer.key("size")
-        writer.integer(file.size)
-        writer.key("sha256")
-        writer.string(file.sha256)
+        file.write(into: &writer)
         for (name, entries) in [("applied", applied), ("unused", unused)] {
             writer.key(name)
             writer.beginArray()

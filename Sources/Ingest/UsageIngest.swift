@@ -335,7 +335,15 @@ public final class UsageIngest {
                 GaugePlan.GaugeKey(
                     customer: outcome.customer, meter: outcome.meter, group: outcome.group))
         }
-        for (key, _) in plan.opening where !seen.contains(key) {
+        // Gauges carried by their opening level alone, in a fixed order (not the dictionary's),
+        // so a failure names the same gauge every run.
+        func text(_ key: GaugePlan.GaugeKey) -> String {
+            "\(key.customer) \(key.meter) " + key.group.map { $0.key + "=" + $0.value }.joined()
+        }
+        let carried = plan.opening.keys.filter { !seen.contains($0) }.sorted {
+            text($0).utf8.lexicographicallyPrecedes(text($1).utf8)
+        }
+        for key in carried {
             outcomes.append(
                 try GaugeIntegrator.outcome(
                     plan: plan, customer: key.customer, meter: key.meter, group: key.group,
