@@ -9,6 +9,8 @@ struct IssuedBasis {
         let invoice: Invoice
         let json: [UInt8]
         let html: [UInt8]?
+        /// The e-invoice it was issued with (`invoices/<customer>.xml`), if any.
+        var xml: [UInt8]? = nil
     }
 
     let period: IssuedPeriod
@@ -42,7 +44,9 @@ struct IssuedBasis {
             do {
                 let invoice = try InvoiceDocument.decodeInvoice(
                     issued.json, customer: customer, currency: currency, month: month)
-                invoices[id] = Kept(invoice: invoice, json: issued.json, html: issued.html)
+                invoices[id] = Kept(
+                    invoice: invoice, json: issued.json, html: issued.html,
+                    xml: period.files["invoices/" + CustomerFileName.of(id) + ".xml"])
             } catch {
                 throw IssuedStoreError("\(root): invoice of \(id): \(error)")
             }

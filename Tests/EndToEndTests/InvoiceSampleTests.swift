@@ -64,11 +64,17 @@ final class InvoiceSampleTests: XCTestCase {
                 actual: try readText(output.appendingPathComponent(name)))
             XCTFail("\(name) differs from the golden file: \(difference ?? "")")
         }
-        // 6 customers with lines: 6 JSON + 6 HTML invoices, and the run's other files.
+        // 6 customers with lines: 6 JSON + 6 HTML invoices, UBL XML for the three with an
+        // address (EInvoiceEndToEndTests), and the run's other files.
+        var documents: [String] = []
+        for customer in 1...6 {
+            documents += ["invoices/cus_\(customer).html", "invoices/cus_\(customer).json"]
+            if customer <= 3 { documents.append("invoices/cus_\(customer).xml") }
+        }
         XCTAssertEqual(
             actual.keys.sorted(),
             ["invoice-lines.csv", "invoices.csv"]
-                + (1...6).flatMap { ["invoices/cus_\($0).html", "invoices/cus_\($0).json"] }
+                + documents
                 + [
                     "journal.beancount", "journal.csv", "journal.ledger", "manifest.json",
                     "manifest.sha256", "wallet-transactions.ndjson", "wallets.ndjson",
@@ -299,12 +305,15 @@ final class InvoiceSampleTests: XCTestCase {
         let before = try folderDigests(plain)
         let after = try folderDigests(asOf)
         let changed = before.keys.filter { before[$0] != after[$0] }.sorted()
-        // The invoices (JSON, HTML), their CSV listing and the manifest (options, digests).
+        // The invoices (JSON, HTML, and the e-invoices of cus_1…3: issue and due dates), their
+        // CSV listing and the manifest (options, digests).
+        var documents: [String] = []
+        for customer in 1...6 {
+            documents += ["invoices/cus_\(customer).html", "invoices/cus_\(customer).json"]
+            if customer <= 3 { documents.append("invoices/cus_\(customer).xml") }
+        }
         XCTAssertEqual(
-            changed,
-            ["invoices.csv"]
-                + (1...6).flatMap { ["invoices/cus_\($0).html", "invoices/cus_\($0).json"] }
-                + ["manifest.json", "manifest.sha256"])
+            changed, ["invoices.csv"] + documents + ["manifest.json", "manifest.sha256"])
         let json = try readText(asOf.appendingPathComponent("invoices/cus_1.json"))
         XCTAssertTrue(json.contains("\"issue_date\": \"2026-11-03\""), json)
     }

@@ -124,7 +124,8 @@ final class MonthSimulationTests: XCTestCase {
             result.transcript)
         let period = store.appendingPathComponent("2026-10")
         let issued = try folderDigests(period.appendingPathComponent("invoices"))
-        XCTAssertEqual(issued.count, 12)
+        // JSON and HTML for the six customers, UBL XML for the three with an address.
+        XCTAssertEqual(issued.count, 15)
         XCTAssertEqual(
             try folderDigests(root.appendingPathComponent("2026-10/close-1/invoice/invoices")),
             issued)

@@ -23,7 +23,7 @@ extension InvoiceSampleTests {
         XCTAssertEqual(invoiceReport.status, 0, invoiceReport.transcript)
         XCTAssertTrue(
             invoiceReport.standardOutput.hasSuffix(
-                ", 19 outputs hashed; builds on \(rate.path)/manifest.json, linked\n"),
+                ", 22 outputs hashed; builds on \(rate.path)/manifest.json, linked\n"),
             invoiceReport.standardOutput)
 
         // One byte of an issued invoice document.

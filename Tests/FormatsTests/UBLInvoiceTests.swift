@@ -278,7 +278,7 @@ final class UBLInvoiceTests: XCTestCase {
                   </cac:AdditionalItemProperty>
                 </cac:Item>
                 <cac:Price>
-                  <cbc:PriceAmount currencyID="USD">0.5</cbc:PriceAmount>
+                  <cbc:PriceAmount currencyID="USD">0.50</cbc:PriceAmount>
                 </cac:Price>
               </cac:InvoiceLine>
             </Invoice>
@@ -315,7 +315,7 @@ final class UBLInvoiceTests: XCTestCase {
             "<cbc:InvoicedQuantity unitCode=\"C62\">1100000</cbc:InvoicedQuantity>\n"
                 + "    <cbc:LineExtensionAmount currencyID=\"EUR\">436.00"
                 + "</cbc:LineExtensionAmount>",
-            "<cbc:PriceAmount currencyID=\"EUR\">436</cbc:PriceAmount>\n"
+            "<cbc:PriceAmount currencyID=\"EUR\">436.00</cbc:PriceAmount>\n"
                 + "      <cbc:BaseQuantity unitCode=\"C62\">1100000</cbc:BaseQuantity>",
             // seats: one occurrence of a prorated fee: 26.87 for 1.
             "<cbc:PriceAmount currencyID=\"EUR\">26.87</cbc:PriceAmount>\n    </cac:Price>",

@@ -151,7 +151,7 @@ enum UBLWriter {
             xml.close("cac:Item")
             xml.open("cac:Price")  // BG-29
             xml.leaf(
-                "cbc:PriceAmount", line.price.description,
+                "cbc:PriceAmount", price(line.price, currency: currency),
                 attributes: [("currencyID", currency.code)])  // BT-146
             if let base = line.baseQuantity {
                 xml.leaf(
@@ -163,6 +163,17 @@ enum UBLWriter {
         }
         xml.close(root)
         return Array(xml.text.utf8)
+    }
+
+    /// A price with at least the currency's minor units (`0.60`, `0.0035`, `89.00`): prices
+    /// may carry more decimals than amounts (unit prices have up to 12), never fewer digits
+    /// than the money they price. Prices are terminating decimals (`UBLLine`).
+    static func price(_ value: Rational, currency: Currency) -> String {
+        let scale = max(value.terminatingScale ?? 0, currency.minorUnitDigits)
+        guard let significand = try? value.significand(atScale: scale, rule: .down) else {
+            return value.description
+        }
+        return DecimalText.format(significand: significand, scale: scale, minimumScale: scale)
     }
 
     /// BT-20: the terms in words, and free-text bank instructions (which have no BG-17 form).
