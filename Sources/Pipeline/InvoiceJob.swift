@@ -281,8 +281,11 @@ public struct InvoiceJob {
         let mode = ubl ?? .auto
         var eInvoiced: Set<String> = []
         var eInvoiceGaps: [EInvoiceGap] = []
+        var eInvoicedCorrections: Set<String> = []
+        var eInvoiceCandidates = 0
         if mode != .never {
             for invoice in invoices where basis?.invoices[invoice.customer.id] == nil {
+                eInvoiceCandidates += 1
                 let gaps = UBLInvoice.gaps(invoice, seller: catalog.seller, settings: page)
                 if gaps.isEmpty {
                     eInvoiced.insert(invoice.customer.id)
@@ -290,6 +293,22 @@ public struct InvoiceJob {
                     eInvoiceGaps.append(
                         EInvoiceGap(
                             customer: invoice.customer.id, document: invoice.number,
+                            fields: gaps))
+                }
+            }
+            // This run's correction documents (SPEC §9), after the invoices.
+            for (document, _) in corrections.issued {
+                guard let reference = corrections.references[document.number] else { continue }
+                eInvoiceCandidates += 1
+                let gaps = UBLInvoice.correctionGaps(
+                    document, original: reference.original, seller: catalog.seller,
+                    settings: page)
+                if gaps.isEmpty {
+                    eInvoicedCorrections.insert(document.number)
+                } else {
+                    eInvoiceGaps.append(
+                        EInvoiceGap(
+                            customer: document.customer, document: document.number,
                             fields: gaps))
                 }
             }
@@ -303,7 +322,8 @@ public struct InvoiceJob {
         }
         if !eInvoiceGaps.isEmpty {
             StageLog("invoice").warning(
-                UBLMissingData.warning(eInvoiceGaps, documents: invoices.count))
+                UBLMissingData.warning(
+                    eInvoiceGaps, documents: eInvoiceCandidates))
         }
         let credits = AppliedCredit.byInvoice(wallet.transactions)
         let (files, (streamed, journalCount)) = try TwoThreads.run(
@@ -311,7 +331,9 @@ public struct InvoiceJob {
                 try writeInvoiceFiles(
                     invoices, seller: catalog.seller, page: page, credits: credits,
                     kept: basis?.invoices ?? [:], eInvoiced: eInvoiced, folder: folder)
-                    + corrections.writeFiles(seller: catalog.seller, page: page, folder: folder)
+                    + corrections.writeFiles(
+                        seller: catalog.seller, page: page, eInvoiced: eInvoicedCorrections,
+                        folder: folder)
             },
             alongside: {
                 var outputs: [(String, String)] = []

@@ -479,6 +479,138 @@ final class UBLInvoiceTests: XCTestCase {
         XCTAssertTrue(complaint.contains("[BR-CO-16]"), complaint)
     }
 
+    /// A correction of `euroInvoice()` (2026-10-000007, issued 2026-10-31, VAT 19 %): seats
+    /// vanished (−20.00 for −2), tokens rose (+0.34 for +1); subtotal −19.66, the discount's
+    /// change +1.97 (less discount), base −17.69, VAT −3.36 (17.69 × 19 % = 3.3611), total
+    /// −21.05. `sign` −1 makes it the mirror supplementary invoice (+21.05).
+    func correction(sign: Int) throws -> CorrectionDocument {
+        func value(_ text: String) throws -> Rational {
+            let number = try XCTUnwrap(DecimalText.exact(text))
+            return sign < 0 ? number : number.negated
+        }
+        let seats = BillableLineKey(
+            customer: "cus_2", plan: "pro", charge: "seats", kind: "usage", group: [])
+        let tokens = BillableLineKey(
+            customer: "cus_2", plan: "pro", charge: "tokens", kind: "usage",
+            group: [Pricing.Dimension(key: "model", value: "m-large")])
+        let draft = CorrectionDraft(
+            kind: sign < 0 ? .creditNote : .supplementaryInvoice,
+            lines: [
+                LineChange(
+                    key: seats, before: nil, after: nil, quantityDelta: try value("-2"),
+                    amountExactDelta: try value("-20"), amountDelta: try value("-20")),
+                LineChange(
+                    key: tokens, before: nil, after: nil, quantityDelta: try value("1"),
+                    amountExactDelta: try value("1/3"), amountDelta: try value("0.34")),
+            ], subtotal: try value("-19.66"), discounts: try value("1.97"),
+            tax: try value("-3.36"), total: try value("-21.05"))
+        return CorrectionDocument(
+            number: sign < 0 ? "2026-10-C000001" : "2026-10-S000001", customer: "cus_2",
+            corrects: "2026-10-000007", periodStart: "2026-10-01T00:00:00Z",
+            periodEnd: "2026-11-01T00:00:00Z", issueDate: "2026-11-05", currency: "EUR",
+            amountScale: 2, draft: draft)
+    }
+
+    /// A credit note is a `CreditNote` (381) stating the fall as positive amounts: lines 20.00
+    /// and −0.34 (19.66), an allowance of 1.97 (the discount's change, +1.97, negated), 17.69
+    /// taxable, VAT 3.36, 21.05 to credit. The mirror supplementary invoice is an `Invoice`
+    /// (380) with the same figures as they are (its discount change −1.97 is the allowance),
+    /// due 14 days after 2026-11-05. Both refer to 2026-10-000007 of 2026-10-31 and validate.
+    func testCorrectionDocuments() throws {
+        let original = try euroInvoice()
+        let rate = try decimal("0.19")
+        let folder = try temporaryFolder()
+        var files: [URL] = []
+        for sign in [-1, 1] {
+            let document = try correction(sign: sign)
+            XCTAssertEqual(
+                UBLInvoice.correctionGaps(
+                    document, original: original, seller: Self.seller, settings: Self.settings),
+                [])
+            let bytes = UBLInvoice.correctionXML(
+                document, original: original, taxRate: rate, seller: Self.seller,
+                settings: Self.settings)
+            let text = String(decoding: bytes, as: UTF8.self)
+            files.append(try writeFile("\(document.number).xml", bytes, in: folder))
+            XCTAssertTrue(
+                text.contains(
+                    "<cac:BillingReference>\n    <cac:InvoiceDocumentReference>\n"
+                        + "      <cbc:ID>2026-10-000007</cbc:ID>\n"
+                        + "      <cbc:IssueDate>2026-10-31</cbc:IssueDate>"), text)
+            XCTAssertTrue(text.contains("<cbc:IssueDate>2026-11-05</cbc:IssueDate>"), text)
+            let totals = try UBLTotals(text)
+            XCTAssertEqual(totals.lineExtension, Decimal(string: "19.66"))
+            XCTAssertEqual(totals.allowanceTotal, Decimal(string: "1.97"))
+            XCTAssertEqual(totals.taxExclusive, Decimal(string: "17.69"))
+            XCTAssertEqual(totals.taxAmount, Decimal(string: "3.36"))
+            XCTAssertEqual(totals.payable, Decimal(string: "21.05"))
+            let json = try JSONSerialization.jsonObject(with: Data(document.bytes()))
+            XCTAssertEqual(
+                totals, try UBLTotals(correctionJSON: try XCTUnwrap(json as? [String: Any])))
+            if sign < 0 {
+                XCTAssertTrue(text.hasPrefix(
+                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CreditNote xmlns="
+                        + "\"urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2\""))
+                XCTAssertTrue(text.contains("<cbc:CreditNoteTypeCode>381</cbc:CreditNoteTypeCode>"))
+                XCTAssertTrue(
+                    text.contains(
+                        "<cbc:CreditedQuantity unitCode=\"C62\">2</cbc:CreditedQuantity>\n"
+                            + "    <cbc:LineExtensionAmount currencyID=\"EUR\">20.00"))
+                XCTAssertTrue(
+                    text.contains(
+                        "<cbc:CreditedQuantity unitCode=\"C62\">-1</cbc:CreditedQuantity>\n"
+                            + "    <cbc:LineExtensionAmount currencyID=\"EUR\">-0.34"))
+                XCTAssertFalse(text.contains("<cbc:DueDate>"))
+            } else {
+                XCTAssertTrue(text.contains("<cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>"))
+                XCTAssertTrue(text.contains("<cbc:DueDate>2026-11-19</cbc:DueDate>"))
+                XCTAssertTrue(
+                    text.contains(
+                        "<cbc:InvoicedQuantity unitCode=\"C62\">2</cbc:InvoicedQuantity>\n"
+                            + "    <cbc:LineExtensionAmount currencyID=\"EUR\">20.00"))
+            }
+        }
+        let problems = try UBLValidation.problems(files)
+        XCTAssertEqual(problems, "", problems)
+    }
+
+    /// A correction that takes discount back (its discounts' change is positive) states it as
+    /// a document-level charge: seats +1 for +10.00, discount +1.00, base 11.00, VAT 2.09
+    /// (11.00 × 19 %), total 13.09; it validates (BR-CO-13: 10.00 + 1.00 = 11.00).
+    func testDiscountTakenBackIsACharge() throws {
+        let seats = BillableLineKey(
+            customer: "cus_2", plan: "pro", charge: "seats", kind: "usage", group: [])
+        let draft = CorrectionDraft(
+            kind: .supplementaryInvoice,
+            lines: [
+                LineChange(
+                    key: seats, before: nil, after: nil, quantityDelta: .one,
+                    amountExactDelta: Rational(10), amountDelta: Rational(10))
+            ], subtotal: Rational(10), discounts: .one, tax: try decimal("2.09"),
+            total: try decimal("13.09"))
+        let document = CorrectionDocument(
+            number: "2026-10-S000002", customer: "cus_2", corrects: "2026-10-000007",
+            periodStart: "2026-10-01T00:00:00Z", periodEnd: "2026-11-01T00:00:00Z",
+            issueDate: "2026-11-05", currency: "EUR", amountScale: 2, draft: draft)
+        let bytes = UBLInvoice.correctionXML(
+            document, original: try euroInvoice(), taxRate: try decimal("0.19"),
+            seller: Self.seller, settings: Self.settings)
+        let text = String(decoding: bytes, as: UTF8.self)
+        XCTAssertTrue(
+            text.contains(
+                "<cbc:ChargeIndicator>true</cbc:ChargeIndicator>\n"
+                    + "    <cbc:AllowanceChargeReasonCode>ZZZ</cbc:AllowanceChargeReasonCode>\n"
+                    + "    <cbc:AllowanceChargeReason>Discount taken back by the correction"), text)
+        XCTAssertTrue(
+            text.contains("<cbc:ChargeTotalAmount currencyID=\"EUR\">1.00</cbc:ChargeTotalAmount>"))
+        XCTAssertTrue(
+            text.contains(
+                "<cbc:TaxExclusiveAmount currencyID=\"EUR\">11.00</cbc:TaxExclusiveAmount>"))
+        let file = try writeFile("charge.xml", bytes, in: try temporaryFolder())
+        let problems = try UBLValidation.problems([file])
+        XCTAssertEqual(problems, "", problems)
+    }
+
     func temporaryFolder() throws -> URL {
         let folder = FileManager.default.temporaryDirectory
             .appendingPathComponent("ubl-tests-\(UUID().uuidString)", isDirectory: true)

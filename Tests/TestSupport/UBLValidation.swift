@@ -126,6 +126,30 @@ public struct UBLTotals: Equatable, CustomStringConvertible {
         payable = try number(json["amount_due"])
     }
 
+    /// The totals a correction document (`corrections/<number>.json`, parsed) implies, in its
+    /// e-invoice's signs: a credit note (negative total) states every figure negated. BT-107
+    /// is the discounts' change when it is an allowance (more discount), absent otherwise.
+    public init(correctionJSON json: [String: Any]) throws {
+        func number(_ value: Any?) throws -> Decimal {
+            guard let text = value as? String, let number = Decimal(string: text) else {
+                throw HarnessError(
+                    description: "not a decimal string: \(String(describing: value))")
+            }
+            return number
+        }
+        let sign: Decimal = json["type"] as? String == "credit_note" ? -1 : 1
+        let subtotal = sign * (try number(json["subtotal"]))
+        let discounts = sign * (try number(json["discounts"]))
+        let total = sign * (try number(json["total"]))
+        lineExtension = subtotal
+        allowanceTotal = discounts < 0 ? -discounts : nil
+        taxExclusive = subtotal + discounts
+        taxAmount = sign * (try number(json["tax"]))
+        taxInclusive = total
+        prepaid = nil
+        payable = total
+    }
+
     /// The totals of a JSON invoice's bytes.
     public init(jsonBytes: [UInt8]) throws {
         guard let object = try JSONSerialization.jsonObject(with: Data(jsonBytes)) as? [String: Any]

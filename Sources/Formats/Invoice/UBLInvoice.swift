@@ -105,6 +105,84 @@ public enum UBLInvoice {
         return UBLCodeLists.isVATPrefix(String(text.prefix(2))) ? text : nil
     }
 
+    /// A correction document's e-invoice (SPEC §9): a `CreditNote` (type 381) for a credit
+    /// note, an `Invoice` (type 380) for a supplementary invoice, each referring to the
+    /// original invoice's number and issue date (BG-3). Every figure is the correction's
+    /// difference, in the document's signs: a credit note states what falls as positive
+    /// amounts. `taxRate` is the customer's tax rate (nil: no tax). Call only when
+    /// `correctionGaps` is empty.
+    public static func correctionXML(
+        _ document: CorrectionDocument, original: Invoice, taxRate: Rational?,
+        seller: Seller, settings: InvoicePageSettings
+    ) -> [UInt8] {
+        UBLWriter.bytes(
+            correction(
+                document, original: original, taxRate: taxRate, seller: seller,
+                settings: settings))
+    }
+
+    /// What stops a correction document's e-invoice, as `gaps` words it for invoices.
+    public static func correctionGaps(
+        _ document: CorrectionDocument, original: Invoice, seller: Seller?,
+        settings: InvoicePageSettings
+    ) -> [String] {
+        var gaps = partyGaps(original.customer, seller: seller)
+        gaps += currencyGaps(original.currency)
+        let days = original.customer.paymentTermsDays ?? settings.paymentTermsDays
+        if document.draft.kind == .supplementaryInvoice, days == nil,
+            document.draft.total > .zero
+        {
+            gaps.append(
+                "payment_terms_days: missing (in the catalog, or customers.\(original.customer.id)"
+                    + "; EN 16931 needs a due date when an amount is due)")
+        }
+        return gaps
+    }
+
+    /// The correction as the document model: signs flipped for a credit note.
+    static func correction(
+        _ document: CorrectionDocument, original: Invoice, taxRate: Rational?,
+        seller: Seller, settings: InvoicePageSettings
+    ) -> UBLDocument {
+        let draft = document.draft
+        let isCredit = draft.kind == .creditNote
+        func signed(_ value: Rational) -> Rational { isCredit ? value.negated : value }
+        let lines = draft.lines.map { change in
+            UBLLine(
+                plan: change.key.plan, charge: change.key.charge, kind: change.key.kind,
+                group: change.key.group, quantity: signed(change.quantityDelta),
+                amount: signed(change.amountDelta), unitPrice: nil, settings: settings)
+        }
+        // The discounts' change as the document adds it to the lines: below zero an
+        // allowance (more discount), above zero a charge (discount taken back).
+        let discounts = signed(draft.discounts)
+        var allowances: [UBLAllowance] = []
+        if !discounts.isZero {
+            allowances.append(
+                UBLAllowance(
+                    isCharge: !discounts.isNegative,
+                    reason: discounts.isNegative
+                        ? "Discount on the correction" : "Discount taken back by the correction",
+                    amount: discounts.magnitude))
+        }
+        // Exact sums of rounded figures: they cannot overflow where the draft did not.
+        let base = (try? draft.subtotal + draft.discounts) ?? draft.subtotal
+        let issueDate = CivilDate(iso: document.issueDate) ?? original.issueDate
+        let days = original.customer.paymentTermsDays ?? settings.paymentTermsDays
+        return UBLDocument(
+            kind: isCredit ? .creditNote : .invoice, number: document.number,
+            issueDate: issueDate,
+            dueDate: isCredit ? nil : days.map { issueDate.adding(days: $0) },
+            paymentTermsDays: days, currency: original.currency,
+            periodStart: original.period.startDate,
+            periodEnd: original.period.endDate.adding(days: -1),
+            reference: (original.number, original.issueDate.description),
+            seller: seller, customer: original.customer, lines: lines, allowances: allowances,
+            category: UBLTaxCategory(taxRate), taxBase: signed(base),
+            taxAmount: signed(draft.tax), lineTotal: signed(draft.subtotal),
+            taxInclusive: signed(draft.total), prepaid: .zero, payable: signed(draft.total))
+    }
+
     /// The invoice as the document model the writer serializes.
     static func document(
         _ invoice: Invoice, seller: Seller, settings: InvoicePageSettings
