@@ -135,7 +135,8 @@ final class EInvoiceGeneratedRunTests: XCTestCase {
             text += "  \(id(index)):\n"
             text += "    name: \"\(names[index % names.count]) \(index)\"\n"
             if hasAddress(index) {
-                text += "    address: { street: \"\(index) High St\", city: \"Town \(index)\", "
+                text +=
+                    "    address: { street: \"\(index) High St\", city: \"Town \(index)\", "
                     + "postal_code: \"\(10000 + index)\", "
                     + "country: \(countries[index % countries.count]) }\n"
             }
@@ -185,7 +186,8 @@ final class EInvoiceGeneratedRunTests: XCTestCase {
             for _ in 0..<(3 + next(12)) {
                 serial += 1
                 let day = 1 + next(31)
-                let ts = "2026-10-\(String(format: "%02d", day))T"
+                let ts =
+                    "2026-10-\(String(format: "%02d", day))T"
                     + "\(String(format: "%02d", next(24))):\(String(format: "%02d", next(60))):00Z"
                 let customer = id(index)
                 switch next(4) {

@@ -548,9 +548,10 @@ final class UBLInvoiceTests: XCTestCase {
             XCTAssertEqual(
                 totals, try UBLTotals(correctionJSON: try XCTUnwrap(json as? [String: Any])))
             if sign < 0 {
-                XCTAssertTrue(text.hasPrefix(
-                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CreditNote xmlns="
-                        + "\"urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2\""))
+                XCTAssertTrue(
+                    text.hasPrefix(
+                        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CreditNote xmlns="
+                            + "\"urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2\""))
                 XCTAssertTrue(text.contains("<cbc:CreditNoteTypeCode>381</cbc:CreditNoteTypeCode>"))
                 XCTAssertTrue(
                     text.contains(

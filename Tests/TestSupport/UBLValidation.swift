@@ -36,7 +36,8 @@ public enum UBLValidation {
             let result = try runTool(
                 "xmllint", ["--noout", "--nonet", "--schema", xsd] + paths, in: folder)
             if result.status != 0 {
-                report += "xmllint (\(schema)) exit \(result.status):\n" + result.standardOutput
+                report +=
+                    "xmllint (\(schema)) exit \(result.status):\n" + result.standardOutput
                     + result.standardError
             }
         }
@@ -47,7 +48,8 @@ public enum UBLValidation {
         case 0:
             break
         case 1:
-            report += "validate.py (EN 16931 rules):\n" + rules.standardOutput
+            report +=
+                "validate.py (EN 16931 rules):\n" + rules.standardOutput
                 + rules.standardError
         default:
             throw HarnessError(
