@@ -5,12 +5,17 @@
 #
 # Usage: pipelines/nightly.sh --root ROOT --catalog CATALOG --customers CUSTOMERS \
 #          [--period YYYY-MM] [--run-id ID] [--wallets W.ndjson] [--grants G.ndjson]... \
-#          [--as-of YYYY-MM-DD] [--max-reject-rate R] [--issued STORE [--finalize]] EVENTS...
+#          [--as-of YYYY-MM-DD] [--max-reject-rate R] [--issued STORE [--finalize]] \
+#          [--gauges OPENING.ndjson] [--resolutions RESOLUTIONS.ndjson] EVENTS...
 #   --period   default: the month of yesterday (UTC), so the run just after midnight on the 1st
 #              completes the month that ended
 #   --run-id   default: the UTC time, YYYY-MM-DDTHHMMSSZ
 #   --issued   the issued store: a finalized period's invoices stay as issued and a changed
 #              result is written as corrections (SPEC §9); --finalize adds the run to the store
+#   --gauges   the opening gauge levels (SPEC §13.3). Default: the previous period's
+#              ROOT/<previous period>/latest/rate/gauges.ndjson when it exists, so each period
+#              starts where the last one ended
+#   --resolutions  the operator's decisions about event keys (SPEC §13.4), passed to rate
 # Layout: ROOT/<period>/<run-id>/{rate,invoice}, ROOT/<period>/latest -> <run-id>,
 #         ROOT/latest -> <period>/<run-id> of the newest period run. One run at a time per ROOT
 #         (exit 5 when locked).
@@ -19,7 +24,7 @@ set -euo pipefail
 
 usage() { sed -n '2,/^set -euo/{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; }
 root="" catalog="" customers="" period="" run_id="" as_of="" max_reject="" issued="" finalize=0
-invoice_inputs=()
+invoice_inputs=() rate_options=() gauges=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --root) root=$2; shift 2 ;;
@@ -31,6 +36,8 @@ while [ $# -gt 0 ]; do
     --grants) invoice_inputs+=(--grants "$2"); shift 2 ;;
     --as-of) as_of=$2; shift 2 ;;
     --max-reject-rate) max_reject=$2; shift 2 ;;
+    --gauges) gauges=$2; shift 2 ;;
+    --resolutions) rate_options+=(--resolutions "$2"); shift 2 ;;
     --issued) issued=$2; invoice_inputs+=(--issued "$2"); shift 2 ;;
     --finalize) finalize=1; invoice_inputs+=(--finalize); shift ;;
     -h|--help) usage; exit 0 ;;
@@ -52,7 +59,14 @@ flock -n 9 || die "$root is locked: another pipeline run is writing it" 5
 
 run="$root/$period/$run_id"
 mkdir -p "$run"
-rate_options=()
+if [ -z "$gauges" ]; then
+  carried="$root/$(date -u -d "$period-01 -1 month" +%Y-%m)/latest/rate/gauges.ndjson"
+  if [ -f "$carried" ]; then
+    gauges=$carried
+    echo "nightly: opening gauge levels from $carried"
+  fi
+fi
+[ -z "$gauges" ] || rate_options+=(--gauges "$gauges")
 [ -z "$max_reject" ] || rate_options+=(--max-reject-rate "$max_reject")
 invoice_options=()
 [ -z "$as_of" ] || invoice_options+=(--as-of "$as_of")

@@ -13,7 +13,9 @@ final class DeterminismTests: XCTestCase {
         let events = work.appendingPathComponent("events", isDirectory: true)
         try FileManager.default.copyItem(
             at: samples.appendingPathComponent("events"), to: events)
-        let names = ["2026-10-a.ndjson.zst", "2026-10-b.ndjson.gz", "late.ndjson"]
+        let names = [
+            "2026-10-a.ndjson.zst", "2026-10-b.ndjson.gz", "late.ndjson", "platform.ndjson",
+        ]
         let files = names.map { events.appendingPathComponent($0).path }
 
         func rate(_ inputs: [String], into name: String, environment: [String: String] = [:])
@@ -35,10 +37,10 @@ final class DeterminismTests: XCTestCase {
         let inOrder = try folderDigests(try rate(files, into: "files-abc"))
         let again = try folderDigests(try rate(files, into: "files-abc-again"))
         let reversed = try folderDigests(
-            try rate([files[2], files[1], files[0]], into: "files-cba"))
+            try rate([files[3], files[2], files[1], files[0]], into: "files-dcba"))
         let rotated = try folderDigests(
             try rate(
-                [files[1], files[2], files[0]], into: "files-bca",
+                [files[1], files[3], files[2], files[0]], into: "files-bdca",
                 environment: ["TZ": "Pacific/Chatham", "LANG": "de_DE.UTF-8",
                               "LC_ALL": "de_DE.UTF-8"]))
         XCTAssertEqual(inOrder.keys.sorted(), GoldenSampleTests.outputNames)
@@ -54,7 +56,7 @@ final class DeterminismTests: XCTestCase {
         // A folder names its files `events/<name>` where single files are `<name>` (SPEC §11),
         // so rejects.ndjson and manifest.json differ by exactly that; the priced results
         // must not.
-        for name in ["usage.ndjson", "rated.ndjson", "included-credits.ndjson"] {
+        for name in ["usage.ndjson", "rated.ndjson", "included-credits.ndjson", "gauges.ndjson"] {
             XCTAssertEqual(folder[name], inOrder[name], name)
         }
         XCTAssertNotEqual(folder["rejects.ndjson"], inOrder["rejects.ndjson"])

@@ -46,13 +46,13 @@ final class DiffCommandTests: XCTestCase {
                 !$0.hasPrefix("  ") && $0 != "why:"
             },
             [
-                "invoice diff \(bt)/current-invoice → \(bt)/candidate-invoice: 2 of 6 customers "
+                "invoice diff \(bt)/current-invoice → \(bt)/candidate-invoice: 2 of 7 customers "
                     + "changed; total USD +0.06",
                 "cus_1 2026-10-000001 (USD): total +0.02",
                 "cus_5 2026-10-000005 (USD): total +0.04",
             ])
         for line in [
-            "  catalog candidate.yaml: dd346eaac73d → ",
+            "  catalog candidate.yaml: ca9d36db9015 → ",
             "  ~ api (starter, usage): amount 0.06 → 0.08 (+0.02); exact 0.06 → 0.075",
             "  amount_due 1011.37 → 1011.39 (+0.02)",
             "  ~ api (starter, usage): amount 0.15 → 0.19 (+0.04); exact 0.148 → 0.185",
@@ -102,11 +102,12 @@ final class DiffCommandTests: XCTestCase {
         }
         let files = try FileManager.default.contentsOfDirectory(atPath: events.path).sorted()
         XCTAssertEqual(
-            files, ["2026-10-a.ndjson.zst", "2026-10-b.ndjson.gz", "late.ndjson"])
+            files,
+            ["2026-10-a.ndjson.zst", "2026-10-b.ndjson.gz", "late.ndjson", "platform.ndjson"])
         try rate("all", [events.path])
         try rate(
             "without-late",
-            files.dropLast().map { events.appendingPathComponent($0).path })
+            files.filter { $0 != "late.ndjson" }.map { events.appendingPathComponent($0).path })
         let result = try runRate(
             [
                 "diff", work.appendingPathComponent("all").path,
@@ -115,7 +116,7 @@ final class DiffCommandTests: XCTestCase {
         XCTAssertEqual(result.status, 1, result.transcript)
         let text = result.standardOutput
         XCTAssertTrue(text.contains("  input events/late.ndjson: f5f971157f94 → (none)\n"), text)
-        XCTAssertTrue(text.contains("  count lines: 3014 → "), text)
+        XCTAssertTrue(text.contains("  count lines: 3031 → "), text)
         let unreadable = try runRate(
             ["diff", work.appendingPathComponent("all").path, work.path], in: work)
         XCTAssertEqual(unreadable.status, 3, unreadable.transcript)

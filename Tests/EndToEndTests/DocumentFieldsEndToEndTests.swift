@@ -46,7 +46,7 @@ final class DocumentFieldsEndToEndTests: XCTestCase {
                 "--catalog", "conf/catalog.yaml", "--customers", "conf/customers.yaml",
                 "--period", "2026-10", "--output", "rate",
                 samples.appendingPathComponent("events").path,
-            ], in: work)
+            ] + Executables.sampleRateOptions, in: work)
         guard rated.status == 0 else { return (rated, nil) }
         let invoiced = try runInvoice(
             [

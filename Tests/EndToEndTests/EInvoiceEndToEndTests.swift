@@ -33,15 +33,15 @@ final class EInvoiceEndToEndTests: XCTestCase {
         return (work, output, invoice)
     }
 
-    /// Default `auto`: cus_1 (USD), cus_2 (EUR, VAT, discount) and cus_3 (JPY, JCT) have
-    /// addresses and get XML; cus_4, cus_5 and cus_6 have none: listed in the manifest with
+    /// Default `auto`: cus_1 (USD), cus_2 (EUR, VAT, discount), cus_3 (JPY, JCT) and cus_8
+    /// (USD, §13 charges) have addresses and get XML; cus_4, cus_5 and cus_6 have none: listed in the manifest with
     /// the field, named in one warning. Every XML validates; its totals are its JSON's.
     func testAutoWritesWhatTheDataAllowsAndListsTheRest() throws {
         let (_, output, run) = try runSamples()
         XCTAssertEqual(run.status, 0, run.transcript)
         let xml = folderEntries(output.appendingPathComponent("invoices"))
             .filter { $0.hasSuffix(".xml") }
-        XCTAssertEqual(xml, ["cus_1.xml", "cus_2.xml", "cus_3.xml"])
+        XCTAssertEqual(xml, ["cus_1.xml", "cus_2.xml", "cus_3.xml", "cus_8.xml"])
         let manifest = try Manifest.decode(
             try readBytes(output.appendingPathComponent("manifest.json")))
         XCTAssertEqual(
@@ -64,7 +64,7 @@ final class EInvoiceEndToEndTests: XCTestCase {
         XCTAssertEqual(warnings.count, 1, run.transcript)
         XCTAssertTrue(
             warnings[0].hasSuffix(
-                "no e-invoice (UBL XML) for 3 of 6 documents, their seller or buyer data do "
+                "no e-invoice (UBL XML) for 3 of 7 documents, their seller or buyer data do "
                     + "not suffice: cus_4 (2026-10-000004): customers.cus_4.address: missing | "
                     + "cus_5 (2026-10-000005): customers.cus_5.address: missing | "
                     + "cus_6 (2026-10-000006): customers.cus_6.address: missing; manifest.json "
@@ -73,7 +73,7 @@ final class EInvoiceEndToEndTests: XCTestCase {
         let files = xml.map { output.appendingPathComponent("invoices/" + $0) }
         let problems = try UBLValidation.problems(files)
         XCTAssertEqual(problems, "", problems)
-        for customer in ["cus_1", "cus_2", "cus_3"] {
+        for customer in ["cus_1", "cus_2", "cus_3", "cus_8"] {
             let totals = try UBLTotals(
                 try readText(output.appendingPathComponent("invoices/\(customer).xml")))
             let json = output.appendingPathComponent("invoices/\(customer).json")

@@ -252,7 +252,9 @@ final class ExitCodeTests: XCTestCase {
         XCTAssertTrue(
             result.standardError.contains("1 of 3 lines rejected, over --max-reject-rate 0"),
             result.standardError)
-        XCTAssertEqual(folderEntries(output), GoldenSampleTests.outputNames)
+        // The samples' outputs but gauges.ndjson: this catalog has no time_weighted meter.
+        XCTAssertEqual(
+            folderEntries(output), GoldenSampleTests.outputNames.filter { $0 != "gauges.ndjson" })
         let rejects = try readObjects(output.appendingPathComponent("rejects.ndjson"))
         XCTAssertEqual(rejects.count, 1)
         XCTAssertEqual(rejects.first?["file"] as? String, "broken.ndjson")

@@ -12,7 +12,8 @@ final class ExplainCommandTests: XCTestCase {
             rateArguments(
                 catalog: samples.appendingPathComponent("catalog.yaml"),
                 customers: samples.appendingPathComponent("customers.yaml"), period: "2026-10",
-                output: output, inputs: [samples.appendingPathComponent("events").path]),
+                output: output, inputs: [samples.appendingPathComponent("events").path],
+                extra: Executables.sampleRateOptions),
             in: work)
         XCTAssertEqual(rated.status, 0, rated.transcript)
         let result = try runRate(
@@ -42,6 +43,8 @@ final class ExplainCommandTests: XCTestCase {
               events/late.ndjson: api_calls 1 event, quantity 0
             duplicates: 1
               events/late.ndjson:14: id late-9, first at events/late.ndjson:13
+            superseded: 0
+            replaced: 0
             out of period: 3
             rejected: 3
               events/late.ndjson:8: negative_quantity: quantity "-5" is negative

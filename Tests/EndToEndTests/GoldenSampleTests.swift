@@ -8,8 +8,8 @@ import XCTest
 /// EndToEndTests`, then review the diff like code.
 final class GoldenSampleTests: XCTestCase {
     static let outputNames = [
-        "included-credits.ndjson", "manifest.json", "manifest.sha256", "rated.ndjson",
-        "rejects.ndjson", "usage.ndjson",
+        "gauges.ndjson", "included-credits.ndjson", "manifest.json", "manifest.sha256",
+        "rated.ndjson", "rejects.ndjson", "usage.ndjson",
     ]
 
     var expectedFolder: URL {
@@ -26,7 +26,8 @@ final class GoldenSampleTests: XCTestCase {
                 catalog: samples.appendingPathComponent("catalog.yaml"),
                 customers: samples.appendingPathComponent("customers.yaml"),
                 period: "2026-10", output: output,
-                inputs: [samples.appendingPathComponent("events").path]),
+                inputs: [samples.appendingPathComponent("events").path],
+                extra: Executables.sampleRateOptions),
             in: work)
         XCTAssertEqual(result.status, 0, result.transcript)
         return output
@@ -34,7 +35,7 @@ final class GoldenSampleTests: XCTestCase {
 
     func testSampleOutputsMatchGoldenFiles() throws {
         let output = try rateSamples()
-        XCTAssertEqual(folderEntries(output), Self.outputNames, "exactly the six outputs")
+        XCTAssertEqual(folderEntries(output), Self.outputNames, "exactly the seven outputs")
         let update = ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1"
         if update {
             try FileManager.default.createDirectory(
@@ -144,6 +145,37 @@ final class GoldenSampleTests: XCTestCase {
             "cus_6", "starter", "minimum_true_up", quantity: "1", exact: "31", amount: "31.00")
         check("cus_6", "starter", "seats", quantity: "0", exact: "20", amount: "20.00")
 
+        // SPEC §13 on cus_8's platform plan (events/platform.ndjson, resolutions.ndjson,
+        // gauges-2026-09.ndjson).
+        // 11. payments, 2.9% + 0.30 per payment, each fee within [0.50, 25.00]. Billed payments
+        //     10.00, 5.00, 1000.00, 249.99, 120.50 and pay-6's 75.00 (the copy the resolution
+        //     keeps; the 57.00 copy is superseded, pay-1's second copy a duplicate, pay-7 is in
+        //     November): fees 0.59, 0.445 → 0.50, 29.30 → 25.00, 7.54971, 3.7945, 2.475; sum
+        //     39.90921 → 39.91. Rows: 1460.49 × 0.029 = 42.35421, 6 × 0.30 = 1.80, +0.055 for
+        //     the one fee raised, −4.30 for the one capped: 42.35421 + 1.8 + 0.055 − 4.3.
+        check(
+            "cus_8", "platform", "payments", quantity: "1460.49", exact: "39.90921",
+            amount: "39.91")
+        // 12. llm, dynamic with markup 1.2: llm-1 0.0123456, llm-2 1.25, llm-4 0.5 (llm-3's
+        //     3.00 is dropped by the resolution, llm-5's −0.10 rejected as negative_amount):
+        //     1.7623456 × 1.2 = 2.11481472 → 2.11; the quantity is the 3 requests counted.
+        check("cus_8", "platform", "llm", quantity: "3", exact: "2.11481472", amount: "2.11")
+        // 13. storage, the storage_gb gauge per hour (UTC): 100 GB opening (September's
+        //     closing level) Oct 1 → Oct 10 00:00 = 216 h → 21,600; 400 GB → Oct 20 12:00 =
+        //     252 h → 100,800; 250 GB (st-2's 2500 replaced by the resolution) → Oct 25 06:20 =
+        //     114⅓ h → 28,583⅓; 300 GB → Nov 1 = 161⅔ h → 48,500. 216 + 252 + 114⅓ + 161⅔ =
+        //     744 h, the month; 199,483⅓ GB-hours = 598450/3. Graduated: the first 50,000 for
+        //     the 10.00 flat price, the other 149,483⅓ in ceil(14.948…) = 15 blocks of 10,000 at
+        //     1.50 = 22.50: 32.50.
+        check(
+            "cus_8", "platform", "storage", quantity: "598450/3", exact: "32.5",
+            amount: "32.50")
+        // 14. The gauge closes at st-3's level, which the next period opens with.
+        XCTAssertEqual(
+            try String(contentsOf: output.appendingPathComponent("gauges.ndjson"), encoding: .utf8),
+            #"{"customer":"cus_8","meter":"storage_gb","group":{},"level":"300","#
+                + #""since":"2026-10-25T06:20:00Z"}"# + "\n")
+
         // Usage aggregates behind the amounts above (before divide_by / free_quantity).
         func usageQuantity(
             _ customer: String, _ charge: String, _ group: [String: String] = [:]
@@ -182,10 +214,14 @@ final class GoldenSampleTests: XCTestCase {
             return XCTFail("manifest counts missing: \(manifest)")
         }
         let rejectedTotal = rejected.values.reduce(0, +)
-        // 2000 lines in 2026-10-a.ndjson.zst + 1000 in 2026-10-b.ndjson.gz + 14 in late.ndjson.
-        XCTAssertEqual(lines, 3014)
-        // No resolutions in the samples: nothing superseded (SPEC §13.4's equation).
-        XCTAssertEqual(superseded, 0)
+        // 2000 lines in 2026-10-a.ndjson.zst + 1000 in 2026-10-b.ndjson.gz + 14 in late.ndjson
+        // + 17 in platform.ndjson.
+        XCTAssertEqual(lines, 3031)
+        // resolutions.ndjson: keep pay-6's first copy (the second is superseded) and drop
+        // llm-3's one copy; the st-2 replacement supersedes nothing (one copy, accepted).
+        XCTAssertEqual(superseded, 2)
+        // pay-1's second, identical copy is one of the duplicates.
+        XCTAssertEqual(duplicates, 38)
         XCTAssertEqual(lines, blank + accepted + duplicates + superseded + rejectedTotal)
         XCTAssertEqual(accepted, billed + outOfPeriod)
         // late.ndjson holds the one blank line and one example of most reasons.
@@ -193,6 +229,7 @@ final class GoldenSampleTests: XCTestCase {
         XCTAssertEqual(rejected["unknown_customer"], 1)
         XCTAssertEqual(rejected["negative_quantity"], 1)
         XCTAssertEqual(rejected["quantity_precision"], 1)
+        XCTAssertEqual(rejected["negative_amount"], 1)
         // Two conflicting ids with two copies each: evt_f9732e86627e65ce (both in the .zst) and
         // evt_edf89ccf8358a8bc (the .gz and late.ndjson).
         XCTAssertEqual(rejected["conflict"], 4)
@@ -217,7 +254,18 @@ final class GoldenSampleTests: XCTestCase {
         }
         XCTAssertEqual(
             inputs.compactMap { $0["file"] as? String },
-            ["events/2026-10-a.ndjson.zst", "events/2026-10-b.ndjson.gz", "events/late.ndjson"])
+            [
+                "events/2026-10-a.ndjson.zst", "events/2026-10-b.ndjson.gz", "events/late.ndjson",
+                "events/platform.ndjson",
+            ])
+        guard let resolutions = manifest["resolutions"] as? [String: Any],
+            let applied = resolutions["applied"] as? [[String: Any]],
+            let unused = resolutions["unused"] as? [[String: Any]]
+        else { return XCTFail("manifest resolutions missing") }
+        XCTAssertEqual(
+            applied.map { "\($0["id"] ?? "") \($0["action"] ?? "")" },
+            ["llm-3 drop", "pay-6 keep", "st-2 replace"])
+        XCTAssertEqual(unused.map { $0["id"] as? String }, ["pay-99"])
         let eventDigests = try folderDigests(Executables.samples.appendingPathComponent("events"))
         for input in inputs {
             guard let file = input["file"] as? String else { continue }

@@ -29,7 +29,8 @@ final class InvoiceIntegrityTests: XCTestCase {
                     catalog: samples.appendingPathComponent("catalog.yaml"),
                     customers: samples.appendingPathComponent("customers.yaml"),
                     period: "2026-10", output: shared,
-                    inputs: [samples.appendingPathComponent("events").path]),
+                    inputs: [samples.appendingPathComponent("events").path],
+                    extra: Executables.sampleRateOptions),
                 in: root)
             XCTAssertEqual(result.status, 0, result.transcript)
             InvoiceIntegrityTests.sharedRated = shared
@@ -446,19 +447,19 @@ final class InvoiceIntegrityTests: XCTestCase {
 
     func testFirstNumberMustLeaveRoomForEveryInvoice() throws {
         let work = try ratedSamples()
-        // The samples bill 6 customers: 999994 … 999999 fit, 999995 … 1000000 do not.
+        // The samples bill 7 customers: 999993 … 999999 fit, 999994 … 1000000 do not.
         assertRefused(
-            try invoice(work, extra: ["--first-number", "999995"]), 1,
+            try invoice(work, extra: ["--first-number", "999994"]), 1,
             [
-                "--first-number 999995 with 6 invoices would number the last one 1000000, past "
-                    + "the 6-digit numbers of 2026-10-NNNNNN; use --first-number 999994 or lower"
+                "--first-number 999994 with 7 invoices would number the last one 1000000, past "
+                    + "the 6-digit numbers of 2026-10-NNNNNN; use --first-number 999993 or lower"
             ], work)
         assertRefused(
             try invoice(work, extra: ["--first-number", "1000000"]), 1,
             ["--first-number must be from 1 to 999999"], work)
-        let result = try invoice(work, extra: ["--first-number", "999994"])
+        let result = try invoice(work, extra: ["--first-number", "999993"])
         XCTAssertEqual(result.status, 0, result.transcript)
-        let last = try readObject(work.output.appendingPathComponent("invoices/cus_6.json"))
+        let last = try readObject(work.output.appendingPathComponent("invoices/cus_8.json"))
         XCTAssertEqual(last["number"] as? String, "2026-10-999999")
     }
 }

@@ -37,6 +37,34 @@ final class InvoicePageEndToEndTests: XCTestCase {
             ])
     }
 
+    /// SPEC §13 as the customer reads it (amounts derived in `GoldenSampleTests`, items
+    /// 11–13): a pass-through charge with its markup, a percentage fee with both per-payment
+    /// bounds, a gauge's GB-hours (199,483⅓, shown to four decimals) priced in blocks.
+    func testSampleSecondWavePage() throws {
+        let harbor = try golden("cus_8")
+        XCTAssertEqual(
+            harbor.rows("lines"),
+            [
+                "Description | Plan | Quantity | Unit | Unit price | Amount",
+                "LLM requests Provider cost passed through at cost plus 20% | Platform | 3 | "
+                    + "requests |  | $2.11",
+                "pass-through cost × 1.2",
+                "Card payments | Platform | 1,460.49 |  |  | $39.91",
+                "2.9% of $1,460.49 + $0.30 × 6 payments",
+                "Fee raised to the $0.50 minimum on 1 payment: +$0.055",
+                "Fee capped at the $25.00 maximum on 1 payment: -$4.30",
+                "Platform fee | Platform | 1 |  | $25.00 | $25.00",
+                "Object storage | Platform | 199,483.3333 | GB-hours |  | $32.50",
+                "first 50,000 for $10.00 flat, next 149,483.3333 in 15 blocks of 10,000 at $1.50",
+            ])
+        XCTAssertEqual(
+            harbor.rows("totals"),
+            [
+                "Subtotal | $99.52", "Total | $99.52", "Credits applied | $0.00",
+                "Amount due | $99.52",
+            ])
+    }
+
     /// JPY: no minor units, grouped digits, packages rounded down, two grants.
     func testSampleYenPage() throws {
         let sakura = try golden("cus_3")
@@ -128,7 +156,8 @@ final class InvoicePageEndToEndTests: XCTestCase {
                 catalog: work.appendingPathComponent("catalog.yaml"),
                 customers: samples.appendingPathComponent("customers.yaml"), period: "2026-10",
                 output: work.appendingPathComponent("rate"),
-                inputs: [samples.appendingPathComponent("events").path]), in: work)
+                inputs: [samples.appendingPathComponent("events").path],
+                extra: Executables.sampleRateOptions), in: work)
         XCTAssertEqual(rated.status, 0, rated.transcript)
         let invoiced = try runInvoice(
             [
@@ -160,7 +189,8 @@ final class InvoicePageEndToEndTests: XCTestCase {
                 catalog: samples.appendingPathComponent("catalog.yaml"),
                 customers: samples.appendingPathComponent("customers.yaml"), period: "2026-10",
                 output: work.appendingPathComponent("rate"),
-                inputs: [samples.appendingPathComponent("events").path]), in: work)
+                inputs: [samples.appendingPathComponent("events").path],
+                extra: Executables.sampleRateOptions), in: work)
         XCTAssertEqual(rated.status, 0, rated.transcript)
         func invoice(_ paper: String) throws -> RunResult {
             try runInvoice(

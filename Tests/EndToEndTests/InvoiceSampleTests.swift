@@ -26,7 +26,8 @@ final class InvoiceSampleTests: XCTestCase {
             rateArguments(
                 catalog: samples.appendingPathComponent("catalog.yaml"),
                 customers: samples.appendingPathComponent("customers.yaml"), period: period,
-                output: rateOutput, inputs: [samples.appendingPathComponent("events").path]),
+                output: rateOutput, inputs: [samples.appendingPathComponent("events").path],
+                extra: Executables.sampleRateOptions),
             in: work)
         XCTAssertEqual(rated.status, 0, rated.transcript)
         let output = work.appendingPathComponent("invoice-\(period)", isDirectory: true)
@@ -64,21 +65,23 @@ final class InvoiceSampleTests: XCTestCase {
                 actual: try readText(output.appendingPathComponent(name)))
             XCTFail("\(name) differs from the golden file: \(difference ?? "")")
         }
-        // 6 customers with lines: 6 JSON + 6 HTML invoices, UBL XML for the three with an
+        // 7 customers with lines: 7 JSON + 7 HTML invoices, UBL XML for the four with an
         // address (EInvoiceEndToEndTests), and the run's other files.
-        var documents: [String] = []
-        for customer in 1...6 {
-            documents += ["invoices/cus_\(customer).html", "invoices/cus_\(customer).json"]
-            if customer <= 3 { documents.append("invoices/cus_\(customer).xml") }
-        }
         XCTAssertEqual(
             actual.keys.sorted(),
             ["invoice-lines.csv", "invoices.csv"]
-                + documents
+                + Self.invoiceDocuments
                 + [
                     "journal.beancount", "journal.csv", "journal.ledger", "manifest.json",
                     "manifest.sha256", "wallet-transactions.ndjson", "wallets.ndjson",
                 ])
+    }
+
+    /// The sample invoices' files: JSON and HTML for the 7 invoiced customers, UBL XML for
+    /// cus_1, cus_2, cus_3 and cus_8, which have an address (cus_4…6 have none).
+    static let invoiceDocuments: [String] = [1, 2, 3, 4, 5, 6, 8].flatMap { customer in
+        ["invoices/cus_\(customer).html", "invoices/cus_\(customer).json"]
+            + ([1, 2, 3, 8].contains(customer) ? ["invoices/cus_\(customer).xml"] : [])
     }
 
     func testRunsAreByteIdentical() throws {
@@ -130,13 +133,19 @@ final class InvoiceSampleTests: XCTestCase {
         let quiet = try invoice("cus_6")
         XCTAssertEqual(text(quiet["total"]), "100.00")
         XCTAssertEqual(text(quiet["amount_due"]), "90.00")
+        // cus_8 (platform, SPEC §13): the 25.00 fee + llm 2.11 + payments 39.91 + storage 32.50
+        // (GoldenSampleTests derives each) = 99.52; no tax, discount or credits.
+        let harbor = try invoice("cus_8")
+        XCTAssertEqual(text(harbor["subtotal"]), "99.52")
+        XCTAssertEqual(text(harbor["total"]), "99.52")
+        XCTAssertEqual(text(harbor["amount_due"]), "99.52")
     }
 
     /// Every invoice adds up to the minor unit: subtotal = Σ lines, total = subtotal +
     /// Σ discounts + tax, amount due = total - credits (computed here with exact decimals).
     func testEveryInvoiceAddsUp() throws {
         let output = try runSamples()
-        for customer in 1...6 {
+        for customer in [1, 2, 3, 4, 5, 6, 8] {
             let value = try JSONValue.parse(
                 try readText(output.appendingPathComponent("invoices/cus_\(customer).json")))
             func amount(_ field: JSONValue?) throws -> Rational {
@@ -287,6 +296,7 @@ final class InvoiceSampleTests: XCTestCase {
                 "2026-10-000001|cus_1|DATE|1011.37|USD", "2026-10-000002|cus_2|DATE|110.4|EUR",
                 "2026-10-000003|cus_3|DATE|41100.0|JPY", "2026-10-000004|cus_4|DATE|1298.68|USD",
                 "2026-10-000005|cus_5|DATE|1137.07|USD", "2026-10-000006|cus_6|DATE|90.0|USD",
+                "2026-10-000007|cus_8|DATE|99.52|USD",
             ])
     }
 
@@ -305,15 +315,11 @@ final class InvoiceSampleTests: XCTestCase {
         let before = try folderDigests(plain)
         let after = try folderDigests(asOf)
         let changed = before.keys.filter { before[$0] != after[$0] }.sorted()
-        // The invoices (JSON, HTML, and the e-invoices of cus_1…3: issue and due dates), their
-        // CSV listing and the manifest (options, digests).
-        var documents: [String] = []
-        for customer in 1...6 {
-            documents += ["invoices/cus_\(customer).html", "invoices/cus_\(customer).json"]
-            if customer <= 3 { documents.append("invoices/cus_\(customer).xml") }
-        }
+        // The invoices (JSON, HTML, and the e-invoices: issue and due dates), their CSV
+        // listing and the manifest (options, digests).
         XCTAssertEqual(
-            changed, ["invoices.csv"] + documents + ["manifest.json", "manifest.sha256"])
+            changed,
+            ["invoices.csv"] + Self.invoiceDocuments + ["manifest.json", "manifest.sha256"])
         let json = try readText(asOf.appendingPathComponent("invoices/cus_1.json"))
         XCTAssertTrue(json.contains("\"issue_date\": \"2026-11-03\""), json)
     }
@@ -407,7 +413,7 @@ extension InvoiceSampleTests {
                 figures.dropFirst().first.map(String.init), invoice["currency"] as? String)
             checked += 1
         }
-        XCTAssertEqual(checked, 6)
+        XCTAssertEqual(checked, 7)
     }
 }
 
@@ -432,8 +438,9 @@ extension InvoiceSampleTests {
         XCTAssertEqual(result.status, 0, result.transcript)
         let lines = try readLines(metrics)
         for expected in [
-            "ratebook_invoice_invoices{period=\"2026-10\"} 6",
-            "ratebook_invoice_amount{period=\"2026-10\",currency=\"USD\",kind=\"total\"} 3697.12",
+            "ratebook_invoice_invoices{period=\"2026-10\"} 7",
+            // 3697.12 before SPEC §13's cus_8, whose invoice is 99.52.
+            "ratebook_invoice_amount{period=\"2026-10\",currency=\"USD\",kind=\"total\"} 3796.64",
             "ratebook_invoice_amount{period=\"2026-10\",currency=\"JPY\",kind=\"amount_due\"} "
                 + "41100",
             "ratebook_invoice_amount{period=\"2026-10\",currency=\"EUR\",kind=\"credits_applied\"} "

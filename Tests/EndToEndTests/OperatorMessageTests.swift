@@ -75,7 +75,8 @@ extension OperatorMessageTests {
     func sampleArguments(_ work: URL, extra: [String] = []) -> [String] {
         arguments(
             catalog: Executables.samples.appendingPathComponent("catalog.yaml").path,
-            output: work.appendingPathComponent("out").path) + extra
+            output: work.appendingPathComponent("out").path) + Executables.sampleRateOptions
+            + extra
     }
 
     /// The end-of-run summary names the rejects by reason; over 5 % rejected is a warning
@@ -86,13 +87,14 @@ extension OperatorMessageTests {
         XCTAssertEqual(result.status, 0, result.transcript)
         XCTAssertTrue(
             result.standardError.contains(
-                "3 inputs, 3014 lines: 2402 billed, 230 out of period, 37 duplicates, 344 "
-                    + "rejected (334 no_subscription, 4 conflict, 2 unknown_meter, 1 "
-                    + "malformed_json, 1 negative_quantity, 1 quantity_precision, 1 "
-                    + "unknown_customer), 1 blank; 44 rated lines\n"), result.standardError)
+                "4 inputs, 3031 lines: 2414 billed, 231 out of period, 38 duplicates, 2 "
+                    + "superseded, 345 rejected (334 no_subscription, 4 conflict, 2 "
+                    + "unknown_meter, 1 malformed_json, 1 negative_amount, 1 negative_quantity, "
+                    + "1 quantity_precision, 1 unknown_customer), 1 blank; 48 rated lines\n"),
+                result.standardError)
         XCTAssertTrue(
             result.standardError.contains(
-                "warning rate: [rate] 344 of 3014 lines rejected (11.4 %, over 5 %): mostly "
+                "warning rate: [rate] 345 of 3031 lines rejected (11.4 %, over 5 %): mostly "
                     + "no_subscription (334), conflict (4), unknown_meter (2); see "
                     + "rejects.ndjson\n"), result.standardError)
     }
@@ -112,10 +114,10 @@ extension OperatorMessageTests {
         XCTAssertEqual(result.status, 0, result.transcript)
         let lines = try readLines(metrics)
         for expected in [
-            "ratebook_rate_lines{period=\"2026-10\"} 3014",
-            "ratebook_rate_lines_billed{period=\"2026-10\"} 2402",
+            "ratebook_rate_lines{period=\"2026-10\"} 3031",
+            "ratebook_rate_lines_billed{period=\"2026-10\"} 2414",
             "ratebook_rate_lines_rejected{period=\"2026-10\",reason=\"no_subscription\"} 334",
-            "ratebook_rate_rated_lines{period=\"2026-10\"} 44",
+            "ratebook_rate_rated_lines{period=\"2026-10\"} 48",
         ] {
             XCTAssertTrue(lines.contains(expected), "missing «\(expected)»")
         }
@@ -150,13 +152,13 @@ extension OperatorMessageTests {
         }
         XCTAssertEqual(objects.map { $0["level"] }, ["info", "warning"])
         XCTAssertEqual(objects.map { $0["label"] }, ["rate", "rate"])
-        XCTAssertTrue(objects[0]["message"]!.hasPrefix("3 inputs, 3014 lines: 2402 billed"))
+        XCTAssertTrue(objects[0]["message"]!.hasPrefix("4 inputs, 3031 lines: 2414 billed"))
         XCTAssertEqual(objects[0].keys.sorted(), ["label", "level", "message", "time"])
 
         let quiet = try runRate(sampleArguments(work, extra: ["--quiet"]), in: work)
         XCTAssertEqual(quiet.status, 0, quiet.transcript)
         XCTAssertEqual(quiet.standardError.split(separator: "\n").count, 1, quiet.transcript)
-        XCTAssertTrue(quiet.standardError.contains("warning rate: [rate] 344 of 3014"))
+        XCTAssertTrue(quiet.standardError.contains("warning rate: [rate] 345 of 3031"))
 
         let folder = work.appendingPathComponent("a-folder")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false)

@@ -79,8 +79,8 @@ final class OutputIntegrityTests: XCTestCase {
             XCTAssertEqual(
                 folderEntries(events),
                 [
-                    "2026-10-a.ndjson.zst",
-                    "2026-10-b.ndjson.gz", "late.ndjson",
+                    "2026-10-a.ndjson.zst", "2026-10-b.ndjson.gz", "late.ndjson",
+                    "platform.ndjson",
                 ])
             XCTAssertEqual(try folderDigests(work), before, output)
         }
@@ -204,8 +204,8 @@ final class OutputIntegrityTests: XCTestCase {
         XCTAssertEqual(
             folderEntries(output),
             [
-                "included-credits.ndjson", "manifest.json", "manifest.sha256", "rated.ndjson",
-                "rejects.ndjson", "usage.ndjson",
+                "gauges.ndjson", "included-credits.ndjson", "manifest.json", "manifest.sha256",
+                "rated.ndjson", "rejects.ndjson", "usage.ndjson",
             ])
     }
 

@@ -17,7 +17,7 @@ final class PipelineScriptTests: XCTestCase {
 
     func nightly(
         _ work: URL, runID: String, catalog: URL? = nil, period: String = "2026-10",
-        script name: String = "nightly.sh", _ events: [String]
+        script name: String = "nightly.sh", rateOptions: [String] = [], _ events: [String]
     ) throws -> RunResult {
         let samples = Executables.samples
         return try script(
@@ -29,7 +29,7 @@ final class PipelineScriptTests: XCTestCase {
                 "--period", period, "--run-id", runID,
                 "--wallets", samples.appendingPathComponent("wallets-2026-09.ndjson").path,
                 "--grants", samples.appendingPathComponent("grants.ndjson").path,
-            ] + events.map { samples.appendingPathComponent("events/\($0)").path }, in: work)
+            ] + rateOptions + events.map { samples.appendingPathComponent($0).path }, in: work)
     }
 
     func link(_ path: URL) throws -> String {
@@ -39,16 +39,17 @@ final class PipelineScriptTests: XCTestCase {
     func testNightlyRunsGrowAndTheLatestLinksFollow() throws {
         let work = try makeTemporaryDirectory()
         let runs = work.appendingPathComponent("runs")
-        let first = try nightly(work, runID: "2026-10-15", ["2026-10-a.ndjson.zst"])
+        let first = try nightly(work, runID: "2026-10-15", ["events/2026-10-a.ndjson.zst"])
         XCTAssertEqual(first.status, 0, first.transcript)
         XCTAssertTrue(
             first.standardOutput.hasSuffix(
                 "nightly: \(runs.path)/2026-10/2026-10-15 (period 2026-10) done; "
                     + "2026-10/latest -> 2026-10-15\n"), first.standardOutput)
         XCTAssertEqual(try link(runs.appendingPathComponent("latest")), "2026-10/2026-10-15")
+        // The second night reads the whole folder, with the samples' opening gauge levels and
+        // resolutions (whose `keep` names its copy as `events/platform.ndjson`).
         let second = try nightly(
-            work, runID: "2026-10-16",
-            ["2026-10-a.ndjson.zst", "2026-10-b.ndjson.gz", "late.ndjson"])
+            work, runID: "2026-10-16", rateOptions: Executables.sampleRateOptions, ["events"])
         XCTAssertEqual(second.status, 0, second.transcript)
         XCTAssertEqual(try link(runs.appendingPathComponent("latest")), "2026-10/2026-10-16")
         XCTAssertEqual(folderEntries(runs.appendingPathComponent("2026-10")).filter {
@@ -64,13 +65,13 @@ final class PipelineScriptTests: XCTestCase {
         let actual = try folderDigests(runs.appendingPathComponent("latest/invoice"))
             .filter { !own.contains($0.key) }
         XCTAssertEqual(actual, expected)
-        // 6 JSON, 6 HTML, 3 UBL XML (cus_1…3 have addresses) and 7 other files.
-        XCTAssertEqual(actual.count, 22)
+        // 7 JSON, 7 HTML, 4 UBL XML (cus_1…3 and cus_8 have addresses) and 7 other files.
+        XCTAssertEqual(actual.count, 25)
 
         // A broken catalog: exit 2 from rate, passed on; latest still names the last good run.
         let broken = try writeFile("broken.yaml", "currency: [\n", in: work)
         let failed = try nightly(
-            work, runID: "2026-10-17", catalog: broken, ["2026-10-a.ndjson.zst"])
+            work, runID: "2026-10-17", catalog: broken, ["events/2026-10-a.ndjson.zst"])
         XCTAssertEqual(failed.status, 2, failed.transcript)
         XCTAssertTrue(
             failed.standardError.hasSuffix(
@@ -78,19 +79,58 @@ final class PipelineScriptTests: XCTestCase {
         XCTAssertEqual(try link(runs.appendingPathComponent("latest")), "2026-10/2026-10-16")
 
         // Re-running September leaves ROOT/latest on October.
-        let september = try nightly(work, runID: "2026-10-18", period: "2026-09", ["late.ndjson"])
+        let september = try nightly(
+            work, runID: "2026-10-18", period: "2026-09", ["events/late.ndjson"])
         XCTAssertEqual(september.status, 0, september.transcript)
         XCTAssertEqual(try link(runs.appendingPathComponent("latest")), "2026-10/2026-10-16")
         XCTAssertEqual(try link(runs.appendingPathComponent("2026-09/latest")), "2026-10-18")
     }
 
+    /// Without `--gauges`, a period opens at the levels the previous period's latest run
+    /// closed at: September's run, opened with the samples' level (100 GB since 20 Sep), closes
+    /// at 100 GB, and October's run carries it, billing the samples' storage line.
+    func testAPeriodOpensAtThePreviousPeriodsClosingGaugeLevels() throws {
+        let work = try makeTemporaryDirectory()
+        let runs = work.appendingPathComponent("runs")
+        let resolutions = Executables.sampleRateOptions.suffix(2)
+        XCTAssertEqual(resolutions.first, "--resolutions")
+        let september = try nightly(
+            work, runID: "s", period: "2026-09",
+            rateOptions: Array(Executables.sampleRateOptions.prefix(2)), ["events"])
+        XCTAssertEqual(september.status, 0, september.transcript)
+        let closed = runs.appendingPathComponent("2026-09/latest/rate/gauges.ndjson")
+        XCTAssertEqual(
+            try String(contentsOf: closed, encoding: .utf8),
+            #"{"customer":"cus_8","meter":"storage_gb","group":{},"level":"100","#
+                + #""since":"2026-09-20T00:00:00Z"}"# + "\n")
+        let october = try nightly(
+            work, runID: "o", rateOptions: Array(resolutions), ["events"])
+        XCTAssertEqual(october.status, 0, october.transcript)
+        XCTAssertTrue(
+            october.standardOutput.contains(
+                "nightly: opening gauge levels from \(closed.path)\n"), october.standardOutput)
+        func storage(_ usage: URL) throws -> [String] {
+            try String(contentsOf: usage, encoding: .utf8).split(separator: "\n")
+                .filter { $0.contains(#""customer":"cus_8""#) && $0.contains(#""storage""#) }
+                .map(String.init)
+        }
+        let expected = try storage(
+            Executables.samples.appendingPathComponent("expected/rate/usage.ndjson"))
+        XCTAssertEqual(expected.count, 1)
+        XCTAssertTrue(expected[0].contains(#""quantity":"598450/3""#), expected[0])
+        XCTAssertEqual(
+            try storage(runs.appendingPathComponent("2026-10/latest/rate/usage.ndjson")),
+            expected)
+    }
+
     func testRerunPrintsWhatTheFixChanged() throws {
         let work = try makeTemporaryDirectory()
-        let first = try nightly(work, runID: "a", ["2026-10-a.ndjson.zst", "2026-10-b.ndjson.gz"])
+        let first = try nightly(
+            work, runID: "a", ["events/2026-10-a.ndjson.zst", "events/2026-10-b.ndjson.gz"])
         XCTAssertEqual(first.status, 0, first.transcript)
         let rerun = try nightly(
             work, runID: "b", script: "rerun-period.sh",
-            ["2026-10-a.ndjson.zst", "2026-10-b.ndjson.gz", "late.ndjson"])
+            ["events/2026-10-a.ndjson.zst", "events/2026-10-b.ndjson.gz", "events/late.ndjson"])
         XCTAssertEqual(rerun.status, 0, rerun.transcript)
         let runs = work.appendingPathComponent("runs/2026-10").path
         XCTAssertTrue(
@@ -101,7 +141,7 @@ final class PipelineScriptTests: XCTestCase {
         // Unchanged inputs: the diff says identical.
         let again = try nightly(
             work, runID: "c", script: "rerun-period.sh",
-            ["2026-10-a.ndjson.zst", "2026-10-b.ndjson.gz", "late.ndjson"])
+            ["events/2026-10-a.ndjson.zst", "events/2026-10-b.ndjson.gz", "events/late.ndjson"])
         XCTAssertEqual(again.status, 0, again.transcript)
         XCTAssertTrue(
             again.standardOutput.hasSuffix(
@@ -121,7 +161,7 @@ final class PipelineScriptTests: XCTestCase {
         try holder.run()
         defer { holder.terminate() }
         Thread.sleep(forTimeInterval: 0.5)
-        let result = try nightly(work, runID: "x", ["late.ndjson"])
+        let result = try nightly(work, runID: "x", ["events/late.ndjson"])
         XCTAssertEqual(result.status, 5, result.transcript)
         XCTAssertTrue(
             result.standardError.contains("is locked: another pipeline run is writing it"),

@@ -32,8 +32,8 @@ final class ProgressLineEndToEndTests: XCTestCase {
         return (result.status, result.standardOutput)
     }
 
-    /// `rate` on the sample events (3 files, 47,941 + 27,888 + 1,473 = 77,302 stored bytes;
-    /// 3,014 lines), writing into `work`.
+    /// `rate` on the sample events (4 files, 47,941 + 27,888 + 1,473 + 2,071 = 79,373 stored
+    /// bytes; 3,031 lines), writing into `work`.
     func sampleArguments(_ work: URL, _ extra: [String] = []) throws -> [String] {
         let samples = Executables.samples
         return [try Executables.rate().path]
@@ -41,15 +41,16 @@ final class ProgressLineEndToEndTests: XCTestCase {
                 catalog: samples.appendingPathComponent("catalog.yaml"),
                 customers: samples.appendingPathComponent("customers.yaml"), period: "2026-10",
                 output: work.appendingPathComponent("out"),
-                inputs: [samples.appendingPathComponent("events").path], extra: extra)
+                inputs: [samples.appendingPathComponent("events").path],
+                extra: Executables.sampleRateOptions + extra)
     }
 
     func testATerminalSeesTheFinalStateBeforeTheSummary() throws {
         let work = try makeTemporaryDirectory()
         let (status, screen) = try onATerminal(try sampleArguments(work))
         XCTAssertEqual(status, 0, screen)
-        // 77,302 / 1,024 = 75.49 → 75.4 KiB; 3,014 lines → 3.0K. The time and the rate vary.
-        let final = "\rrate: read 75.4 KiB of 75.4 KiB (100%), 3.0K events in "
+        // 79,373 / 1,024 = 77.51 → 77.5 KiB; 3,031 lines → 3.0K. The time and the rate vary.
+        let final = "\rrate: read 77.5 KiB of 77.5 KiB (100%), 3.0K events in "
         let start = try XCTUnwrap(screen.range(of: final), screen)
         let end = try XCTUnwrap(
             screen.range(of: "\u{1B}[K\r\n", range: start.upperBound..<screen.endIndex), screen)
@@ -63,7 +64,7 @@ final class ProgressLineEndToEndTests: XCTestCase {
         // the final state on a line of its own.
         let before = screen[..<start.lowerBound]
         XCTAssertFalse(before.contains("\n"), String(before))
-        XCTAssertTrue(screen[end.upperBound...].contains("3014 lines"), screen)
+        XCTAssertTrue(screen[end.upperBound...].contains("3031 lines"), screen)
     }
 
     /// A read that fails still ends the line: the error starts on a line of its own.

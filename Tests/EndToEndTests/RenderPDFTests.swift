@@ -42,7 +42,8 @@ final class RenderPDFTests: XCTestCase {
             rateArguments(
                 catalog: catalog,
                 customers: samples.appendingPathComponent("customers.yaml"), period: "2026-10",
-                output: rateOutput, inputs: [samples.appendingPathComponent("events").path]),
+                output: rateOutput, inputs: [samples.appendingPathComponent("events").path],
+                extra: Executables.sampleRateOptions),
             in: work)
         XCTAssertEqual(rated.status, 0, rated.transcript)
         let output = work.appendingPathComponent("invoice", isDirectory: true)
@@ -183,7 +184,7 @@ final class RenderPDFTests: XCTestCase {
         let pdfs = work.appendingPathComponent("invoice.pdf", isDirectory: true)
         XCTAssertTrue(
             rendered.standardOutput.hasPrefix(
-                "render-pdf: 6 PDF(s) in \(work.resolvingSymlinksInPath().path)/invoice.pdf ("),
+                "render-pdf: 7 PDF(s) in \(work.resolvingSymlinksInPath().path)/invoice.pdf ("),
             rendered.transcript)
         XCTAssertEqual(rendered.standardError, "")
 
@@ -195,10 +196,11 @@ final class RenderPDFTests: XCTestCase {
         XCTAssertEqual(folderEntries(pdfs), ["invoices"])
         XCTAssertEqual(
             folderEntries(pdfs.appendingPathComponent("invoices")),
-            (1...6).map { "cus_\($0).pdf" })
+            [1, 2, 3, 4, 5, 6, 8].map { "cus_\($0).pdf" })
         // Every sample invoice (up to 12 lines, notes and credits included) fits one A4 page.
         let expectedPages = [
             "cus_1": "1", "cus_2": "1", "cus_3": "1", "cus_4": "1", "cus_5": "1", "cus_6": "1",
+            "cus_8": "1",
         ]
         for customer in expectedPages.keys.sorted() {
             let pdf = pdfs.appendingPathComponent("invoices/\(customer).pdf")

@@ -20,7 +20,7 @@ final class SchemaTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.transcript)
         XCTAssertEqual(
             result.standardOutput,
-            "\(expected.path)/rate: 5 files checked\n\(expected.path)/invoice: 12 files checked\n")
+            "\(expected.path)/rate: 6 files checked\n\(expected.path)/invoice: 13 files checked\n")
     }
 
     func testABrokenOutputIsNamed() throws {

@@ -188,7 +188,7 @@ final class TierOptionsEndToEndTests: XCTestCase {
             [
                 "Description | Plan | Quantity | Unit | Unit price | Amount",
                 "api | basic | 1,500 |  |  | $15.00",
-                "first 1,000 at $0.00 + $10.00 flat, next 500 at $0.01",
+                "first 1,000 for $10.00 flat, next 500 at $0.01",
                 "api_plain | basic | 1,500 |  |  | $18.00",
                 "1,500 at $0.01 + $3.00 flat",
                 "messages | basic | 0 |  |  | $0.00",

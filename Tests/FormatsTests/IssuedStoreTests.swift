@@ -42,8 +42,8 @@ final class IssuedStoreTests: XCTestCase {
             runManifestSHA256: run)
         let issued = try XCTUnwrap(try IssuedStore.read(store: store, period: october))
         XCTAssertEqual(issued.manifestSHA256, first)
-        XCTAssertEqual(issued.invoices.count, 6)
-        XCTAssertEqual(issued.lastInvoiceSequence, 6)
+        XCTAssertEqual(issued.invoices.count, 7)
+        XCTAssertEqual(issued.lastInvoiceSequence, 7)
         XCTAssertEqual(issued.lastSequence(.creditNote), 0)
         XCTAssertEqual(issued.invoices["cus_3"]?.document.number, "2026-10-000003")
         XCTAssertEqual(
@@ -53,7 +53,7 @@ final class IssuedStoreTests: XCTestCase {
             [UInt8](
                 try Data(contentsOf: URL(fileURLWithPath: store + "/2026-10/manifest.json"))))
         XCTAssertNil(firstManifest.buildsOn, "the first period of an empty store")
-        XCTAssertEqual(firstManifest.totals.map { $0.1 }, ["6", "0"])
+        XCTAssertEqual(firstManifest.totals.map { $0.1 }, ["7", "0"])
 
         // A second finalize adds a correction; every issued byte stays.
         let second = try IssuedStore.finalize(

@@ -46,7 +46,7 @@ final class RatedLineRecordTests: XCTestCase {
         var reader = InvoiceInputReader(catalog: catalog, customers: customers)
         let lines = reader.ratedLines(bytes, file: "rated.ndjson")
         XCTAssertEqual(RecordSamples.problems(reader), [])
-        XCTAssertEqual(lines.count, 44)
+        XCTAssertEqual(lines.count, 48)
         RecordSamples.assertBytes(encode(lines, customers), bytes, "decode then encode")
         assertSame(reader.ratedLines(encode(lines, customers), file: "again"), lines)
         XCTAssertEqual(RecordSamples.problems(reader), [])
@@ -56,7 +56,8 @@ final class RatedLineRecordTests: XCTestCase {
         let fraction = try XCTUnwrap(lines.first { $0.amountExact.description == "833/31" })
         XCTAssertEqual(fraction.amountExact, try Rational(numerator: 833, denominator: 31))
         XCTAssertEqual(lines.filter { $0.kind == .minimumTrueUp }.count, 1)
-        XCTAssertEqual(lines.filter { $0.tiers.contains { $0.flatPrice != nil } }.count, 3)
+        // The starter storage of cus_1, cus_4 and cus_5, and cus_8's platform storage.
+        XCTAssertEqual(lines.filter { $0.tiers.contains { $0.flatPrice != nil } }.count, 4)
         XCTAssertEqual(Set(lines.map(\.currency.code)), ["EUR", "JPY", "USD"])
 
         // The light decoder of `diff` reads the same keys and figures.

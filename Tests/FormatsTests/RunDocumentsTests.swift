@@ -43,7 +43,7 @@ final class RunDocumentsTests: XCTestCase {
     func testGoldenRatedLinesReadBack() throws {
         let url = Self.expected.appendingPathComponent("rate/rated.ndjson")
         let lines = try RatedLinesFile.decode([UInt8](try Data(contentsOf: url)))
-        XCTAssertEqual(lines.count, 44)
+        XCTAssertEqual(lines.count, 48)
         let tokens = try XCTUnwrap(
             lines.first { $0.key.charge == "tokens" && $0.key.groupText == "model=m-large" })
         XCTAssertEqual(tokens.key.customer, "cus_1")
@@ -105,7 +105,7 @@ extension RunDocumentsTests {
             XCTAssertEqual(InvoiceOutputs.invoiceJSON(invoice), bytes, customer.id)
             decoded += 1
         }
-        XCTAssertEqual(decoded, 6)
+        XCTAssertEqual(decoded, 7)
         // A document that is not the customer's, or whose amount has too many decimals.
         let bytes = [UInt8](
             try Data(

@@ -64,7 +64,7 @@ final class IssuedRunTests: XCTestCase {
                 .totals)
     }
 
-    /// The samples closed into the store: 6 invoices issued.
+    /// The samples closed into the store: 7 invoices issued (cus_1 to cus_6 and cus_8).
     func close() throws {
         XCTAssertEqual(rate(customers: sample("customers.yaml"), into: "rate"), .success)
         XCTAssertEqual(
@@ -72,7 +72,7 @@ final class IssuedRunTests: XCTestCase {
                 customers: sample("customers.yaml"), rated: "rate", into: "close",
                 finalize: true), .success)
         XCTAssertEqual(
-            try IssuedStore.read(store: path("store"), period: october)?.invoices.count, 6)
+            try IssuedStore.read(store: path("store"), period: october)?.invoices.count, 7)
     }
 
     func testAnUnchangedRerunIssuesNothingAndKeepsEveryByte() throws {
@@ -139,7 +139,8 @@ final class IssuedRunTests: XCTestCase {
             .split(separator: "\n").dropFirst().map { $0.split(separator: ",")[1...2] }
         XCTAssertEqual(
             rows.map { $0.joined(separator: " ") },
-            (1...6).map { "2026-10-00000\($0) cus_\($0)" } + ["2026-10-000007 aaa_new"])
+            (1...6).map { "2026-10-00000\($0) cus_\($0)" }
+                + ["2026-10-000007 cus_8", "2026-10-000008 aaa_new"])
         XCTAssertEqual(try totals("fix")["corrections_new"], "0")
     }
 

@@ -16,6 +16,16 @@ public enum Executables {
         packageRoot.appendingPathComponent("samples", isDirectory: true)
     }
 
+    /// The samples' `rate` options beyond catalog, customers and period, as `scripts/run-samples`
+    /// passes them: the opening gauge levels and the operator's resolutions (SPEC §13.3, §13.4).
+    /// Without them the samples rate differently (a conflict left unbilled, a gauge from 0).
+    public static var sampleRateOptions: [String] {
+        [
+            "--gauges", samples.appendingPathComponent("gauges-2026-09.ndjson").path,
+            "--resolutions", samples.appendingPathComponent("resolutions.ndjson").path,
+        ]
+    }
+
     /// The built `rate` executable.
     ///
     /// First the `rate` binary next to the test bundle (`.build/<triple>/debug/`, whatever the

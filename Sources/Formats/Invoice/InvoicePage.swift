@@ -193,6 +193,9 @@ enum LineExplanation {
             }
             if unitPrice.isZero && flat == nil {
                 text += " free"
+            } else if unitPrice.isZero, let flat {
+                // A tier sold for its flat price alone: "first 1,000 for $10.00 flat".
+                text += " for " + DisplayText.money(flat, currency: currency) + " flat"
             } else {
                 text += " at " + DisplayText.unitPrice(unitPrice, currency: currency)
                 if let flat {
