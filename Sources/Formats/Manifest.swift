@@ -27,6 +27,9 @@ public struct Manifest {
     /// `rate --resolutions`: the file and what each resolution did (SPEC §13.4); nil when the
     /// run has no resolutions file (the key is then absent).
     public let resolutions: ManifestResolutions?
+    /// `invoice --ubl auto`: the documents written without an e-invoice and the fields that
+    /// stopped each (issue 13); the key is absent when every document has one.
+    public var eInvoicesMissing: [EInvoiceGap] = []
 
     /// A new manifest, written by this version of the tool.
     public init(
@@ -151,6 +154,23 @@ public struct Manifest {
             writer.endObject()
         }
         if let resolutions { resolutions.write(into: &writer) }
+        if !eInvoicesMissing.isEmpty {
+            writer.key("e_invoices_missing")
+            writer.beginArray()
+            for gap in eInvoicesMissing {
+                writer.beginObject()
+                writer.key("customer")
+                writer.string(gap.customer)
+                writer.key("document")
+                writer.string(gap.document)
+                writer.key("fields")
+                writer.beginArray()
+                for field in gap.fields { writer.string(field) }
+                writer.endArray()
+                writer.endObject()
+            }
+            writer.endArray()
+        }
         if !totals.isEmpty {
             writer.key("totals")
             writer.beginObject()
@@ -278,7 +298,7 @@ extension Manifest {
     /// The keys a manifest holds besides its configuration files, in the order written.
     static let fixedKeys: Set<String> = [
         "tool", "stage", "options", "builds_on", "inputs", "skipped", "counts", "resolutions",
-        "totals", "outputs",
+        "totals", "outputs", "e_invoices_missing",
     ]
 
     /// Reads a manifest written by `bytes()`. Every field is checked for its type; a count
@@ -344,10 +364,42 @@ extension Manifest {
         for (name, digest) in try reader.object(root["outputs"], "outputs") {
             outputs.append((name, try reader.digest(digest, "outputs.\(name)")))
         }
-        return Manifest(
+        var manifest = Manifest(
             tool: tool, stage: stage, options: options, buildsOn: buildsOn,
             configuration: configuration, inputs: inputs, skipped: skipped, counts: counts,
             outputs: outputs, totals: totals, resolutions: resolutions)
+        if let value = root["e_invoices_missing"] {
+            for (index, item) in try reader.array(value, "e_invoices_missing").enumerated() {
+                let field = "e_invoices_missing[\(index)]"
+                manifest.eInvoicesMissing.append(
+                    EInvoiceGap(
+                        customer: try reader.string(item["customer"], "\(field).customer"),
+                        document: try reader.string(item["document"], "\(field).document"),
+                        fields: try reader.strings(item["fields"], "\(field).fields")))
+            }
+        }
+        return manifest
+    }
+}
+
+/// A document written without its e-invoice (`invoice --ubl auto`): whose, which, and the
+/// fields to add or fix, as `UBLInvoice.gaps` words them.
+public struct EInvoiceGap: Equatable, Sendable {
+    public let customer: String
+    /// The invoice or correction number.
+    public let document: String
+    public let fields: [String]
+
+    /// A gap as the run finds it or the manifest states it.
+    public init(customer: String, document: String, fields: [String]) {
+        self.customer = customer
+        self.document = document
+        self.fields = fields
+    }
+
+    /// `cus_4 (2026-10-000004): customers.cus_4.address: missing; …` for messages.
+    public var description: String {
+        "\(customer) (\(document)): " + fields.joined(separator: "; ")
     }
 }
 

@@ -23,6 +23,9 @@ public struct InvoiceJob {
     public var finalize = false
     /// `--paper`: the HTML invoices' print size; nil: by the seller's country (`Paper`).
     public var paper: Paper? = nil
+    /// `--ubl`: which invoices get a UBL 2.1 e-invoice; nil: `auto`, unrecorded in the
+    /// manifest's options (so runs without the option keep their manifests).
+    public var ubl: UBLMode? = nil
 
     /// The largest invoice number: numbers are `<period>-<6 digits>` (SPEC §11).
     public static let numberMax = 999_999
@@ -272,20 +275,65 @@ public struct InvoiceJob {
             "invoices.csv", "invoice-lines.csv", "wallet-transactions.ndjson", "wallets.ndjson",
             "journal.beancount", "journal.csv", "journal.ledger",
         ]
+        let page = InvoicePageSettings(catalog: catalog, paper: paper)
+        // E-invoices (issue 13) for this run's new invoices; an issued invoice keeps the
+        // e-invoice it was issued with, if any (`writeInvoiceFiles`).
+        let mode = ubl ?? .auto
+        var eInvoiced: Set<String> = []
+        var eInvoiceGaps: [EInvoiceGap] = []
+        var eInvoicedCorrections: Set<String> = []
+        var eInvoiceCandidates = 0
+        if mode != .never {
+            for invoice in invoices where basis?.invoices[invoice.customer.id] == nil {
+                eInvoiceCandidates += 1
+                let gaps = UBLInvoice.gaps(invoice, seller: catalog.seller, settings: page)
+                if gaps.isEmpty {
+                    eInvoiced.insert(invoice.customer.id)
+                } else {
+                    eInvoiceGaps.append(
+                        EInvoiceGap(
+                            customer: invoice.customer.id, document: invoice.number,
+                            fields: gaps))
+                }
+            }
+            // This run's correction documents (SPEC §9), after the invoices.
+            for (document, _) in corrections.issued {
+                guard let reference = corrections.references[document.number] else { continue }
+                eInvoiceCandidates += 1
+                let gaps = UBLInvoice.correctionGaps(
+                    document, original: reference.original, seller: catalog.seller,
+                    settings: page)
+                if gaps.isEmpty {
+                    eInvoicedCorrections.insert(document.number)
+                } else {
+                    eInvoiceGaps.append(
+                        EInvoiceGap(
+                            customer: document.customer, document: document.number,
+                            fields: gaps))
+                }
+            }
+        }
+        if mode == .always, !eInvoiceGaps.isEmpty { throw UBLMissingData(gaps: eInvoiceGaps) }
         var sinks: [String: OutputSink] = [:]
         for name in names { sinks[name] = try folder.stream(name) }
         let closingWallet = wallet
         if catalog.seller == nil, !invoices.isEmpty {
             StageLog("invoice").warning(InvoiceHTML.sellerMissing)
         }
-        let page = InvoicePageSettings(catalog: catalog, paper: paper)
+        if !eInvoiceGaps.isEmpty {
+            StageLog("invoice").warning(
+                UBLMissingData.warning(
+                    eInvoiceGaps, documents: eInvoiceCandidates))
+        }
         let credits = AppliedCredit.byInvoice(wallet.transactions)
         let (files, (streamed, journalCount)) = try TwoThreads.run(
             {
                 try writeInvoiceFiles(
                     invoices, seller: catalog.seller, page: page, credits: credits,
-                    kept: basis?.invoices ?? [:], folder: folder)
-                    + corrections.writeFiles(seller: catalog.seller, page: page, folder: folder)
+                    kept: basis?.invoices ?? [:], eInvoiced: eInvoiced, folder: folder)
+                    + corrections.writeFiles(
+                        seller: catalog.seller, page: page, eInvoiced: eInvoicedCorrections,
+                        folder: folder)
             },
             alongside: {
                 var outputs: [(String, String)] = []
@@ -354,16 +402,18 @@ public struct InvoiceJob {
             ("as_of", issueDate?.description),
         ]
         if let paper { options.append(("paper", paper.rawValue)) }
+        if let ubl { options.append(("ubl", ubl.rawValue)) }
         if issuedStore != nil {
             // Which issued history this run built on (null: the period was not finalized).
             options.append(("issued_manifest_sha256", basis?.period.manifestSHA256))
             totals += try corrections.totals()
         }
-        let manifest = Manifest(
+        var manifest = Manifest(
             stage: "invoice",
             options: options,
             buildsOn: buildsOn, configuration: configuration, inputs: [], skipped: [], counts: nil,
             outputs: outputs, totals: totals)
+        manifest.eInvoicesMissing = eInvoiceGaps
         try folder.writeManifest(manifest)
         let summary =
             "\(invoices.count) invoices, "
@@ -396,8 +446,9 @@ public struct InvoiceJob {
     /// hand-over between the threads rare, few enough that a batch's bytes stay small.
     static let invoiceFileBatch = 256
 
-    /// Writes `invoices/<customer>.json` and `invoices/<customer>.html` for every invoice and
-    /// returns their names and digests.
+    /// Writes `invoices/<customer>.json` and `invoices/<customer>.html` for every invoice, and
+    /// `invoices/<customer>.xml` (UBL 2.1) for the customers in `eInvoiced` and the issued
+    /// invoices issued with one, and returns their names and digests.
     ///
     /// Rendering is pure, so it runs one batch ahead on a second thread while this thread
     /// writes the batch before (file creation and writes are the other half of the cost):
@@ -405,9 +456,10 @@ public struct InvoiceJob {
     /// used as from one thread and the bytes never depend on timing.
     func writeInvoiceFiles(
         _ invoices: [Invoice], seller: Seller?, page: InvoicePageSettings,
-        credits: [String: [AppliedCredit]], kept: [String: IssuedBasis.Kept], folder: OutputFolder
+        credits: [String: [AppliedCredit]], kept: [String: IssuedBasis.Kept],
+        eInvoiced: Set<String> = [], folder: OutputFolder
     ) throws -> [(String, String)] {
-        typealias Rendered = (name: String, json: [UInt8], html: [UInt8])
+        typealias Rendered = (name: String, json: [UInt8], html: [UInt8], xml: [UInt8]?)
         func render(_ range: Range<Int>) -> [Rendered] {
             range.map { index in
                 let invoice = invoices[index]
@@ -419,14 +471,13 @@ public struct InvoiceJob {
                 let name = "invoices/" + InvoiceJob.fileName(invoice.customer.id)
                 // An issued invoice is copied byte for byte, never rendered again.
                 if let issued = kept[invoice.customer.id] {
-                    return (
-                        name, issued.json,
-                        issued.html ?? html()
-                    )
+                    return (name, issued.json, issued.html ?? html(), issued.xml)
                 }
-                return (
-                    name, InvoiceOutputs.invoiceJSON(invoice), html()
-                )
+                var xml: [UInt8]?
+                if let seller, eInvoiced.contains(invoice.customer.id) {
+                    xml = UBLInvoice.invoiceXML(invoice, seller: seller, settings: page)
+                }
+                return (name, InvoiceOutputs.invoiceJSON(invoice), html(), xml)
             }
         }
         let batch = InvoiceJob.invoiceFileBatch
@@ -450,6 +501,10 @@ public struct InvoiceJob {
                             written.append((json, try folder.write(json, bytes: file.json)))
                             let html = file.name + ".html"
                             written.append((html, try folder.write(html, bytes: file.html)))
+                            if let bytes = file.xml {
+                                let xml = file.name + ".xml"
+                                written.append((xml, try folder.write(xml, bytes: bytes)))
+                            }
                         }
                     } catch {
                         failure = error

@@ -9,6 +9,8 @@ struct IssuedBasis {
         let invoice: Invoice
         let json: [UInt8]
         let html: [UInt8]?
+        /// The e-invoice it was issued with (`invoices/<customer>.xml`), if any.
+        var xml: [UInt8]? = nil
     }
 
     let period: IssuedPeriod
@@ -42,7 +44,9 @@ struct IssuedBasis {
             do {
                 let invoice = try InvoiceDocument.decodeInvoice(
                     issued.json, customer: customer, currency: currency, month: month)
-                invoices[id] = Kept(invoice: invoice, json: issued.json, html: issued.html)
+                invoices[id] = Kept(
+                    invoice: invoice, json: issued.json, html: issued.html,
+                    xml: period.files["invoices/" + CustomerFileName.of(id) + ".xml"])
             } catch {
                 throw IssuedStoreError("\(root): invoice of \(id): \(error)")
             }
@@ -85,6 +89,9 @@ struct CorrectionRun {
     /// Every correction of the period (earlier and new), journaled.
     private(set) var journal: [JournalTransaction] = []
     private(set) var corrected: [CorrectedInvoice] = []
+    /// For each new document, by number: the invoice it corrects and the tax rate of its
+    /// figures (the new result's, else the original's), which its e-invoice states.
+    private(set) var references: [String: (original: Invoice, taxRate: Rational?)] = [:]
     private var sequences: [CorrectionKind: Int] = [:]
 
     init(month: YearMonth, basis: IssuedBasis?, accounts: AccountNames) {
@@ -141,6 +148,7 @@ struct CorrectionRun {
                 currency: original.currency.code,
                 amountScale: original.currency.minorUnitDigits, draft: draft)
             issued.append((document, customer))
+            references[number] = (original, (result?.tax ?? original.tax)?.rate)
             documents.append(document)
         }
         // Journaled on the period's last local day, like the invoice: the run's journals are
@@ -161,10 +169,12 @@ struct CorrectionRun {
     }
 
     /// Writes `corrections/<number>.json` and `.html`: the earlier ones byte for byte, then
-    /// this run's, their pages named and laid out as `page` says. Returns their names and
-    /// digests.
+    /// this run's, their pages named and laid out as `page` says; and `.xml` (UBL 2.1) for the
+    /// earlier ones issued with one and this run's numbers in `eInvoiced`. Returns their names
+    /// and digests.
     func writeFiles(
-        seller: Seller?, page: InvoicePageSettings, folder: OutputFolder
+        seller: Seller?, page: InvoicePageSettings, eInvoiced: Set<String> = [],
+        folder: OutputFolder
     ) throws -> [(String, String)] {
         var outputs: [(String, String)] = []
         func write(_ name: String, _ bytes: [UInt8]) throws {
@@ -174,6 +184,7 @@ struct CorrectionRun {
             let name = "corrections/" + earlier.document.number
             try write(name + ".json", earlier.json)
             if let html = earlier.html { try write(name + ".html", html) }
+            if let xml = basis?.period.files[name + ".xml"] { try write(name + ".xml", xml) }
         }
         for (document, customer) in issued {
             let name = "corrections/" + document.number
@@ -182,6 +193,15 @@ struct CorrectionRun {
                 name + ".html",
                 CorrectionHTML.render(
                     document, seller: seller, customerName: customer.name, settings: page))
+            if let seller, eInvoiced.contains(document.number),
+                let reference = references[document.number]
+            {
+                try write(
+                    name + ".xml",
+                    UBLInvoice.correctionXML(
+                        document, original: reference.original, taxRate: reference.taxRate,
+                        seller: seller, settings: page))
+            }
         }
         return outputs
     }

@@ -27,6 +27,9 @@ struct RunFailure {
                 .invalidConfiguration, "invalid resolutions; nothing was written:\n\(errors)",
                 true
             )
+        case let error as UBLMissingData:
+            // `--ubl always` and data an e-invoice needs: configuration to complete (exit 2).
+            (status, message, abandon) = (.invalidConfiguration, "\(error)" + written, true)
         case let error as IssuedBasisError:
             (status, message, abandon) = (.invalidConfiguration, "\(error)" + written, true)
         case let error as AmountOverflow:

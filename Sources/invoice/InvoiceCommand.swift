@@ -13,9 +13,9 @@ struct InvoiceCommand: ParsableCommand {
         abstract: "Issue a period's invoices, apply prepaid credits and write ledger journals.",
         discussion: """
             Reads rate's output folder (--rated), the opening wallets and grant files, and writes \
-            invoices/<customer>.json and .html, invoices.csv, wallet-transactions.ndjson, \
-            wallets.ndjson (closing balances), journal.ledger, journal.beancount, journal.csv and \
-            manifest.json into --output, whole or not at all.
+            invoices/<customer>.json, .html and .xml (UBL 2.1, --ubl), invoices.csv, \
+            wallet-transactions.ndjson, wallets.ndjson (closing balances), journal.ledger, \
+            journal.beancount, journal.csv and manifest.json into --output, whole or not at all.
 
             Example:
               invoice --catalog catalog.yaml --customers customers.yaml --period 2026-10 \\
@@ -96,6 +96,15 @@ struct InvoiceCommand: ParsableCommand {
             """)
     var paper: String?
 
+    @Option(
+        help: """
+            UBL 2.1 e-invoices, invoices/<customer>.xml: auto (default) writes one for each \
+            invoice whose seller and buyer data suffice and lists the others in the manifest \
+            and one warning; always fails (exit 2) listing every missing field; never: none. \
+            Example: --ubl always
+            """)
+    var ubl: String?
+
     /// Parses the options and runs, exiting with Ratebook's codes (SPEC §10).
     static func main() {
         // Progress goes to standard error (cron logs); outputs never hold a log line.
@@ -114,6 +123,9 @@ struct InvoiceCommand: ParsableCommand {
         if let paper, Paper(rawValue: paper) == nil {
             throw ValidationError("--paper must be a4 or letter; got \(paper)")
         }
+        if let ubl, UBLMode(rawValue: ubl) == nil {
+            throw ValidationError("--ubl must be auto, always or never; got \(ubl)")
+        }
         if let asOf, CivilDate(iso: asOf) == nil {
             throw ValidationError(
                 "--as-of must be a date YYYY-MM-DD, such as 2026-11-01; got \(asOf)")
@@ -129,6 +141,7 @@ struct InvoiceCommand: ParsableCommand {
         job.metricsPath = metricsFile
         job.issuedStore = issued
         job.paper = paper.flatMap { Paper(rawValue: $0) }
+        job.ubl = ubl.flatMap { UBLMode(rawValue: $0) }
         job.finalize = finalize
         let status = job.run()
         if status != .success { throw ExitCode(status.rawValue) }

@@ -65,17 +65,23 @@ final class InvoiceSampleTests: XCTestCase {
                 actual: try readText(output.appendingPathComponent(name)))
             XCTFail("\(name) differs from the golden file: \(difference ?? "")")
         }
-        // 6 customers with lines: 6 JSON + 6 HTML invoices, and the run's other files.
+        // 7 customers with lines: 7 JSON + 7 HTML invoices, UBL XML for the four with an
+        // address (EInvoiceEndToEndTests), and the run's other files.
         XCTAssertEqual(
             actual.keys.sorted(),
             ["invoice-lines.csv", "invoices.csv"]
-                + [1, 2, 3, 4, 5, 6, 8].flatMap {
-                    ["invoices/cus_\($0).html", "invoices/cus_\($0).json"]
-                }
+                + Self.invoiceDocuments
                 + [
                     "journal.beancount", "journal.csv", "journal.ledger", "manifest.json",
                     "manifest.sha256", "wallet-transactions.ndjson", "wallets.ndjson",
                 ])
+    }
+
+    /// The sample invoices' files: JSON and HTML for the 7 invoiced customers, UBL XML for
+    /// cus_1, cus_2, cus_3 and cus_8, which have an address (cus_4…6 have none).
+    static let invoiceDocuments: [String] = [1, 2, 3, 4, 5, 6, 8].flatMap { customer in
+        ["invoices/cus_\(customer).html", "invoices/cus_\(customer).json"]
+            + ([1, 2, 3, 8].contains(customer) ? ["invoices/cus_\(customer).xml"] : [])
     }
 
     func testRunsAreByteIdentical() throws {
@@ -309,14 +315,11 @@ final class InvoiceSampleTests: XCTestCase {
         let before = try folderDigests(plain)
         let after = try folderDigests(asOf)
         let changed = before.keys.filter { before[$0] != after[$0] }.sorted()
-        // The invoices (JSON, HTML), their CSV listing and the manifest (options, digests).
+        // The invoices (JSON, HTML, and the e-invoices: issue and due dates), their CSV
+        // listing and the manifest (options, digests).
         XCTAssertEqual(
             changed,
-            ["invoices.csv"]
-                + [1, 2, 3, 4, 5, 6, 8].flatMap {
-                    ["invoices/cus_\($0).html", "invoices/cus_\($0).json"]
-                }
-                + ["manifest.json", "manifest.sha256"])
+            ["invoices.csv"] + Self.invoiceDocuments + ["manifest.json", "manifest.sha256"])
         let json = try readText(asOf.appendingPathComponent("invoices/cus_1.json"))
         XCTAssertTrue(json.contains("\"issue_date\": \"2026-11-03\""), json)
     }

@@ -126,7 +126,8 @@ final class MonthSimulationTests: XCTestCase {
             result.transcript)
         let period = store.appendingPathComponent("2026-10")
         let issued = try folderDigests(period.appendingPathComponent("invoices"))
-        XCTAssertEqual(issued.count, 14)
+        // JSON and HTML for the seven customers, UBL XML for the four with an address.
+        XCTAssertEqual(issued.count, 18)
         XCTAssertEqual(
             try folderDigests(root.appendingPathComponent("2026-10/close-1/invoice/invoices")),
             issued)
@@ -232,6 +233,56 @@ final class MonthSimulationTests: XCTestCase {
                 "cus_5": ["subtotal": "-1.52", "discounts": "0", "tax": "0", "total": "-1.52"],
             ].mapValues { $0.mapValues { Decimal(string: $0)! } })
         XCTAssertEqual(try figure(newInvoice, "total"), 100)
+
+        // E-invoices of the corrections (issue 13): cus_1's credit note and cus_2's
+        // supplementary invoice (both customers have an address) get one each, referring to
+        // the invoice they correct; cus_4, cus_5 and the new cus_7 have no address and are
+        // listed. Their totals are their JSON's, in the document's signs: cus_1 credits 1.83
+        // (category E); cus_2 charges 2.42 of lines, an allowance of 0.24, 2.18 taxable, VAT
+        // 0.41 (2.18 × 19 % = 0.4142, within BR-CO-17), 2.59 due.
+        let correctionXML = folderEntries(fix.appendingPathComponent("corrections")).filter {
+            $0.hasSuffix(".xml")
+        }
+        XCTAssertEqual(correctionXML.count, 2, "\(correctionXML)")
+        var eInvoiceTotals: [String: UBLTotals] = [:]
+        for name in correctionXML {
+            let xml = try readText(fix.appendingPathComponent("corrections/" + name))
+            let json = try XCTUnwrap(
+                corrections[name.replacingOccurrences(of: ".xml", with: ".json")])
+            let customer = try XCTUnwrap(json["customer"] as? String)
+            XCTAssertEqual(try UBLTotals(xml), try UBLTotals(correctionJSON: json), name)
+            eInvoiceTotals[customer] = try UBLTotals(xml)
+            let original = try XCTUnwrap(originals["\(customer).json"])
+            XCTAssertTrue(
+                xml.contains(
+                    "<cac:InvoiceDocumentReference>\n      <cbc:ID>"
+                        + "\(original["number"] as? String ?? "")</cbc:ID>\n      <cbc:IssueDate>"
+                        + "\(original["issue_date"] as? String ?? "")</cbc:IssueDate>"), xml)
+            XCTAssertTrue(
+                xml.contains(
+                    json["type"] as? String == "credit_note"
+                        ? "<cbc:CreditNoteTypeCode>381</cbc:CreditNoteTypeCode>"
+                        : "<cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>"), name)
+        }
+        XCTAssertEqual(eInvoiceTotals["cus_1"]?.payable, Decimal(string: "1.83"))
+        XCTAssertEqual(eInvoiceTotals["cus_1"]?.taxAmount, 0)
+        XCTAssertEqual(eInvoiceTotals["cus_2"]?.lineExtension, Decimal(string: "2.42"))
+        XCTAssertEqual(eInvoiceTotals["cus_2"]?.allowanceTotal, Decimal(string: "0.24"))
+        XCTAssertEqual(eInvoiceTotals["cus_2"]?.taxExclusive, Decimal(string: "2.18"))
+        XCTAssertEqual(eInvoiceTotals["cus_2"]?.taxAmount, Decimal(string: "0.41"))
+        XCTAssertEqual(eInvoiceTotals["cus_2"]?.payable, Decimal(string: "2.59"))
+        let fixManifest = try Manifest.decode(
+            try readBytes(fix.appendingPathComponent("manifest.json")))
+        // The new invoice first, then the corrections, each with the missing field.
+        XCTAssertEqual(
+            fixManifest.eInvoicesMissing.map { "\($0.customer) \($0.fields)" },
+            ["cus_7", "cus_4", "cus_5"].map { "\($0) [\"customers.\($0).address: missing\"]" })
+        // Every XML of the re-run (the kept invoices' and the corrections') validates.
+        var eInvoices = folderEntries(fix.appendingPathComponent("invoices"))
+            .filter { $0.hasSuffix(".xml") }.map { fix.appendingPathComponent("invoices/" + $0) }
+        eInvoices += correctionXML.map { fix.appendingPathComponent("corrections/" + $0) }
+        let problems = try UBLValidation.problems(eInvoices)
+        XCTAssertEqual(problems, "", problems)
         for (name, result) in wanted where name != "cus_7.json" {
             let original = try XCTUnwrap(originals[name], name)
             let customer = try XCTUnwrap(original["customer"] as? String)

@@ -23,7 +23,7 @@ extension InvoiceSampleTests {
         XCTAssertEqual(invoiceReport.status, 0, invoiceReport.transcript)
         XCTAssertTrue(
             invoiceReport.standardOutput.hasSuffix(
-                ", 21 outputs hashed; builds on \(rate.path)/manifest.json, linked\n"),
+                ", 25 outputs hashed; builds on \(rate.path)/manifest.json, linked\n"),
             invoiceReport.standardOutput)
 
         // One byte of an issued invoice document.

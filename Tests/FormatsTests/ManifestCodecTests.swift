@@ -40,6 +40,13 @@ final class ManifestCodecTests: XCTestCase {
             invoice.configuration.map { $0.0 },
             ["catalog", "customers", "rated", "wallets", "grants"])
         XCTAssertEqual(invoice.totals.first?.1, "7")
+        // `--ubl auto`: the three customers without an address have no e-invoice (issue 13).
+        XCTAssertEqual(
+            invoice.eInvoicesMissing.first,
+            EInvoiceGap(
+                customer: "cus_4", document: "2026-10-000004",
+                fields: ["customers.cus_4.address: missing"]))
+        XCTAssertEqual(invoice.eInvoicesMissing.map(\.customer), ["cus_4", "cus_5", "cus_6"])
     }
 
     /// Every optional part present: a link, archive members, skipped members, null options.
