@@ -283,7 +283,10 @@ public struct InvoiceJob {
         var eInvoiceGaps: [EInvoiceGap] = []
         var eInvoicedCorrections: Set<String> = []
         var eInvoiceCandidates = 0
-        if mode != .never {
+        // `auto` with no `seller` in the catalog: e-invoicing is not set up, so no document is
+        // listed (at 100,000 customers that list would be most of the manifest); the page's
+        // "Seller details missing" warning already names what to add. `always` lists them all.
+        if mode == .always || (mode == .auto && catalog.seller != nil) {
             for invoice in invoices where basis?.invoices[invoice.customer.id] == nil {
                 eInvoiceCandidates += 1
                 let gaps = UBLInvoice.gaps(invoice, seller: catalog.seller, settings: page)

@@ -170,6 +170,15 @@ final class InvoicePageEndToEndTests: XCTestCase {
             $0.hasSuffix("warning invoice: [invoice] " + InvoiceHTML.sellerMissing)
         }
         XCTAssertEqual(warnings.count, 1, invoiced.transcript)
+        // Without a seller, `--ubl auto` writes no e-invoice and lists none: one warning in all.
+        XCTAssertEqual(invoiced.standardError.components(separatedBy: "warning").count, 2)
+        XCTAssertFalse(
+            folderEntries(work.appendingPathComponent("invoice/invoices")).contains {
+                $0.hasSuffix(".xml")
+            })
+        XCTAssertNil(
+            try readObject(work.appendingPathComponent("invoice/manifest.json"))[
+                "e_invoices_missing"])
         for customer in 1...6 {
             let page = try readHTML(
                 try readBytes(
