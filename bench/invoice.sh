@@ -11,12 +11,15 @@
 # grant, an apply and an expiry; every 5th customer also has an opening promotional grant and
 # every 3rd a purchased grant, so wallets and journals do work. `rate` runs once (untimed) to
 # make the rated folder. Data goes to bench/data/invoice-CUSTOMERS (ignored by git).
+# BENCH_EINVOICES=1: the catalog also has a complete `seller` and payment terms, and every
+# customer an address, so every invoice gets its UBL e-invoice (`--ubl auto`); data goes to
+# bench/data/invoice-einvoices-CUSTOMERS. Without it no invoice has one (no seller).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/common.sh
 
 if [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then
-  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0
+  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0
 fi
 customers=${1:-100000}
 runs=${2:-3}
@@ -27,17 +30,27 @@ if ! [[ $customers =~ ^[1-9][0-9]*$ && $runs =~ ^[1-9][0-9]*$ && $events =~ ^[1-
 fi
 if [ "$runs" -lt 3 ]; then echo "bench/invoice.sh: RUNS must be at least 3" >&2; exit 1; fi
 
+einvoices=${BENCH_EINVOICES:-0}
 dir="bench/data/invoice-$customers"
+[ "$einvoices" = 1 ] && dir="bench/data/invoice-einvoices-$customers"
 mkdir -p "$dir"
 if [ ! -f "$dir/catalog.yaml" ]; then
   # The last lines of bench/catalog.yaml belong to plan `bench`; a key at 4 spaces joins them.
-  { cat bench/catalog.yaml; echo '    included_credits: "10.00"'; } > "$dir/catalog.yaml"
+  { cat bench/catalog.yaml; echo '    included_credits: "10.00"'
+    if [ "$einvoices" = 1 ]; then
+      echo 'payment_terms_days: 14'
+      echo 'seller:'
+      echo '  name: "Bench Seller Ltd"'
+      echo '  address: { street: "1 Main St", city: "Dublin", postal_code: "D01", country: IE }'
+      echo '  tax_id: "IE1234567T"'
+      echo '  bank: { iban: "IE29 AIBK 9311 5212 3456 78", bic: AIBKIE2D }'
+    fi; } > "$dir/catalog.yaml"
 fi
 if [ ! -f "$dir/customers.ndjson" ]; then
   echo "generating $customers customers, opening wallets and grants…" >&2
-  python3 - "$customers" "$dir" <<'PY'
+  python3 - "$customers" "$dir" "$einvoices" <<'PY'
 import json, sys
-n, folder = int(sys.argv[1]), sys.argv[2]
+n, folder, einvoices = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "1"
 def line(obj):
     return json.dumps(obj, separators=(",", ":")) + "\n"
 with open(f"{folder}/customers.ndjson.tmp", "w") as customers, \
@@ -45,6 +58,9 @@ with open(f"{folder}/customers.ndjson.tmp", "w") as customers, \
         open(f"{folder}/grants.ndjson", "w") as grants:
     for i in range(1, n + 1):
         c = {"id": f"cus_{i}", "name": f"Customer {i}"}
+        if einvoices:
+            c["address"] = {"street": f"{i} High St", "city": "Berlin", "postal_code": "10115",
+                            "country": "DE"}
         if i % 4 == 0:
             c["tax"] = {"name": "VAT", "rate": "0.20"}
         if i % 10 == 0:
@@ -96,4 +112,5 @@ bench_summary
 out="$dir/out-invoice-$runs"
 echo "outputs: $(find "$out" -type f | wc -l) files, $(du -sh "$out" | cut -f1);" \
   "$(wc -l < "$out/wallet-transactions.ndjson") wallet transactions," \
-  "$(wc -l < "$out/wallets.ndjson") open grants"
+  "$(wc -l < "$out/wallets.ndjson") open grants," \
+  "$(find "$out/invoices" -name '*.xml' | wc -l) e-invoices"

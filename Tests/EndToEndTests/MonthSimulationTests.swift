@@ -126,8 +126,8 @@ final class MonthSimulationTests: XCTestCase {
             result.transcript)
         let period = store.appendingPathComponent("2026-10")
         let issued = try folderDigests(period.appendingPathComponent("invoices"))
-        // JSON and HTML for the seven customers, UBL XML for the four with an address.
-        XCTAssertEqual(issued.count, 18)
+        // JSON and HTML for the seven customers, UBL XML for the six with an address.
+        XCTAssertEqual(issued.count, 20)
         XCTAssertEqual(
             try folderDigests(root.appendingPathComponent("2026-10/close-1/invoice/invoices")),
             issued)
@@ -234,16 +234,16 @@ final class MonthSimulationTests: XCTestCase {
             ].mapValues { $0.mapValues { Decimal(string: $0)! } })
         XCTAssertEqual(try figure(newInvoice, "total"), 100)
 
-        // E-invoices of the corrections (issue 13): cus_1's credit note and cus_2's
-        // supplementary invoice (both customers have an address) get one each, referring to
-        // the invoice they correct; cus_4, cus_5 and the new cus_7 have no address and are
-        // listed. Their totals are their JSON's, in the document's signs: cus_1 credits 1.83
-        // (category E); cus_2 charges 2.42 of lines, an allowance of 0.24, 2.18 taxable, VAT
-        // 0.41 (2.18 × 19 % = 0.4142, within BR-CO-17), 2.59 due.
+        // E-invoices of the corrections (issue 13): the credit notes of cus_1, cus_4 and cus_5
+        // and cus_2's supplementary invoice get one each, referring to the invoice they
+        // correct; the new cus_7 has no address and is listed. Their totals are their JSON's,
+        // in the document's signs: cus_1 credits 1.83, cus_4 0.92, cus_5 1.52 (category E);
+        // cus_2 charges 2.42 of lines, an allowance of 0.24, 2.18 taxable, VAT 0.41 (2.18 ×
+        // 19 % = 0.4142, within BR-CO-17), 2.59 due.
         let correctionXML = folderEntries(fix.appendingPathComponent("corrections")).filter {
             $0.hasSuffix(".xml")
         }
-        XCTAssertEqual(correctionXML.count, 2, "\(correctionXML)")
+        XCTAssertEqual(correctionXML.count, 4, "\(correctionXML)")
         var eInvoiceTotals: [String: UBLTotals] = [:]
         for name in correctionXML {
             let xml = try readText(fix.appendingPathComponent("corrections/" + name))
@@ -266,6 +266,8 @@ final class MonthSimulationTests: XCTestCase {
         }
         XCTAssertEqual(eInvoiceTotals["cus_1"]?.payable, Decimal(string: "1.83"))
         XCTAssertEqual(eInvoiceTotals["cus_1"]?.taxAmount, 0)
+        XCTAssertEqual(eInvoiceTotals["cus_4"]?.payable, Decimal(string: "0.92"))
+        XCTAssertEqual(eInvoiceTotals["cus_5"]?.payable, Decimal(string: "1.52"))
         XCTAssertEqual(eInvoiceTotals["cus_2"]?.lineExtension, Decimal(string: "2.42"))
         XCTAssertEqual(eInvoiceTotals["cus_2"]?.allowanceTotal, Decimal(string: "0.24"))
         XCTAssertEqual(eInvoiceTotals["cus_2"]?.taxExclusive, Decimal(string: "2.18"))
@@ -273,10 +275,10 @@ final class MonthSimulationTests: XCTestCase {
         XCTAssertEqual(eInvoiceTotals["cus_2"]?.payable, Decimal(string: "2.59"))
         let fixManifest = try Manifest.decode(
             try readBytes(fix.appendingPathComponent("manifest.json")))
-        // The new invoice first, then the corrections, each with the missing field.
+        // The new invoice, with the missing field (cus_6 is unchanged: no correction).
         XCTAssertEqual(
             fixManifest.eInvoicesMissing.map { "\($0.customer) \($0.fields)" },
-            ["cus_7", "cus_4", "cus_5"].map { "\($0) [\"customers.\($0).address: missing\"]" })
+            ["cus_7 [\"customers.cus_7.address: missing\"]"])
         // Every XML of the re-run (the kept invoices' and the corrections') validates.
         var eInvoices = folderEntries(fix.appendingPathComponent("invoices"))
             .filter { $0.hasSuffix(".xml") }.map { fix.appendingPathComponent("invoices/" + $0) }

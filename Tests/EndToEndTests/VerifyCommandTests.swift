@@ -14,7 +14,7 @@ extension InvoiceSampleTests {
         XCTAssertEqual(rateReport.status, 0, rateReport.transcript)
         XCTAssertEqual(
             rateReport.standardOutput,
-            "\(rate.path): intact: rate manifest 9efc1c71dfa3, 5 outputs hashed, "
+            "\(rate.path): intact: rate manifest ea0d2aebe944, 5 outputs hashed, "
                 + "3031 lines add up\n")
         XCTAssertEqual(rateReport.standardError, "")
         let invoiceReport = try runProcess(
@@ -23,7 +23,7 @@ extension InvoiceSampleTests {
         XCTAssertEqual(invoiceReport.status, 0, invoiceReport.transcript)
         XCTAssertTrue(
             invoiceReport.standardOutput.hasSuffix(
-                ", 25 outputs hashed; builds on \(rate.path)/manifest.json, linked\n"),
+                ", 27 outputs hashed; builds on \(rate.path)/manifest.json, linked\n"),
             invoiceReport.standardOutput)
 
         // One byte of an issued invoice document.
@@ -57,7 +57,7 @@ extension InvoiceSampleTests {
             in: work)
         XCTAssertEqual(linkCaught.status, 1, linkCaught.transcript)
         XCTAssertTrue(
-            linkCaught.standardOutput.contains("is not the rate manifest 9efc1c71dfa3"),
+            linkCaught.standardOutput.contains("is not the rate manifest ea0d2aebe944"),
             linkCaught.standardOutput)
 
         // A usage error is exit 1 with the parser's message, as for every command.
