@@ -59,8 +59,10 @@ flock -n 9 || die "$root is locked: another pipeline run is writing it" 5
 
 run="$root/$period/$run_id"
 mkdir -p "$run"
-if [ -z "$gauges" ]; then
-  carried="$root/$(date -u -d "$period-01 -1 month" +%Y-%m)/latest/rate/gauges.ndjson"
+# (A --period that is not a month has no previous one here; rate then names the mistake.)
+previous_period=$(date -u -d "$period-01 -1 month" +%Y-%m 2>/dev/null || true)
+if [ -z "$gauges" ] && [ -n "$previous_period" ]; then
+  carried="$root/$previous_period/latest/rate/gauges.ndjson"
   if [ -f "$carried" ]; then
     gauges=$carried
     echo "nightly: opening gauge levels from $carried"
