@@ -358,6 +358,17 @@ final class UBLInvoiceTests: XCTestCase {
         XCTAssertEqual(XMLText.escaped("a&b<c>d\"e'f"), "a&amp;b&lt;c&gt;d&quot;e&apos;f")
         XCTAssertEqual(XMLText.escaped("x\r\ny\tz\u{1}"), "x&#13;\ny\tz\u{FFFD}")
         XCTAssertEqual(XMLText.escaped("Hauptstraße 5 · 東京"), "Hauptstraße 5 · 東京")
+        // The writer's bytes: plain text as it is, other text as `escaped` gives it (U+FFFF
+        // starts with the byte 0xEF, as does the plain U+FF21 "Ａ").
+        var xml = XMLText()
+        xml.open("r", attributes: [("a", "x\"y")])
+        xml.leaf("p", "Hauptstraße 5 · 東京 Ａ")
+        xml.leaf("e", "a&b\r\u{1}\u{FFFF}")
+        xml.close("r")
+        XCTAssertEqual(
+            String(decoding: xml.bytes, as: UTF8.self),
+            "<r a=\"x&quot;y\">\n  <p>Hauptstraße 5 · 東京 Ａ</p>\n"
+                + "  <e>a&amp;b&#13;\u{FFFD}\u{FFFD}</e>\n</r>\n")
     }
 
     /// The same invoice twice: the same bytes (no clock, no random id).

@@ -33,7 +33,7 @@ enum UBLWriter {
         func amount(_ name: String, _ value: Rational) {
             xml.leaf(name, money(value), attributes: [("currencyID", currency.code)])
         }
-        xml.text = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        xml.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
         xml.open(
             root,
             attributes: [
@@ -162,7 +162,7 @@ enum UBLWriter {
             xml.close(lineElement)
         }
         xml.close(root)
-        return Array(xml.text.utf8)
+        return xml.bytes
     }
 
     /// A price with at least the currency's minor units (`0.60`, `0.0035`, `89.00`): prices
@@ -288,28 +288,74 @@ enum UBLWriter {
     }
 }
 
-/// Indented XML text, built element by element.
+/// Indented XML text, built element by element as UTF-8 bytes (an invoice's XML is tens of
+/// kilobytes of small pieces: appending bytes, not `String`s, keeps it cheap at 100,000
+/// invoices).
 struct XMLText {
-    var text = ""
+    var bytes: [UInt8] = []
     var depth = 0
 
+    init() { bytes.reserveCapacity(16_384) }
+
+    /// The XML declaration (or any raw text): appended as it is, unescaped.
+    mutating func raw(_ text: String) { bytes.append(contentsOf: text.utf8) }
+
     mutating func open(_ name: String, attributes: [(String, String)] = []) {
-        text += String(repeating: "  ", count: depth) + "<" + name
-        for (key, value) in attributes { text += " " + key + "=\"" + Self.escaped(value) + "\"" }
-        text += ">\n"
+        start(name, attributes)
+        bytes.append(contentsOf: ">\n".utf8)
         depth += 1
     }
 
     mutating func close(_ name: String) {
         depth -= 1
-        text += String(repeating: "  ", count: depth) + "</" + name + ">\n"
+        indent()
+        bytes.append(contentsOf: "</".utf8)
+        bytes.append(contentsOf: name.utf8)
+        bytes.append(contentsOf: ">\n".utf8)
     }
 
     /// An element holding text.
     mutating func leaf(_ name: String, _ value: String, attributes: [(String, String)] = []) {
-        text += String(repeating: "  ", count: depth) + "<" + name
-        for (key, value) in attributes { text += " " + key + "=\"" + Self.escaped(value) + "\"" }
-        text += ">" + Self.escaped(value) + "</" + name + ">\n"
+        start(name, attributes)
+        bytes.append(UInt8(ascii: ">"))
+        appendEscaped(value)
+        bytes.append(contentsOf: "</".utf8)
+        bytes.append(contentsOf: name.utf8)
+        bytes.append(contentsOf: ">\n".utf8)
+    }
+
+    /// `<name a="v"`, indented, without the closing `>`.
+    private mutating func start(_ name: String, _ attributes: [(String, String)]) {
+        indent()
+        bytes.append(UInt8(ascii: "<"))
+        bytes.append(contentsOf: name.utf8)
+        for (key, value) in attributes {
+            bytes.append(UInt8(ascii: " "))
+            bytes.append(contentsOf: key.utf8)
+            bytes.append(contentsOf: "=\"".utf8)
+            appendEscaped(value)
+            bytes.append(UInt8(ascii: "\""))
+        }
+    }
+
+    private mutating func indent() {
+        for _ in 0..<depth { bytes.append(contentsOf: "  ".utf8) }
+    }
+
+    /// `escaped(text)`'s bytes. Most text (numbers, dates, codes, names) has nothing to
+    /// escape: no markup character, no control character and no 0xEF lead byte (U+FFFE and
+    /// U+FFFF start with it); it is appended as it is.
+    private mutating func appendEscaped(_ text: String) {
+        let plain = text.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "&"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "\""),
+                UInt8(ascii: "'"), UInt8(ascii: "\r"), 0xEF:
+                return false
+            case UInt8(ascii: "\t"), UInt8(ascii: "\n"): return true
+            default: return byte >= 0x20
+            }
+        }
+        bytes.append(contentsOf: plain ? text.utf8 : Self.escaped(text).utf8)
     }
 
     /// Text or an attribute value as XML 1.0 reads it back: `&`, `<`, `>`, `"` and `'` as
