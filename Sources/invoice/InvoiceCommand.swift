@@ -100,8 +100,8 @@ struct InvoiceCommand: ParsableCommand {
         help: """
             UBL 2.1 e-invoices, invoices/<customer>.xml: auto (default) writes one for each \
             invoice whose seller and buyer data suffice and lists the others in the manifest \
-            and one warning; always fails (exit 2) listing every missing field; never: none. \
-            Example: --ubl always
+            and one warning (none at all when the catalog has no seller); always fails (exit \
+            2) listing every missing field; never: none. Example: --ubl always
             """)
     var ubl: String?
 
