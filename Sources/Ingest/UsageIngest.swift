@@ -216,7 +216,6 @@ public final class UsageIngest {
         // each with its own plan and aggregate states; the states are merged by value in worker
         // order, and the first failure in partition order is the one reported.
         let workers = max(1, min(limits.finishThreads, partitions.count))
-        let results = LockedResults<DedupeResult>(count: partitions.count)
         let plans = (0..<workers).map { _ in
             AggregationStates(plan: AggregationPlan(catalog: catalog, admission: admission))
         }
@@ -232,38 +231,27 @@ public final class UsageIngest {
                     plan: gaugePlan, customerHashes: customerHashes, limits: limits,
                     spilling: store.isSpilling)
             } : []
-        let work = { (worker: Int) in
+        let results = LockedResults<DedupeResult>.run(count: partitions.count, workers: workers) {
+            worker, number in
             let states = plans[worker]
-            for number in stride(from: worker, to: partitions.count, by: workers) {
-                let failed = results.set(number) {
-                    let taken = try partitions[number].takeAll()
-                    var records = taken.records
-                    var ids = taken.ids
-                    var dedupe = Deduplication.run(
-                        records: records, ids: ids, customerIDs: states.plan.customerIDs,
-                        carriesAmount: carriesAmount, resolutions: resolutions)
-                    if !dedupe.replacements.isEmpty {
-                        records += dedupe.replacements
-                        ids += dedupe.replacementIDs
-                        dedupe.replacements = []
-                        dedupe.replacementIDs = []
-                    }
-                    try states.add(
-                        survivors: dedupe.survivors, records: records, ids: ids, dims: dims)
-                    if !routers.isEmpty {
-                        try routers[worker].route(
-                            survivors: dedupe.survivors, records: records, ids: ids)
-                    }
-                    dedupe.survivors = []
-                    return dedupe
-                }
-                if failed { return }
+            let taken = try partitions[number].takeAll()
+            var records = taken.records
+            var ids = taken.ids
+            var dedupe = Deduplication.run(
+                records: records, ids: ids, customerIDs: states.plan.customerIDs,
+                carriesAmount: carriesAmount, resolutions: resolutions)
+            if !dedupe.replacements.isEmpty {
+                records += dedupe.replacements
+                ids += dedupe.replacementIDs
+                dedupe.replacements = []
+                dedupe.replacementIDs = []
             }
-        }
-        if workers == 1 {
-            work(0)
-        } else {
-            DispatchQueue.concurrentPerform(iterations: workers, execute: work)
+            try states.add(survivors: dedupe.survivors, records: records, ids: ids, dims: dims)
+            if !routers.isEmpty {
+                try routers[worker].route(survivors: dedupe.survivors, records: records, ids: ids)
+            }
+            dedupe.survivors = []
+            return dedupe
         }
         var conflicts: [ConflictCopy] = []
         var resolved: [ResolutionOutcome] = []
@@ -309,21 +297,12 @@ public final class UsageIngest {
         plan: GaugePlan, routers: [GaugeRouter], workers: Int, dims: DimsTable
     ) throws -> [GaugeOutcome] {
         let count = limits.partitionCount
-        let results = LockedResults<[GaugeOutcome]>(count: count)
-        let work = { (worker: Int) in
-            let integrator = GaugeIntegrator(plan: plan, dims: dims)
-            for number in stride(from: worker, to: count, by: workers) {
-                let failed = results.set(number) {
-                    let parts = try routers.map { try $0.partitions[number].takeAll() }
-                    return try integrator.integrate(parts)
-                }
-                if failed { return }
-            }
-        }
-        if workers == 1 {
-            work(0)
-        } else {
-            DispatchQueue.concurrentPerform(iterations: workers, execute: work)
+        // One integrator per worker: each keeps a cache of the groups it has seen.
+        let integrators = (0..<workers).map { _ in GaugeIntegrator(plan: plan, dims: dims) }
+        let results = LockedResults<[GaugeOutcome]>.run(count: count, workers: workers) {
+            worker, number in
+            let parts = try routers.map { try $0.partitions[number].takeAll() }
+            return try integrators[worker].integrate(parts)
         }
         var outcomes: [GaugeOutcome] = []
         for number in 0..<count {
@@ -477,6 +456,27 @@ private final class LockedResults<Value>: @unchecked Sendable {
 
     init(count: Int) {
         results = Array(repeating: nil, count: count)
+    }
+
+    /// Runs `body(worker, number)` for partitions `0..<count` on `workers` threads: worker `w`
+    /// takes partitions `w`, `w + workers`, … in turn and stops at its first failure (a later
+    /// partition of that worker is then nil, and `get` reports the failure first in partition
+    /// order). One thread runs them all when `workers` is 1.
+    static func run(
+        count: Int, workers: Int, _ body: (_ worker: Int, _ number: Int) throws -> Value
+    ) -> LockedResults<Value> {
+        let results = LockedResults(count: count)
+        func work(_ worker: Int) {
+            for number in stride(from: worker, to: count, by: workers) {
+                if results.set(number, { try body(worker, number) }) { return }
+            }
+        }
+        if workers == 1 {
+            work(0)
+        } else {
+            DispatchQueue.concurrentPerform(iterations: workers, execute: work)
+        }
+        return results
     }
 
     /// Runs `body` for partition `number`; true when it failed.

@@ -130,15 +130,7 @@ final class DeterminismTests: XCTestCase {
             let source = files[next(3)]
             if next(10) == 0, !source.isEmpty { files[next(3)].append(source[next(source.count)]) }
         }
-        var inputs: [String] = []
-        for (index, lines) in files.enumerated() {
-            let file = try writeFile(
-                "events-\(index).ndjson", lines.joined(separator: "\n") + "\n", in: work)
-            inputs.append(file.path)
-        }
-        try shell("zstd -q --rm events-0.ndjson && gzip events-1.ndjson", in: work)
-        inputs[0] += ".zst"
-        inputs[1] += ".gz"
+        let inputs = try writeCompressedEventFiles(files, in: work)
         let spill = work.appendingPathComponent("spill", isDirectory: true)
         try FileManager.default.createDirectory(at: spill, withIntermediateDirectories: true)
 

@@ -117,15 +117,7 @@ final class SecondWaveSpillTests: XCTestCase {
                 files[random.next(3)].append(source[random.next(source.count)])
             }
         }
-        var inputs: [String] = []
-        for (index, lines) in files.enumerated() {
-            let file = try writeFile(
-                "events-\(index).ndjson", lines.joined(separator: "\n") + "\n", in: work)
-            inputs.append(file.path)
-        }
-        try shell("zstd -q --rm events-0.ndjson && gzip events-1.ndjson", in: work)
-        inputs[0] += ".zst"
-        inputs[1] += ".gz"
+        let inputs = try writeCompressedEventFiles(files, in: work)
         let spill = work.appendingPathComponent("spill", isDirectory: true)
         try FileManager.default.createDirectory(at: spill, withIntermediateDirectories: true)
 

@@ -137,3 +137,20 @@ public func firstDifference(expected: String, actual: String) -> String? {
     }
     return "the texts differ in bytes that are not lines (line endings?)"
 }
+
+/// Writes three event files into `work` from `files` (three lists of lines): `events-0.ndjson`
+/// compressed with zstd, `events-1.ndjson` with gzip, `events-2.ndjson` plain, so a run reads
+/// each input kind. Returns their paths in that order.
+public func writeCompressedEventFiles(_ files: [[String]], in work: URL) throws -> [String] {
+    precondition(files.count == 3, "three files: .zst, .gz and plain")
+    var inputs: [String] = []
+    for (index, lines) in files.enumerated() {
+        let file = try writeFile(
+            "events-\(index).ndjson", lines.joined(separator: "\n") + "\n", in: work)
+        inputs.append(file.path)
+    }
+    try shell("zstd -q --rm events-0.ndjson && gzip events-1.ndjson", in: work)
+    inputs[0] += ".zst"
+    inputs[1] += ".gz"
+    return inputs
+}
